@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { SixfoldError } from './errors.js';
+import { LOG_LEVELS } from './log.js';
+
+/** `$XDG_DATA_HOME/sixfold/sixfold.db`, else `~/.local/share/sixfold/sixfold.db`. */
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'sixfold', 'sixfold.db');
+}
+
+const EmbedderSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('hash-384') }),
+  z.strictObject({
+    kind: z.literal('openai-compatible'),
+    /** OpenAI by default; Ollama is `http://127.0.0.1:11434/v1` with model `nomic-embed-text`. */
+    base_url: z.url().default('https://api.openai.com/v1'),
+    model: z.string().min(1).default('text-embedding-3-small'),
+    /** Name of the env var holding the key; the key itself never sits in the config object. */
+    api_key_env: z.string().min(1).default('OPENAI_API_KEY'),
+    /** Vector length; learned from the first response when omitted. */
+    dimensions: z.number().int().min(8).max(8192).optional(),
+    batch_size: z.number().int().min(1).max(2048).default(128),
+    timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+  }),
+]);
+
+export const ConfigSchema = z.strictObject({
+  db: z.string().min(1),
+  transport: z.enum(['stdio', 'http']).default('stdio'),
+  log_level: z.enum(LOG_LEVELS).default('info'),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(7400),
+      /** Bearer token; required to bind anything but loopback. */
+      token: z.string().min(16, 'http.token must be at least 16 characters').optional(),
+      /** Extra Host header values to accept besides the bound host and loopback names. */
+      allowed_hosts: z.array(z.string().min(1)).default([]),
+      /** Browser origins allowed to call /mcp; requests without Origin are always allowed. */
+      allowed_origins: z.array(z.string().min(1)).default([]),
+      session_idle_ms: z.number().int().min(1000).default(30 * 60_000),
+      max_body_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+    })
+    .prefault({}),
+  embedder: EmbedderSchema.default({ kind: 'hash-384' }),
+  memory: z
+    .strictObject({
+      /** How often expired memories are deleted (they are never returned once expired). */
+      purge_interval_ms: z.number().int().min(1000).default(60_000),
+      working_ttl_seconds: z.number().int().min(1).default(24 * 3600),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type EmbedderConfig = z.infer<typeof EmbedderSchema>;
+
+/** Flags the CLI understood, already typed; undefined means "not given". */
+export interface ConfigFlags {
+  config?: string;
+  db?: string;
+  transport?: string;
+  host?: string;
+  port?: string;
+  logLevel?: string;
+}
+
+type Source = { path: string[]; value: unknown; from: string };
+
+function intOrRaw(v: string): unknown {
+  return /^-?\d+$/.test(v.trim()) ? Number(v) : v;
+}
+
+function envSources(env: NodeJS.ProcessEnv): Source[] {
+  const out: Source[] = [];
+  const put = (name: string, path: string[], conv: (v: string) => unknown = (v) => v) => {
+    const v = env[name];
+    if (v !== undefined && v !== '') out.push({ path, value: conv(v), from: name });
+  };
+  const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+  put('SIXFOLD_DB', ['db']);
+  put('SIXFOLD_TRANSPORT', ['transport']);
+  put('SIXFOLD_LOG_LEVEL', ['log_level']);
+  put('SIXFOLD_HOST', ['http', 'host']);
+  put('SIXFOLD_PORT', ['http', 'port'], intOrRaw);
+  put('SIXFOLD_HTTP_TOKEN', ['http', 'token']);
+  put('SIXFOLD_ALLOWED_HOSTS', ['http', 'allowed_hosts'], list);
+  put('SIXFOLD_ALLOWED_ORIGINS', ['http', 'allowed_origins'], list);
+  put('SIXFOLD_EMBEDDER', ['embedder', 'kind']);
+  put('SIXFOLD_EMBED_BASE_URL', ['embedder', 'base_url']);
+  put('SIXFOLD_EMBED_MODEL', ['embedder', 'model']);
+  put('SIXFOLD_EMBED_API_KEY_ENV', ['embedder', 'api_key_env']);
+  put('SIXFOLD_EMBED_DIMENSIONS', ['embedder', 'dimensions'], intOrRaw);
+  return out;
+}
+
+function flagSources(flags: ConfigFlags): Source[] {
+  const out: Source[] = [];
+  const put = (v: unknown, path: string[], from: string) => {
+    if (v !== undefined) out.push({ path, value: v, from });
+  };
+  put(flags.db, ['db'], '--db');
+  put(flags.transport, ['transport'], '--transport');
+  put(flags.host, ['http', 'host'], '--host');
+  put(flags.port === undefined ? undefined : intOrRaw(flags.port), ['http', 'port'], '--port');
+  put(flags.logLevel, ['log_level'], '--log-level');
+  return out;
+}
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let cur = obj;
+  for (const key of path.slice(0, -1)) {
+    const next = cur[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[key] = {};
+    cur = cur[key] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1]] = value;
+}
+
+/**
+ * The one config loader: defaults <- JSON file (`--config` or SIXFOLD_CONFIG) <- env <- flags.
+ * Errors name the key, where its value came from, and what is accepted.
+ */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const file = flags.config ?? env.SIXFOLD_CONFIG;
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new SixfoldError('config', `Cannot read config file ${file}: ${(err as Error).message}.`, 'Pass an existing JSON file to --config or SIXFOLD_CONFIG.');
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new SixfoldError('config', `Config file ${file} is not valid JSON: ${(err as Error).message}.`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new SixfoldError('config', `Config file ${file} must hold a JSON object.`);
+    }
+  }
+  const sources = [...envSources(env), ...flagSources(flags)];
+  const merged = structuredClone(raw);
+  for (const s of sources) setPath(merged, s.path, s.value);
+  if (merged.db === undefined) merged.db = defaultDbPath(env);
+
+  const parsed = ConfigSchema.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = issue.path.join('.') || '(root)';
+  const src = [...sources].reverse().find((s) => s.path.join('.') === key);
+  const where = src ? src.from : file ? `config file ${file}` : 'defaults';
+  const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
+  throw new SixfoldError('config', `Invalid config key "${key}" from ${where}: ${issue.message}${extra}.`);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}

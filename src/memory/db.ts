@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import * as sqliteVec from 'sqlite-vec';
+import { SixfoldError } from '../errors.js';
+
+export type DB = Database.Database;
+
+/**
+ * Numbered migrations. Each runs once, in its own transaction, and bumps `user_version`;
+ * re-running on a migrated DB does nothing. Never edit a shipped migration: add one.
+ */
+const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
+  // 1: meta, memories, keyword index.
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS memories (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        namespace TEXT NOT NULL,
+        content TEXT NOT NULL,
+        tier TEXT NOT NULL CHECK (tier IN ('working', 'long_term', 'flashbulb')),
+        salience REAL NOT NULL CHECK (salience >= 0 AND salience <= 1),
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS memories_ns_created ON memories (namespace, created_at DESC, rowid DESC);
+      CREATE INDEX IF NOT EXISTS memories_expiry ON memories (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts USING fts5(
+        content, content = 'memories', content_rowid = 'rowid',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER IF NOT EXISTS memories_fts_ai AFTER INSERT ON memories BEGIN
+        INSERT INTO memories_fts (rowid, content) VALUES (new.rowid, new.content);
+      END;
+      CREATE TRIGGER IF NOT EXISTS memories_fts_ad AFTER DELETE ON memories BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+      END;
+      CREATE TRIGGER IF NOT EXISTS memories_fts_au AFTER UPDATE OF content ON memories BEGIN
+        INSERT INTO memories_fts (memories_fts, rowid, content) VALUES ('delete', old.rowid, old.content);
+        INSERT INTO memories_fts (rowid, content) VALUES (new.rowid, new.content);
+      END;
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(db: DB): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new SixfoldError(
+      'config',
+      `Database schema version ${current} is newer than this sixfold understands (${MIGRATIONS.length}).`,
+      'Upgrade sixfold, or point --db at another file.',
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      MIGRATIONS[v](db);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** One connection: WAL, busy_timeout, sqlite-vec loaded, migrations applied. */
+export function openDatabase(path: string): DB {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: DB;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new SixfoldError('config', `Cannot open database ${path}: ${(err as Error).message}.`, 'Check the --db path and its permissions.');
+  }
+  sqliteVec.load(db);
+  db.pragma('journal_mode = WAL');
+  // NORMAL under WAL survives a process crash (SIGKILL); only power loss can drop the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+export function getMeta(db: DB, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setMeta(db: DB, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}

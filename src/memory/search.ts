@@ -1,0 +1,120 @@
+import type { MemoryStore, MemoryRow, Tier } from './store.js';
+import { rowToMemory } from './store.js';
+import { l2ToCosine, toBlob } from './vectors.js';
+
+export const SEARCH_MODES = ['vector', 'keyword', 'hybrid'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+export interface SearchQuery {
+  query: string;
+  namespace?: string;
+  tier?: Tier;
+  k?: number;
+  mode?: SearchMode;
+  min_score?: number;
+}
+
+export interface SearchHit {
+  id: string;
+  content: string;
+  score: number;
+  namespace: string;
+  tier: Tier;
+  salience: number;
+  metadata: Record<string, unknown>;
+  created_at: string;
+}
+
+/** Reciprocal rank fusion constant (Cormack et al.): dampens the weight of top ranks. */
+export const RRF_K = 60;
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/**
+ * A user's words as an FTS5 query: each word quoted (so FTS syntax in the input is inert),
+ * OR-ed so any shared word matches and BM25 ranks by how many and how rare.
+ */
+export function ftsQuery(text: string): string | null {
+  const words = [...new Set(text.toLowerCase().match(WORD) ?? [])].slice(0, 64);
+  return words.length ? words.map((w) => `"${w}"`).join(' OR ') : null;
+}
+
+type Ranked = { rowid: number; score: number };
+
+function vectorRanks(store: MemoryStore, q: Float32Array, n: number, s: SearchQuery): Ranked[] {
+  const filters = ['embedding MATCH ?', 'k = ?', 'expires_at > ?'];
+  const params: unknown[] = [toBlob(q), n, BigInt(store.now())];
+  if (s.namespace) (filters.push('namespace = ?'), params.push(s.namespace));
+  if (s.tier) (filters.push('tier = ?'), params.push(s.tier));
+  const rows = store.db
+    .prepare(`SELECT rowid, distance FROM ${store.vec.name} WHERE ${filters.join(' AND ')} ORDER BY distance`)
+    .all(...params) as { rowid: number; distance: number }[];
+  return rows.map((r) => ({ rowid: Number(r.rowid), score: Math.max(0, Math.min(1, l2ToCosine(r.distance))) }));
+}
+
+function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuery): Ranked[] {
+  const match = ftsQuery(text);
+  if (!match) return [];
+  const filters = ['memories_fts MATCH ?', '(m.expires_at IS NULL OR m.expires_at > ?)'];
+  const params: unknown[] = [match, store.now()];
+  if (s.namespace) (filters.push('m.namespace = ?'), params.push(s.namespace));
+  if (s.tier) (filters.push('m.tier = ?'), params.push(s.tier));
+  params.push(n);
+  const rows = store.db
+    .prepare(
+      `SELECT m.rowid AS rowid, bm25(memories_fts) AS bm25 FROM memories_fts
+       JOIN memories m ON m.rowid = memories_fts.rowid
+       WHERE ${filters.join(' AND ')} ORDER BY bm25 LIMIT ?`,
+    )
+    .all(...params) as { rowid: number; bm25: number }[];
+  // bm25() is negative, better is lower; s/(1+s) maps its magnitude into [0, 1).
+  return rows.map((r) => {
+    const m = Math.abs(r.bm25);
+    return { rowid: r.rowid, score: m / (1 + m) };
+  });
+}
+
+/** RRF over both lists, scaled so a memory ranked first in both scores 1. */
+export function fuse(lists: Ranked[][]): Ranked[] {
+  const acc = new Map<number, number>();
+  for (const list of lists) {
+    list.forEach((r, i) => acc.set(r.rowid, (acc.get(r.rowid) ?? 0) + 1 / (RRF_K + i + 1)));
+  }
+  const max = lists.length / (RRF_K + 1);
+  return [...acc]
+    .map(([rowid, s]) => ({ rowid, score: s / max }))
+    .sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+}
+
+export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?: AbortSignal): Promise<SearchHit[]> {
+  const k = s.k ?? 5;
+  const mode = s.mode ?? 'hybrid';
+  // Fusion looks deeper than k so a memory ranked modestly in both lists can still surface.
+  const depth = mode === 'hybrid' ? Math.max(k * 4, 40) : k;
+  let ranked: Ranked[];
+  if (mode === 'keyword') {
+    ranked = keywordRanks(store, s.query, depth, s);
+  } else {
+    const [q] = await store.embedder.embed([s.query], signal);
+    store.checkVectors([q], 1);
+    const vec = vectorRanks(store, q, depth, s);
+    ranked = mode === 'vector' ? vec : fuse([vec, keywordRanks(store, s.query, depth, s)]);
+  }
+  const min = s.min_score ?? 0;
+  ranked = ranked.filter((r) => r.score >= min).slice(0, k);
+  if (!ranked.length) return [];
+  const rows = store.db
+    .prepare(`SELECT * FROM memories WHERE rowid IN (${ranked.map(() => '?').join(',')})`)
+    .all(...ranked.map((r) => r.rowid)) as MemoryRow[];
+  const byRowid = new Map(rows.map((r) => [r.rowid, r]));
+  const hits: SearchHit[] = [];
+  for (const r of ranked) {
+    const row = byRowid.get(r.rowid);
+    if (!row) continue; // deleted between the two reads: skip rather than fail
+    const m = rowToMemory(row);
+    hits.push({
+      id: m.id, content: m.content, score: r.score, namespace: m.namespace, tier: m.tier,
+      salience: m.salience, metadata: m.metadata, created_at: m.created_at,
+    });
+  }
+  return hits;
+}

@@ -1,0 +1,31 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Deps } from './deps.js';
+import { registerMemoryStoreTool } from '../tools/memory-store.js';
+import { registerMemorySearchTool } from '../tools/memory-search.js';
+import { registerMemoryDeleteTool } from '../tools/memory-delete.js';
+import { registerMemoryResources } from '../resources/memory.js';
+import { registerStatusResource } from '../resources/status.js';
+import { registerRecallPrompt } from '../prompts/recall.js';
+
+const INSTRUCTIONS =
+  'sixfold gives agents coordination patterns as tools, over a persistent memory. ' +
+  'memory_store saves text (namespaces group it; tiers set its lifetime), memory_search finds it by meaning and keyword, ' +
+  'memory_delete removes it. Read sixfold://status for what is stored and memory://{namespace} to browse.';
+
+/**
+ * One MCP server over shared deps. stdio builds one; HTTP builds one per session (the SDK binds a
+ * server to one transport), all sharing the same store.
+ */
+export function createServer(deps: Deps): { server: McpServer; close: () => Promise<void> } {
+  const server = new McpServer(
+    { name: 'sixfold', title: 'sixfold', version: deps.version },
+    { capabilities: { logging: {} }, instructions: INSTRUCTIONS },
+  );
+  registerMemoryStoreTool(server, deps);
+  registerMemorySearchTool(server, deps);
+  registerMemoryDeleteTool(server, deps);
+  registerMemoryResources(server, deps);
+  registerStatusResource(server, deps);
+  registerRecallPrompt(server);
+  return { server, close: () => server.close() };
+}
