@@ -44,6 +44,10 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       END;
     `);
   },
+  // 2: document frequency per indexed term, so keyword search can skip near-universal words.
+  (db) => {
+    db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts_vocab USING fts5vocab(memories_fts, 'row')");
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,3 +1,4 @@
+import { stemmer } from 'stemmer';
 import type { MemoryStore, MemoryRow, Tier } from './store.js';
 import { rowToMemory } from './store.js';
 import { l2ToCosine, toBlob } from './vectors.js';
@@ -27,15 +28,42 @@ export interface SearchHit {
 
 /** Reciprocal rank fusion constant (Cormack et al.): dampens the weight of top ranks. */
 export const RRF_K = 60;
+/**
+ * At most this many postings (documents per term, summed) are ranked per keyword query. BM25
+ * must score every document matching an OR query, so a near-universal word ("the") would cost a
+ * pass over the whole corpus while adding almost nothing to the ranking (its IDF is near zero).
+ */
+export const POSTINGS_BUDGET = 5_000;
 const WORD = /[\p{L}\p{N}]+/gu;
+const ASCII_WORD = /^[a-z0-9]+$/;
+
+export function queryWords(text: string): string[] {
+  return [...new Set(text.toLowerCase().match(WORD) ?? [])].slice(0, 64);
+}
 
 /**
  * A user's words as an FTS5 query: each word quoted (so FTS syntax in the input is inert),
  * OR-ed so any shared word matches and BM25 ranks by how many and how rare.
  */
-export function ftsQuery(text: string): string | null {
-  const words = [...new Set(text.toLowerCase().match(WORD) ?? [])].slice(0, 64);
+export function ftsQuery(words: readonly string[]): string | null {
   return words.length ? words.map((w) => `"${w}"`).join(' OR ') : null;
+}
+
+/**
+ * Keeps the rarest words until their postings fill the budget (always at least one word).
+ * Document frequency comes from the FTS5 vocabulary, whose terms are Porter stems (as `stemmer`
+ * computes them for ASCII words); a word not found there is treated as rare and kept.
+ */
+export function pruneCommonWords(words: readonly string[], df: (term: string) => number, budget = POSTINGS_BUDGET): string[] {
+  const withDf = words.map((w) => ({ w, df: df(ASCII_WORD.test(w) ? stemmer(w) : w) })).sort((a, b) => a.df - b.df);
+  const kept: string[] = [];
+  let total = 0;
+  for (const { w, df: n } of withDf) {
+    if (kept.length && total + n > budget) break;
+    kept.push(w);
+    total += n;
+  }
+  return kept;
 }
 
 type Ranked = { rowid: number; score: number };
@@ -52,7 +80,9 @@ function vectorRanks(store: MemoryStore, q: Float32Array, n: number, s: SearchQu
 }
 
 function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuery): Ranked[] {
-  const match = ftsQuery(text);
+  const vocab = store.db.prepare('SELECT doc FROM memories_fts_vocab WHERE term = ?');
+  const df = (term: string) => (vocab.get(term) as { doc: number } | undefined)?.doc ?? 0;
+  const match = ftsQuery(pruneCommonWords(queryWords(text), df));
   if (!match) return [];
   const filters = ['memories_fts MATCH ?', '(m.expires_at IS NULL OR m.expires_at > ?)'];
   const params: unknown[] = [match, store.now()];

@@ -1,0 +1,28 @@
+/**
+ * `npm run bench`: every figure the issues name, measured here, printed beside its anchor.
+ * Usage: node dist/bench/run.js [memory|stdio ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
+ */
+import { runMemoryBench } from './memory.js';
+import { runStdioBench } from './stdio.js';
+import { printTable } from './lib/stats.js';
+import { cpus } from 'node:os';
+
+const suites: Record<string, () => Promise<void>> = {
+  memory: async () => {
+    const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+    printTable('Memory: insert and search (hash-384 embedder, topic-structured synthetic corpus, seed 42)', await runMemoryBench(sizes));
+  },
+  stdio: async () => printTable('MCP over stdio', await runStdioBench()),
+};
+
+const wanted = process.argv.slice(2);
+const names = wanted.length ? wanted : Object.keys(suites);
+process.stdout.write(`sixfold bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
+for (const name of names) {
+  const suite = suites[name];
+  if (!suite) {
+    process.stderr.write(`unknown suite "${name}"; suites: ${Object.keys(suites).join(', ')}\n`);
+    process.exit(2);
+  }
+  await suite();
+}

@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { TopicCorpus } from './lib/corpus.js';
+import { fmt, median, settle, summarize, type Row } from './lib/stats.js';
+
+const ENTRY = resolve('dist/src/main.js');
+const CALLS = 1000;
+const COLD_RUNS = 9;
+
+async function connect(db: string): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [ENTRY, '--db', db, '--log-level', 'silent'],
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(transport);
+  return client;
+}
+
+export async function runStdioBench(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sixfold-bench-'));
+  const rows: Row[] = [];
+  try {
+    const db = join(dir, 'rt.db');
+    const client = await connect(db);
+    const corpus = new TopicCorpus(7);
+    for (let i = 0; i < 1000; i++) await client.callTool({ name: 'memory_store', arguments: { content: corpus.text() } });
+    const queries = Array.from({ length: CALLS }, () => corpus.paraphrase(corpus.text()));
+
+    // Baseline in the same run: a protocol-only round trip (ping) over the same pipe.
+    const ping: number[] = [];
+    for (let i = 0; i < CALLS; i++) {
+      const s = performance.now();
+      await client.ping();
+      ping.push(performance.now() - s);
+    }
+    await settle();
+    const search: number[] = [];
+    for (const q of queries) {
+      const s = performance.now();
+      await client.callTool({ name: 'memory_search', arguments: { query: q, k: 5 } });
+      search.push(performance.now() - s);
+    }
+    await client.close();
+    const p = summarize(ping);
+    const t = summarize(search);
+    rows.push({
+      figure: 'tools/call round trip over stdio (memory_search hybrid, 1k memories)',
+      anchor: `ping round trip, this run: p50 ${fmt(p.p50, 3)} ms`,
+      ours: `p50 ${fmt(t.p50, 3)} ms, p95 ${fmt(t.p95, 3)} ms`,
+      goal: 'p50 < 1 ms',
+      met: t.p50 < 1,
+    });
+
+    // Cold start: spawn → initialize → first tools/list answer, on an existing DB file.
+    const cold: number[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      const s = performance.now();
+      const c = await connect(db);
+      await c.listTools();
+      cold.push(performance.now() - s);
+      await c.close();
+    }
+    const bare: number[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      const s = performance.now();
+      spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      bare.push(performance.now() - s);
+    }
+    rows.push({
+      figure: `cold start to first tools/list answer (median of ${COLD_RUNS})`,
+      anchor: `bare \`node -e ""\`, this run: ${fmt(median(bare), 1)} ms`,
+      ours: `${fmt(median(cold), 1)} ms`,
+      goal: '< 400 ms',
+      met: median(cold) < 400,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
