@@ -34,6 +34,11 @@ export const RRF_K = 60;
  * pass over the whole corpus while adding almost nothing to the ranking (its IDF is near zero).
  */
 export const POSTINGS_BUDGET = 5_000;
+/** And at most this many words: BM25 scores every query word on every matched memory, and the
+ * rarest words carry nearly all of a ranking's information. */
+export const MAX_TERMS = 8;
+
+
 const WORD = /[\p{L}\p{N}]+/gu;
 const ASCII_WORD = /^[a-z0-9]+$/;
 
@@ -50,7 +55,7 @@ export function ftsQuery(words: readonly string[]): string | null {
 }
 
 /**
- * Keeps the rarest words until their postings fill the budget (always at least one word).
+ * Keeps the rarest words, at most MAX_TERMS, until their postings fill the budget (always at least one word).
  * Document frequency comes from the FTS5 vocabulary, whose terms are Porter stems (as `stemmer`
  * computes them for ASCII words); a word not found there is treated as rare and kept.
  */
@@ -59,7 +64,7 @@ export function pruneCommonWords(words: readonly string[], df: (term: string) =>
   const kept: string[] = [];
   let total = 0;
   for (const { w, df: n } of withDf) {
-    if (kept.length && total + n > budget) break;
+    if (kept.length && (total + n > budget || kept.length >= MAX_TERMS)) break;
     kept.push(w);
     total += n;
   }
