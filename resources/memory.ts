@@ -1,5 +1,5 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { SixfoldError } from '../src/errors.js';
 import { NAMESPACE_RE } from '../src/memory/schemas.js';
@@ -8,8 +8,18 @@ import { NAMESPACE_RE } from '../src/memory/schemas.js';
 const RESOURCE_NOT_FOUND = -32002;
 const PAGE_MAX = 100;
 
-function badParams(message: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, message);
+/**
+ * A JSON-RPC error for a resource read. Not the SDK's McpError: that one puts "MCP error <code>:"
+ * into the message it sends, and the client adds the same prefix again.
+ */
+class ResourceError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(message);
+  }
+}
+
+function badParams(message: string): ResourceError {
+  return new ResourceError(ErrorCode.InvalidParams, message);
 }
 
 function checkNamespace(ns: string): string {
@@ -74,7 +84,7 @@ export function registerMemoryResources(server: McpServer, deps: Deps): void {
       const namespace = checkNamespace(decodeURIComponent(uri.host));
       const id = decodeURIComponent(String(vars.id));
       const m = deps.store.get(id);
-      if (!m || m.namespace !== namespace) throw new McpError(RESOURCE_NOT_FOUND, `No memory ${id} in namespace "${namespace}".`, { uri: uri.href });
+      if (!m || m.namespace !== namespace) throw new ResourceError(RESOURCE_NOT_FOUND, `No memory ${id} in namespace "${namespace}".`, { uri: uri.href });
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(m) }] };
     },
   );

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Deps } from './deps.js';
 import { SixfoldError, describeError } from './errors.js';
 
@@ -67,6 +67,23 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
       }
     }) as never,
   );
+}
+
+/**
+ * A tool's input object: unknown fields are refused (a typo such as `contnet` must not be
+ * silently dropped), with a message listing the fields the tool accepts.
+ */
+export function toolInput<S extends z.ZodRawShape>(shape: S) {
+  const accepted = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code === 'unrecognized_keys') {
+        return `Unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: remove them. Accepted fields: ${accepted}.`;
+      }
+      if (iss.code === 'invalid_type') return `Arguments must be a JSON object with fields: ${accepted}.`;
+      return undefined;
+    },
+  });
 }
 
 export function elapsedMs(start: number): number {

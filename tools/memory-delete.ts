@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
 import { idField, namespaceField } from '../src/memory/schemas.js';
-import { defineTool } from '../src/tool-kit.js';
+import { toolInput, defineTool } from '../src/tool-kit.js';
 
 export function registerMemoryDeleteTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
@@ -11,7 +11,7 @@ export function registerMemoryDeleteTool(server: McpServer, deps: Deps): void {
     title: 'Delete memories',
     description:
       'Delete one memory by {id}, or every memory in a namespace with {namespace, confirm: true}. Deletion is permanent.',
-    input: z.strictObject({
+    input: toolInput({
       id: idField.optional().describe('Delete this one memory.'),
       namespace: namespaceField.optional().describe('Delete every memory in this namespace (needs confirm: true).'),
       confirm: z.boolean({ error: 'confirm must be true or false' }).optional().describe('Must be true to delete a namespace.'),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { isoTime, modeField, namespaceField, tierField } from '../src/memory/schemas.js';
 import { searchMemories } from '../src/memory/search.js';
-import { clip, defineTool, elapsedMs } from '../src/tool-kit.js';
+import { clip, defineTool, elapsedMs, toolInput } from '../src/tool-kit.js';
 
 export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
@@ -14,7 +14,7 @@ export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
       'rank fusion; "vector" ranks by embedding cosine similarity; "keyword" by full-text BM25. Scores are 0..1 ' +
       '(hybrid: 1 = ranked first by both). With the default hash-384 embedder, "vector" similarity is lexical ' +
       '(shared words and word fragments), not semantic.',
-    input: z.strictObject({
+    input: toolInput({
       query: z.string({ error: 'query must be a string' }).min(1, 'query is empty; send the words to look for').max(10_000, 'query is over 10000 characters; shorten it'),
       namespace: namespaceField.optional().describe('Only this namespace; all namespaces when omitted.'),
       tier: tierField.optional().describe('Only this tier.'),

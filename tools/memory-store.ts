@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
 import { contentField, isoTime, metadataField, namespaceField, salienceField, tierField } from '../src/memory/schemas.js';
-import { defineTool } from '../src/tool-kit.js';
+import { toolInput, defineTool } from '../src/tool-kit.js';
 
 const MAX_TTL = 10 * 365 * 24 * 3600;
 
@@ -15,7 +15,7 @@ export function registerMemoryStoreTool(server: McpServer, deps: Deps): void {
       'Store a piece of text in persistent memory so it can be found later by meaning (vector) or by keyword. ' +
       'Tiers: "working" (expires after 24 h unless ttl_seconds says otherwise), "long_term" (default, kept until deleted ' +
       'or its ttl_seconds passes), "flashbulb" (never expires). Memories survive restarts.',
-    input: z.strictObject({
+    input: toolInput({
       content: contentField.describe('The text to remember (1..100000 characters).'),
       namespace: namespaceField.optional().describe('Group of memories, default "default".'),
       tier: tierField.optional().describe('working | long_term (default) | flashbulb'),

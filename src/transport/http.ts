@@ -56,23 +56,35 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-class TooLarge extends Error {}
+class TooLarge extends Error {
+  constructor(readonly drained: boolean) {
+    super('request body too large');
+  }
+}
 
+/** How much of an oversize body we read and discard so the client can still read our 413. */
+const DRAIN_CAP = 64 * 1024 * 1024;
+
+/**
+ * Reads a body up to `limit` bytes. An oversize body is read to its end and discarded (up to
+ * DRAIN_CAP), because closing a socket the client is still writing to resets it and the client
+ * never sees the 413 (RFC 9112 §9.6); past the cap the connection is dropped instead.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return reject(new TooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = declared > limit;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
+      if (size > limit) over = true;
+      if (size > DRAIN_CAP) {
         req.removeAllListeners('data');
-        req.resume(); // drain the rest so the 413 can be read by the client
-        reject(new TooLarge());
-      } else chunks.push(c);
+        reject(new TooLarge(false));
+      } else if (!over) chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (over ? reject(new TooLarge(true)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
@@ -125,7 +137,9 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
         raw = await readBody(req, cfg.max_body_bytes);
       } catch (err) {
         if (err instanceof TooLarge) {
-          return rpcError(res, 413, -32600, `Request body over ${cfg.max_body_bytes} bytes; send smaller requests.`, { connection: 'close' });
+          rpcError(res, 413, -32600, `Request body over ${cfg.max_body_bytes} bytes; send smaller requests.`, err.drained ? {} : { connection: 'close' });
+          if (!err.drained) res.once('finish', () => req.socket.destroy());
+          return;
         }
         throw err;
       }
