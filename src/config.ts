@@ -7,7 +7,7 @@ import { LOG_LEVELS } from './log.js';
 
 /** `$XDG_DATA_HOME/sixfold/sixfold.db`, else `~/.local/share/sixfold/sixfold.db`. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return join(base, 'sixfold', 'sixfold.db');
 }
 
@@ -26,6 +26,23 @@ const EmbedderSchema = z.discriminatedUnion('kind', [
     timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
   }),
 ]);
+
+/** One LLM provider; built-ins (anthropic, openai, gemini, ollama) fill unset fields with defaults. */
+const ProviderSchema = z.strictObject({
+  kind: z.enum(['anthropic', 'openai-compatible']).optional(),
+  base_url: z.url().optional(),
+  /** Name of the env var holding the key; omit for local servers that take none. */
+  api_key_env: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  /** USD per million input / output tokens. */
+  price_input: z.number().min(0).optional(),
+  price_output: z.number().min(0).optional(),
+  tier: z.number().int().min(1).max(3).optional(),
+  enabled: z.boolean().optional(),
+});
+
+export const ROUTER_POLICIES = ['cost', 'latency', 'quality', 'explicit'] as const;
+export const BUILT_IN_PROVIDERS = ['anthropic', 'openai', 'gemini', 'ollama'] as const;
 
 export const ConfigSchema = z.strictObject({
   db: z.string().min(1),
@@ -46,6 +63,21 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   embedder: EmbedderSchema.default({ kind: 'hash-384' }),
+  providers: z.record(z.string().regex(/^[a-z0-9_-]{1,32}$/, 'provider names are 1-32 characters of a-z, 0-9, _ or -'), ProviderSchema).default({}),
+  router: z
+    .strictObject({
+      policy: z.enum(ROUTER_POLICIES).default('cost'),
+      /** The provider the `explicit` policy uses. */
+      provider: z.string().min(1).optional(),
+      min_tier: z.number().int().min(1).max(3).default(1),
+      timeout_ms: z.number().int().min(100).max(600_000).default(60_000),
+      retries: z.number().int().min(0).max(10).default(2),
+      backoff_base_ms: z.number().int().min(1).default(250),
+      backoff_max_ms: z.number().int().min(1).default(8_000),
+      breaker_failures: z.number().int().min(1).default(5),
+      breaker_cooldown_ms: z.number().int().min(100).default(30_000),
+    })
+    .prefault({}),
   memory: z
     .strictObject({
       /** How often expired memories are deleted (they are never returned once expired). */
@@ -53,10 +85,18 @@ export const ConfigSchema = z.strictObject({
       working_ttl_seconds: z.number().int().min(1).default(24 * 3600),
     })
     .prefault({}),
+}).superRefine((cfg, ctx) => {
+  for (const [name, p] of Object.entries(cfg.providers)) {
+    if (!(BUILT_IN_PROVIDERS as readonly string[]).includes(name) && !p.base_url) {
+      ctx.addIssue({ code: 'custom', path: ['providers', name, 'base_url'], message: `required for a provider that is not built in (${BUILT_IN_PROVIDERS.join(', ')})` });
+    }
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type EmbedderConfig = z.infer<typeof EmbedderSchema>;
+export type ProviderConfig = z.infer<typeof ProviderSchema>;
+export type RouterConfig = Config['router'];
 
 /** Flags the CLI understood, already typed; undefined means "not given". */
 export interface ConfigFlags {
@@ -94,6 +134,8 @@ function envSources(env: NodeJS.ProcessEnv): Source[] {
   put('SIXFOLD_EMBED_MODEL', ['embedder', 'model']);
   put('SIXFOLD_EMBED_API_KEY_ENV', ['embedder', 'api_key_env']);
   put('SIXFOLD_EMBED_DIMENSIONS', ['embedder', 'dimensions'], intOrRaw);
+  put('SIXFOLD_ROUTER_POLICY', ['router', 'policy']);
+  put('SIXFOLD_ROUTER_PROVIDER', ['router', 'provider']);
   return out;
 }
 
@@ -151,7 +193,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const parsed = ConfigSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const key = issue.path.join('.') || '(root)';
+  // An unknown key is reported on its parent object; name the key itself.
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
+  const key = path.join('.') || '(root)';
   const src = [...sources].reverse().find((s) => s.path.join('.') === key);
   const where = src ? src.from : file ? `config file ${file}` : 'defaults';
   const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';

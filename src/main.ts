@@ -8,6 +8,8 @@ import { openDatabase } from './memory/db.js';
 import { createEmbedder } from './memory/embed/index.js';
 import { reembed } from './memory/reembed.js';
 import { MemoryStore } from './memory/store.js';
+import { resolveProviders } from './router/registry.js';
+import { Router } from './router/router.js';
 import { drainToolCalls } from './tool-kit.js';
 import { assertSafeBind, startHttp } from './transport/http.js';
 import { startStdio } from './transport/stdio.js';
@@ -87,7 +89,10 @@ async function serve(config: Config, log: Logger): Promise<void> {
     }
   }, config.memory.purge_interval_ms);
   purge.unref();
-  const deps: Deps = { config, log, store, version: VERSION, startedAt: Date.now() };
+  const { providers, ollamaProbe } = resolveProviders(config);
+  const router = new Router(providers, config.router, { db: store.db, log }, ollamaProbe);
+  log.info({ providers: providers.map((p) => `${p.name}:${p.model}`) }, 'LLM providers');
+  const deps: Deps = { config, log, store, router, version: VERSION, startedAt: Date.now() };
 
   let closing = false;
   let closeTransport: () => Promise<void> = async () => {};

@@ -3,6 +3,8 @@ import type { Deps } from './deps.js';
 import { registerMemoryStoreTool } from '../tools/memory-store.js';
 import { registerMemorySearchTool } from '../tools/memory-search.js';
 import { registerMemoryDeleteTool } from '../tools/memory-delete.js';
+import { registerMultiModelVoteTool } from '../tools/multi-model-vote.js';
+import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
 import { registerRecallPrompt } from '../prompts/recall.js';
@@ -10,7 +12,8 @@ import { registerRecallPrompt } from '../prompts/recall.js';
 const INSTRUCTIONS =
   'sixfold gives agents coordination patterns as tools, over a persistent memory. ' +
   'memory_store saves text (namespaces group it; tiers set its lifetime), memory_search finds it by meaning and keyword, ' +
-  'memory_delete removes it. Read sixfold://status for what is stored and memory://{namespace} to browse.';
+  'memory_delete removes it. multi_model_vote asks several LLM providers and decides by a fault-tolerant vote. ' +
+  'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';
 
 /**
  * One MCP server over shared deps. stdio builds one; HTTP builds one per session (the SDK binds a
@@ -24,8 +27,10 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerMemoryStoreTool(server, deps);
   registerMemorySearchTool(server, deps);
   registerMemoryDeleteTool(server, deps);
+  registerMultiModelVoteTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
+  registerRouterStatsResource(server, deps);
   registerRecallPrompt(server);
   return { server, close: () => server.close() };
 }

@@ -48,6 +48,25 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
   (db) => {
     db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS memories_fts_vocab USING fts5vocab(memories_fts, 'row')");
   },
+  // 3: one row per LLM call attempt, for cost and health accounting.
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS llm_calls (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        latency_ms REAL NOT NULL,
+        error TEXT
+      );
+      CREATE INDEX IF NOT EXISTS llm_calls_provider_at ON llm_calls (provider, at);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TOOL_NAMES } from '../helpers/mcp.js';
 import {
   REPO_ROOT, childEnv, makeTempDir, rawRpc, runCli, spawnStdioServer, withTimeout, type ServerProcess, type TempDir,
 } from '../helpers/server.js';
@@ -81,7 +82,7 @@ describe('CLI', () => {
     const rpc = rawRpc(p);
     await rpc.initialize();
     const list = await rpc.request('tools/list');
-    expect(list.result.tools.map((t: { name: string }) => t.name).sort()).toEqual(['memory_delete', 'memory_search', 'memory_store']);
+    expect(list.result.tools.map((t: { name: string }) => t.name).sort()).toEqual(TOOL_NAMES);
     const ok = await rpc.request('tools/call', { name: 'memory_store', arguments: { content: 'stdout purity check' } });
     expect(ok.result.isError).toBeFalsy();
     const bad = await rpc.request('tools/call', { name: 'memory_store', arguments: { content: 5 } });

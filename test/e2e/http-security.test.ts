@@ -3,7 +3,7 @@
  * limit, and refusing a non-loopback bind without a token.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { search, store } from '../helpers/mcp.js';
+import { search, store, TOOL_NAMES } from '../helpers/mcp.js';
 import {
   childEnv, connectHttpClient, makeTempDir, rawRequest, rawUpload, runCli, startHttpServer,
   type HttpClientHandle, type HttpServerHandle, type TempDir,
@@ -191,7 +191,7 @@ describe('binding beyond loopback', () => {
     await denied.body?.cancel();
     const c = await connectHttpClient(`${server.origin}/mcp`, TOKEN);
     try {
-      expect((await c.client.listTools()).tools).toHaveLength(3);
+      expect((await c.client.listTools()).tools).toHaveLength(TOOL_NAMES.length);
     } finally {
       await c.close();
     }

@@ -3,7 +3,7 @@
  * One server (loopback, no token) for the file.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readNamespace, readStatus, search, store } from '../helpers/mcp.js';
+import { readNamespace, readStatus, search, store, TOOL_NAMES } from '../helpers/mcp.js';
 import {
   connectHttpClient, makeTempDir, resourceJson, startHttpServer,
   type HttpClientHandle, type HttpServerHandle, type TempDir,
@@ -50,7 +50,7 @@ describe('HTTP server', () => {
   it('stores, searches and reads resources', async () => {
     const { client } = await connect();
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['memory_delete', 'memory_search', 'memory_store']);
+    expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
 
     const deploy = await store(client, { content: 'The deployment pipeline failed because the database migration timed out', namespace: 'web' });
     await store(client, { content: 'Lunch order for Friday: two pizzas and a salad', namespace: 'web' });
@@ -120,7 +120,7 @@ describe('HTTP server', () => {
     // Other sessions and new ones are unaffected.
     const d = await connect();
     expect(d.transport.sessionId).not.toBe(sid);
-    expect((await d.client.listTools()).tools).toHaveLength(3);
+    expect((await d.client.listTools()).tools).toHaveLength(TOOL_NAMES.length);
   });
 
   it('a request without a session that is not initialize gets 400', async () => {

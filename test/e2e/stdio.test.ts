@@ -9,8 +9,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import {
   callErr, callOk, expectMatchesSchema, readAllPages, readNamespace, readStatus, search, store,
-  type SearchResult, type StoreResult,
-} from '../helpers/mcp.js';
+  type SearchResult, type StoreResult, TOOL_NAMES } from '../helpers/mcp.js';
 import { REPO_ROOT, makeTempDir, resourceJson, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -42,8 +41,8 @@ describe('stdio server', () => {
   };
 
   describe('tools/list', () => {
-    it('lists memory_store, memory_search and memory_delete with schemas and annotations', () => {
-      expect(tools.map((t) => t.name).sort()).toEqual(['memory_delete', 'memory_search', 'memory_store']);
+    it('lists every tool with schemas and truthful annotations', () => {
+      expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
       for (const t of tools) {
         expect(t.inputSchema.type).toBe('object');
         expect(t.inputSchema.properties).toBeTypeOf('object');
@@ -57,7 +56,7 @@ describe('stdio server', () => {
 
       const readOnly = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
-      expect(readOnly).toEqual(['memory_search']);
+      expect(readOnly.sort()).toEqual(['memory_search', 'multi_model_vote']);
       expect(destructive).toEqual(['memory_delete']);
       for (const t of tools) {
         expect(typeof t.annotations?.readOnlyHint).toBe('boolean');
@@ -210,7 +209,7 @@ describe('stdio server', () => {
       expect(s.version).toBe(PKG_VERSION);
       expect(s.db).toBe(tmp.db);
       expect(s.embedder).toEqual({ id: 'hash-384', dims: 384 });
-      expect(s.tools.sort()).toEqual(['memory_delete', 'memory_search', 'memory_store']);
+      expect(s.tools.sort()).toEqual(TOOL_NAMES);
       expect(s.counts.memories).toBe(before.counts.memories + 1);
       expect(s.counts.by_namespace['status-ns']).toBe(1);
       expect(s.counts.by_tier.flashbulb).toBe((before.counts.by_tier.flashbulb ?? 0) + 1);

@@ -117,3 +117,6 @@ export async function readAllPages(client: Client, uri: string, maxPages = 1000)
   }
   return pages;
 }
+
+/** Every tool the server registers, sorted: one list to update when a tool is added. */
+export const TOOL_NAMES = ['memory_delete', 'memory_search', 'memory_store', 'multi_model_vote'];

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { SixfoldError } from '../../errors.js';
+import { classifySdkError } from '../../router/providers/classify.js';
 import { l2normalize, type Embedder } from './embedder.js';
 
 export interface OpenAICompatibleEmbedderOptions {
@@ -19,9 +20,11 @@ export interface OpenAICompatibleEmbedderOptions {
 export class OpenAICompatibleEmbedder implements Embedder {
   readonly id: string;
   private readonly client: OpenAI;
+  private readonly signalless: AbortSignal;
   private dims: number | undefined;
 
   constructor(private readonly opts: OpenAICompatibleEmbedderOptions) {
+    this.signalless = new AbortController().signal;
     this.id = `openai-compatible:${opts.model}`;
     this.dims = opts.dimensions;
     // Local servers (Ollama) take no key; the client insists on a string, which they ignore.
@@ -52,7 +55,7 @@ export class OpenAICompatibleEmbedder implements Embedder {
           { signal },
         );
       } catch (err) {
-        throw this.describe(err);
+        throw this.describe(err, signal ?? this.signalless);
       }
       const data = [...res.data].sort((a, b) => a.index - b.index);
       if (data.length !== batch.length) {
@@ -63,15 +66,25 @@ export class OpenAICompatibleEmbedder implements Embedder {
     return out;
   }
 
-  /** A failure as a message with no key in it: status and the server's message only. */
-  private describe(err: unknown): SixfoldError {
-    if (err instanceof OpenAI.APIError) {
-      const hint = err.status === 401 || err.status === 403
-        ? `Check the key in ${this.opts.apiKeyEnv}.`
-        : `Check that ${this.opts.baseURL} serves /embeddings for model ${this.opts.model}.`;
-      return new SixfoldError('unavailable', `Embeddings request failed (HTTP ${err.status ?? 'error'}): ${err.message.replace(/sk-[A-Za-z0-9_-]+/g, '[redacted]')}.`, hint);
+  /** A failure as a message with no key in it (the same classification and redaction as LLM calls). */
+  private describe(err: unknown, signal: AbortSignal): SixfoldError {
+    const e = classifySdkError('embeddings', err, this.opts.apiKey, signal);
+    const what = e.message.replace(/^embeddings: /, '');
+    const fail = (hint: string) => new SixfoldError('unavailable', `Embeddings request failed: ${what}.`, hint);
+    switch (e.kind) {
+      case 'cancelled':
+        return new SixfoldError('unavailable', 'Embeddings request was cancelled.');
+      case 'network':
+      case 'timeout':
+        return new SixfoldError('unavailable', `Embeddings endpoint ${this.opts.baseURL} unreachable: ${what}.`, 'Start the embedding server or fix embedder.base_url.');
+      case 'auth':
+        return fail(`Check the key in ${this.opts.apiKeyEnv}.`);
+      case 'rate_limit':
+        return fail('The endpoint is rate limiting; retry later or lower embedder.batch_size.');
+      case 'server':
+        return fail('The embeddings server failed; retry later.');
+      default:
+        return fail(`Check that ${this.opts.baseURL} serves /embeddings for model ${this.opts.model}.`);
     }
-    if (err instanceof Error && err.name === 'AbortError') return new SixfoldError('unavailable', 'Embeddings request was cancelled.');
-    return new SixfoldError('unavailable', `Embeddings endpoint ${this.opts.baseURL} unreachable: ${(err as Error).message}.`, 'Start the embedding server or fix embedder.base_url.');
   }
 }
