@@ -4,6 +4,7 @@
  */
 import { runMemoryBench } from './memory.js';
 import { runStdioBench } from './stdio.js';
+import { runVoteBench } from './vote.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<void>> = {
     printTable('Memory: insert and search (hash-384 embedder, topic-structured synthetic corpus, seed 42)', await runMemoryBench(sizes));
   },
   stdio: async () => printTable('MCP over stdio', await runStdioBench()),
+  vote: async () => printTable('multi_model_vote and the LLM router (loopback fake provider, real SDKs)', await runVoteBench()),
 };
 
 const wanted = process.argv.slice(2);

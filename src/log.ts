@@ -1,4 +1,4 @@
-import { pino, type Logger, type Level } from 'pino';
+import { pino, type DestinationStream, type Logger, type Level } from 'pino';
 
 export type { Logger };
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,9 +17,9 @@ const REDACT = [
  * The one logger. It writes to stderr (fd 2), synchronously so a crash or exit loses nothing:
  * stdout belongs to the stdio protocol.
  */
-export function createLogger(level: LogLevel = 'info'): Logger {
+export function createLogger(level: LogLevel = 'info', destination?: DestinationStream): Logger {
   return pino(
     { level: level as Level | 'silent', base: { name: 'sixfold' }, redact: { paths: REDACT, censor: '[redacted]' } },
-    pino.destination({ dest: 2, sync: true }),
+    destination ?? pino.destination({ dest: 2, sync: true }),
   );
 }

@@ -4,6 +4,7 @@ import { registerMemoryStoreTool } from '../tools/memory-store.js';
 import { registerMemorySearchTool } from '../tools/memory-search.js';
 import { registerMemoryDeleteTool } from '../tools/memory-delete.js';
 import { registerMultiModelVoteTool } from '../tools/multi-model-vote.js';
+import { registerApplyEditTool } from '../tools/apply-edit.js';
 import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
@@ -28,6 +29,7 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerMemorySearchTool(server, deps);
   registerMemoryDeleteTool(server, deps);
   registerMultiModelVoteTool(server, deps);
+  registerApplyEditTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
   registerRouterStatsResource(server, deps);

@@ -56,7 +56,7 @@ describe('stdio server', () => {
 
       const readOnly = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
-      expect(readOnly.sort()).toEqual(['memory_search', 'multi_model_vote']);
+      expect(readOnly.sort()).toEqual(['apply_edit', 'memory_search', 'multi_model_vote']);
       expect(destructive).toEqual(['memory_delete']);
       for (const t of tools) {
         expect(typeof t.annotations?.readOnlyHint).toBe('boolean');

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A fake LLM provider for tests: a real HTTP server on 127.0.0.1 (port chosen by the OS) that
- * speaks the providers' wire formats. Today: OpenAI `POST /v1/embeddings`. Chat completions and
- * Anthropic messages are to be added as further routes.
+ * speaks the providers' wire formats: OpenAI `POST …/chat/completions` (also Gemini's and
+ * Ollama's OpenAI-compatible paths) and `POST /v1/embeddings`, Anthropic `POST /v1/messages`,
+ * and `GET /v1/models`.
  *
  * Behaviour is scripted per model name through `script`, which tests may change between requests.
  * Nothing in src/ knows this exists: point a client's base URL at `baseURL`.
@@ -25,6 +26,14 @@ export interface ModelScript {
   embed?: (text: string, dims: number) => number[];
   /** Return vectors of this length whatever was asked: a model misbehaving. */
   wrongLength?: number;
+  /** Chat answer: fixed text, or computed from the last user message (answers by prompt). */
+  answer?: string | ((prompt: string) => string);
+  /** Milliseconds before answering (or before the scripted error). */
+  latencyMs?: number;
+  /** Never answer; the request stays open until the client gives up. */
+  hang?: boolean;
+  /** Answer 200 with a body that is not valid JSON. */
+  malformed?: boolean;
 }
 
 export interface RecordedRequest {
@@ -33,6 +42,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** Parsed JSON body, or the raw text when it was not JSON. */
   body: unknown;
+  /** True when the client closed the connection before the answer was sent (cancel, timeout). */
+  aborted: boolean;
 }
 
 export interface FakeProviderOptions {
@@ -47,10 +58,27 @@ export interface FakeProviderOptions {
 export interface FakeProvider {
   /** `http://127.0.0.1:<port>/v1`: what an OpenAI client takes as `baseURL`. */
   baseURL: string;
+  /** `http://127.0.0.1:<port>`: what the Anthropic client takes as `baseURL`. */
+  origin: string;
+  /** `http://127.0.0.1:<port>/v1beta/openai/`: Gemini's OpenAI-compatible path. */
+  geminiBaseURL: string;
+  /** Requests being handled right now, and the most there ever were at once. */
+  inFlight(): number;
+  maxInFlight(): number;
   /** Every request received, in order. */
   requests: RecordedRequest[];
   /** Per-model behaviour; models not listed get the defaults. Mutable. */
   script: Record<string, ModelScript>;
+  /**
+   * Resolves with `requests[n]` (0-based) once it has arrived: what a test awaits before cancelling
+   * a call in flight, instead of sleeping.
+   */
+  arrived(n: number): Promise<RecordedRequest>;
+  /**
+   * Resolves when the connection of a recorded request closes (answered, cancelled, timed out);
+   * `aborted` is final by then.
+   */
+  closed(request: RecordedRequest): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,6 +132,20 @@ function sendError(res: ServerResponse, status: number, message?: string, header
   });
 }
 
+const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
+  429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error',
+};
+
+function sendAnthropicError(res: ServerResponse, status: number, message?: string, headers: Record<string, string> = {}): void {
+  const type = ANTHROPIC_ERROR_TYPES[status] ?? 'api_error';
+  sendJson(res, status, { type: 'error', error: { type, message: message ?? `HTTP ${status}.` } }, { 'retry-after-ms': '0', ...headers });
+}
+
+function words(text: string): number {
+  return text.match(/\S+/g)?.length ?? 0;
+}
+
 function bearer(headers: IncomingHttpHeaders): string {
   return /^Bearer (.*)$/i.exec(headers.authorization ?? '')?.[1] ?? '';
 }
@@ -140,9 +182,84 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }, s.headers);
   }
 
-  const routes: Record<string, (req: RecordedRequest, res: ServerResponse) => void> = {
-    'POST /v1/embeddings': embeddings,
-  };
+  /**
+   * The scripted part every chat route shares: latency, hang, scripted error status, malformed body.
+   * Returns the answer text, or null when the script already responded (or never will).
+   */
+  async function scriptedChat(
+    model: string, prompt: string, req: RecordedRequest, res: ServerResponse,
+    error: (res: ServerResponse, status: number, message?: string, headers?: Record<string, string>) => void,
+  ): Promise<string | null> {
+    const s = script[model] ?? {};
+    if (s.hang) return null; // the client's abort or timeout ends it
+    if (s.latencyMs) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, s.latencyMs);
+        res.once('close', () => { clearTimeout(t); resolve(); });
+      });
+      if (req.aborted) return null;
+    }
+    if (s.status !== undefined && s.status >= 400 && (s.times === undefined || s.times > 0)) {
+      if (s.times !== undefined) s.times--;
+      const message = s.errorMessage ?? (s.status === 401 ? `Incorrect API key provided: ${bearer(req.headers) || String(req.headers['x-api-key'] ?? '')}.` : undefined);
+      error(res, s.status, message, s.headers);
+      return null;
+    }
+    if (s.malformed) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id": "broken", "choices": [');
+      return null;
+    }
+    return typeof s.answer === 'function' ? s.answer(prompt) : s.answer ?? `echo: ${prompt}`;
+  }
+
+  async function chatCompletions(req: RecordedRequest, res: ServerResponse): Promise<void> {
+    const body = req.body as { model?: unknown; messages?: Array<{ role: string; content: unknown }> };
+    if (typeof body.model !== 'string' || !Array.isArray(body.messages)) return sendError(res, 400, 'model and messages are required.');
+    const text = (c: unknown) => (typeof c === 'string' ? c : JSON.stringify(c));
+    const prompt = text([...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+    const answer = await scriptedChat(body.model, prompt, req, res, sendError);
+    if (answer === null) return;
+    const promptTokens = body.messages.reduce((n, m) => n + words(text(m.content)), 0);
+    sendJson(res, 200, {
+      id: `chatcmpl-${requests.length}`, object: 'chat.completion', created: 1_700_000_000, model: body.model,
+      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: promptTokens, completion_tokens: words(answer), total_tokens: promptTokens + words(answer) },
+    }, script[body.model]?.headers);
+  }
+
+  async function anthropicMessages(req: RecordedRequest, res: ServerResponse): Promise<void> {
+    const body = req.body as { model?: unknown; max_tokens?: unknown; system?: unknown; messages?: Array<{ role: string; content: unknown }> };
+    if (typeof body.model !== 'string' || typeof body.max_tokens !== 'number' || !Array.isArray(body.messages)) {
+      return sendAnthropicError(res, 400, 'model, max_tokens and messages are required.');
+    }
+    const text = (c: unknown) => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((b: { text?: string }) => b.text ?? '').join('') : '');
+    const prompt = text([...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+    const answer = await scriptedChat(body.model, prompt, req, res, sendAnthropicError);
+    if (answer === null) return;
+    const inputTokens = words(text(body.system)) + body.messages.reduce((n, m) => n + words(text(m.content)), 0);
+    sendJson(res, 200, {
+      id: `msg_${requests.length}`, type: 'message', role: 'assistant', model: body.model,
+      content: [{ type: 'text', text: answer }], stop_reason: 'end_turn', stop_sequence: null,
+      usage: { input_tokens: inputTokens, output_tokens: words(answer) },
+    }, script[body.model]?.headers);
+  }
+
+  function models(_req: RecordedRequest, res: ServerResponse): void {
+    sendJson(res, 200, { object: 'list', data: Object.keys(script).map((id) => ({ id, object: 'model', owned_by: 'fake' })) });
+  }
+
+  /** Routes by method and path suffix, so any base path (/v1, /v1beta/openai) reaches them. */
+  const routes: Array<[method: string, suffix: string, handler: (req: RecordedRequest, res: ServerResponse) => void | Promise<void>]> = [
+    ['POST', '/v1/embeddings', embeddings],
+    ['POST', '/chat/completions', chatCompletions],
+    ['POST', '/v1/messages', anthropicMessages],
+    ['GET', '/models', models],
+  ];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const closedOf = new WeakMap<RecordedRequest, Promise<void>>();
+  const waiting: Array<{ n: number; resolve: (r: RecordedRequest) => void }> = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -155,12 +272,24 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       // kept as text; routes that need JSON answer 400
     }
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
+    const recorded: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body, aborted: false };
     requests.push(recorded);
-    const route = routes[`${recorded.method} ${path}`];
+    // Registered before the `aborted` listener below; awaiting code resumes after both ran.
+    closedOf.set(recorded, new Promise<void>((resolve) => res.once('close', () => resolve())));
+    for (const w of waiting.filter((x) => x.n < requests.length)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(requests[w.n]);
+    }
+    const route = routes.find(([m, suffix]) => m === recorded.method && path.endsWith(suffix));
     if (!route) return sendError(res, 404, `No route ${recorded.method} ${path}.`);
-    if (typeof body !== 'object' || body === null) return sendError(res, 400, 'Body must be a JSON object.');
-    route(recorded, res);
+    if (recorded.method === 'POST' && (typeof body !== 'object' || body === null)) return sendError(res, 400, 'Body must be a JSON object.');
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => {
+      inFlight--;
+      if (!res.writableFinished) recorded.aborted = true;
+    });
+    await route[2](recorded, res);
   }
 
   const server = createServer((req, res) => {
@@ -177,6 +306,13 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
 
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
+    origin: `http://127.0.0.1:${port}`,
+    geminiBaseURL: `http://127.0.0.1:${port}/v1beta/openai/`,
+    inFlight: () => inFlight,
+    maxInFlight: () => maxInFlight,
+    arrived: (n) =>
+      n < requests.length ? Promise.resolve(requests[n]) : new Promise<RecordedRequest>((resolve) => waiting.push({ n, resolve })),
+    closed: (request) => closedOf.get(request) ?? Promise.reject(new Error('not a request this fake recorded')),
     requests,
     script,
     close: () =>

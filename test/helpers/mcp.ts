@@ -119,4 +119,4 @@ export async function readAllPages(client: Client, uri: string, maxPages = 1000)
 }
 
 /** Every tool the server registers, sorted: one list to update when a tool is added. */
-export const TOOL_NAMES = ['memory_delete', 'memory_search', 'memory_store', 'multi_model_vote'];
+export const TOOL_NAMES = ['apply_edit', 'memory_delete', 'memory_search', 'memory_store', 'multi_model_vote'];

@@ -1,0 +1,389 @@
+import { SixfoldError } from '../../errors.js';
+import { isMarker } from './markers.js';
+import { joinLines, keyNoWs, keyWs, splitLines } from './lines.js';
+
+/**
+ * apply_edit: merges a lazy edit (new code for some regions of a file, unchanged code between
+ * them elided by "... existing code ..." marker lines) into the original, with no LLM.
+ *
+ * Each region is placed by aligning its lines with the original (longest common subsequence
+ * around its rarest line): the first and last region lines found in the original are its anchors,
+ * and the original lines between them are replaced by the region. Ties go to the placement that
+ * deletes the fewest lines; a tie on that too, after the order of the regions has been used to
+ * rule placements out, is refused rather than guessed.
+ */
+export interface EditRegion {
+  lines: string[];
+  leadingMarker: boolean;
+  trailingMarker: boolean;
+  /** 1-based lines of the edit this region came from. */
+  editStart: number;
+  editEnd: number;
+}
+
+export interface PlacedRegion {
+  start_line: number;
+  end_line: number;
+  anchors: string[];
+}
+
+export interface ApplyResult {
+  merged: string;
+  confidence: number;
+  strategy: string;
+  regions: PlacedRegion[];
+  changed_lines: number;
+}
+
+interface Candidate {
+  /** 0-based inclusive span of the original that the region replaces. */
+  start: number;
+  end: number;
+  score: number;
+  deleted: number;
+  /** Original index of each region anchor line, or -1. */
+  match: Int32Array;
+  /** Applying it would change nothing: the span already reads like the region. */
+  noop?: boolean;
+  /** Another placement with the same score deleted more lines (the tie-break was used). */
+  tieBroken: boolean;
+}
+
+const MAX_PIVOT_OCCURRENCES = 400;
+
+export function parseEdit(editLines: string[]): EditRegion[] {
+  const regions: EditRegion[] = [];
+  let cur: string[] = [];
+  let curStart = 0;
+  let sawMarker = false;
+  const flush = (trailing: boolean, end: number) => {
+    if (cur.some((l) => l.trim() !== '')) {
+      regions.push({ lines: cur, leadingMarker: sawMarker, trailingMarker: trailing, editStart: curStart + 1, editEnd: end });
+    }
+    cur = [];
+  };
+  editLines.forEach((line, idx) => {
+    if (isMarker(line)) {
+      flush(true, idx);
+      sawMarker = true;
+    } else {
+      if (!cur.length) curStart = idx;
+      cur.push(line);
+    }
+  });
+  flush(false, editLines.length);
+  // A region's leading marker is the one right before it; only the first region can lack one.
+  for (let i = 1; i < regions.length; i++) regions[i].leadingMarker = true;
+  return regions;
+}
+
+/** Integer ids for match keys, so the alignment compares numbers. */
+class Keys {
+  private readonly ids = new Map<string, number>();
+  id(k: string): number {
+    let v = this.ids.get(k);
+    if (v === undefined) {
+      v = this.ids.size + 1;
+      this.ids.set(k, v);
+    }
+    return v;
+  }
+}
+
+interface Level {
+  orig: Int32Array;
+  occurrences: Map<number, number[]>;
+  keyOf: (s: string) => number;
+  blank: number;
+}
+
+function buildLevel(origLines: string[], key: (s: string) => string): Level {
+  const keys = new Keys();
+  const orig = new Int32Array(origLines.length);
+  const occurrences = new Map<number, number[]>();
+  origLines.forEach((l, i) => {
+    const id = keys.id(key(l));
+    orig[i] = id;
+    let list = occurrences.get(id);
+    if (!list) occurrences.set(id, (list = []));
+    list.push(i);
+  });
+  return { orig, occurrences, keyOf: (s) => keys.id(key(s)), blank: keys.id('') };
+}
+
+/** How many region lines from `k` (walking by `step`) equal the original lines from `pos`. */
+function run(r: number[], k: number, o: Int32Array, pos: number, step: 1 | -1, maxLen: number): number {
+  let len = 0;
+  while (len < maxLen && k >= 0 && k < r.length && pos >= 0 && pos < o.length && r[k] === o[pos]) {
+    len++;
+    k += step;
+    pos += step;
+  }
+  return len;
+}
+
+/** Longest common subsequence length of region ids and an original range (middle context). */
+function lcs(r: number[], o: Int32Array, from: number, to: number): number {
+  if (!r.length || to < from) return 0;
+  const prev = new Int32Array(r.length + 1);
+  const cur = new Int32Array(r.length + 1);
+  for (let p = from; p <= to; p++) {
+    for (let c = 1; c <= r.length; c++) cur[c] = r[c - 1] === o[p] ? prev[c - 1] + 1 : Math.max(prev[c], cur[c - 1]);
+    prev.set(cur);
+  }
+  return prev[r.length];
+}
+
+/**
+ * Placements of one region. Anchors are the region's first and last lines found in the original;
+ * a placement is scored by how much context agrees: the run of region lines equal to the original
+ * after the first anchor and before the last, plus the middle lines found in order inside the
+ * span. For each start, the best end is kept (most context, then the nearest: fewest deleted).
+ */
+function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean): Candidate[] {
+  const r = region.lines.map(level.keyOf);
+  const present = (k: number) => (level.occurrences.get(r[k])?.length ?? 0) > 0;
+  let a = 0;
+  while (a < r.length && !present(a)) a++;
+  if (a === r.length) return [];
+  let b = r.length - 1;
+  while (!present(b)) b--;
+  const fixedStart = !region.leadingMarker && first;
+  const fixedEnd = !region.trailingMarker && last;
+  const starts = fixedStart ? [0] : level.occurrences.get(r[a])!;
+  const ends = fixedEnd ? [n - 1] : level.occurrences.get(r[b])!;
+  if (starts.length * ends.length > MAX_PIVOT_OCCURRENCES * MAX_PIVOT_OCCURRENCES) return [];
+  const regionSpan = b - a + 1;
+  const lead = (i: number) => (fixedStart ? 0 : run(r, a, level.orig, i, 1, regionSpan));
+  const trail = (j: number) => (fixedEnd ? 0 : run(r, b, level.orig, j, -1, regionSpan));
+  const middleKnown = r.some((id, k) => k > a && k < b && id !== level.blank && present(k));
+  const out: Candidate[] = [];
+  for (const i of starts) {
+    const L = lead(i);
+    let best: Candidate | null = null;
+    for (const j of ends) {
+      if (j < i || (a === b && !fixedStart && !fixedEnd && j !== i)) continue;
+      const T = trail(j);
+      const span = j - i + 1;
+      const l = Math.min(L, span);
+      const t = Math.min(T, span);
+      const midFrom = a + l;
+      const midTo = b - t;
+      const M = middleKnown && midTo >= midFrom ? lcs(r.slice(midFrom, midTo + 1).filter((id) => id !== level.blank), level.orig, i + l, j - t) : 0;
+      const score = l + t + M;
+      const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
+      const cand: Candidate = {
+        start: i, end: j, score, deleted: span - Math.min(span, score), noop, tieBroken: false,
+        match: anchorMatch(r.length, a, b, i, j, fixedStart, fixedEnd),
+      };
+      if (!best || value(cand) > value(best)) {
+        if (best && score === best.score) cand.tieBroken = true;
+        best = cand;
+      } else if (score === best.score) {
+        best.tieBroken = true;
+      }
+    }
+    if (best) out.push(best);
+  }
+  return out;
+}
+
+/** Which original line each anchor of the region sits on (the rest are -1). */
+function anchorMatch(m: number, a: number, b: number, i: number, j: number, fixedStart: boolean, fixedEnd: boolean): Int32Array {
+  const match = new Int32Array(m).fill(-1);
+  if (!fixedStart) match[a] = i;
+  if (!fixedEnd) match[b] = j;
+  return match;
+}
+
+/** Most context agreeing first, then a placement that changes something, then fewest deleted. */
+const value = (c: Candidate) => c.score * 1e8 + (c.noop ? 0 : 1e7) - c.deleted;
+
+/**
+ * Chooses one candidate per region, in file order and without overlap, maximising the lines
+ * aligned and then minimising the lines deleted. Returns, per region, the chosen candidate and
+ * every other candidate that would do equally well (a tie that must be refused).
+ */
+function chooseSequence(cands: Candidate[][]): { chosen: Candidate[]; ties: Candidate[][] } | { stuck: number } {
+  const k = cands.length;
+  const prefix: number[][] = [];
+  for (let i = 0; i < k; i++) {
+    prefix.push(cands[i].map((c) => {
+      if (i === 0) return value(c);
+      let best = -Infinity;
+      cands[i - 1].forEach((p, pi) => { if (p.end < c.start && prefix[i - 1][pi] > best) best = prefix[i - 1][pi]; });
+      return best === -Infinity ? -Infinity : best + value(c);
+    }));
+    if (!prefix[i].some((v) => v > -Infinity)) return { stuck: i };
+  }
+  const suffix: number[][] = new Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    suffix[i] = cands[i].map((c) => {
+      if (i === k - 1) return value(c);
+      let best = -Infinity;
+      cands[i + 1].forEach((nx, ni) => { if (c.end < nx.start && suffix[i + 1][ni] > best) best = suffix[i + 1][ni]; });
+      return best === -Infinity ? -Infinity : best + value(c);
+    });
+  }
+  const total = Math.max(...prefix[k - 1]);
+  const optimal = cands.map((list, i) => list.filter((c, ci) => prefix[i][ci] + suffix[i][ci] - value(c) === total));
+  // Walk one optimal path left to right.
+  const chosen: Candidate[] = [];
+  let need = total;
+  let prevEnd = -1;
+  for (let i = 0; i < k; i++) {
+    const pick = cands[i].find((c, ci) => c.start > prevEnd && prefix[i][ci] + suffix[i][ci] - value(c) === total && suffix[i][ci] === need);
+    if (!pick) return { stuck: i };
+    chosen.push(pick);
+    need -= value(pick);
+    prevEnd = pick.end;
+  }
+  return { chosen, ties: optimal };
+}
+
+function indentOf(s: string): string {
+  return /^\s*/.exec(s)![0];
+}
+
+/**
+ * When every context line of a region is indented by the same extra (or missing) prefix compared
+ * with the original, the snippet was re-indented as a whole: shift it back.
+ */
+function reindent(region: string[], c: Candidate, orig: string[]): { lines: string[]; shifted: boolean } {
+  let delta: { add: string } | { strip: string } | null = null;
+  for (let k = 0; k < region.length; k++) {
+    const pos = c.match[k];
+    if (pos < 0 || region[k].trim() === '') continue;
+    const ri = indentOf(region[k]);
+    const oi = indentOf(orig[pos]);
+    const d = oi.length >= ri.length && oi.endsWith(ri) ? { add: oi.slice(0, oi.length - ri.length) } : ri.endsWith(oi) ? { strip: ri.slice(0, ri.length - oi.length) } : null;
+    if (!d) return { lines: region, shifted: false };
+    if (delta === null) delta = d;
+    else if (JSON.stringify(delta) !== JSON.stringify(d)) return { lines: region, shifted: false };
+  }
+  if (!delta || ('add' in delta ? delta.add === '' : delta.strip === '')) return { lines: region, shifted: false };
+  const lines = region.map((l) => {
+    if (l.trim() === '') return l;
+    if ('add' in delta!) return delta!.add + l;
+    return l.startsWith(delta!.strip) ? l.slice(delta!.strip.length) : l.trimStart();
+  });
+  return { lines, shifted: true };
+}
+
+function describeRegion(r: EditRegion, i: number): string {
+  return `Region ${i + 1} (edit lines ${r.editStart}-${r.editEnd})`;
+}
+
+const LOOKS_LIKE_MARKER = /(\.{3}|…)\s*(existing code|rest of (the )?code|unchanged)/i;
+
+export function applyEdit(original: string, edit: string): ApplyResult {
+  const o = splitLines(original);
+  const e = splitLines(edit);
+  const regions = parseEdit(e.lines);
+  if (!regions.length) {
+    throw new SixfoldError('invalid_input', 'The edit has no code: only markers or blank lines.', 'Send the new code for at least one region, with unchanged lines around it as context.');
+  }
+  if (o.lines.length === 0) {
+    const lines = regions.flatMap((r) => r.lines);
+    const merged = joinLines({ lines, eol: e.eol, trailingNewline: e.trailingNewline || lines.length > 0 });
+    return { merged, confidence: 1, strategy: 'empty_original', regions: [{ start_line: 1, end_line: lines.length, anchors: [] }], changed_lines: lines.length };
+  }
+  const n = o.lines.length;
+  if (regions.length === 1 && !regions[0].leadingMarker && !regions[0].trailingMarker) {
+    const lines = regions[0].lines;
+    return {
+      merged: joinLines({ lines, eol: o.eol, trailingNewline: o.trailingNewline }),
+      confidence: 1, strategy: 'full_replace',
+      regions: [{ start_line: 1, end_line: n, anchors: [] }],
+      changed_lines: Math.max(n, lines.length),
+    };
+  }
+
+  const levels = [buildLevel(o.lines, keyWs), buildLevel(o.lines, keyNoWs)];
+  const usedLevel: number[] = [];
+  const cands = regions.map((r, i) => {
+    for (let lv = 0; lv < levels.length; lv++) {
+      const list = candidatesFor(r, levels[lv], n, i === 0, i === regions.length - 1);
+      if (list.length) {
+        usedLevel[i] = lv;
+        return list;
+      }
+    }
+    const tooCommon = r.lines.some((l) => l.trim() && (levels[0].occurrences.get(levels[0].keyOf(l))?.length ?? 0) > MAX_PIVOT_OCCURRENCES);
+    throw new SixfoldError(
+      'invalid_input',
+      `${describeRegion(r, i)} could not be placed: ${tooCommon ? 'its only lines found in the original occur hundreds of times' : 'none of its lines occurs in the original file'}.`,
+      'Start and end the region with a line of unchanged code copied from the original (e.g. the enclosing function signature), and put a "// ... existing code ..." marker between regions.',
+    );
+  });
+
+  const seq = chooseSequence(cands);
+  if ('stuck' in seq) {
+    const r = regions[seq.stuck];
+    throw new SixfoldError(
+      'invalid_input',
+      `${describeRegion(r, seq.stuck)} cannot be placed after the region before it: the regions are out of order or overlap.`,
+      'Give the regions in the order they appear in the file, separated by "... existing code ..." markers.',
+    );
+  }
+  seq.ties.forEach((list, i) => {
+    if (list.length > 1) {
+      const where = list.slice(0, 3).map((c) => `lines ${c.start + 1}-${c.end + 1}`).join(', ');
+      throw new SixfoldError(
+        'invalid_input',
+        `${describeRegion(regions[i], i)} is ambiguous: it fits equally well at ${where}.`,
+        'Add a line of unchanged context that occurs only once in the file (e.g. the enclosing function or class signature).',
+      );
+    }
+  });
+
+  // Assemble: original outside the spans, region lines inside.
+  const out: string[] = [];
+  const placed: PlacedRegion[] = [];
+  let cursor = 0;
+  let changed = 0;
+  let confidence = 1;
+  const notes = new Set<string>();
+  seq.chosen.forEach((c, i) => {
+    const region = regions[i];
+    const { lines, shifted } = reindent(region.lines, c, o.lines);
+    if (shifted) notes.add('reindent');
+    for (let p = cursor; p < c.start; p++) out.push(o.lines[p]);
+    out.push(...lines);
+    cursor = c.end + 1;
+    const matched = [...c.match].filter((p) => p >= 0);
+    let exact = 0;
+    c.match.forEach((p, k) => { if (p >= 0 && o.lines[p] === lines[k]) exact++; });
+    const lv = levels[usedLevel[i]];
+    const common = lcs(lines.map(lv.keyOf), lv.orig, c.start, c.end);
+    changed += (lines.length - common) + (c.end - c.start + 1 - common);
+    if (usedLevel[i] > 0) {
+      confidence *= 0.85;
+      notes.add('whitespace-insensitive');
+    } else if (exact < matched.length) {
+      confidence *= 0.95;
+    }
+    if (c.tieBroken) {
+      confidence *= 0.9;
+      notes.add('fewest-deleted');
+    }
+    // Little agreeing context: placed by its anchors alone.
+    if (c.score < 2 && region.lines.length > 1) confidence *= 0.9;
+    placed.push({ start_line: c.start + 1, end_line: c.end + 1, anchors: matched.map((p) => o.lines[p]) });
+  });
+  for (let p = cursor; p < n; p++) out.push(o.lines[p]);
+
+  // Safety net: a marker-like line we did not recognise must not end up in the file as code.
+  const stray = out.findIndex((l, idx) => LOOKS_LIKE_MARKER.test(l) && !o.lines.includes(l) && idx >= 0);
+  if (stray >= 0) {
+    throw new SixfoldError('invalid_input', `The edit contains a line that looks like a marker but is not one: "${out[stray].trim()}".`, 'Write markers as a comment line on their own, e.g. "// ... existing code ...".');
+  }
+  const strategy = ['anchored', ...notes].join('+');
+  return {
+    merged: joinLines({ lines: out, eol: o.eol, trailingNewline: o.trailingNewline }),
+    confidence: Math.max(0.5, Math.round(confidence * 1000) / 1000),
+    strategy,
+    regions: placed,
+    changed_lines: changed,
+  };
+}
