@@ -14,6 +14,11 @@ const voteOut = z.object({
   latency_ms: z.number(), input_tokens: z.number(), output_tokens: z.number(), cost_usd: z.number(), error: z.string().optional(),
 });
 
+/** A vote's error with its provider named once (router errors already start with the name). */
+function voteError(v: Vote): string {
+  return v.error?.startsWith(`${v.provider}:`) ? v.error : `${v.provider}: ${v.error}`;
+}
+
 function progress(extra: ToolExtra, done: number, total: number, message: string): void {
   const token = extra._meta?.progressToken;
   if (token === undefined) return;
@@ -37,7 +42,10 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
         .array(z.string().min(1).max(32), { error: 'providers must be an array of provider names, e.g. ["anthropic", "openai"]' })
         .min(1, 'providers is empty; omit it to use every configured provider')
         .max(16, 'at most 16 providers')
-        .refine((a) => new Set(a).size === a.length, 'providers lists a name twice')
+        .superRefine((a, ctx) => {
+          const dup = a.find((name, i) => a.indexOf(name) !== i);
+          if (dup) ctx.addIssue({ code: 'custom', message: `providers lists "${dup}" twice; name each provider once` });
+        })
         .optional(),
       critical: z.boolean({ error: 'critical must be true or false' }).optional(),
       choices: z
@@ -105,11 +113,12 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
         (voter, signal) => ask(voter.name, signal),
         {
           quorum: rule, format, choices: args.choices, tieBreaker: args.tie_breaker ?? 'none', signal: extra.signal,
-          onVote: (v: Vote, k, total) => progress(extra, k, total, `${v.provider}: ${v.error ? `error (${clip(v.error, 60)})` : clip(v.normalized ?? '', 60)}`),
+          onVote: (v: Vote, k, total) => progress(extra, k, total, `${v.provider}: ${v.error ? `error (${clip(voteError(v).slice(v.provider.length + 2), 60)})` : clip(v.normalized ?? '', 60)}`),
         },
       );
-      if (outcome.votes.every((v) => v.error && v.answer === null)) {
-        throw new SixfoldError('unavailable', `Every provider failed: ${outcome.votes.map((v) => `${v.provider}: ${v.error}`).join('; ')}.`, 'Check the providers in sixfold://router/stats, or retry later.');
+      // Some failures are ordinary votes; only when nobody answered at all is the call an error.
+      if (outcome.votes.every((v) => v.answer === null)) {
+        throw new SixfoldError('unavailable', `No provider answered: ${outcome.votes.map(voteError).join('; ')}.`, 'Check the providers in sixfold://router/stats, or retry later.');
       }
       const total = outcome.votes.reduce((s, v) => s + v.cost_usd, 0);
       const result = {

@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { resourceJson } from './server.js';
 
@@ -119,4 +120,49 @@ export async function readAllPages(client: Client, uri: string, maxPages = 1000)
 }
 
 /** Every tool the server registers, sorted: one list to update when a tool is added. */
-export const TOOL_NAMES = ['apply_edit', 'memory_delete', 'memory_search', 'memory_store', 'multi_model_vote'];
+export const TOOL_NAMES = ['apply_edit', 'generate_code', 'memory_delete', 'memory_search', 'memory_store', 'multi_model_vote', 'record_outcome'];
+
+export interface WireProgress {
+  progressToken: string | number;
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface ProgressTap {
+  /** Every notifications/progress the transport received, in arrival order. */
+  all: WireProgress[];
+  /** The progressToken of the most recent tools/call the client sent with one. */
+  lastToken(): string | number | undefined;
+  /** The notifications for the most recent tools/call that carried a progressToken. */
+  forLastCall(): WireProgress[];
+}
+
+/**
+ * Records progress notifications as they arrive on a connected client's transport, before the SDK
+ * dispatches them. The SDK client dispatches notifications a microtask late but responses at once,
+ * so progress that arrives in the same read as the response is dropped before `onprogress` sees it
+ * (modelcontextprotocol/typescript-sdk#2580); what the server sent is what this records.
+ */
+export function tapProgress(transport: Transport): ProgressTap {
+  const all: WireProgress[] = [];
+  let last: string | number | undefined;
+  const onmessage = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const m = message as { method?: string; params?: WireProgress };
+    if (m.method === 'notifications/progress' && m.params) all.push(m.params);
+    onmessage?.call(transport, message, extra);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    const m = message as { method?: string; params?: { _meta?: { progressToken?: string | number } } };
+    const token = m.params?._meta?.progressToken;
+    if (m.method === 'tools/call' && token !== undefined) last = token;
+    return send(message, options);
+  };
+  return {
+    all,
+    lastToken: () => last,
+    forLastCall: () => all.filter((p) => last !== undefined && p.progressToken === last),
+  };
+}

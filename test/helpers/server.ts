@@ -201,6 +201,8 @@ export interface StdioServerOptions {
   xdg: string;
   env?: Record<string, string>;
   logLevel?: string;
+  /** More CLI arguments after --db and --log-level, e.g. ['--config', path]. */
+  extraArgs?: string[];
 }
 
 export interface StdioClientHandle {
@@ -225,7 +227,7 @@ function isAlive(pid: number): boolean {
 export async function startStdioClient(opts: StdioServerOptions): Promise<StdioClientHandle> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [MAIN, '--db', opts.db, '--log-level', opts.logLevel ?? 'warn'],
+    args: [MAIN, '--db', opts.db, '--log-level', opts.logLevel ?? 'warn', ...(opts.extraArgs ?? [])],
     cwd: REPO_ROOT,
     env: { XDG_DATA_HOME: opts.xdg, ...opts.env },
     stderr: 'pipe',
@@ -528,5 +530,5 @@ export function rawRpc(p: ServerProcess): RawRpc {
 
 /** Spawns a stdio server the test controls directly (stdin, signals, exit code). */
 export function spawnStdioServer(opts: StdioServerOptions): ServerProcess {
-  return spawnServer(['--db', opts.db, '--log-level', opts.logLevel ?? 'warn'], childEnv(opts.xdg, opts.env));
+  return spawnServer(['--db', opts.db, '--log-level', opts.logLevel ?? 'warn', ...(opts.extraArgs ?? [])], childEnv(opts.xdg, opts.env));
 }
