@@ -58,8 +58,13 @@ export class CircuitBreaker {
     this.probing = false;
   }
 
-  /** A call that was let through but cancelled by the caller: says nothing about health. */
-  release(): void {
+  /**
+   * A call that was let through but cancelled by the caller: says nothing about health. Only the
+   * probe's own cancellation re-arms the half-open state; a stale call from before the breaker
+   * opened must not let a second probe out while the first is still in flight.
+   */
+  release(wasProbe = false): void {
+    if (!wasProbe) return;
     this.probing = false;
     if (this._state === 'half_open') {
       this._state = 'open';

@@ -21,6 +21,8 @@ export function parseRetryAfter(headers: { get(name: string): string | null } | 
   const v = headers.get('retry-after');
   if (v === null) return null;
   if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
+  // Only an HTTP date (IMF-fixdate); Date.parse alone accepts junk such as "-1".
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(v.trim())) return null;
   const date = Date.parse(v);
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }

@@ -148,8 +148,11 @@ export class Router {
     const h = this.healthOf(name);
     const signal = opts.signal ?? new AbortController().signal;
     const timeoutMs = opts.timeoutMs ?? this.cfg.timeout_ms;
+    let lastError: ProviderError | undefined;
     for (let attempt = 0; ; attempt++) {
+      const probe = h.breaker.state === 'half_open';
       if (!h.breaker.tryAcquire()) {
+        if (lastError) throw lastError; // opened by our own failures: report the cause, not the breaker
         const secs = Math.ceil(h.breaker.retryInMs() / 1000);
         throw new ProviderError(name, 'server', `${name}: circuit open after ${h.breaker.consecutiveFailures} consecutive failures; next probe in ${secs}s`);
       }
@@ -166,10 +169,12 @@ export class Router {
         const e = err instanceof ProviderError ? err : new ProviderError(name, 'malformed', `${name}: ${(err as Error).message}`);
         this.record(p, opts.purpose, e.kind, 0, 0, 0, performance.now() - start, e.message);
         if (e.kind === 'cancelled') {
-          h.breaker.release();
+          h.breaker.release(probe);
           throw e;
         }
         h.breaker.failure();
+        lastError = e;
+        if (h.breaker.state === 'open') throw e; // no point waiting out a backoff the breaker will refuse
         const wait = e.retryable && attempt < this.cfg.retries
           ? retryDelay(attempt, { baseMs: this.cfg.backoff_base_ms, maxMs: this.cfg.backoff_max_ms }, e.retryAfterMs, this.random)
           : null;

@@ -50,6 +50,9 @@ interface Candidate {
 }
 
 const MAX_PIVOT_OCCURRENCES = 400;
+/** A line occurring more often than this is no evidence of where a region goes. */
+const STRONG_MAX = 3;
+const PUNCTUATION_ONLY = /^[\s{}()[\];,.:*/#<>'"`|=-]*$/;
 
 export function parseEdit(editLines: string[]): EditRegion[] {
   const regions: EditRegion[] = [];
@@ -95,20 +98,34 @@ interface Level {
   occurrences: Map<number, number[]>;
   keyOf: (s: string) => number;
   blank: number;
+  /** Ids of lines made only of punctuation ("}", "});", " *"). */
+  weak: Set<number>;
+  /** Ids of blank lines (at the exact level, whitespace-only lines differ from each other). */
+  blanks: Set<number>;
 }
 
 function buildLevel(origLines: string[], key: (s: string) => string): Level {
   const keys = new Keys();
   const orig = new Int32Array(origLines.length);
   const occurrences = new Map<number, number[]>();
+  const weak = new Set<number>();
+  const blanks = new Set<number>();
+  const keyOf = (s: string) => {
+    const k = key(s);
+    const id = keys.id(k);
+    if (PUNCTUATION_ONLY.test(k)) weak.add(id);
+    if (k.trim() === '') blanks.add(id);
+    return id;
+  };
   origLines.forEach((l, i) => {
-    const id = keys.id(key(l));
+    const id = keyOf(l);
     orig[i] = id;
     let list = occurrences.get(id);
     if (!list) occurrences.set(id, (list = []));
     list.push(i);
   });
-  return { orig, occurrences, keyOf: (s) => keys.id(key(s)), blank: keys.id('') };
+  keyOf('');
+  return { orig, occurrences, keyOf, blank: keys.id(''), weak, blanks };
 }
 
 /** How many region lines from `k` (walking by `step`) equal the original lines from `pos`. */
@@ -154,9 +171,15 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
   const ends = fixedEnd ? [n - 1] : level.occurrences.get(r[b])!;
   if (starts.length * ends.length > MAX_PIVOT_OCCURRENCES * MAX_PIVOT_OCCURRENCES) return [];
   const regionSpan = b - a + 1;
+  // Only distinctive lines are evidence: braces, blank lines and lines that occur everywhere match
+  // anywhere. They must still match for a run of context to continue, but they score nothing.
+  const strong = r.map((id, k) => !level.blanks.has(id) && !level.weak.has(id) && (level.occurrences.get(id)?.length ?? 0) <= STRONG_MAX && present(k));
+  const strongBefore = new Int32Array(r.length + 1);
+  strong.forEach((x, k) => { strongBefore[k + 1] = strongBefore[k] + (x ? 1 : 0); });
+  const strongIn = (from: number, to: number) => (to < from ? 0 : strongBefore[to + 1] - strongBefore[from]);
   const lead = (i: number) => (fixedStart ? 0 : run(r, a, level.orig, i, 1, regionSpan));
   const trail = (j: number) => (fixedEnd ? 0 : run(r, b, level.orig, j, -1, regionSpan));
-  const middleKnown = r.some((id, k) => k > a && k < b && id !== level.blank && present(k));
+  const middleKnown = strong.some((x, k) => x && k > a && k < b);
   const out: Candidate[] = [];
   for (const i of starts) {
     const L = lead(i);
@@ -166,14 +189,14 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       const T = trail(j);
       const span = j - i + 1;
       const l = Math.min(L, span);
-      const t = Math.min(T, span);
+      const t = Math.min(T, span, b - a + 1 - l);
       const midFrom = a + l;
       const midTo = b - t;
-      const M = middleKnown && midTo >= midFrom ? lcs(r.slice(midFrom, midTo + 1).filter((id) => id !== level.blank), level.orig, i + l, j - t) : 0;
-      const score = l + t + M;
+      const M = middleKnown && midTo >= midFrom ? lcs(r.slice(midFrom, midTo + 1).filter((_, k) => strong[midFrom + k]), level.orig, i + l, j - t) : 0;
+      const score = strongIn(a, a + l - 1) + strongIn(b - t + 1, b) + M;
       const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
       const cand: Candidate = {
-        start: i, end: j, score, deleted: span - Math.min(span, score), noop, tieBroken: false,
+        start: i, end: j, score, deleted: Math.max(0, span - l - t - M), noop, tieBroken: false,
         match: anchorMatch(r.length, a, b, i, j, fixedStart, fixedEnd),
       };
       if (!best || value(cand) > value(best)) {
@@ -197,6 +220,13 @@ function anchorMatch(m: number, a: number, b: number, i: number, j: number, fixe
 }
 
 /** Most context agreeing first, then a placement that changes something, then fewest deleted. */
+function hasStrongLine(region: EditRegion, level: Level): boolean {
+  return region.lines.some((line) => {
+    const id = level.keyOf(line);
+    return !level.blanks.has(id) && !level.weak.has(id) && (level.occurrences.get(id)?.length ?? 0) > 0;
+  });
+}
+
 const value = (c: Candidate) => c.score * 1e8 + (c.noop ? 0 : 1e7) - c.deleted;
 
 /**
@@ -299,15 +329,24 @@ export function applyEdit(original: string, edit: string): ApplyResult {
     };
   }
 
-  const levels = [buildLevel(o.lines, keyWs), buildLevel(o.lines, keyNoWs)];
+  const levels = [buildLevel(o.lines, (l) => l), buildLevel(o.lines, keyWs), buildLevel(o.lines, keyNoWs)];
   const usedLevel: number[] = [];
   const cands = regions.map((r, i) => {
+    // The first level at which a distinctive line of the region is found decides; a region whose
+    // only exact matches are braces or blank lines was probably re-indented.
+    let fallback: { lv: number; list: Candidate[] } | undefined;
     for (let lv = 0; lv < levels.length; lv++) {
       const list = candidatesFor(r, levels[lv], n, i === 0, i === regions.length - 1);
-      if (list.length) {
+      if (!list.length) continue;
+      if (hasStrongLine(r, levels[lv])) {
         usedLevel[i] = lv;
         return list;
       }
+      fallback ??= { lv, list };
+    }
+    if (fallback) {
+      usedLevel[i] = fallback.lv;
+      return fallback.list;
     }
     const tooCommon = r.lines.some((l) => l.trim() && (levels[0].occurrences.get(levels[0].keyOf(l))?.length ?? 0) > MAX_PIVOT_OCCURRENCES);
     throw new SixfoldError(
@@ -358,10 +397,8 @@ export function applyEdit(original: string, edit: string): ApplyResult {
     const common = lcs(lines.map(lv.keyOf), lv.orig, c.start, c.end);
     changed += (lines.length - common) + (c.end - c.start + 1 - common);
     if (usedLevel[i] > 0) {
-      confidence *= 0.85;
+      confidence *= usedLevel[i] === 1 ? 0.95 : 0.85;
       notes.add('whitespace-insensitive');
-    } else if (exact < matched.length) {
-      confidence *= 0.95;
     }
     if (c.tieBroken) {
       confidence *= 0.9;

@@ -18,8 +18,11 @@ export function classifySdkError(provider: string, err: unknown, secret: string 
   if (err instanceof ProviderError) return err;
   const e = err as SdkError;
   const name = e?.constructor?.name ?? '';
-  // The SDKs prefix the status ("401 Incorrect API key…"); the status is reported separately.
-  const msg = redact(String(e?.message ?? err), secret).replace(/^\d{3}\s+/, '').replace(/[.\s]+$/, '');
+  // Prefer the provider's own message from the error body (Anthropic: {error: {message}}; OpenAI:
+  // {message}) over the SDK's, which prefixes the status and may hold the whole JSON body.
+  const body = (e as { error?: { message?: unknown; error?: { message?: unknown } } })?.error;
+  const detail = typeof body?.error?.message === 'string' ? body.error.message : typeof body?.message === 'string' ? body.message : undefined;
+  const msg = redact(String(detail ?? e?.message ?? err), secret).replace(/^\d{3}\s+/, '').replace(/[.\s]+$/, '');
   if (signal.aborted || name === 'APIUserAbortError' || e?.name === 'AbortError') {
     return new ProviderError(provider, 'cancelled', `${provider}: request cancelled`);
   }

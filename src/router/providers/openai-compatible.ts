@@ -8,7 +8,10 @@ import { ProviderError, type CompletionRequest, type CompletionResult, type Prov
  */
 export function openAICompatibleProvider(info: ProviderInfo, apiKey: string | undefined): Provider {
   // Local servers take no key; the client insists on a string, which they ignore.
-  const client = new OpenAI({ apiKey: apiKey ?? 'no-key', baseURL: info.baseURL, maxRetries: 0 });
+  // The SDK would read OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment and send them to any
+  // server; they belong to OpenAI only.
+  const scope = info.name === 'openai' ? {} : { organization: null, project: null };
+  const client = new OpenAI({ apiKey: apiKey ?? 'no-key', baseURL: info.baseURL, maxRetries: 0, ...scope });
   return {
     ...info,
     async complete(req: CompletionRequest, opts): Promise<CompletionResult> {
