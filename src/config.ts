@@ -85,6 +85,28 @@ export const ConfigSchema = z.strictObject({
       working_ttl_seconds: z.number().int().min(1).default(24 * 3600),
     })
     .prefault({}),
+  /** generate_code / record_outcome: the ReasoningBank loop. */
+  codegen: z
+    .strictObject({
+      /** Cosine from which a task that already succeeded (same language and context) is answered from memory. */
+      repeat_threshold: z.number().min(0).max(1).default(0.92),
+      /** A remembered solution is served only while its confidence is at least this. */
+      repeat_min_confidence: z.number().min(0).max(1).default(0.6),
+      /** Consolidate a namespace after this many new memory items. */
+      consolidate_every: z.number().int().min(1).default(20),
+      /** Items of one kind and language at least this similar are merged. */
+      merge_threshold: z.number().min(0).max(1).default(0.87),
+      /** Items below this confidence are pruned by consolidation. */
+      prune_confidence: z.number().min(0).max(1).default(0.3),
+      /** Items unused for this many days are pruned by consolidation. */
+      prune_unused_days: z.number().min(1).default(180),
+      /** Memories injected into a prompt. */
+      top_k: z.number().int().min(0).max(10).default(3),
+      /** Memories less similar than this to the task are never injected. */
+      min_similarity: z.number().min(0).max(1).default(0.3),
+      max_tokens: z.number().int().min(64).max(32_000).default(4096),
+    })
+    .prefault({}),
 }).superRefine((cfg, ctx) => {
   for (const [name, p] of Object.entries(cfg.providers)) {
     if (!(BUILT_IN_PROVIDERS as readonly string[]).includes(name) && !p.base_url) {

@@ -5,15 +5,20 @@ import { registerMemorySearchTool } from '../tools/memory-search.js';
 import { registerMemoryDeleteTool } from '../tools/memory-delete.js';
 import { registerMultiModelVoteTool } from '../tools/multi-model-vote.js';
 import { registerApplyEditTool } from '../tools/apply-edit.js';
+import { registerGenerateCodeTool } from '../tools/generate-code.js';
+import { registerRecordOutcomeTool } from '../tools/record-outcome.js';
 import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
+import { registerReasoningBankResources } from '../resources/reasoning-bank.js';
 import { registerRecallPrompt } from '../prompts/recall.js';
+import { registerSelfImprovingCodegenPrompt } from '../prompts/self-improving-codegen.js';
 
 const INSTRUCTIONS =
   'sixfold gives agents coordination patterns as tools, over a persistent memory. ' +
   'memory_store saves text (namespaces group it; tiers set its lifetime), memory_search finds it by meaning and keyword, ' +
   'memory_delete removes it. multi_model_vote asks several LLM providers and decides by a fault-tolerant vote. ' +
+  'generate_code writes code using what earlier attempts taught; record_outcome (after testing it) is how it learns. ' +
   'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';
 
 /**
@@ -30,9 +35,13 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerMemoryDeleteTool(server, deps);
   registerMultiModelVoteTool(server, deps);
   registerApplyEditTool(server, deps);
+  registerGenerateCodeTool(server, deps);
+  registerRecordOutcomeTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
   registerRouterStatsResource(server, deps);
+  registerReasoningBankResources(server, deps);
   registerRecallPrompt(server);
+  registerSelfImprovingCodegenPrompt(server);
   return { server, close: () => server.close() };
 }

@@ -67,6 +67,54 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       CREATE INDEX IF NOT EXISTS llm_calls_provider_at ON llm_calls (provider, at);
     `);
   },
+  // 4: the ReasoningBank (generate_code / record_outcome): distilled items and trajectories.
+  // Item vectors live in a vec0 table of the embedder's dimension, made by reasoning-bank.ts.
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS reasoning_items (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        namespace TEXT NOT NULL,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        content TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('strategy', 'pitfall')),
+        language TEXT NOT NULL,
+        confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+        uses INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        task TEXT NOT NULL,
+        code TEXT,
+        context_hash TEXT NOT NULL,
+        trajectory_id TEXT
+      );
+      CREATE INDEX IF NOT EXISTS reasoning_items_ns ON reasoning_items (namespace, confidence DESC);
+      CREATE TABLE IF NOT EXISTS trajectories (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        namespace TEXT NOT NULL,
+        task TEXT NOT NULL,
+        language TEXT NOT NULL,
+        context_hash TEXT NOT NULL,
+        prompt TEXT,
+        code TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('memory', 'llm')),
+        provider TEXT,
+        model TEXT,
+        tokens INTEGER,
+        cost_usd REAL,
+        memories_used TEXT NOT NULL DEFAULT '[]',
+        outcome TEXT NOT NULL DEFAULT 'pending' CHECK (outcome IN ('pending', 'success', 'failure')),
+        notes TEXT,
+        final_code TEXT,
+        judged INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        outcome_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS trajectories_ns_created ON trajectories (namespace, created_at DESC);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -57,7 +57,8 @@ describe('stdio server', () => {
       const readOnly = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
       expect(readOnly.sort()).toEqual(['apply_edit', 'memory_search', 'multi_model_vote']);
-      expect(destructive).toEqual(['memory_delete']);
+      // record_outcome's consolidation deletes distrusted and merged ReasoningBank items.
+      expect(destructive.sort()).toEqual(['memory_delete', 'record_outcome']);
       for (const t of tools) {
         expect(typeof t.annotations?.readOnlyHint).toBe('boolean');
         expect(typeof t.annotations?.destructiveHint).toBe('boolean');
@@ -264,9 +265,11 @@ describe('stdio server', () => {
       });
     });
 
-    it('lists both resource templates', async () => {
+    it('lists every resource template', async () => {
       const { resourceTemplates } = await client.listResourceTemplates();
-      expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual(['memory://{namespace}', 'memory://{namespace}/{id}']);
+      expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
+        'memory://{namespace}', 'memory://{namespace}/{id}', 'reasoningbank://{namespace}', 'trajectory://{id}',
+      ]);
     });
 
     it('completes namespaces by prefix', async () => {

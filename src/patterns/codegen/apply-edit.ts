@@ -39,7 +39,10 @@ interface Candidate {
   /** 0-based inclusive span of the original that the region replaces. */
   start: number;
   end: number;
+  /** Distinctive region lines found where they should be. */
   score: number;
+  /** Braces and blank lines found where they should be: weak evidence, outweighed by deletions. */
+  weak: number;
   deleted: number;
   /** Original index of each region anchor line, or -1. */
   match: Int32Array;
@@ -194,9 +197,10 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       const midTo = b - t;
       const M = middleKnown && midTo >= midFrom ? lcs(r.slice(midFrom, midTo + 1).filter((_, k) => strong[midFrom + k]), level.orig, i + l, j - t) : 0;
       const score = strongIn(a, a + l - 1) + strongIn(b - t + 1, b) + M;
+      const weak = l + t - (strongIn(a, a + l - 1) + strongIn(b - t + 1, b));
       const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
       const cand: Candidate = {
-        start: i, end: j, score, deleted: Math.max(0, span - l - t - M), noop, tieBroken: false,
+        start: i, end: j, score, weak, deleted: Math.max(0, span - l - t - M), noop, tieBroken: false,
         match: anchorMatch(r.length, a, b, i, j, fixedStart, fixedEnd),
       };
       if (!best || value(cand) > value(best)) {
@@ -205,6 +209,7 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       } else if (score === best.score) {
         best.tieBroken = true;
       }
+      if (value(cand) === value(best) && cand !== best && cand.end !== best.end) best.tieBroken = true;
     }
     if (best) out.push(best);
   }
