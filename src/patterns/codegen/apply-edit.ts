@@ -43,6 +43,8 @@ interface Candidate {
   score: number;
   /** Braces and blank lines found where they should be: weak evidence, outweighed by deletions. */
   weak: number;
+  /** Deleted lines weighted by how little they resemble the region's code, in thousandths (deletionCosts). */
+  cost: number;
   deleted: number;
   /** Original index of each region anchor line, or -1. */
   match: Int32Array;
@@ -160,7 +162,7 @@ function lcs(r: number[], o: Int32Array, from: number, to: number): number {
  * after the first anchor and before the last, plus the middle lines found in order inside the
  * span. For each start, the best end is kept (most context, then the nearest: fewest deleted).
  */
-function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean): Candidate[] {
+function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean, costs: Float64Array): Candidate[] {
   const r = region.lines.map(level.keyOf);
   const present = (k: number) => (level.occurrences.get(r[k])?.length ?? 0) > 0;
   let a = 0;
@@ -201,6 +203,9 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
       const cand: Candidate = {
         start: i, end: j, score, weak, deleted: Math.max(0, span - l - t - M), noop, tieBroken: false,
+        // Lines between the context runs go; their cost says whether the region rewrites them.
+        // In thousandths of a line, so candidate values add up exactly (the choice compares sums).
+        cost: i + l <= j - t ? Math.round((costs[j - t + 1] - costs[i + l]) * 1000) : 0,
         match: anchorMatch(r.length, a, b, i, j, fixedStart, fixedEnd),
       };
       if (!best || value(cand) > value(best)) {
@@ -224,7 +229,6 @@ function anchorMatch(m: number, a: number, b: number, i: number, j: number, fixe
   return match;
 }
 
-/** Most context agreeing first, then a placement that changes something, then fewest deleted. */
 function hasStrongLine(region: EditRegion, level: Level): boolean {
   return region.lines.some((line) => {
     const id = level.keyOf(line);
@@ -232,7 +236,34 @@ function hasStrongLine(region: EditRegion, level: Level): boolean {
   });
 }
 
-const value = (c: Candidate) => c.score * 1e8 + (c.noop ? 0 : 1e7) - c.deleted;
+/**
+ * Distinctive context first, then a placement that changes something, then weak context (worth
+ * WEAK_LINE_WEIGHT deleted lines each) against what the placement would delete: an edit changes
+ * as little as it can.
+ */
+export const WEAK_LINE_WEIGHT = 5;
+const value = (c: Candidate) => c.score * 1e11 + (c.noop ? 0 : 1e10) + c.weak * WEAK_LINE_WEIGHT * 1000 - c.cost;
+
+const WORDS = /[A-Za-z_$][\w$]*|\d+/g;
+
+/**
+ * What deleting each original line costs, as prefix sums: a line whose words the region's code
+ * also uses is probably the old version of what the region rewrites (cheap to replace); an
+ * unrelated line is a real loss (1). Blank lines cost 0.2, lines of only punctuation 0.5.
+ */
+function deletionCosts(region: string[], orig: string[]): Float64Array {
+  const words = new Set(region.flatMap((l) => l.match(WORDS) ?? []));
+  const prefix = new Float64Array(orig.length + 1);
+  orig.forEach((line, i) => {
+    const w = line.match(WORDS);
+    let cost: number;
+    if (!line.trim()) cost = 0.2;
+    else if (!w) cost = 0.5;
+    else cost = 1 - w.filter((x) => words.has(x)).length / w.length;
+    prefix[i + 1] = prefix[i] + cost;
+  });
+  return prefix;
+}
 
 /**
  * Chooses one candidate per region, in file order and without overlap, maximising the lines
@@ -336,12 +367,13 @@ export function applyEdit(original: string, edit: string): ApplyResult {
 
   const levels = [buildLevel(o.lines, (l) => l), buildLevel(o.lines, keyWs), buildLevel(o.lines, keyNoWs)];
   const usedLevel: number[] = [];
+  const costs = regions.map((r) => deletionCosts(r.lines, o.lines));
   const cands = regions.map((r, i) => {
     // The first level at which a distinctive line of the region is found decides; a region whose
     // only exact matches are braces or blank lines was probably re-indented.
     let fallback: { lv: number; list: Candidate[] } | undefined;
     for (let lv = 0; lv < levels.length; lv++) {
-      const list = candidatesFor(r, levels[lv], n, i === 0, i === regions.length - 1);
+      const list = candidatesFor(r, levels[lv], n, i === 0, i === regions.length - 1, costs[i]);
       if (!list.length) continue;
       if (hasStrongLine(r, levels[lv])) {
         usedLevel[i] = lv;
