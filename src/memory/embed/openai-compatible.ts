@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { SixfoldError } from '../../errors.js';
 import { classifySdkError } from '../../router/providers/classify.js';
 import { l2normalize, type Embedder } from './embedder.js';
@@ -19,7 +19,7 @@ export interface OpenAICompatibleEmbedderOptions {
  */
 export class OpenAICompatibleEmbedder implements Embedder {
   readonly id: string;
-  private readonly client: OpenAI;
+  private client: Promise<OpenAI> | undefined;
   private readonly signalless: AbortSignal;
   private dims: number | undefined;
 
@@ -27,8 +27,12 @@ export class OpenAICompatibleEmbedder implements Embedder {
     this.signalless = new AbortController().signal;
     this.id = `openai-compatible:${opts.model}`;
     this.dims = opts.dimensions;
+  }
+
+  /** The SDK is loaded on first use, so configuring this embedder costs no start-up time. */
+  private getClient(): Promise<OpenAI> {
     // Local servers (Ollama) take no key; the client insists on a string, which they ignore.
-    this.client = new OpenAI({ apiKey: opts.apiKey ?? 'no-key', baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: 2 });
+    return (this.client ??= import('openai').then((m) => new m.default({ apiKey: this.opts.apiKey ?? 'no-key', baseURL: this.opts.baseURL, timeout: this.opts.timeoutMs, maxRetries: 2 })));
   }
 
   async dimensions(signal?: AbortSignal): Promise<number> {
@@ -45,7 +49,7 @@ export class OpenAICompatibleEmbedder implements Embedder {
       const batch = texts.slice(i, i + this.opts.batchSize);
       let res;
       try {
-        res = await this.client.embeddings.create(
+        res = await (await this.getClient()).embeddings.create(
           {
             model: this.opts.model,
             input: batch as string[],

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { classifySdkError } from './classify.js';
 import { ProviderError, type CompletionRequest, type CompletionResult, type Provider, type ProviderInfo } from './types.js';
 
@@ -11,13 +11,15 @@ export function openAICompatibleProvider(info: ProviderInfo, apiKey: string | un
   // The SDK would read OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment and send them to any
   // server; they belong to OpenAI only.
   const scope = info.name === 'openai' ? {} : { organization: null, project: null };
-  const client = new OpenAI({ apiKey: apiKey ?? 'no-key', baseURL: info.baseURL, maxRetries: 0, ...scope });
+  // Loaded on the first call, so an unused provider costs no start-up time.
+  let client: Promise<OpenAI> | undefined;
+  const getClient = () => (client ??= import('openai').then((m) => new m.default({ apiKey: apiKey ?? 'no-key', baseURL: info.baseURL, maxRetries: 0, ...scope })));
   return {
     ...info,
     async complete(req: CompletionRequest, opts): Promise<CompletionResult> {
       let res;
       try {
-        res = await client.chat.completions.create(
+        res = await (await getClient()).chat.completions.create(
           {
             model: info.model,
             max_tokens: req.maxTokens,
