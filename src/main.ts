@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     return;
   }
   if (cli.version) {
-    process.stdout.write(`${VERSION}\n`); // --version: not serving, stdout is free
+    process.stdout.write(`${VERSION}\n`); // like --help: not serving, stdout is free
     return;
   }
   const config = loadConfig(cli.flags);
