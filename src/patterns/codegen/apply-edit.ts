@@ -184,20 +184,45 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
   const strongIn = (from: number, to: number) => (to < from ? 0 : strongBefore[to + 1] - strongBefore[from]);
   const lead = (i: number) => (fixedStart ? 0 : run(r, a, level.orig, i, 1, regionSpan));
   const trail = (j: number) => (fixedEnd ? 0 : run(r, b, level.orig, j, -1, regionSpan));
-  const middleKnown = strong.some((x, k) => x && k > a && k < b);
+  const trails = ends.map(trail); // once per end, not once per (start, end) pair
+  // Middle evidence: distinctive lines between the anchors, found in order inside the span. They
+  // occur at most STRONG_MAX times, so the count is a tiny chain search over their positions.
+  const middle: Array<{ k: number; at: number[] }> = [];
+  for (let k = a + 1; k < b; k++) if (strong[k]) middle.push({ k, at: level.occurrences.get(r[k])! });
+  const middleIn = (fromK: number, toK: number, lo: number, hi: number): number => {
+    // best[p] = longest chain of middle lines ending at original position p.
+    let best = 0;
+    const chain: Array<[pos: number, len: number]> = [];
+    for (const { k, at } of middle) {
+      if (k < fromK || k > toK) continue;
+      const add: Array<[number, number]> = [];
+      for (const p of at) {
+        if (p < lo || p > hi) continue;
+        let len = 1;
+        for (const [q, l] of chain) if (q < p && l + 1 > len) len = l + 1;
+        add.push([p, len]);
+        if (len > best) best = len;
+      }
+      chain.push(...add);
+    }
+    return best;
+  };
   const out: Candidate[] = [];
+  let firstEnd = 0;
   for (const i of starts) {
     const L = lead(i);
     let best: Candidate | null = null;
-    for (const j of ends) {
-      if (j < i || (a === b && !fixedStart && !fixedEnd && j !== i)) continue;
-      const T = trail(j);
+    while (firstEnd < ends.length && ends[firstEnd] < i) firstEnd++; // starts and ends are sorted
+    for (let e = firstEnd; e < ends.length; e++) {
+      const j = ends[e];
+      if (a === b && !fixedStart && !fixedEnd && j !== i) break;
+      const T = trails[e];
       const span = j - i + 1;
       const l = Math.min(L, span);
       const t = Math.min(T, span, b - a + 1 - l);
       const midFrom = a + l;
       const midTo = b - t;
-      const M = middleKnown && midTo >= midFrom ? lcs(r.slice(midFrom, midTo + 1).filter((_, k) => strong[midFrom + k]), level.orig, i + l, j - t) : 0;
+      const M = middle.length && midTo >= midFrom ? middleIn(midFrom, midTo, i + l, j - t) : 0;
       const score = strongIn(a, a + l - 1) + strongIn(b - t + 1, b) + M;
       const weak = l + t - (strongIn(a, a + l - 1) + strongIn(b - t + 1, b));
       const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
@@ -251,17 +276,21 @@ const WORDS = /[A-Za-z_$][\w$]*|\d+/g;
  * also uses is probably the old version of what the region rewrites (cheap to replace); an
  * unrelated line is a real loss (1). Blank lines cost 0.2, lines of only punctuation 0.5.
  */
-function deletionCosts(region: string[], orig: string[]): Float64Array {
+function deletionCosts(region: string[], origWords: ReadonlyArray<string[] | null>, orig: string[]): Float64Array {
   const words = new Set(region.flatMap((l) => l.match(WORDS) ?? []));
   const prefix = new Float64Array(orig.length + 1);
-  orig.forEach((line, i) => {
-    const w = line.match(WORDS);
+  for (let i = 0; i < orig.length; i++) {
+    const w = origWords[i];
     let cost: number;
-    if (!line.trim()) cost = 0.2;
+    if (!orig[i].trim()) cost = 0.2;
     else if (!w) cost = 0.5;
-    else cost = 1 - w.filter((x) => words.has(x)).length / w.length;
+    else {
+      let common = 0;
+      for (const x of w) if (words.has(x)) common++;
+      cost = 1 - common / w.length;
+    }
     prefix[i + 1] = prefix[i] + cost;
-  });
+  }
   return prefix;
 }
 
@@ -365,17 +394,21 @@ export function applyEdit(original: string, edit: string): ApplyResult {
     };
   }
 
-  const levels = [buildLevel(o.lines, (l) => l), buildLevel(o.lines, keyWs), buildLevel(o.lines, keyNoWs)];
+  // Match levels are built on demand: most files never need the whitespace-insensitive ones.
+  const keyFns = [(l: string) => l, keyWs, keyNoWs];
+  const built: Level[] = [];
+  const level = (lv: number) => (built[lv] ??= buildLevel(o.lines, keyFns[lv]));
   const usedLevel: number[] = [];
-  const costs = regions.map((r) => deletionCosts(r.lines, o.lines));
+  const origWords = o.lines.map((l) => l.match(WORDS)); // split once, shared by every region
+  const costs = regions.map((r) => deletionCosts(r.lines, origWords, o.lines));
   const cands = regions.map((r, i) => {
     // The first level at which a distinctive line of the region is found decides; a region whose
     // only exact matches are braces or blank lines was probably re-indented.
     let fallback: { lv: number; list: Candidate[] } | undefined;
-    for (let lv = 0; lv < levels.length; lv++) {
-      const list = candidatesFor(r, levels[lv], n, i === 0, i === regions.length - 1, costs[i]);
+    for (let lv = 0; lv < keyFns.length; lv++) {
+      const list = candidatesFor(r, level(lv), n, i === 0, i === regions.length - 1, costs[i]);
       if (!list.length) continue;
-      if (hasStrongLine(r, levels[lv])) {
+      if (hasStrongLine(r, level(lv))) {
         usedLevel[i] = lv;
         return list;
       }
@@ -385,7 +418,7 @@ export function applyEdit(original: string, edit: string): ApplyResult {
       usedLevel[i] = fallback.lv;
       return fallback.list;
     }
-    const tooCommon = r.lines.some((l) => l.trim() && (levels[0].occurrences.get(levels[0].keyOf(l))?.length ?? 0) > MAX_PIVOT_OCCURRENCES);
+    const tooCommon = r.lines.some((l) => l.trim() && (level(0).occurrences.get(level(0).keyOf(l))?.length ?? 0) > MAX_PIVOT_OCCURRENCES);
     throw new SixfoldError(
       'invalid_input',
       `${describeRegion(r, i)} could not be placed: ${tooCommon ? 'its only lines found in the original occur hundreds of times' : 'none of its lines occurs in the original file'}.`,
@@ -430,7 +463,7 @@ export function applyEdit(original: string, edit: string): ApplyResult {
     const matched = [...c.match].filter((p) => p >= 0);
     let exact = 0;
     c.match.forEach((p, k) => { if (p >= 0 && o.lines[p] === lines[k]) exact++; });
-    const lv = levels[usedLevel[i]];
+    const lv = level(usedLevel[i]);
     const common = lcs(lines.map(lv.keyOf), lv.orig, c.start, c.end);
     changed += (lines.length - common) + (c.end - c.start + 1 - common);
     if (usedLevel[i] > 0) {
