@@ -48,6 +48,8 @@ interface Candidate {
   deleted: number;
   /** Original index of each region anchor line, or -1. */
   match: Int32Array;
+  /** New region lines whose near copy (old version) lies among the lines the span replaces. */
+  rewrites: number;
   /** Applying it would change nothing: the span already reads like the region. */
   noop?: boolean;
   /** Another placement with the same score deleted more lines (the tie-break was used). */
@@ -58,6 +60,65 @@ const MAX_PIVOT_OCCURRENCES = 400;
 /** A line occurring more often than this is no evidence of where a region goes. */
 const STRONG_MAX = 3;
 const PUNCTUATION_ONLY = /^[\s{}()[\];,.:*/#<>'"`|=-]*$/;
+/** Two lines are near copies (an old and a new version) when their character bigrams agree this much. */
+const NEAR_COPY = 0.8;
+/** ...and alike (siblings: one more case of a switch, one more field) from this much on. */
+const LIKE = 0.7;
+/** Lines shorter than this (whitespace removed) are too generic to be near copies of anything. */
+const NEAR_COPY_MIN_CHARS = 13;
+
+/** Character bigrams of a line with whitespace removed and case folded, sorted. */
+function bigrams(s: string): Int32Array {
+  const t = s.replace(/\s+/g, '').toLowerCase();
+  const out = new Int32Array(Math.max(0, t.length - 1));
+  for (let i = 0; i + 1 < t.length; i++) out[i] = t.charCodeAt(i) * 65536 + t.charCodeAt(i + 1);
+  return out.sort();
+}
+
+/** Dice coefficient of two sorted bigram lists. */
+function dice(x: Int32Array, y: Int32Array): number {
+  let i = 0;
+  let j = 0;
+  let common = 0;
+  while (i < x.length && j < y.length) {
+    if (x[i] === y[j]) {
+      common++;
+      i++;
+      j++;
+    } else if (x[i] < y[j]) i++;
+    else j++;
+  }
+  return (2 * common) / (x.length + y.length);
+}
+
+/** Where each (new) region line has a near copy in the original: the old version of a line it rewrites. */
+class NearCopies {
+  private orig: Int32Array[] | null = null;
+  private readonly cache = new Map<string, number[]>();
+  readonly alike = new Map<string, number>();
+  constructor(private readonly lines: string[]) {}
+  of(line: string): number[] {
+    let hit = this.cache.get(line);
+    if (hit) return hit;
+    hit = [];
+    const g = bigrams(line);
+    let alike = 0;
+    if (g.length >= NEAR_COPY_MIN_CHARS - 1) {
+      this.orig ??= this.lines.map(bigrams);
+      for (let p = 0; p < this.orig.length; p++) {
+        const o = this.orig[p];
+        const lo = Math.min(o.length, g.length);
+        if ((2 * lo) / (o.length + g.length) < LIKE) continue;
+        const d = dice(g, o);
+        if (d >= LIKE) alike++;
+        if (d >= NEAR_COPY) hit.push(p);
+      }
+    }
+    this.cache.set(line, hit);
+    this.alike.set(line, alike);
+    return hit;
+  }
+}
 
 export function parseEdit(editLines: string[]): EditRegion[] {
   const regions: EditRegion[] = [];
@@ -162,7 +223,7 @@ function lcs(r: number[], o: Int32Array, from: number, to: number): number {
  * after the first anchor and before the last, plus the middle lines found in order inside the
  * span. For each start, the best end is kept (most context, then the nearest: fewest deleted).
  */
-function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean, costs: Float64Array): Candidate[] {
+function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean, costs: Float64Array, near: NearCopies): Candidate[] {
   const r = region.lines.map(level.keyOf);
   const present = (k: number) => (level.occurrences.get(r[k])?.length ?? 0) > 0;
   let a = 0;
@@ -207,6 +268,20 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
     }
     return best;
   };
+  // Rewritten lines: region lines not in the original whose old version (a near copy) is, and that
+  // resemble at most STRONG_MAX original lines (one more sibling of many is no evidence).
+  // A placement that replaces that old version is a rewrite; one that leaves it would duplicate it.
+  const rewritten: Array<{ k: number; at: number[] }> = [];
+  for (let k = a + 1; k < b; k++) {
+    if (present(k) || PUNCTUATION_ONLY.test(region.lines[k])) continue;
+    const at = near.of(region.lines[k]);
+    if (at.length && near.alike.get(region.lines[k])! <= STRONG_MAX) rewritten.push({ k, at });
+  }
+  const rewritesIn = (fromK: number, toK: number, lo: number, hi: number): number => {
+    let f = 0;
+    for (const { k, at } of rewritten) if (k >= fromK && k <= toK && at.some((p) => p >= lo && p <= hi)) f++;
+    return f;
+  };
   const out: Candidate[] = [];
   let firstEnd = 0;
   for (const i of starts) {
@@ -225,9 +300,10 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       const M = middle.length && midTo >= midFrom ? middleIn(midFrom, midTo, i + l, j - t) : 0;
       const score = strongIn(a, a + l - 1) + strongIn(b - t + 1, b) + M;
       const weak = l + t - (strongIn(a, a + l - 1) + strongIn(b - t + 1, b));
+      const rewrites = rewritten.length && midTo >= midFrom ? rewritesIn(midFrom, midTo, i + l, j - t) : 0;
       const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
       const cand: Candidate = {
-        start: i, end: j, score, weak, deleted: Math.max(0, span - l - t - M), noop, tieBroken: false,
+        start: i, end: j, score, weak, rewrites, deleted: Math.max(0, span - l - t - M), noop, tieBroken: false,
         // Lines between the context runs go; their cost says whether the region rewrites them.
         // In thousandths of a line, so candidate values add up exactly (the choice compares sums).
         cost: i + l <= j - t ? Math.round((costs[j - t + 1] - costs[i + l]) * 1000) : 0,
@@ -262,12 +338,16 @@ function hasStrongLine(region: EditRegion, level: Level): boolean {
 }
 
 /**
- * Distinctive context first, then a placement that changes something, then weak context (worth
- * WEAK_LINE_WEIGHT deleted lines each) against what the placement would delete: an edit changes
- * as little as it can.
+ * A placement that changes something first; then distinctive context (worth STRONG_LINE_WEIGHT
+ * deleted lines each: one agreeing line does not justify deleting a screenful of unrelated code),
+ * weak context (WEAK_LINE_WEIGHT each) and rewritten lines (REWRITE_WEIGHT each) against what the
+ * placement would delete: an edit changes as little as it can.
  */
 export const WEAK_LINE_WEIGHT = 5;
-const value = (c: Candidate) => c.score * 1e11 + (c.noop ? 0 : 1e10) + c.weak * WEAK_LINE_WEIGHT * 1000 - c.cost;
+export const STRONG_LINE_WEIGHT = 100;
+export const REWRITE_WEIGHT = 2;
+const value = (c: Candidate) =>
+  (c.noop ? 0 : 1e13) + c.score * STRONG_LINE_WEIGHT * 1000 + c.weak * WEAK_LINE_WEIGHT * 1000 + c.rewrites * REWRITE_WEIGHT * 1000 - c.cost;
 
 const WORDS = /[A-Za-z_$][\w$]*|\d+/g;
 
@@ -401,12 +481,13 @@ export function applyEdit(original: string, edit: string): ApplyResult {
   const usedLevel: number[] = [];
   const origWords = o.lines.map((l) => l.match(WORDS)); // split once, shared by every region
   const costs = regions.map((r) => deletionCosts(r.lines, origWords, o.lines));
+  const near = new NearCopies(o.lines);
   const cands = regions.map((r, i) => {
     // The first level at which a distinctive line of the region is found decides; a region whose
     // only exact matches are braces or blank lines was probably re-indented.
     let fallback: { lv: number; list: Candidate[] } | undefined;
     for (let lv = 0; lv < keyFns.length; lv++) {
-      const list = candidatesFor(r, level(lv), n, i === 0, i === regions.length - 1, costs[i]);
+      const list = candidatesFor(r, level(lv), n, i === 0, i === regions.length - 1, costs[i], near);
       if (!list.length) continue;
       if (hasStrongLine(r, level(lv))) {
         usedLevel[i] = lv;
