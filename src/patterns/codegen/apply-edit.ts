@@ -57,6 +57,7 @@ interface Candidate {
 }
 
 const MAX_PIVOT_OCCURRENCES = 400;
+const NO_MATCH = new Int32Array(0);
 /** A line occurring more often than this is no evidence of where a region goes. */
 const STRONG_MAX = 3;
 const PUNCTUATION_ONLY = /^[\s{}()[\];,.:*/#<>'"`|=-]*$/;
@@ -93,29 +94,35 @@ function dice(x: Int32Array, y: Int32Array): number {
 
 /** Where each (new) region line has a near copy in the original: the old version of a line it rewrites. */
 class NearCopies {
-  private orig: Int32Array[] | null = null;
+  /** Bigram count of each original line (its length without whitespace, less one), computed once. */
+  private sizes: Int32Array | null = null;
+  /** Bigrams of original lines, built only for lines whose size could make them alike. */
+  private readonly grams: Array<Int32Array | undefined> = [];
   private readonly cache = new Map<string, number[]>();
   readonly alike = new Map<string, number>();
   constructor(private readonly lines: string[]) {}
-  of(line: string): number[] {
-    let hit = this.cache.get(line);
+  /** Near copies of `line` among original lines lo..hi, the range a region's placements can cover (siblings are counted there too). */
+  of(line: string, lo: number, hi: number): number[] {
+    const key = `${lo}:${hi}:${line}`;
+    let hit = this.cache.get(key);
     if (hit) return hit;
     hit = [];
     const g = bigrams(line);
     let alike = 0;
     if (g.length >= NEAR_COPY_MIN_CHARS - 1) {
-      this.orig ??= this.lines.map(bigrams);
-      for (let p = 0; p < this.orig.length; p++) {
-        const o = this.orig[p];
-        const lo = Math.min(o.length, g.length);
-        if ((2 * lo) / (o.length + g.length) < LIKE) continue;
+      this.sizes ??= Int32Array.from(this.lines, (l) => Math.max(0, l.replace(/\s+/g, '').length - 1));
+      for (let p = lo; p <= hi; p++) {
+        const size = this.sizes[p];
+        // Dice can reach LIKE only if the shorter list is long enough against the longer one.
+        if ((2 * Math.min(size, g.length)) / (size + g.length) < LIKE) continue;
+        const o = (this.grams[p] ??= bigrams(this.lines[p]));
         const d = dice(g, o);
         if (d >= LIKE) alike++;
         if (d >= NEAR_COPY) hit.push(p);
       }
     }
-    this.cache.set(line, hit);
-    this.alike.set(line, alike);
+    this.cache.set(key, hit);
+    this.alike.set(key, alike);
     return hit;
   }
 }
@@ -223,7 +230,7 @@ function lcs(r: number[], o: Int32Array, from: number, to: number): number {
  * after the first anchor and before the last, plus the middle lines found in order inside the
  * span. For each start, the best end is kept (most context, then the nearest: fewest deleted).
  */
-function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean, costs: Float64Array, near: NearCopies): Candidate[] {
+function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean, costsOf: () => Float64Array, near: NearCopies): Candidate[] {
   const r = region.lines.map(level.keyOf);
   const present = (k: number) => (level.occurrences.get(r[k])?.length ?? 0) > 0;
   let a = 0;
@@ -271,11 +278,15 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
   // Rewritten lines: region lines not in the original whose old version (a near copy) is, and that
   // resemble at most STRONG_MAX original lines (one more sibling of many is no evidence).
   // A placement that replaces that old version is a rewrite; one that leaves it would duplicate it.
+  // Deletion costs and rewrite evidence only matter when there is a choice between placements.
+  const choice = starts.length * ends.length > 1;
+  let costTable: Float64Array | undefined;
+  const costs = () => (costTable ??= costsOf());
   const rewritten: Array<{ k: number; at: number[] }> = [];
-  for (let k = a + 1; k < b; k++) {
+  for (let k = a + 1; k < b && choice; k++) {
     if (present(k) || PUNCTUATION_ONLY.test(region.lines[k])) continue;
-    const at = near.of(region.lines[k]);
-    if (at.length && near.alike.get(region.lines[k])! <= STRONG_MAX) rewritten.push({ k, at });
+    const at = near.of(region.lines[k], starts[0], ends[ends.length - 1]);
+    if (at.length && near.alike.get(`${starts[0]}:${ends[ends.length - 1]}:${region.lines[k]}`)! <= STRONG_MAX) rewritten.push({ k, at });
   }
   const rewritesIn = (fromK: number, toK: number, lo: number, hi: number): number => {
     let f = 0;
@@ -306,8 +317,8 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
         start: i, end: j, score, weak, rewrites, deleted: Math.max(0, span - l - t - M), noop, tieBroken: false,
         // Lines between the context runs go; their cost says whether the region rewrites them.
         // In thousandths of a line, so candidate values add up exactly (the choice compares sums).
-        cost: i + l <= j - t ? Math.round((costs[j - t + 1] - costs[i + l]) * 1000) : 0,
-        match: anchorMatch(r.length, a, b, i, j, fixedStart, fixedEnd),
+        cost: choice && i + l <= j - t ? Math.round((costs()[j - t + 1] - costs()[i + l]) * 1000) : 0,
+        match: NO_MATCH, // filled in below for the candidate kept for this start
       };
       if (!best || value(cand) > value(best)) {
         if (best && score === best.score) cand.tieBroken = true;
@@ -317,7 +328,10 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       }
       if (value(cand) === value(best) && cand !== best && cand.end !== best.end) best.tieBroken = true;
     }
-    if (best) out.push(best);
+    if (best) {
+      best.match = anchorMatch(r.length, a, b, best.start, best.end, fixedStart, fixedEnd);
+      out.push(best);
+    }
   }
   return out;
 }
@@ -480,7 +494,7 @@ export function applyEdit(original: string, edit: string): ApplyResult {
   const level = (lv: number) => (built[lv] ??= buildLevel(o.lines, keyFns[lv]));
   const usedLevel: number[] = [];
   const origWords = o.lines.map((l) => l.match(WORDS)); // split once, shared by every region
-  const costs = regions.map((r) => deletionCosts(r.lines, origWords, o.lines));
+  const costs = regions.map((r) => () => deletionCosts(r.lines, origWords, o.lines));
   const near = new NearCopies(o.lines);
   const cands = regions.map((r, i) => {
     // The first level at which a distinctive line of the region is found decides; a region whose
