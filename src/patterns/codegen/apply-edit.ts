@@ -45,7 +45,6 @@ interface Candidate {
   weak: number;
   /** Deleted lines weighted by how little they resemble the region's code, in thousandths (deletionCosts). */
   cost: number;
-  deleted: number;
   /** Original index of each region anchor line, or -1. */
   match: Int32Array;
   /** New region lines whose near copy (old version) lies among the lines the span replaces. */
@@ -226,9 +225,10 @@ function lcs(r: number[], o: Int32Array, from: number, to: number): number {
 
 /**
  * Placements of one region. Anchors are the region's first and last lines found in the original;
- * a placement is scored by how much context agrees: the run of region lines equal to the original
- * after the first anchor and before the last, plus the middle lines found in order inside the
- * span. For each start, the best end is kept (most context, then the nearest: fewest deleted).
+ * a placement's evidence is the run of region lines equal to the original after the first anchor
+ * and before the last, the distinctive middle lines found in order inside the span, and rewritten
+ * lines whose old version the span replaces; its cost is what it deletes. For each start, the end
+ * with the best `value` is kept.
  */
 function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean, costsOf: () => Float64Array, near: NearCopies): Candidate[] {
   const r = region.lines.map(level.keyOf);
@@ -314,7 +314,7 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       const rewrites = rewritten.length && midTo >= midFrom ? rewritesIn(midFrom, midTo, i + l, j - t) : 0;
       const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
       const cand: Candidate = {
-        start: i, end: j, score, weak, rewrites, deleted: Math.max(0, span - l - t - M), noop, tieBroken: false,
+        start: i, end: j, score, weak, rewrites, noop, tieBroken: false,
         // Lines between the context runs go; their cost says whether the region rewrites them.
         // In thousandths of a line, so candidate values add up exactly (the choice compares sums).
         cost: choice && i + l <= j - t ? Math.round((costs()[j - t + 1] - costs()[i + l]) * 1000) : 0,
@@ -389,9 +389,9 @@ function deletionCosts(region: string[], origWords: ReadonlyArray<string[] | nul
 }
 
 /**
- * Chooses one candidate per region, in file order and without overlap, maximising the lines
- * aligned and then minimising the lines deleted. Returns, per region, the chosen candidate and
- * every other candidate that would do equally well (a tie that must be refused).
+ * Chooses one candidate per region, in file order and without overlap, maximising the summed
+ * value (see `value`). Returns, per region, the chosen candidate and every other candidate that
+ * would do equally well (a tie that must be refused).
  */
 function chooseSequence(cands: Candidate[][]): { chosen: Candidate[]; ties: Candidate[][] } | { stuck: number } {
   const k = cands.length;
