@@ -78,14 +78,14 @@ function vectorRanks(store: MemoryStore, q: Float32Array, n: number, s: SearchQu
   const params: unknown[] = [toBlob(q), n, BigInt(store.now())];
   if (s.namespace) (filters.push('namespace = ?'), params.push(s.namespace));
   if (s.tier) (filters.push('tier = ?'), params.push(s.tier));
-  const rows = store.db
-    .prepare(`SELECT rowid, distance FROM ${store.vec.name} WHERE ${filters.join(' AND ')} ORDER BY distance`)
+  const rows = store
+    .statement(`SELECT rowid, distance FROM ${store.vec.name} WHERE ${filters.join(' AND ')} ORDER BY distance`)
     .all(...params) as { rowid: number; distance: number }[];
   return rows.map((r) => ({ rowid: Number(r.rowid), score: Math.max(0, Math.min(1, l2ToCosine(r.distance))) }));
 }
 
 function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuery): Ranked[] {
-  const vocab = store.db.prepare('SELECT doc FROM memories_fts_vocab WHERE term = ?');
+  const vocab = store.statement('SELECT doc FROM memories_fts_vocab WHERE term = ?');
   const df = (term: string) => (vocab.get(term) as { doc: number } | undefined)?.doc ?? 0;
   const match = ftsQuery(pruneCommonWords(queryWords(text), df));
   if (!match) return [];
@@ -94,8 +94,8 @@ function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuer
   if (s.namespace) (filters.push('m.namespace = ?'), params.push(s.namespace));
   if (s.tier) (filters.push('m.tier = ?'), params.push(s.tier));
   params.push(n);
-  const rows = store.db
-    .prepare(
+  const rows = store
+    .statement(
       `SELECT m.rowid AS rowid, bm25(memories_fts) AS bm25 FROM memories_fts
        JOIN memories m ON m.rowid = memories_fts.rowid
        WHERE ${filters.join(' AND ')} ORDER BY bm25 LIMIT ?`,
@@ -137,9 +137,9 @@ export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?
   const min = s.min_score ?? 0;
   ranked = ranked.filter((r) => r.score >= min).slice(0, k);
   if (!ranked.length) return [];
-  const rows = store.db
-    .prepare(`SELECT * FROM memories WHERE rowid IN (${ranked.map(() => '?').join(',')})`)
-    .all(...ranked.map((r) => r.rowid)) as MemoryRow[];
+  const rows = store
+    .statement('SELECT * FROM memories WHERE rowid IN (SELECT value FROM json_each(?))')
+    .all(JSON.stringify(ranked.map((r) => r.rowid))) as MemoryRow[];
   const byRowid = new Map(rows.map((r) => [r.rowid, r]));
   const hits: SearchHit[] = [];
   for (const r of ranked) {

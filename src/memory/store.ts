@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import { SixfoldError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { getMeta, openDatabase, type DB } from './db.js';
@@ -136,7 +137,7 @@ export class MemoryStore {
         const count = (db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n;
         throw embedderMismatch(opts.path, pinnedId, vec.dims, opts.embedder.id, undefined, count);
       } else {
-        const configured = await opts.embedder.dimensions().catch(() => vec!.dims);
+        const configured = await opts.embedder.dimensions(vec.dims);
         if (configured !== vec.dims) {
           const count = (db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n;
           throw embedderMismatch(opts.path, pinnedId, vec.dims, opts.embedder.id, configured, count);
@@ -193,6 +194,15 @@ export class MemoryStore {
       created_at: now,
       expires_at: expires,
     };
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per SQL text (queries built per call reuse it). */
+  statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) this.statements.set(sql, (st = this.db.prepare(sql)));
+    return st;
   }
 
   get(id: string): Memory | undefined {

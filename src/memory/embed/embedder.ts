@@ -2,8 +2,12 @@
 export interface Embedder {
   /** Stable id pinned in the DB's meta table, e.g. `hash-384` or `openai-compatible:text-embedding-3-small`. */
   readonly id: string;
-  /** Vector length; remote embedders learn it on the first call when not configured. */
-  dimensions(signal?: AbortSignal): Promise<number>;
+  /**
+   * Vector length. A remote embedder without a configured length takes `pinned` (the length the DB
+   * was built with) rather than paying a network round trip at start-up; a wrong guess is caught
+   * when its first vectors come back. With neither, it asks the endpoint once.
+   */
+  dimensions(pinned?: number): Promise<number>;
   embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 

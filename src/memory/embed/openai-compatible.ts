@@ -35,10 +35,9 @@ export class OpenAICompatibleEmbedder implements Embedder {
     return (this.client ??= import('openai').then((m) => new m.default({ apiKey: this.opts.apiKey ?? 'no-key', baseURL: this.opts.baseURL, timeout: this.opts.timeoutMs, maxRetries: 2 })));
   }
 
-  async dimensions(signal?: AbortSignal): Promise<number> {
+  async dimensions(pinned?: number): Promise<number> {
     if (this.dims === undefined) {
-      const [v] = await this.embed(['dimension probe'], signal);
-      this.dims = v.length;
+      this.dims = pinned ?? (await this.embed(['dimension probe']))[0].length;
     }
     return this.dims;
   }
