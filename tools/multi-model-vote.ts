@@ -2,10 +2,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { SixfoldError } from '../src/errors.js';
-import { FORMATS, normalizeAnswer } from '../src/patterns/vote/normalize.js';
+import { FORMATS } from '../src/patterns/vote/normalize.js';
 import { votePrompt } from '../src/patterns/vote/prompt.js';
 import { QUORUMS, quorumSize } from '../src/patterns/vote/quorum.js';
-import { TIE_BREAKERS, runVote, type Vote } from '../src/patterns/vote/vote.js';
+import { TIE_BREAKERS, ballotVote, runVote, type Ballot, type Vote } from '../src/patterns/vote/vote.js';
+import type { CallResult } from '../src/router/router.js';
 import { costUsd } from '../src/router/providers/types.js';
 import { clip, defineTool, elapsedMs, toolInput, type ToolExtra } from '../src/tool-kit.js';
 
@@ -13,6 +14,10 @@ const voteOut = z.object({
   provider: z.string(), model: z.string().nullable(), answer: z.string().nullable(), normalized: z.string().nullable(),
   latency_ms: z.number(), input_tokens: z.number(), output_tokens: z.number(), cost_usd: z.number(), error: z.string().optional(),
 });
+
+function toBallot(r: CallResult): Ballot {
+  return { answer: r.text, model: r.model, inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd };
+}
 
 /** A vote's error with its provider named once (router errors already start with the name). */
 function voteError(v: Vote): string {
@@ -84,19 +89,14 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
         temperature: args.temperature,
       };
       const ask = async (name: string, signal: AbortSignal) => {
-        const r = await deps.router.completeWith(name, req, { signal, timeoutMs: args.timeout_ms, purpose: 'vote' });
-        return { answer: r.text, model: r.model, inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd };
+        return toBallot(await deps.router.completeWith(name, req, { signal, timeoutMs: args.timeout_ms, purpose: 'vote' }));
       };
 
       if (args.critical === false) {
         // One call to the cheapest provider that answers; the saving is against asking them all.
         const r = await deps.router.complete(req, { only: providers.map((p) => p.name), policy: 'cost', signal: extra.signal, timeoutMs: args.timeout_ms, purpose: 'vote' });
-        const normalized = normalizeAnswer(r.text, format, args.choices);
-        const vote: Vote = {
-          provider: r.provider, model: r.model, answer: r.text, normalized, latency_ms: Math.round(r.latencyMs * 100) / 100,
-          input_tokens: r.inputTokens, output_tokens: r.outputTokens, cost_usd: r.costUsd,
-          ...(normalized === null ? { error: `answer is not valid ${args.choices ? 'as one of the choices' : format}` } : {}),
-        };
+        const vote = ballotVote(r.provider, toBallot(r), r.latencyMs, { format, choices: args.choices });
+        const normalized = vote.normalized;
         // The same tokens at every selected provider's price: what a full vote would have cost.
         const full = providers.reduce((sum, p) => sum + costUsd(p, r.inputTokens, r.outputTokens), 0);
         const result = {

@@ -77,14 +77,7 @@ export async function runVote(
       const start = performance.now();
       let vote: Vote;
       try {
-        const b = await ask(voter, signal);
-        const normalized = normalizeAnswer(b.answer, opts.format, opts.choices);
-        vote = {
-          provider: voter.name, model: b.model, answer: b.answer, normalized,
-          latency_ms: round(performance.now() - start), input_tokens: b.inputTokens, output_tokens: b.outputTokens,
-          cost_usd: b.costUsd,
-          ...(normalized === null ? { error: invalidAnswer(opts) } : {}),
-        };
+        vote = ballotVote(voter.name, await ask(voter, signal), performance.now() - start, opts);
       } catch (err) {
         const abandoned = stop.signal.aborted && settledAt >= 0;
         vote = {
@@ -119,6 +112,16 @@ export async function runVote(
   };
 }
 
+/** A provider's answer as a vote: normalised, or flagged with why it counts for nobody. */
+export function ballotVote(provider: string, b: Ballot, latencyMs: number, opts: Pick<VoteOptions, 'format' | 'choices'>): Vote {
+  const normalized = normalizeAnswer(b.answer, opts.format, opts.choices);
+  return {
+    provider, model: b.model, answer: b.answer, normalized,
+    latency_ms: round(latencyMs), input_tokens: b.inputTokens, output_tokens: b.outputTokens, cost_usd: b.costUsd,
+    ...(normalized === null ? { error: invalidAnswer(opts) } : {}),
+  };
+}
+
 /** Among the answers with the most votes: the one backed by the cheapest voter, or the earliest. */
 function breakTie(tally: Tally, votes: Vote[], voters: readonly Voter[], arrival: number[], how: TieBreaker): string | null {
   const ranking = tally.ranking();
@@ -130,7 +133,7 @@ function breakTie(tally: Tally, votes: Vote[], voters: readonly Voter[], arrival
   return votes[backers[0]].normalized;
 }
 
-function invalidAnswer(opts: VoteOptions): string {
+function invalidAnswer(opts: Pick<VoteOptions, 'format' | 'choices'>): string {
   if (opts.choices?.length) return `answer is not one of the choices (${opts.choices.join(', ')})`;
   return `answer is not valid ${opts.format}`;
 }
