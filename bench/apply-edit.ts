@@ -4,7 +4,8 @@
  * whose figures print beside ours.
  *
  * A case is exact when the merge equals expected.* byte for byte, refused when applyEdit throws a
- * SixfoldError, and wrong (a silent wrong merge) otherwise. Timing covers the applyEdit call
+ * SixfoldError, guessed when it differs but says it guessed (confidence < 0.5, with warnings), and
+ * wrong (a silent wrong merge) otherwise. Timing covers the applyEdit call
  * only, refusals included: WARMUP untimed runs, then RUNS timed ones per case, interleaved with
  * agent-booster's, so drift on a shared machine hits both alike. Cases run in sorted id order.
  * Details (which cases are wrong or refused, the slowest) go to stderr.
@@ -30,17 +31,19 @@ interface Case {
   expected: string;
 }
 
-type Outcome = 'exact' | 'refused' | 'wrong' | 'crashed';
+type Outcome = 'exact' | 'refused' | 'guessed' | 'wrong' | 'crashed';
 
 interface Tally {
   exact: number;
   refused: number;
+  /** Wrong, but flagged as a guess (confidence < 0.5, warnings): not silent. */
+  guessed: number;
   wrong: number;
   crashed: number;
   ids: Record<Outcome, string[]>;
 }
 
-const tally = (): Tally => ({ exact: 0, refused: 0, wrong: 0, crashed: 0, ids: { exact: [], refused: [], wrong: [], crashed: [] } });
+const tally = (): Tally => ({ exact: 0, refused: 0, guessed: 0, wrong: 0, crashed: 0, ids: { exact: [], refused: [], guessed: [], wrong: [], crashed: [] } });
 
 function count(t: Tally, id: string, o: Outcome): void {
   t[o]++;
@@ -68,7 +71,9 @@ function loadCorpus(): Case[] {
 
 function ours(c: Case): { outcome: Outcome; error?: string } {
   try {
-    return { outcome: applyEdit(c.original, c.edit).merged === c.expected ? 'exact' : 'wrong' };
+    const r = applyEdit(c.original, c.edit);
+    if (r.merged === c.expected) return { outcome: 'exact' };
+    return { outcome: r.confidence < 0.5 ? 'guessed' : 'wrong' };
   } catch (err) {
     if (err instanceof SixfoldError) return { outcome: 'refused' };
     return { outcome: 'crashed', error: err instanceof Error ? err.message : String(err) };
@@ -137,7 +142,7 @@ async function boosterByRegion(b: Booster, c: Case): Promise<Outcome> {
 const pct = (k: number, n: number) => `${fmt((100 * k) / n, 1)}%`;
 const ms = (x: number) => `${fmt(x, x < 10 ? 3 : 1)} ms`;
 const outcomes = (t: Tally, n: number) =>
-  `${pct(t.exact, n)} exact (${t.exact}/${n}); refused ${t.refused}; wrong (silent) ${t.wrong}${t.crashed ? `; crashed (not a SixfoldError) ${t.crashed}` : ''}`;
+  `${pct(t.exact, n)} exact (${t.exact}/${n}); refused ${t.refused}; ${t.guessed ? `wrong but flagged as a guess ${t.guessed}; ` : ''}wrong (silent) ${t.wrong}${t.crashed ? `; crashed (not a SixfoldError) ${t.crashed}` : ''}`;
 
 export async function runApplyEditBench(): Promise<Row[]> {
   const cases = loadCorpus();
@@ -228,6 +233,7 @@ export async function runApplyEditBench(): Promise<Row[]> {
   const detail = [
     `apply_edit wrong (silent): ${list(mine.ids.wrong)}`,
     `apply_edit refused: ${list(mine.ids.refused)}`,
+    `apply_edit wrong but flagged as a guess (confidence < 0.5): ${list(mine.ids.guessed)}`,
     ...crashes.map((c) => `apply_edit crashed: ${c}`),
     `apply_edit slowest (p50 of ${RUNS}): ${slowest.map((s) => `${s.id} (${s.lines} lines) ${ms(s.p50)}`).join('; ')}`,
     ...(b ? [

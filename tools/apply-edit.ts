@@ -16,7 +16,9 @@ export function registerApplyEditTool(server: McpServer, deps: Deps): void {
       'style: //, #, --, /* */, <!-- -->, ;, %). Start and end each region with a line of unchanged code from the ' +
       'original: the original lines between those anchors are replaced by the region (that is how lines are deleted). ' +
       'A region with no marker before it starts at line 1; with none after it, it runs to the end of the file. ' +
-      'Ambiguous or unplaceable regions are refused with a hint, never guessed. Returns the merged file; writes nothing.',
+      'Ambiguous or unplaceable regions are refused with a hint. When several placements differ only in how much a ' +
+      'deleting region removes, the fewest-deleted one is taken and the result says so (confidence < 0.5, warnings). ' +
+      'Returns the merged file; writes nothing.',
     input: toolInput({
       original: z.string({ error: 'original must be the file content as a string ("" for a new file)' }).max(MAX_FILE, `original is over ${MAX_FILE} characters`),
       edit: z.string({ error: 'edit must be a string' }).min(1, 'edit is empty; send the new code with "// ... existing code ..." markers').max(MAX_FILE, `edit is over ${MAX_FILE} characters`),
@@ -29,6 +31,7 @@ export function registerApplyEditTool(server: McpServer, deps: Deps): void {
       strategy: z.string(),
       regions: z.array(z.object({ start_line: z.number().int(), end_line: z.number().int(), anchors: z.array(z.string()) })),
       changed_lines: z.number().int(),
+      warnings: z.array(z.string()).optional().describe('Present when the merge had to guess (confidence < 0.5): which regions, and the placements it chose between.'),
       elapsed_ms: z.number(),
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -37,9 +40,10 @@ export function registerApplyEditTool(server: McpServer, deps: Deps): void {
       const r = applyEdit(args.original, args.edit);
       const result = { ...r, elapsed_ms: elapsedMs(start) };
       const where = r.regions.map((g) => `${g.start_line}-${g.end_line}`).join(', ');
+      const guess = r.warnings?.length ? ` WARNING: this merge is a guess (confidence ${r.confidence}): ${r.warnings.join(' ')} Check it, or resend the region with a distinctive line of unchanged context next to the lines to delete.` : '';
       return {
         result,
-        summary: `Merged ${r.regions.length} region(s) ${where ? `at original lines ${where} ` : ''}(${r.strategy}, confidence ${r.confidence}, ${r.changed_lines} line(s) changed${args.path ? `, ${args.path}` : ''}). The merged file is in structuredContent.merged.`,
+        summary: `Merged ${r.regions.length} region(s) ${where ? `at original lines ${where} ` : ''}(${r.strategy}, confidence ${r.confidence}, ${r.changed_lines} line(s) changed${args.path ? `, ${args.path}` : ''}). The merged file is in structuredContent.merged.${guess}`,
       };
     },
   });

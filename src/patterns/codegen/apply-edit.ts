@@ -33,7 +33,12 @@ export interface ApplyResult {
   strategy: string;
   regions: PlacedRegion[];
   changed_lines: number;
+  /** Why the merge is a guess (confidence below 0.5): check these regions before using it. */
+  warnings?: string[];
 }
+
+/** The confidence of a merge that had to guess (see ApplyResult.warnings). */
+export const GUESS_CONFIDENCE = 0.4;
 
 interface Candidate {
   /** 0-based inclusive span of the original that the region replaces. */
@@ -49,6 +54,8 @@ interface Candidate {
   match: Int32Array;
   /** New region lines whose near copy (old version) lies among the lines the span replaces. */
   rewrites: number;
+  /** New region lines declaring a name whose old declaration lies among the lines the span replaces. */
+  redeclares: number;
   /** Applying it would change nothing: the span already reads like the region. */
   noop?: boolean;
   /** Another placement with the same score deleted more lines (the tie-break was used). */
@@ -123,6 +130,33 @@ class NearCopies {
     this.cache.set(key, hit);
     this.alike.set(key, alike);
     return hit;
+  }
+}
+
+/** `type X`, `interface X`, `function X`, `class X`, `const X`, `def X`, `fn X` ...: the name a line declares. */
+const DECLARATION = /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:pub\s+)?(type|interface|class|function\*?|const|let|var|enum|namespace|def|fn|struct|trait)\s+([A-Za-z_$][\w$]*)/;
+
+export function declaredName(line: string): string | null {
+  const m = DECLARATION.exec(line);
+  return m ? `${m[1]} ${m[2]}` : null;
+}
+
+/** Where each declared name (keyword and name) is declared in the original, indexed once. */
+class Declarations {
+  private index: Map<string, number[]> | null = null;
+  constructor(readonly lines: string[]) {}
+  of(name: string, lo: number, hi: number): number[] {
+    if (!this.index) {
+      this.index = new Map();
+      this.lines.forEach((l, p) => {
+        const d = declaredName(l);
+        if (!d) return;
+        let list = this.index!.get(d);
+        if (!list) this.index!.set(d, (list = []));
+        list.push(p);
+      });
+    }
+    return (this.index.get(name) ?? []).filter((p) => p >= lo && p <= hi);
   }
 }
 
@@ -230,7 +264,7 @@ function lcs(r: number[], o: Int32Array, from: number, to: number): number {
  * lines whose old version the span replaces; its cost is what it deletes. For each start, the end
  * with the best `value` is kept.
  */
-function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean, costsOf: () => Float64Array, near: NearCopies): Candidate[] {
+function candidatesFor(region: EditRegion, level: Level, n: number, first: boolean, last: boolean, costsOf: () => Float64Array, near: NearCopies, decls: Declarations): Candidate[] {
   const r = region.lines.map(level.keyOf);
   const present = (k: number) => (level.occurrences.get(r[k])?.length ?? 0) > 0;
   let a = 0;
@@ -288,9 +322,26 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
     const at = near.of(region.lines[k], starts[0], ends[ends.length - 1]);
     if (at.length && near.alike.get(`${starts[0]}:${ends[ends.length - 1]}:${region.lines[k]}`)! <= STRONG_MAX) rewritten.push({ k, at });
   }
+  // Redeclarations: a new region line that declares a name (type X, function X, class X ...) which
+  // an original line in reach declares too. A placement that leaves the old declaration would
+  // declare X twice, so one that replaces it is much likelier.
+  const redeclared: Array<{ k: number; at: number[] }> = [];
+  const regionText = new Set(region.lines);
+  for (let k = a + 1; k < b && choice; k++) {
+    if (present(k)) continue;
+    const name = declaredName(region.lines[k]);
+    if (!name) continue;
+    const at = decls.of(name, starts[0], ends[ends.length - 1]).filter((p) => !regionText.has(decls.lines[p]));
+    if (at.length && at.length <= STRONG_MAX) redeclared.push({ k, at });
+  }
   const rewritesIn = (fromK: number, toK: number, lo: number, hi: number): number => {
     let f = 0;
     for (const { k, at } of rewritten) if (k >= fromK && k <= toK && at.some((p) => p >= lo && p <= hi)) f++;
+    return f;
+  };
+  const redeclaresIn = (fromK: number, toK: number, lo: number, hi: number): number => {
+    let f = 0;
+    for (const { k, at } of redeclared) if (k >= fromK && k <= toK && at.some((p) => p >= lo && p <= hi)) f++;
     return f;
   };
   const out: Candidate[] = [];
@@ -312,9 +363,10 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       const score = strongIn(a, a + l - 1) + strongIn(b - t + 1, b) + M;
       const weak = l + t - (strongIn(a, a + l - 1) + strongIn(b - t + 1, b));
       const rewrites = rewritten.length && midTo >= midFrom ? rewritesIn(midFrom, midTo, i + l, j - t) : 0;
+      const redeclares = redeclared.length && midTo >= midFrom ? redeclaresIn(midFrom, midTo, i + l, j - t) : 0;
       const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
       const cand: Candidate = {
-        start: i, end: j, score, weak, rewrites, noop, tieBroken: false,
+        start: i, end: j, score, weak, rewrites, redeclares, noop, tieBroken: false,
         // Lines between the context runs go; their cost says whether the region rewrites them.
         // In thousandths of a line, so candidate values add up exactly (the choice compares sums).
         cost: choice && i + l <= j - t ? Math.round((costs()[j - t + 1] - costs()[i + l]) * 1000) : 0,
@@ -360,8 +412,9 @@ function hasStrongLine(region: EditRegion, level: Level): boolean {
 export const WEAK_LINE_WEIGHT = 5;
 export const STRONG_LINE_WEIGHT = 100;
 export const REWRITE_WEIGHT = 2;
+export const REDECLARE_WEIGHT = 10;
 const value = (c: Candidate) =>
-  (c.noop ? 0 : 1e13) + c.score * STRONG_LINE_WEIGHT * 1000 + c.weak * WEAK_LINE_WEIGHT * 1000 + c.rewrites * REWRITE_WEIGHT * 1000 - c.cost;
+  (c.noop ? 0 : 1e13) + c.score * STRONG_LINE_WEIGHT * 1000 + c.weak * WEAK_LINE_WEIGHT * 1000 + c.rewrites * REWRITE_WEIGHT * 1000 + c.redeclares * REDECLARE_WEIGHT * 1000 - c.cost;
 
 const WORDS = /[A-Za-z_$][\w$]*|\d+/g;
 
@@ -496,12 +549,13 @@ export function applyEdit(original: string, edit: string): ApplyResult {
   const origWords = o.lines.map((l) => l.match(WORDS)); // split once, shared by every region
   const costs = regions.map((r) => () => deletionCosts(r.lines, origWords, o.lines));
   const near = new NearCopies(o.lines);
+  const decls = new Declarations(o.lines);
   const cands = regions.map((r, i) => {
     // The first level at which a distinctive line of the region is found decides; a region whose
     // only exact matches are braces or blank lines was probably re-indented.
     let fallback: { lv: number; list: Candidate[] } | undefined;
     for (let lv = 0; lv < keyFns.length; lv++) {
-      const list = candidatesFor(r, level(lv), n, i === 0, i === regions.length - 1, costs[i], near);
+      const list = candidatesFor(r, level(lv), n, i === 0, i === regions.length - 1, costs[i], near, decls);
       if (!list.length) continue;
       if (hasStrongLine(r, level(lv))) {
         usedLevel[i] = lv;
@@ -541,6 +595,18 @@ export function applyEdit(original: string, edit: string): ApplyResult {
     }
   });
 
+  // A region that only deletes (every line of it is already in the file) says what to delete by
+  // its anchors alone. When another placement has exactly the same context and differs only in
+  // how much it deletes, the fewest-deleted rule picks one, but that is a guess: flag it.
+  const guessed = seq.chosen.map((c, i) => {
+    const lv = level(usedLevel[i]);
+    if (!regions[i].lines.every((l) => lv.occurrences.has(lv.keyOf(l)))) return null;
+    const lo = i > 0 ? seq.chosen[i - 1].end : -1;
+    const hi = i + 1 < seq.chosen.length ? seq.chosen[i + 1].start : n;
+    return cands[i].find((d) => d !== c && !d.noop && d.start > lo && d.end < hi && d.score === c.score && d.weak === c.weak
+      && d.rewrites === c.rewrites && d.redeclares === c.redeclares) ?? null;
+  });
+
   // Assemble: original outside the spans, region lines inside.
   const out: string[] = [];
   const placed: PlacedRegion[] = [];
@@ -548,6 +614,7 @@ export function applyEdit(original: string, edit: string): ApplyResult {
   let changed = 0;
   let confidence = 1;
   const notes = new Set<string>();
+  const guesses: string[] = [];
   seq.chosen.forEach((c, i) => {
     const region = regions[i];
     const { lines, shifted } = reindent(region.lines, c, o.lines);
@@ -564,6 +631,11 @@ export function applyEdit(original: string, edit: string): ApplyResult {
     if (usedLevel[i] > 0) {
       confidence *= usedLevel[i] === 1 ? 0.95 : 0.85;
       notes.add('whitespace-insensitive');
+    }
+    const alt = guessed[i];
+    if (alt) {
+      guesses.push(`${describeRegion(region, i)} only deletes lines, and it fits lines ${c.start + 1}-${c.end + 1} and lines ${alt.start + 1}-${alt.end + 1} with the same context; the fewest-deleted rule chose lines ${c.start + 1}-${c.end + 1}.`);
+      notes.add('guessed-deletion');
     }
     if (c.tieBroken) {
       confidence *= 0.9;
@@ -583,9 +655,11 @@ export function applyEdit(original: string, edit: string): ApplyResult {
   const strategy = ['anchored', ...notes].join('+');
   return {
     merged: joinLines({ lines: out, eol: o.eol, trailingNewline: o.trailingNewline }),
-    confidence: Math.max(0.5, Math.round(confidence * 1000) / 1000),
+    // A guess never claims 0.5 or more; anything placed by the rules does.
+    confidence: guesses.length ? GUESS_CONFIDENCE : Math.max(0.5, Math.round(confidence * 1000) / 1000),
     strategy,
     regions: placed,
     changed_lines: changed,
+    ...(guesses.length ? { warnings: guesses } : {}),
   };
 }

@@ -104,6 +104,34 @@ describe('applyEdit', () => {
     expect(r.merged).toBe('function f() {\n  z();\n}\n\nfunction g() {\n  y();\n}\n');
   });
 
+  it('replaces the old declaration of a name the region declares again, rather than declaring it twice', () => {
+    // Anchored only by a blank line and the last line: without the redeclaration the cheapest
+    // placement inserts after the old types and leaves "type Parts" declared twice.
+    const orig = 'const P = 1;\n\n// where the keys come from\ntype A = "x" | "y";\ntype B = "z";\ntype Parts = A | B;\n\ninterface Part {\n  type: Parts;\n}\n';
+    const edit = '// ... existing code ...\n\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {\n// ... existing code ...\n';
+    const r = applyEdit(orig, edit);
+    expect(r.merged).toBe('const P = 1;\n\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {\n  type: Parts;\n}\n');
+    expect(r.confidence).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('flags a deleting region whose placements differ only in how much they delete as a guess (confidence < 0.5)', () => {
+    const orig = 'a\n}\none\n}\ntwo\n}\n\n## keep\n';
+    const r = applyEdit(orig, '// ... existing code ...\n}\n\n## keep\n// ... existing code ...\n');
+    // The format's rule: the fewest lines deleted (only "two" and its brace).
+    expect(r.merged).toBe('a\n}\none\n}\n\n## keep\n');
+    expect(r.confidence).toBeLessThan(0.5);
+    expect(r.strategy).toContain('guessed-deletion');
+    expect(r.warnings).toEqual([expect.stringMatching(/^Region 1 \(edit lines 2-4\) only deletes lines, and it fits lines 4-8 and lines 2-8 with the same context/)]);
+  });
+
+  it('does not flag a deleting region whose placement is decided by its context', () => {
+    const orig = 'a\nb\nc\nd\n';
+    const r = applyEdit(orig, '// ... existing code ...\na\nd\n');
+    expect(r.merged).toBe('a\nd\n');
+    expect(r.warnings).toBeUndefined();
+    expect(r.confidence).toBeGreaterThanOrEqual(0.5);
+  });
+
   it('refuses an ambiguous region, saying where it fits and how to fix it', () => {
     const orig = 'a\n}\nb\n}\nc\n';
     const err = refused(orig, '// ... existing code ...\n}\nnew\n// ... existing code ...\n');
