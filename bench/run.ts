@@ -2,7 +2,7 @@
  * `npm run bench`: every figure the issues name, measured here, printed beside its anchor.
  * Usage: node dist/bench/run.js [memory|stdio ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
  */
-import { runCodegenBench } from './codegen.js';
+import { runCodegenSuite } from './codegen.js';
 import { runApplyEditBench } from './apply-edit.js';
 import { runMemoryBench } from './memory.js';
 import { runStdioBench } from './stdio.js';
@@ -18,7 +18,7 @@ const suites: Record<string, () => Promise<void>> = {
   stdio: async () => printTable('MCP over stdio', await runStdioBench()),
   vote: async () => printTable('multi_model_vote and the LLM router (loopback fake provider, real SDKs)', await runVoteBench()),
   apply: async () => printTable('apply_edit on the corpus of real edits (test/fixtures/apply-edit), beside agent-booster', await runApplyEditBench()),
-  codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenBench()),
+  codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenSuite()),
 };
 
 const wanted = process.argv.slice(2);
