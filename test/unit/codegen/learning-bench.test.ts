@@ -118,15 +118,20 @@ describe('runLearning against the fake provider', () => {
     return `\`\`\`javascript\nfunction ${fn}(s) { ${body} }\n\`\`\``;
   };
 
-  it('measures the gain that lessons from failing tests bring to held-out tasks', async () => {
-    fake.script[MODEL] = { answer };
+  /** Two training tasks twice (4 trajectories), one held-out task, through the real SDK to the fake. */
+  const learn = () => {
     const env = { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL };
     const config = { ...loadConfig({ db: join(dir.path, 'learning.db') }, env), providers: { ollama: { enabled: false } } };
     const { providers } = resolveProviders(config, env);
-    const r = await runLearning({
+    return runLearning({
       providers, config, log: createLogger('silent'), attempts: 2,
       train: [task('parse-port'), task('parse-bool')], evaluate: [task('parse-percent')],
     });
+  };
+
+  it('measures the gain that lessons from failing tests bring to held-out tasks', async () => {
+    fake.script[MODEL] = { answer };
+    const r = await learn();
     expect(r).toMatchObject({ before: 0, after: 1, evaluated: 1, trajectories: 4, trainFirst: 0.5, trainLast: 1, afterFromMemory: 0 });
     // before (1) + training (4) + after (1), less parseBool's second attempt: it had passed, so
     // the near-repeat is answered from memory with no request.
@@ -135,13 +140,7 @@ describe('runLearning against the fake provider', () => {
 
   it('shows no gain when the failing tests are never learned from', async () => {
     fake.script[MODEL] = { answer: (p) => answer(p.replace(/Pitfall to avoid/g, 'Lesson')) };
-    const env = { OPENAI_API_KEY: 'test-key', OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL };
-    const config = { ...loadConfig({ db: join(dir.path, 'learning.db') }, env), providers: { ollama: { enabled: false } } };
-    const { providers } = resolveProviders(config, env);
-    const r = await runLearning({
-      providers, config, log: createLogger('silent'), attempts: 2,
-      train: [task('parse-port'), task('parse-bool')], evaluate: [task('parse-percent')],
-    });
+    const r = await learn();
     expect(r).toMatchObject({ before: 0, after: 0, trainFirst: 0, trainLast: 0 });
   });
 });
