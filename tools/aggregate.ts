@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
+import { namespaceField } from '../src/memory/schemas.js';
 import { MAX_GOSSIP_AGENTS, aggregate, type AggregateResult } from '../src/patterns/aggregate/aggregate.js';
 import { MAX_ROUNDS } from '../src/patterns/aggregate/gossip.js';
 import { readMemoryField } from '../src/patterns/aggregate/memory-source.js';
@@ -27,7 +28,7 @@ const simulateInput = z.strictObject(
 
 const memoryInput = z.strictObject(
   {
-    namespace: z.string({ error: 'memory.namespace must be a string' }).min(1, 'memory.namespace is empty').max(128, 'memory.namespace is over 128 characters'),
+    namespace: namespaceField,
     field: z.string({ error: 'memory.field must be a string' }).min(1, 'memory.field is empty; name a numeric metadata key').max(200, 'memory.field is over 200 characters'),
   },
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `memory has unknown field(s) ${iss.keys.join(', ')}; it takes namespace, field` : 'memory must be an object {namespace, field}') },

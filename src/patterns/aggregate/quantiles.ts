@@ -21,7 +21,7 @@ export class QuantileState {
   }
 
   merge(o: QuantileState): void {
-    if (o.sketch) this.toSketch().merge(o.sketch);
+    if (o.sketch) mergeSketch(this.toSketch(), o.sketch);
     else for (let i = 0; i < o.len; i++) this.add(o.raw[i]);
   }
 
@@ -53,4 +53,15 @@ export class QuantileState {
     }
     return this.sketch;
   }
+}
+
+/**
+ * DDSketch.merge from @datadog/sketches-js 2.1.1 merges the positive store and the zero count but
+ * not the negative store (unless the target is empty, when it copies both), so negative values
+ * from the merged sketch are lost and quantiles shift. Merge the negative store ourselves.
+ */
+export function mergeSketch(into: DDSketch, from: DDSketch): void {
+  const wasEmpty = into.count === 0;
+  into.merge(from);
+  if (!wasEmpty && from.negativeStore.count > 0) into.negativeStore.merge(from.negativeStore);
 }

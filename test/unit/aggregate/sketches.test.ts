@@ -80,6 +80,20 @@ describe('QuantileState (DDSketch, α = 1%)', () => {
     });
   }
 
+  it('merged states keep negative values (works around DDSketch.merge dropping the negative store)', () => {
+    const xs = data(20_000, 13, 'signed');
+    const parts = [new QuantileState(), new QuantileState(), new QuantileState()];
+    xs.forEach((x, i) => parts[i % 3].add(x));
+    const m = new QuantileState();
+    for (const p of parts) m.merge(p);
+    const sorted = Float64Array.from(xs).sort();
+    expect(sorted[0]).toBeLessThan(0);
+    for (const q of qs) {
+      const exact = sorted[Math.floor(q * (xs.length - 1))];
+      expect(Math.abs(m.quantile(q)! - exact), `q=${q}`).toBeLessThanOrEqual(ALPHA * Math.abs(exact) + 1e-12);
+    }
+  });
+
   it('is exact while it holds few values, and null when empty', () => {
     const s = new QuantileState();
     expect(s.quantile(0.5)).toBeNull();
