@@ -144,7 +144,7 @@ describe('tree aggregation: answers', () => {
 
   it('quantiles, distinct and top-k on 200k agents are within their bounds of the exact answers', async () => {
     const src = simulatedSource(200_000, 'zipf', 5);
-    const xs = Float64Array.from(src.next(200_000));
+    const xs = Float64Array.from(src.next(200_000) as Float64Array);
     const r = await aggregate(numberSource(xs), { ops: ['p50', 'p90', 'p99', 'quantile:0.999', 'distinct', 'top:5'] });
     const sorted = Float64Array.from(xs).sort();
     for (const [op, q] of [['p50', 0.5], ['p90', 0.9], ['p99', 0.99], ['quantile:0.999', 0.999]] as const) {
