@@ -126,6 +126,8 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
       }
       let src: ChunkSource;
       let skipped: number | undefined;
+      // Progress must only increase: the aggregation's counts continue after the memories read.
+      let offset = 0;
       if (args.values) {
         const v = args.values;
         const numeric = typeof v[0] === 'number';
@@ -144,11 +146,12 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
         }
         src = numberSource(read.values);
         skipped = read.skipped;
+        offset = read.values.length + read.skipped;
       }
       const r = await aggregate(src, {
         ops: args.ops, method: args.method, fanout: args.fanout, failures: args.failures, failedSubtrees: args.failed_subtrees,
         reparent: args.reparent, loss: args.loss, targetError: args.target_error, seed: args.seed, signal: extra.signal,
-        onProgress: (done, total, message) => progress(extra, done, args.method === 'gossip' ? undefined : total, message),
+        onProgress: (done, total, message) => progress(extra, offset + done, args.method === 'gossip' ? undefined : offset + total, message),
       });
       const result = { ...r, source, ...(skipped !== undefined ? { skipped } : {}), elapsed_ms: elapsedMs(start) };
       if (r.method === 'gossip' && !r.converged) {

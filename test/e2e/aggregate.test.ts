@@ -154,8 +154,11 @@ describe('aggregate over stdio', () => {
   it('memory: a numeric metadata field over a namespace', async () => {
     for (const [i, ms] of [12, 30, 18, 40].entries()) await store(client, { content: `run ${i}`, namespace: 'runs', metadata: { latency_ms: ms } });
     await store(client, { content: 'no latency', namespace: 'runs', metadata: { note: 'x' } });
-    const r = await agg({ memory: { namespace: 'runs', field: 'latency_ms' }, ops: ['count', 'mean', 'max'] });
-    expect(r).toMatchObject({ source: 'memory', agents: 4, skipped: 1, results: { count: 4, mean: 25, max: 40 } });
+    const raw = await client.callTool({ name: TOOL, arguments: { memory: { namespace: 'runs', field: 'latency_ms' }, ops: ['count', 'mean', 'max'] } }, undefined, { onprogress: () => {} });
+    expect(raw.isError).toBeFalsy();
+    expect(raw.structuredContent).toMatchObject({ source: 'memory', agents: 4, skipped: 1, results: { count: 4, mean: 25, max: 40 } });
+    // One page of 5 memories read, then the 4 values aggregated: progress only ever increases.
+    expect(wire.forLastCall().map((p) => [p.progress, p.total])).toEqual([[5, undefined], [9, 9]]);
   });
 
   it('cancellation stops a 10M-agent run; the server keeps serving', async () => {
