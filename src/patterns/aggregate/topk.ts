@@ -11,6 +11,8 @@ export interface TopItem {
   error: number;
 }
 
+const RAW_MAX = 32;
+
 export class SpaceSaving {
   readonly capacity: number;
   /** A binary min-heap by count over parallel arrays; `pos` maps a key to its heap slot. */
@@ -18,72 +20,125 @@ export class SpaceSaving {
   private counts: number[] = [];
   private errs: number[] = [];
   private pos = new Map<string, number>();
-  floor = 0;
-  total = 0;
+  private floorCount = 0;
+  private totalCount = 0;
 
   constructor(capacity: number) {
     this.capacity = capacity;
   }
 
   get size(): number {
+    this.settle();
     return this.keys.length;
   }
 
+  /** Upper bound on the occurrences of any item not kept. */
+  get floor(): number {
+    this.settle();
+    return this.floorCount;
+  }
+
+  /** Values counted, kept or not. */
+  get total(): number {
+    return this.totalCount + this.raw.length;
+  }
+
+  /**
+   * Single occurrences not yet counted into the summary: a small state (a tree node under a
+   * handful of leaves) is just its keys, folded into a parent with one update each, which halves
+   * the map work per value. Counted in on first need; reading or merging always sees them.
+   */
+  private raw: string[] = [];
+
   add(key: string, w = 1): void {
-    this.total += w;
+    if (w === 1 && this.keys.length === 0 && this.raw.length < RAW_MAX) {
+      this.raw.push(key);
+      return;
+    }
+    this.settle();
+    this.count(key, w);
+  }
+
+  private settle(): void {
+    if (!this.raw.length) return;
+    const raw = this.raw;
+    this.raw = [];
+    for (const k of raw) this.count(k, 1);
+  }
+
+  private count(key: string, w: number): void {
+    this.totalCount += w;
     const p = this.pos.get(key);
     if (p !== undefined) {
       this.counts[p] += w;
       this.down(p);
     } else if (this.keys.length < this.capacity) {
-      this.push(key, this.floor + w, this.floor);
+      this.push(key, this.floorCount + w, this.floorCount);
     } else {
       // Evict the smallest: it may have occurred up to its count times, now unmonitored.
       const evicted = this.keys[0];
-      if (this.counts[0] > this.floor) this.floor = this.counts[0];
+      if (this.counts[0] > this.floorCount) this.floorCount = this.counts[0];
       this.pos.delete(evicted);
       this.keys[0] = key;
-      this.counts[0] = this.floor + w;
-      this.errs[0] = this.floor;
+      this.counts[0] = this.floorCount + w;
+      this.errs[0] = this.floorCount;
       this.pos.set(key, 0);
       this.down(0);
     }
   }
 
   merge(o: SpaceSaving): void {
-    if (o.total === 0) return;
+    for (const k of o.raw) this.add(k, 1);
+    if (o.keys.length === 0) return;
+    this.settle();
+    if (o.floorCount === 0) {
+      // An exact summary (no evictions: every count is true) is just weighted occurrences; adding
+      // them is the space-saving update itself, so the invariants hold, at O(items · log capacity)
+      // instead of a sort. The tree's lower levels are all like this. (The order of such adds can
+      // change which items a full summary keeps: the bounds, not the exact contents, are
+      // independent of merge order.)
+      for (let j = 0; j < o.keys.length; j++) this.count(o.keys[j], o.counts[j]);
+      return;
+    }
     const merged: TopItem[] = [];
     for (let i = 0; i < this.keys.length; i++) {
       const k = this.keys[i];
       const j = o.pos.get(k);
       merged.push({
         value: k,
-        count: this.counts[i] + (j === undefined ? o.floor : o.counts[j]),
-        error: this.errs[i] + (j === undefined ? o.floor : o.errs[j]),
+        count: this.counts[i] + (j === undefined ? o.floorCount : o.counts[j]),
+        error: this.errs[i] + (j === undefined ? o.floorCount : o.errs[j]),
       });
     }
     for (let j = 0; j < o.keys.length; j++) {
       if (this.pos.has(o.keys[j])) continue;
-      merged.push({ value: o.keys[j], count: o.counts[j] + this.floor, error: o.errs[j] + this.floor });
+      merged.push({ value: o.keys[j], count: o.counts[j] + this.floorCount, error: o.errs[j] + this.floorCount });
     }
-    let floor = this.floor + o.floor;
-    const total = this.total + o.total;
+    let floor = this.floorCount + o.floorCount;
+    const total = this.totalCount + o.totalCount;
     merged.sort(byCountThenValue);
     for (let i = this.capacity; i < merged.length; i++) if (merged[i].count > floor) floor = merged[i].count;
-    this.clear();
-    this.floor = floor;
-    this.total = total;
-    for (let i = 0; i < Math.min(this.capacity, merged.length); i++) this.push(merged[i].value, merged[i].count, merged[i].error);
+    // Kept items in ascending count order: a sorted array is already a valid min-heap.
+    const kept = merged.slice(0, this.capacity).reverse();
+    this.keys = kept.map((t) => t.value);
+    this.counts = kept.map((t) => t.count);
+    this.errs = kept.map((t) => t.error);
+    this.pos.clear();
+    for (let i = 0; i < kept.length; i++) this.pos.set(kept[i].value, i);
+    this.floorCount = floor;
+    this.totalCount = total;
   }
 
   reset(): void {
+    this.raw = [];
     this.clear();
-    this.floor = 0;
-    this.total = 0;
+    this.floorCount = 0;
+    this.totalCount = 0;
   }
 
   /** The k items with the highest counts (ties by value, so the order is deterministic). */
   top(k: number): TopItem[] {
+    this.settle();
     const items = this.keys.map((value, i) => ({ value, count: this.counts[i], error: this.errs[i] }));
     return items.sort(byCountThenValue).slice(0, k);
   }
