@@ -125,6 +125,17 @@ describe('aggregate over stdio', () => {
     expect((raw.content as Array<{ text: string }>)[0].text).toMatch(/Aggregated 1000000 agents from simulate by tree \(fanout 16\): depth 5, 999999 messages/);
   });
 
+  it('values: 200,000 numbers are folded in 65,536-value chunks with progress; over 1,000,000 is refused', async () => {
+    const xs = Array.from({ length: 200_000 }, (_, i) => i % 1000);
+    const raw = await client.callTool({ name: TOOL, arguments: { values: xs, ops: ['count', 'sum', 'top:1'] } }, undefined, { onprogress: () => {} });
+    expect(raw.isError).toBeFalsy();
+    expect(raw.structuredContent).toMatchObject({ agents: 200_000, depth: 5, messages_total: 199_999, results: { count: 200_000, sum: 200 * 499_500 } });
+    expect(wire.forLastCall().map((p) => p.progress)).toEqual([65_536, 131_072, 196_608, 200_000]);
+    const text = await callErr(client, TOOL, { values: new Array(1_000_001).fill(1), ops: ['count'] });
+    expect(text).toMatch(/values has more than 1000000 items; use simulate/);
+    await expectServes();
+  });
+
   it('failures reduce coverage as reported; re-parenting recovers every live agent', async () => {
     const base = { simulate: { agents: 100_000, distribution: 'normal', seed: 3 }, ops: ['count'], fanout: 8, failures: 0.1, seed: 11 };
     const cut = await agg(base);
