@@ -7,6 +7,7 @@ import { runApplyEditBench } from './apply-edit.js';
 import { runMemoryBench } from './memory.js';
 import { runStdioBench } from './stdio.js';
 import { runVoteBench } from './vote.js';
+import { runAggregateBench } from './aggregate.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -19,6 +20,7 @@ const suites: Record<string, () => Promise<void>> = {
   vote: async () => printTable('multi_model_vote and the LLM router (loopback fake provider, real SDKs)', await runVoteBench()),
   apply: async () => printTable('apply_edit on the corpus of real edits (test/fixtures/apply-edit), beside agent-booster', await runApplyEditBench()),
   codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenSuite()),
+  aggregate: async () => printTable('aggregate: tree and gossip aggregation (engine, seeded simulated agents)', await runAggregateBench()),
 };
 
 const wanted = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { registerMultiModelVoteTool } from '../tools/multi-model-vote.js';
 import { registerApplyEditTool } from '../tools/apply-edit.js';
 import { registerGenerateCodeTool } from '../tools/generate-code.js';
 import { registerRecordOutcomeTool } from '../tools/record-outcome.js';
+import { registerAggregateTool } from '../tools/aggregate.js';
 import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
@@ -19,6 +20,7 @@ const INSTRUCTIONS =
   'memory_store saves text (namespaces group it; tiers set its lifetime), memory_search finds it by meaning and keyword, ' +
   'memory_delete removes it. multi_model_vote asks several LLM providers and decides by a fault-tolerant vote. ' +
   'generate_code writes code using what earlier attempts taught; record_outcome (after testing it) is how it learns. ' +
+  'aggregate summarises a value held by many agents (up to 10 million, simulated or given) by tree or gossip aggregation. ' +
   'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';
 
 /**
@@ -37,6 +39,7 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerApplyEditTool(server, deps);
   registerGenerateCodeTool(server, deps);
   registerRecordOutcomeTool(server, deps);
+  registerAggregateTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
   registerRouterStatsResource(server, deps);

@@ -1,0 +1,67 @@
+/**
+ * Quantiles with a relative-error guarantee: DDSketch (α = 1%). A partial state starts as the raw
+ * values (up to RAW_MAX) and becomes a sketch only when it outgrows them: most tree nodes hold a
+ * handful of values, and building a sketch for each would cost more than the whole pass. Both forms
+ * merge exactly (a DDSketch's bins are counts, so accepting the values equals merging their sketch).
+ */
+import { DDSketch } from '@datadog/sketches-js';
+
+export const ALPHA = 0.01;
+const RAW_MAX = 64;
+
+export class QuantileState {
+  private raw = new Float64Array(RAW_MAX);
+  private len = 0;
+  private sketch: DDSketch | null = null;
+
+  add(v: number): void {
+    if (this.sketch) this.sketch.accept(v);
+    else if (this.len < RAW_MAX) this.raw[this.len++] = v;
+    else this.toSketch().accept(v);
+  }
+
+  merge(o: QuantileState): void {
+    if (o.sketch) mergeSketch(this.toSketch(), o.sketch);
+    else for (let i = 0; i < o.len; i++) this.add(o.raw[i]);
+  }
+
+  reset(): void {
+    this.len = 0;
+    this.sketch = null;
+  }
+
+  get count(): number {
+    return this.sketch ? this.sketch.count : this.len;
+  }
+
+  /**
+   * The value at rank ⌊q·(n−1)⌋ (0-based), DDSketch's rule: exact while raw, within α relative
+   * error once a sketch. null when empty.
+   */
+  quantile(q: number): number | null {
+    if (this.sketch) return this.sketch.count ? this.sketch.getValueAtQuantile(q) : null;
+    if (!this.len) return null;
+    const sorted = this.raw.slice(0, this.len).sort();
+    return sorted[Math.floor(q * (this.len - 1))];
+  }
+
+  private toSketch(): DDSketch {
+    if (!this.sketch) {
+      this.sketch = new DDSketch({ relativeAccuracy: ALPHA });
+      for (let i = 0; i < this.len; i++) this.sketch.accept(this.raw[i]);
+      this.len = 0;
+    }
+    return this.sketch;
+  }
+}
+
+/**
+ * DDSketch.merge from @datadog/sketches-js 2.1.1 merges the positive store and the zero count but
+ * not the negative store (unless the target is empty, when it copies both), so negative values
+ * from the merged sketch are lost and quantiles shift. Merge the negative store ourselves.
+ */
+export function mergeSketch(into: DDSketch, from: DDSketch): void {
+  const wasEmpty = into.count === 0;
+  into.merge(from);
+  if (!wasEmpty && from.negativeStore.count > 0) into.negativeStore.merge(from.negativeStore);
+}
