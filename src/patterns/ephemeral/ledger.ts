@@ -1,0 +1,254 @@
+import type Database from 'better-sqlite3';
+import type { DB } from '../../memory/db.js';
+
+/**
+ * The agent ledger: every ephemeral agent's current state and each lifecycle transition, in
+ * SQLite (migration 5), so `list_agents` sees the agents of every concurrent call and a restart
+ * never shows an agent as running. Transitions are buffered and written in one transaction per
+ * event-loop turn (a burst of a thousand agents is a few transactions, not thousands); every read
+ * flushes first, so nothing recorded is ever invisible to a reader in this process.
+ */
+export const AGENT_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'expired', 'cancelled'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+export type FinalStatus = Exclude<AgentStatus, 'queued' | 'running'>;
+/** What a running agent is doing; the final status is recorded as its last event. */
+export type Phase = 'loading' | 'executing' | 'persisting';
+
+export interface AgentRow {
+  id: string;
+  run_id: string;
+  role: string;
+  input_index: number;
+  status: AgentStatus;
+  phase: string;
+  owner_pid: number;
+  created_at: number;
+  started_at: number | null;
+  ended_at: number | null;
+  result: string | null;
+  memories_loaded: number;
+  memories_written: number;
+  cost_usd: number;
+  error: string | null;
+}
+
+export interface NewAgent {
+  id: string;
+  run_id: string;
+  role: string;
+  input_index: number;
+}
+
+export interface AgentEnd {
+  status: FinalStatus;
+  result: string | null;
+  memories_loaded: number;
+  memories_written: number;
+  cost_usd: number;
+  error: string | null;
+}
+
+/** Why an agent was stopped from outside: its TTL ran out, or someone cancelled it. */
+export class AgentStop extends Error {
+  constructor(readonly status: 'expired' | 'cancelled', message: string) {
+    super(message);
+    this.name = 'AgentStop';
+  }
+}
+
+export const RESTARTED = 'server restarted while the agent was running';
+/** Finished agents are kept this long, then pruned at start-up. */
+const KEEP_MS = 7 * 24 * 3600 * 1000;
+const LIST_MAX = 500;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+type Op = () => void;
+
+export class AgentLedger {
+  private readonly pending: Op[] = [];
+  private scheduled = false;
+  private readonly live = new Map<string, { runId: string; controller: AbortController }>();
+  private readonly runs = new Map<string, AbortController>();
+  private readonly st: Record<string, Database.Statement>;
+
+  constructor(private readonly db: DB, private readonly now: () => number = Date.now, readonly pid = process.pid) {
+    this.st = {
+      insert: db.prepare(
+        `INSERT INTO agents (id, run_id, role, input_index, status, phase, owner_pid, created_at)
+         VALUES (@id, @run_id, @role, @input_index, 'queued', 'queued', @pid, @at)`,
+      ),
+      event: db.prepare('INSERT INTO agent_events (agent_id, at, phase) VALUES (?, ?, ?)'),
+      start: db.prepare("UPDATE agents SET status = 'running', phase = 'loading', started_at = ? WHERE id = ?"),
+      phase: db.prepare('UPDATE agents SET phase = ? WHERE id = ?'),
+      end: db.prepare(
+        `UPDATE agents SET status = @status, phase = 'terminated', ended_at = @at, result = @result, memories_loaded = @memories_loaded,
+           memories_written = @memories_written, cost_usd = @cost_usd, error = @error WHERE id = @id`,
+      ),
+      run: db.prepare('SELECT * FROM agents WHERE run_id = ? ORDER BY input_index'),
+      one: db.prepare('SELECT * FROM agents WHERE id = ?'),
+    };
+    this.recover();
+  }
+
+  /**
+   * Agents a dead process left queued or running are marked failed ("server restarted"); those of
+   * a live process (another server on the same file) are left alone. Old finished agents are pruned.
+   */
+  recover(): number {
+    const stale = (this.db.prepare("SELECT id, owner_pid FROM agents WHERE status IN ('queued', 'running')").all() as { id: string; owner_pid: number }[])
+      .filter((r) => r.owner_pid === this.pid || !pidAlive(r.owner_pid));
+    const at = this.now();
+    this.db.transaction(() => {
+      for (const r of stale) {
+        this.st.end.run({ id: r.id, status: 'failed', at, result: null, memories_loaded: 0, memories_written: 0, cost_usd: 0, error: RESTARTED });
+        this.st.event.run(r.id, at, 'failed');
+      }
+      const old = at - KEEP_MS;
+      this.db.prepare('DELETE FROM agent_events WHERE agent_id IN (SELECT id FROM agents WHERE ended_at < ?)').run(old);
+      this.db.prepare('DELETE FROM agents WHERE ended_at < ?').run(old);
+    })();
+    return stale.length;
+  }
+
+  /** Records a run's agents as queued, all at once (they are visible before any starts). */
+  enqueue(agents: readonly NewAgent[]): void {
+    this.flush();
+    const at = this.now();
+    this.db.transaction(() => {
+      for (const a of agents) {
+        this.st.insert.run({ ...a, pid: this.pid, at });
+        this.st.event.run(a.id, at, 'queued');
+      }
+    })();
+  }
+
+  start(id: string, runId: string, controller: AbortController): void {
+    this.live.set(id, { runId, controller });
+    const at = this.now();
+    this.push(() => {
+      this.st.start.run(at, id);
+      this.st.event.run(id, at, 'loading');
+    });
+  }
+
+  phase(id: string, phase: Phase): void {
+    const at = this.now();
+    this.push(() => {
+      this.st.phase.run(phase, id);
+      this.st.event.run(id, at, phase);
+    });
+  }
+
+  end(id: string, end: AgentEnd): void {
+    this.live.delete(id);
+    const at = this.now();
+    this.push(() => {
+      this.st.end.run({ id, at, ...end });
+      this.st.event.run(id, at, end.status);
+    });
+  }
+
+  /** A run of this process: aborting its controller cancels its running agents and those still queued. */
+  openRun(runId: string, controller: AbortController): void {
+    this.runs.set(runId, controller);
+  }
+
+  closeRun(runId: string): void {
+    this.runs.delete(runId);
+  }
+
+  /**
+   * Stops an agent, or every agent of a run not yet ended (running or queued), of this process.
+   * Returns how many were stopped.
+   */
+  terminate(target: { id: string } | { run_id: string }, why: string): number {
+    if ('id' in target) {
+      const a = this.live.get(target.id);
+      if (!a || a.controller.signal.aborted) return 0;
+      a.controller.abort(new AgentStop('cancelled', why));
+      return 1;
+    }
+    const run = this.runs.get(target.run_id);
+    if (!run || run.signal.aborted) return 0;
+    this.flush();
+    const open = (this.db.prepare("SELECT count(*) AS n FROM agents WHERE run_id = ? AND status IN ('queued', 'running')").get(target.run_id) as { n: number }).n;
+    run.abort(new AgentStop('cancelled', why));
+    return open;
+  }
+
+  list(filter: { run_id?: string; status?: AgentStatus; limit?: number } = {}): AgentRow[] {
+    this.flush();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.run_id) (where.push('run_id = ?'), params.push(filter.run_id));
+    if (filter.status) (where.push('status = ?'), params.push(filter.status));
+    params.push(Math.min(filter.limit ?? LIST_MAX, LIST_MAX));
+    const sql = `SELECT * FROM agents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, run_id, input_index LIMIT ?`;
+    return this.db.prepare(sql).all(...params) as AgentRow[];
+  }
+
+  run(runId: string): AgentRow[] {
+    this.flush();
+    return this.st.run.all(runId) as AgentRow[];
+  }
+
+  get(id: string): AgentRow | undefined {
+    this.flush();
+    return this.st.one.get(id) as AgentRow | undefined;
+  }
+
+  /** Every transition of a run's agents, by agent id, in order. */
+  events(runId: string): Map<string, { at: number; phase: string }[]> {
+    this.flush();
+    const rows = this.db.prepare(
+      'SELECT e.agent_id, e.at, e.phase FROM agent_events e JOIN agents a ON a.id = e.agent_id WHERE a.run_id = ? ORDER BY e.id',
+    ).all(runId) as { agent_id: string; at: number; phase: string }[];
+    const out = new Map<string, { at: number; phase: string }[]>();
+    for (const r of rows) {
+      let list = out.get(r.agent_id);
+      if (!list) out.set(r.agent_id, (list = []));
+      list.push({ at: r.at, phase: r.phase });
+    }
+    return out;
+  }
+
+  /** Writes buffered transitions in one transaction. */
+  flush(): void {
+    if (!this.pending.length) return;
+    const ops = this.pending.splice(0);
+    this.db.transaction(() => {
+      for (const op of ops) op();
+    })();
+  }
+
+  private push(op: Op): void {
+    this.pending.push(op);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      try {
+        this.flush();
+      } catch {
+        /* the DB was closed under us (shutdown): a restart marks these agents */
+      }
+    });
+  }
+}
+
+const ledgers = new WeakMap<DB, AgentLedger>();
+
+/** The one ledger of a DB in this process (HTTP builds a server per session over the same store). */
+export function agentLedgerFor(db: DB): AgentLedger {
+  let l = ledgers.get(db);
+  if (!l) ledgers.set(db, (l = new AgentLedger(db)));
+  return l;
+}
