@@ -4,7 +4,9 @@ import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
 import { MAX_CONTENT, namespaceField } from '../src/memory/schemas.js';
 import { searchMemories } from '../src/memory/search.js';
+import type { NewMemory } from '../src/memory/store.js';
 import type { AgentIO } from '../src/patterns/ephemeral/agent.js';
+import { batcher } from '../src/patterns/ephemeral/batch.js';
 import { AGENT_STATUSES, agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
 import { REDUCERS, runEphemeral } from '../src/patterns/ephemeral/run.js';
 import { FORMATS } from '../src/patterns/vote/normalize.js';
@@ -107,6 +109,8 @@ export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void 
       }
       // Resolved before any agent exists: no provider is an error, not a thousand failed agents.
       const [first] = await deps.router.chain(args.provider ? { provider: args.provider } : {});
+      // Agents finishing in the same turn share one embed call and one transaction.
+      const remember = batcher((items: NewMemory[]) => deps.store.insert(items));
       const io: AgentIO = {
         price: { provider: first.name, input: first.priceInput, output: first.priceOutput },
         recall: async (query, namespace, k, signal) => (await searchMemories(deps.store, { query, namespace, k }, signal)).map((h) => h.content),
@@ -115,7 +119,7 @@ export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void 
           return { text: r.text, provider: r.provider, costUsd: r.costUsd };
         },
         remember: async (m, signal) => {
-          await deps.store.insert([{ content: m.content, namespace: m.namespace, tier: m.persist ? 'long_term' : 'working', metadata: m.metadata }], signal);
+          await remember({ content: m.content, namespace: m.namespace, tier: m.persist ? 'long_term' : 'working', metadata: m.metadata }, signal);
         },
       };
       const r = await runEphemeral({

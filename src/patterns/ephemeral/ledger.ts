@@ -70,10 +70,9 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-type Op = () => void;
-
 export class AgentLedger {
-  private readonly pending: Op[] = [];
+  private readonly eventQueue: Array<[id: string, at: number, event: string]> = [];
+  private readonly dirty = new Map<string, Partial<AgentRow>>();
   private scheduled = false;
   private readonly live = new Map<string, { runId: string; controller: AbortController }>();
   private readonly runs = new Map<string, AbortController>();
@@ -86,8 +85,13 @@ export class AgentLedger {
          VALUES (@id, @run_id, @role, @input_index, 'queued', 'queued', @pid, @at)`,
       ),
       event: db.prepare('INSERT INTO agent_events (agent_id, at, phase) VALUES (?, ?, ?)'),
-      start: db.prepare("UPDATE agents SET status = 'running', phase = 'loading', started_at = ? WHERE id = ?"),
-      phase: db.prepare('UPDATE agents SET phase = ? WHERE id = ?'),
+      // A merged patch: NULL leaves a column as it is (no transition clears a value).
+      update: db.prepare(
+        `UPDATE agents SET status = coalesce(@status, status), phase = coalesce(@phase, phase), started_at = coalesce(@started_at, started_at),
+           ended_at = coalesce(@ended_at, ended_at), result = coalesce(@result, result), memories_loaded = coalesce(@memories_loaded, memories_loaded),
+           memories_written = coalesce(@memories_written, memories_written), cost_usd = coalesce(@cost_usd, cost_usd), error = coalesce(@error, error)
+         WHERE id = @id`,
+      ),
       end: db.prepare(
         `UPDATE agents SET status = @status, phase = 'terminated', ended_at = @at, result = @result, memories_loaded = @memories_loaded,
            memories_written = @memories_written, cost_usd = @cost_usd, error = @error WHERE id = @id`,
@@ -133,26 +137,37 @@ export class AgentLedger {
   start(id: string, runId: string, controller: AbortController): void {
     this.live.set(id, { runId, controller });
     const at = this.now();
-    this.push(() => {
-      this.st.start.run(at, id);
-      this.st.event.run(id, at, 'loading');
-    });
+    this.update(id, at, 'loading', { status: 'running', phase: 'loading', started_at: at });
   }
 
   phase(id: string, phase: Phase): void {
-    const at = this.now();
-    this.push(() => {
-      this.st.phase.run(phase, id);
-      this.st.event.run(id, at, phase);
-    });
+    this.update(id, this.now(), phase, { phase });
   }
 
   end(id: string, end: AgentEnd): void {
     this.live.delete(id);
     const at = this.now();
-    this.push(() => {
-      this.st.end.run({ id, at, ...end });
-      this.st.event.run(id, at, end.status);
+    this.update(id, at, end.status, { ...end, phase: 'terminated', ended_at: at });
+  }
+
+  /**
+   * Queues a transition: its event, and the agent's new state. Transitions of one agent within one
+   * turn are merged into one row update (a no-op agent starts and ends in the same turn).
+   */
+  private update(id: string, at: number, event: string, patch: Partial<AgentRow>): void {
+    this.eventQueue.push([id, at, event]);
+    const prior = this.dirty.get(id);
+    if (prior) Object.assign(prior, patch);
+    else this.dirty.set(id, { ...patch });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      try {
+        this.flush();
+      } catch {
+        /* the DB was closed under us (shutdown): a restart marks these agents */
+      }
     });
   }
 
@@ -222,25 +237,20 @@ export class AgentLedger {
 
   /** Writes buffered transitions in one transaction. */
   flush(): void {
-    if (!this.pending.length) return;
-    const ops = this.pending.splice(0);
+    if (!this.eventQueue.length) return;
+    const events = this.eventQueue.splice(0);
+    const dirty = [...this.dirty];
+    this.dirty.clear();
     this.db.transaction(() => {
-      for (const op of ops) op();
-    })();
-  }
-
-  private push(op: Op): void {
-    this.pending.push(op);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      try {
-        this.flush();
-      } catch {
-        /* the DB was closed under us (shutdown): a restart marks these agents */
+      for (const [id, p] of dirty) {
+        this.st.update.run({
+          id, status: p.status ?? null, phase: p.phase ?? null, started_at: p.started_at ?? null, ended_at: p.ended_at ?? null,
+          result: p.result ?? null, memories_loaded: p.memories_loaded ?? null, memories_written: p.memories_written ?? null,
+          cost_usd: p.cost_usd ?? null, error: p.error ?? null,
+        });
       }
-    });
+      for (const [id, at, event] of events) this.st.event.run(id, at, event);
+    })();
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { AnswerFormat } from '../vote/normalize.js';
 import type { QuorumRule } from '../vote/quorum.js';
 import { ballotVote, decideVotes, errorVote, type Decision } from '../vote/vote.js';
@@ -56,6 +57,22 @@ export async function runEphemeral(opts: RunOptions, io: AgentIO, ledger: AgentL
   opts.signal?.addEventListener('abort', cancel, { once: true });
   ledger.openRun(runId, run);
   const signal = run.signal;
+  setMaxListeners(0, signal); // one listener per live agent (up to `concurrency`), each removed as it ends
+  // Agents with the same recall query (every agent of a `count` run) share one search: they all
+  // see the namespace as the first of them found it, and the run pays for one search, not n.
+  const recalls = new Map<string, Promise<string[]>>();
+  const shared: AgentIO = {
+    ...io,
+    recall: (query, namespace, k) => {
+      const key = `${k}\u0000${query}`;
+      let p = recalls.get(key);
+      if (!p) {
+        recalls.set(key, (p = io.recall(query, namespace, k, signal)));
+        p.catch(() => recalls.delete(key));
+      }
+      return p;
+    },
+  };
   const agents: AgentOutcome[] = new Array(n);
   let next = 0;
   let finished = 0;
@@ -67,7 +84,7 @@ export async function runEphemeral(opts: RunOptions, io: AgentIO, ledger: AgentL
         id: ids[i], runId, role: opts.role, task: opts.task, input: opts.inputs?.[i], index: i, total: n,
         namespace: opts.namespace, memoryK: opts.memoryK, persist: opts.persist, ttlMs: opts.ttlMs,
         budgetUsd: opts.budgetUsd, maxTokens: opts.maxTokens, maxMemoryChars: opts.maxMemoryChars,
-      }, io, ledger, signal);
+      }, shared, ledger, signal);
       opts.onFinished?.(agents[i], ++finished, n);
     }
   };
