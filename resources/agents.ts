@@ -1,7 +1,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
-import { agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
+import { AgentLedger, agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
 import { agentView } from '../tools/list-agents.js';
 
 /** JSON-RPC code the MCP spec assigns to "resource not found". */
@@ -29,10 +29,9 @@ export function registerAgentsResource(server: McpServer, deps: Deps): void {
       if (!/^[0-9a-f-]{36}$/.test(runId)) throw new ResourceError(ErrorCode.InvalidParams, `"${runId}" is not a run id: use the run_id spawn_ephemeral returned.`);
       const rows = ledger.run(runId);
       if (!rows.length) throw new ResourceError(RESOURCE_NOT_FOUND, `No run ${runId}; list_agents shows recent runs.`);
-      const events = ledger.events(runId);
       const agents = rows.map((r) => ({
         ...agentView(r), result: r.result, memories_loaded: r.memories_loaded, memories_written: r.memories_written, cost_usd: r.cost_usd,
-        transitions: (events.get(r.id) ?? []).map((e) => ({ at: new Date(e.at).toISOString(), phase: e.phase })),
+        transitions: AgentLedger.transitions(r).map((e) => ({ phase: e.phase, at: new Date(e.at).toISOString() })),
       }));
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ run_id: runId, agents }) }] };
     },

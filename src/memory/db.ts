@@ -115,8 +115,9 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       CREATE INDEX IF NOT EXISTS trajectories_ns_created ON trajectories (namespace, created_at DESC);
     `);
   },
-  // 5 (spawn_ephemeral): one row per ephemeral agent with its current state, and every lifecycle
-  // transition it went through. owner_pid lets a restarted server mark agents a crash left running.
+  // 5 (spawn_ephemeral): one row per ephemeral agent with its current state and every lifecycle
+  // transition it went through ([[phase, at_ms], ...]). owner_pid lets a restarted server mark
+  // agents a crash left running.
   (db) => {
     db.exec(`
       CREATE TABLE IF NOT EXISTS agents (
@@ -134,18 +135,12 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
         memories_loaded INTEGER NOT NULL DEFAULT 0,
         memories_written INTEGER NOT NULL DEFAULT 0,
         cost_usd REAL NOT NULL DEFAULT 0,
-        error TEXT
+        error TEXT,
+        transitions TEXT NOT NULL DEFAULT '[]'
       );
       CREATE INDEX IF NOT EXISTS agents_run ON agents (run_id, input_index);
       CREATE INDEX IF NOT EXISTS agents_created ON agents (created_at DESC);
       CREATE INDEX IF NOT EXISTS agents_live ON agents (status) WHERE status IN ('queued', 'running');
-      CREATE TABLE IF NOT EXISTS agent_events (
-        id INTEGER PRIMARY KEY,
-        agent_id TEXT NOT NULL,
-        at INTEGER NOT NULL,
-        phase TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS agent_events_agent ON agent_events (agent_id, id);
     `);
   },
 ];

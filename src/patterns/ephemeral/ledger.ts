@@ -5,8 +5,9 @@ import type { DB } from '../../memory/db.js';
  * The agent ledger: every ephemeral agent's current state and each lifecycle transition, in
  * SQLite (migration 5), so `list_agents` sees the agents of every concurrent call and a restart
  * never shows an agent as running. Transitions are buffered and written in one transaction per
- * event-loop turn (a burst of a thousand agents is a few transactions, not thousands); every read
- * flushes first, so nothing recorded is ever invisible to a reader in this process.
+ * event-loop turn, an agent's transitions of one turn merged into one row update (a burst of a
+ * thousand agents is a few transactions, not thousands); every read flushes first, so nothing
+ * recorded is ever invisible to a reader in this process.
  */
 export const AGENT_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'expired', 'cancelled'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
@@ -30,6 +31,8 @@ export interface AgentRow {
   memories_written: number;
   cost_usd: number;
   error: string | null;
+  /** JSON [[phase or final status, at_ms], ...]. */
+  transitions: string;
 }
 
 export interface NewAgent {
@@ -71,8 +74,9 @@ function pidAlive(pid: number): boolean {
 }
 
 export class AgentLedger {
-  private readonly eventQueue: Array<[id: string, at: number, event: string]> = [];
   private readonly dirty = new Map<string, Partial<AgentRow>>();
+  /** Transitions of agents not yet ended, written whole with each update of their row. */
+  private readonly trails = new Map<string, Array<[string, number]>>();
   private scheduled = false;
   private readonly live = new Map<string, { runId: string; controller: AbortController }>();
   private readonly runs = new Map<string, AbortController>();
@@ -81,20 +85,20 @@ export class AgentLedger {
   constructor(private readonly db: DB, private readonly now: () => number = Date.now, readonly pid = process.pid) {
     this.st = {
       insert: db.prepare(
-        `INSERT INTO agents (id, run_id, role, input_index, status, phase, owner_pid, created_at)
-         VALUES (@id, @run_id, @role, @input_index, 'queued', 'queued', @pid, @at)`,
+        `INSERT INTO agents (id, run_id, role, input_index, status, phase, owner_pid, created_at, transitions)
+         VALUES (@id, @run_id, @role, @input_index, 'queued', 'queued', @pid, @at, @transitions)`,
       ),
-      event: db.prepare('INSERT INTO agent_events (agent_id, at, phase) VALUES (?, ?, ?)'),
       // A merged patch: NULL leaves a column as it is (no transition clears a value).
       update: db.prepare(
         `UPDATE agents SET status = coalesce(@status, status), phase = coalesce(@phase, phase), started_at = coalesce(@started_at, started_at),
            ended_at = coalesce(@ended_at, ended_at), result = coalesce(@result, result), memories_loaded = coalesce(@memories_loaded, memories_loaded),
-           memories_written = coalesce(@memories_written, memories_written), cost_usd = coalesce(@cost_usd, cost_usd), error = coalesce(@error, error)
+           memories_written = coalesce(@memories_written, memories_written), cost_usd = coalesce(@cost_usd, cost_usd), error = coalesce(@error, error),
+           transitions = coalesce(@transitions, transitions)
          WHERE id = @id`,
       ),
-      end: db.prepare(
-        `UPDATE agents SET status = @status, phase = 'terminated', ended_at = @at, result = @result, memories_loaded = @memories_loaded,
-           memories_written = @memories_written, cost_usd = @cost_usd, error = @error WHERE id = @id`,
+      restarted: db.prepare(
+        `UPDATE agents SET status = 'failed', phase = 'terminated', ended_at = @at, error = @error,
+           transitions = json_insert(transitions, '$[#]', json_array('failed', @at)) WHERE id = @id`,
       ),
       run: db.prepare('SELECT * FROM agents WHERE run_id = ? ORDER BY input_index'),
       one: db.prepare('SELECT * FROM agents WHERE id = ?'),
@@ -111,13 +115,8 @@ export class AgentLedger {
       .filter((r) => r.owner_pid === this.pid || !pidAlive(r.owner_pid));
     const at = this.now();
     this.db.transaction(() => {
-      for (const r of stale) {
-        this.st.end.run({ id: r.id, status: 'failed', at, result: null, memories_loaded: 0, memories_written: 0, cost_usd: 0, error: RESTARTED });
-        this.st.event.run(r.id, at, 'failed');
-      }
-      const old = at - KEEP_MS;
-      this.db.prepare('DELETE FROM agent_events WHERE agent_id IN (SELECT id FROM agents WHERE ended_at < ?)').run(old);
-      this.db.prepare('DELETE FROM agents WHERE ended_at < ?').run(old);
+      for (const r of stale) this.st.restarted.run({ id: r.id, at, error: RESTARTED });
+      this.db.prepare('DELETE FROM agents WHERE ended_at < ?').run(at - KEEP_MS);
     })();
     return stale.length;
   }
@@ -128,8 +127,9 @@ export class AgentLedger {
     const at = this.now();
     this.db.transaction(() => {
       for (const a of agents) {
-        this.st.insert.run({ ...a, pid: this.pid, at });
-        this.st.event.run(a.id, at, 'queued');
+        const trail: Array<[string, number]> = [['queued', at]];
+        this.trails.set(a.id, trail);
+        this.st.insert.run({ ...a, pid: this.pid, at, transitions: JSON.stringify(trail) });
       }
     })();
   }
@@ -155,7 +155,7 @@ export class AgentLedger {
    * turn are merged into one row update (a no-op agent starts and ends in the same turn).
    */
   private update(id: string, at: number, event: string, patch: Partial<AgentRow>): void {
-    this.eventQueue.push([id, at, event]);
+    this.trails.get(id)?.push([event, at]);
     const prior = this.dirty.get(id);
     if (prior) Object.assign(prior, patch);
     else this.dirty.set(id, { ...patch });
@@ -220,25 +220,14 @@ export class AgentLedger {
     return this.st.one.get(id) as AgentRow | undefined;
   }
 
-  /** Every transition of a run's agents, by agent id, in order. */
-  events(runId: string): Map<string, { at: number; phase: string }[]> {
-    this.flush();
-    const rows = this.db.prepare(
-      'SELECT e.agent_id, e.at, e.phase FROM agent_events e JOIN agents a ON a.id = e.agent_id WHERE a.run_id = ? ORDER BY e.id',
-    ).all(runId) as { agent_id: string; at: number; phase: string }[];
-    const out = new Map<string, { at: number; phase: string }[]>();
-    for (const r of rows) {
-      let list = out.get(r.agent_id);
-      if (!list) out.set(r.agent_id, (list = []));
-      list.push({ at: r.at, phase: r.phase });
-    }
-    return out;
+  /** An agent's transitions, oldest first. */
+  static transitions(row: AgentRow): Array<{ phase: string; at: number }> {
+    return (JSON.parse(row.transitions) as Array<[string, number]>).map(([phase, at]) => ({ phase, at }));
   }
 
   /** Writes buffered transitions in one transaction. */
   flush(): void {
-    if (!this.eventQueue.length) return;
-    const events = this.eventQueue.splice(0);
+    if (!this.dirty.size) return;
     const dirty = [...this.dirty];
     this.dirty.clear();
     this.db.transaction(() => {
@@ -246,10 +235,10 @@ export class AgentLedger {
         this.st.update.run({
           id, status: p.status ?? null, phase: p.phase ?? null, started_at: p.started_at ?? null, ended_at: p.ended_at ?? null,
           result: p.result ?? null, memories_loaded: p.memories_loaded ?? null, memories_written: p.memories_written ?? null,
-          cost_usd: p.cost_usd ?? null, error: p.error ?? null,
+          cost_usd: p.cost_usd ?? null, error: p.error ?? null, transitions: this.trails.has(id) ? JSON.stringify(this.trails.get(id)) : null,
         });
+        if (p.ended_at != null) this.trails.delete(id); // ended: its trail is complete on disk
       }
-      for (const [id, at, event] of events) this.st.event.run(id, at, event);
     })();
   }
 }

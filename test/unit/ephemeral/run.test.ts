@@ -79,7 +79,7 @@ describe('runEphemeral', () => {
     // Every transition is in the ledger.
     const rows = ledger.run(r.run_id);
     expect(rows.map((x) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    expect(ledger.events(r.run_id).get(rows[0].id)!.map((e) => e.phase)).toEqual(['queued', 'loading', 'executing', 'persisting', 'succeeded']);
+    expect(AgentLedger.transitions(rows[0]).map((e) => e.phase)).toEqual(['queued', 'loading', 'executing', 'persisting', 'succeeded']);
   });
 
   it('loads memories into the prompt and searches by task and input', async () => {
@@ -211,6 +211,7 @@ describe('AgentLedger.recover', () => {
         ['a1', 'failed', RESTARTED], ['a2', 'failed', RESTARTED], ['b1', 'queued', null],
       ]));
       expect(restarted.list({ status: 'running' })).toHaveLength(0);
+      expect(AgentLedger.transitions(restarted.get('a1')!).map((e) => e.phase)).toEqual(['queued', 'loading', 'failed']);
     } finally {
       db.close();
     }
