@@ -75,8 +75,8 @@ function pidAlive(pid: number): boolean {
 
 export class AgentLedger {
   private readonly dirty = new Map<string, Partial<AgentRow>>();
-  /** Transitions of agents not yet ended, written whole with each update of their row. */
-  private readonly trails = new Map<string, Array<[string, number]>>();
+  /** Agents not yet ended: their rowid (updates skip the id index) and transitions so far (written whole each time). */
+  private readonly open = new Map<string, { rowid: number | bigint; trail: Array<[string, number]> }>();
   private scheduled = false;
   private readonly live = new Map<string, { runId: string; controller: AbortController }>();
   private readonly runs = new Map<string, AbortController>();
@@ -93,8 +93,8 @@ export class AgentLedger {
         `UPDATE agents SET status = coalesce(@status, status), phase = coalesce(@phase, phase), started_at = coalesce(@started_at, started_at),
            ended_at = coalesce(@ended_at, ended_at), result = coalesce(@result, result), memories_loaded = coalesce(@memories_loaded, memories_loaded),
            memories_written = coalesce(@memories_written, memories_written), cost_usd = coalesce(@cost_usd, cost_usd), error = coalesce(@error, error),
-           transitions = coalesce(@transitions, transitions)
-         WHERE id = @id`,
+           transitions = @transitions
+         WHERE rowid = @rowid`,
       ),
       restarted: db.prepare(
         `UPDATE agents SET status = 'failed', phase = 'terminated', ended_at = @at, error = @error,
@@ -128,8 +128,8 @@ export class AgentLedger {
     this.db.transaction(() => {
       for (const a of agents) {
         const trail: Array<[string, number]> = [['queued', at]];
-        this.trails.set(a.id, trail);
-        this.st.insert.run({ ...a, pid: this.pid, at, transitions: JSON.stringify(trail) });
+        const { lastInsertRowid } = this.st.insert.run({ ...a, pid: this.pid, at, transitions: JSON.stringify(trail) });
+        this.open.set(a.id, { rowid: lastInsertRowid, trail });
       }
     })();
   }
@@ -155,7 +155,7 @@ export class AgentLedger {
    * turn are merged into one row update (a no-op agent starts and ends in the same turn).
    */
   private update(id: string, at: number, event: string, patch: Partial<AgentRow>): void {
-    this.trails.get(id)?.push([event, at]);
+    this.open.get(id)?.trail.push([event, at]);
     const prior = this.dirty.get(id);
     if (prior) Object.assign(prior, patch);
     else this.dirty.set(id, { ...patch });
@@ -232,12 +232,14 @@ export class AgentLedger {
     this.dirty.clear();
     this.db.transaction(() => {
       for (const [id, p] of dirty) {
+        const o = this.open.get(id);
+        if (!o) continue; // not enqueued by this ledger
         this.st.update.run({
-          id, status: p.status ?? null, phase: p.phase ?? null, started_at: p.started_at ?? null, ended_at: p.ended_at ?? null,
+          rowid: o.rowid, status: p.status ?? null, phase: p.phase ?? null, started_at: p.started_at ?? null, ended_at: p.ended_at ?? null,
           result: p.result ?? null, memories_loaded: p.memories_loaded ?? null, memories_written: p.memories_written ?? null,
-          cost_usd: p.cost_usd ?? null, error: p.error ?? null, transitions: this.trails.has(id) ? JSON.stringify(this.trails.get(id)) : null,
+          cost_usd: p.cost_usd ?? null, error: p.error ?? null, transitions: JSON.stringify(o.trail),
         });
-        if (p.ended_at != null) this.trails.delete(id); // ended: its trail is complete on disk
+        if (p.ended_at != null) this.open.delete(id); // ended: its row is complete on disk
       }
     })();
   }
