@@ -153,7 +153,11 @@ describe('runEphemeral', () => {
     expect(r.agents[0].error).toBe('the spawn_ephemeral call was cancelled');
     expect(io.executed).toHaveLength(2);
     expect(io.aborted).toHaveLength(2);
-    expect(ledger.list({ run_id: r.run_id, status: 'cancelled' })).toHaveLength(5);
+    const rows = ledger.run(r.run_id);
+    expect(rows.map((a) => a.status)).toEqual(Array(5).fill('cancelled'));
+    // The two that ran were started; the three still queued never were.
+    expect(rows.map((a) => a.started_at !== null)).toEqual([true, true, false, false, false]);
+    expect(AgentLedger.transitions(rows[4]).map((e) => e.phase)).toEqual(['queued', 'cancelled']);
   });
 
   it('terminates one agent by id, or a whole run', async () => {
