@@ -132,7 +132,7 @@ export async function runEphemeralBench(): Promise<Row[]> {
     };
     const spawnRate = await rate(noMem, 0, 7);
     rows.push({
-      figure: 'spawns per second, no-op executor (id, TTL timer, ledger: 5 recorded transitions; no memory load; empty result so no memory write)',
+      figure: 'spawns per second, no-op executor (id, TTL timer, 4 transitions recorded in SQLite; no memory load; empty result so no memory write)',
       anchor: 'seeds: 10K/s',
       ours: `${fmt(spawnRate, 0)} agents/s (median of 7 runs of 1000)`,
       goal: '>= 10,000/s',
