@@ -4,7 +4,8 @@
  * provider (answers, delays and hangs scripted by prompt). Covers fan-out in input order, memory
  * written by one run loaded by the next, TTL expiry aborting the provider request, budget, the
  * concurrency limit at the fake, cancellation, terminate_agent, progress, the vote reduction,
- * bad input, and a crash (SIGKILL) leaving no agent shown as running after restart.
+ * bad input, a crash (SIGKILL) leaving no agent shown as running after restart, and (over
+ * Streamable HTTP) one session listing and terminating the agents of another.
  *
  * Nothing sleeps to synchronise: "while agents are in flight" is an event from the fake.
  */
@@ -14,7 +15,10 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../fake-provider/server.js';
 import { chatRequests, watchFake, type FakeWatch } from '../helpers/fake-watch.js';
 import { callErr, callOk, expectMatchesSchema, search, tapProgress, type ProgressTap } from '../helpers/mcp.js';
-import { makeTempDir, resourceJson, startStdioClient, withTimeout, type StdioClientHandle, type TempDir } from '../helpers/server.js';
+import {
+  connectHttpClient, makeTempDir, resourceJson, startHttpServer, startStdioClient, withTimeout, type HttpClientHandle, type HttpServerHandle,
+  type StdioClientHandle, type TempDir,
+} from '../helpers/server.js';
 
 const MODEL = 'fake-agent';
 const KEY = 'sk-e2e-ephemeral-0000';
@@ -291,6 +295,39 @@ describe('a crash leaves no agent shown as running', () => {
     } finally {
       await a?.close();
       await b?.close();
+      watch.dispose();
+      await fake.close();
+      tmp.remove();
+    }
+  });
+});
+
+describe('over Streamable HTTP, agents are visible and stoppable from another session', () => {
+  it('session B lists session A\'s running agents and terminates the run; A gets them back cancelled', async () => {
+    const fake = await startFakeProvider({ models: { [MODEL]: { hang: true } } });
+    const watch = watchFake(fake);
+    const tmp = makeTempDir('sixfold-e2e-ephemeral-http-');
+    let server: HttpServerHandle | undefined;
+    let a: HttpClientHandle | undefined;
+    let b: HttpClientHandle | undefined;
+    try {
+      server = await startHttpServer({ db: tmp.db, xdg: tmp.xdg, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL } });
+      a = await connectHttpClient(server.url);
+      b = await connectHttpClient(server.url);
+      const pending = callOk<Run>(a.client, 'spawn_ephemeral', { task: 'held open', count: 3, concurrency: 2, memory_k: 0 });
+      await watch.until(() => chatRequests(fake.requests, MODEL).length === 2, EVENT_MS, 'two requests from session A');
+      const seen = (await callOk<{ agents: Listed[] }>(b.client, 'list_agents', {})).agents;
+      expect(seen.map((x) => x.status).sort()).toEqual(['queued', 'running', 'running']);
+      expect(await callOk(b.client, 'terminate_agent', { run_id: seen[0].run_id })).toEqual({ terminated: 3 });
+      const r = await pending;
+      expect(r.run_id).toBe(seen[0].run_id);
+      expect(r.agents.map((x) => x.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+      await watch.until(() => chatRequests(fake.requests, MODEL).every((q) => q.aborted), EVENT_MS, 'both requests aborted');
+      expect(chatRequests(fake.requests, MODEL)).toHaveLength(2);
+    } finally {
+      await a?.close();
+      await b?.close();
+      await server?.close();
       watch.dispose();
       await fake.close();
       tmp.remove();
