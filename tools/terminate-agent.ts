@@ -12,7 +12,7 @@ export function registerTerminateAgentTool(server: McpServer, deps: Deps): void 
     name: 'terminate_agent',
     title: 'Stop ephemeral agents',
     description:
-      'Stops one ephemeral agent by {id}, or every agent of a run not yet finished (running or queued) by {run_id}. ' +
+      'Stops one ephemeral agent by {id} (running or still queued), or every agent of a run not yet finished by {run_id}. ' +
       'Their LLM requests are aborted and they end as "cancelled"; agents already finished are left as they are.',
     input: toolInput({
       id: agentIdField.optional().describe('Stop this agent.'),

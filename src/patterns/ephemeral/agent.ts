@@ -77,8 +77,10 @@ export async function runAgent(spec: AgentSpec, io: AgentIO, ledger: AgentLedger
   const stopRun = () => controller.abort(runSignal.reason instanceof AgentStop ? runSignal.reason : new AgentStop('cancelled', 'cancelled'));
   runSignal.addEventListener('abort', stopRun, { once: true });
   const ttl = setTimeout(() => controller.abort(new AgentStop('expired', `TTL of ${spec.ttlMs} ms expired`)), spec.ttlMs);
-  // A run cancelled while this agent was queued: it ends without starting (no started_at).
+  // Cancelled or terminated while it was queued: it ends without starting (no started_at).
+  const early = ledger.takeStop(spec.id);
   if (runSignal.aborted) stopRun();
+  else if (early) controller.abort(early);
   else ledger.start(spec.id, spec.runId, controller);
 
   let spawnMs = 0;

@@ -76,10 +76,12 @@ function pidAlive(pid: number): boolean {
 export class AgentLedger {
   private readonly dirty = new Map<string, Partial<AgentRow>>();
   /** Agents not yet ended: their rowid (updates skip the id index) and transitions so far (written whole each time). */
-  private readonly open = new Map<string, { rowid: number | bigint; trail: Array<[string, number]> }>();
+  private readonly open = new Map<string, { rowid: number | bigint; trail: Array<[string, number]>; ended?: boolean }>();
   private scheduled = false;
   private readonly live = new Map<string, { runId: string; controller: AbortController }>();
   private readonly runs = new Map<string, AbortController>();
+  /** Queued agents terminated by id before their turn. */
+  private readonly stopped = new Map<string, AgentStop>();
   private readonly st: Record<string, Database.Statement>;
 
   constructor(private readonly db: DB, private readonly now: () => number = Date.now, readonly pid = process.pid) {
@@ -134,6 +136,13 @@ export class AgentLedger {
     })();
   }
 
+  /** Why a queued agent was terminated before it started, if it was (claimed once). */
+  takeStop(id: string): AgentStop | undefined {
+    const stop = this.stopped.get(id);
+    this.stopped.delete(id);
+    return stop;
+  }
+
   start(id: string, runId: string, controller: AbortController): void {
     this.live.set(id, { runId, controller });
     const at = this.now();
@@ -146,6 +155,8 @@ export class AgentLedger {
 
   end(id: string, end: AgentEnd): void {
     this.live.delete(id);
+    const o = this.open.get(id);
+    if (o) o.ended = true;
     const at = this.now();
     this.update(id, at, end.status, { ...end, phase: 'terminated', ended_at: at });
   }
@@ -187,8 +198,15 @@ export class AgentLedger {
   terminate(target: { id: string } | { run_id: string }, why: string): number {
     if ('id' in target) {
       const a = this.live.get(target.id);
-      if (!a || a.controller.signal.aborted) return 0;
-      a.controller.abort(new AgentStop('cancelled', why));
+      if (a) {
+        if (a.controller.signal.aborted) return 0;
+        a.controller.abort(new AgentStop('cancelled', why));
+        return 1;
+      }
+      // Still queued in this process: it will end as soon as its turn comes, without starting.
+      const o = this.open.get(target.id);
+      if (!o || o.ended || this.stopped.has(target.id)) return 0;
+      this.stopped.set(target.id, new AgentStop('cancelled', why));
       return 1;
     }
     const run = this.runs.get(target.run_id);

@@ -171,6 +171,21 @@ describe('runEphemeral', () => {
     expect(r.agents[1].status).toBe('succeeded');
     expect(ledger.terminate({ id: hung.id }, 'again')).toBe(0);
 
+    // A queued agent terminated by id never starts; the others run.
+    const io3 = stubIO((p) => (p.includes('\nfirst') ? never() : 'ok'));
+    const run3 = runEphemeral({ ...base, task: 't', inputs: ['first', 'second', 'third'], concurrency: 1 }, io3, ledger);
+    while (!io3.executed.length) await new Promise((r) => setImmediate(r));
+    const queued = ledger.list({ status: 'queued' });
+    expect(queued.map((a) => a.input_index).sort()).toEqual([1, 2]);
+    const second = queued.find((a) => a.input_index === 1)!;
+    expect(ledger.terminate({ id: second.id }, 'not needed')).toBe(1);
+    expect(ledger.terminate({ id: second.id }, 'twice')).toBe(0);
+    ledger.terminate({ id: ledger.list({ status: 'running' })[0].id }, 'stop the first');
+    const r3 = await run3;
+    expect(r3.agents.map((a) => [a.status, a.error ?? null])).toEqual([['cancelled', 'stop the first'], ['cancelled', 'not needed'], ['succeeded', null]]);
+    expect(ledger.get(second.id)!.started_at).toBeNull();
+    expect(io3.executed).toHaveLength(2);
+
     const io2 = stubIO(() => never());
     const run2 = runEphemeral({ ...base, task: 't', count: 4, concurrency: 1 }, io2, ledger);
     while (!io2.executed.length) await new Promise((r) => setImmediate(r));
