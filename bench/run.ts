@@ -3,6 +3,7 @@
  * Usage: node dist/bench/run.js [memory|stdio ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
  */
 import { runCodegenSuite } from './codegen.js';
+import { runEphemeralBench } from './ephemeral.js';
 import { runApplyEditBench } from './apply-edit.js';
 import { runMemoryBench } from './memory.js';
 import { runStdioBench } from './stdio.js';
@@ -21,6 +22,7 @@ const suites: Record<string, () => Promise<void>> = {
   apply: async () => printTable('apply_edit on the corpus of real edits (test/fixtures/apply-edit), beside agent-booster', await runApplyEditBench()),
   codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenSuite()),
   aggregate: async () => printTable('aggregate: tree and gossip aggregation (engine, seeded simulated agents)', await runAggregateBench()),
+  ephemeral: async () => printTable('spawn_ephemeral: short-lived agents (real store on a temp file, hash-384, 10k memories; loopback fake provider)', await runEphemeralBench()),
 };
 
 const wanted = process.argv.slice(2);

@@ -8,6 +8,10 @@ import { registerApplyEditTool } from '../tools/apply-edit.js';
 import { registerGenerateCodeTool } from '../tools/generate-code.js';
 import { registerRecordOutcomeTool } from '../tools/record-outcome.js';
 import { registerAggregateTool } from '../tools/aggregate.js';
+import { registerSpawnEphemeralTool } from '../tools/spawn-ephemeral.js';
+import { registerListAgentsTool } from '../tools/list-agents.js';
+import { registerTerminateAgentTool } from '../tools/terminate-agent.js';
+import { registerAgentsResource } from '../resources/agents.js';
 import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
@@ -21,6 +25,8 @@ const INSTRUCTIONS =
   'memory_delete removes it. multi_model_vote asks several LLM providers and decides by a fault-tolerant vote. ' +
   'generate_code writes code using what earlier attempts taught; record_outcome (after testing it) is how it learns. ' +
   'aggregate summarises a value held by many agents (up to 10 million, simulated or given) by tree or gossip aggregation. ' +
+  'spawn_ephemeral fans a task out to short-lived agents that read and write a shared memory namespace; list_agents, ' +
+  'terminate_agent and agents://{run_id} show and stop them. ' +
   'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';
 
 /**
@@ -40,10 +46,14 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerGenerateCodeTool(server, deps);
   registerRecordOutcomeTool(server, deps);
   registerAggregateTool(server, deps);
+  registerSpawnEphemeralTool(server, deps);
+  registerListAgentsTool(server, deps);
+  registerTerminateAgentTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
   registerRouterStatsResource(server, deps);
   registerReasoningBankResources(server, deps);
+  registerAgentsResource(server, deps);
   registerRecallPrompt(server);
   registerSelfImprovingCodegenPrompt(server);
   return { server, close: () => server.close() };

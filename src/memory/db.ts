@@ -115,6 +115,34 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       CREATE INDEX IF NOT EXISTS trajectories_ns_created ON trajectories (namespace, created_at DESC);
     `);
   },
+  // 5 (spawn_ephemeral): one row per ephemeral agent with its current state and every lifecycle
+  // transition it went through ([[phase, at_ms], ...]). owner_pid lets a restarted server mark
+  // agents a crash left running.
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS agents (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        role TEXT NOT NULL,
+        input_index INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'expired', 'cancelled')),
+        phase TEXT NOT NULL,
+        owner_pid INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER,
+        result TEXT,
+        memories_loaded INTEGER NOT NULL DEFAULT 0,
+        memories_written INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        error TEXT,
+        transitions TEXT NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX IF NOT EXISTS agents_run ON agents (run_id, input_index);
+      CREATE INDEX IF NOT EXISTS agents_created ON agents (created_at DESC);
+      CREATE INDEX IF NOT EXISTS agents_live ON agents (status) WHERE status IN ('queued', 'running');
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

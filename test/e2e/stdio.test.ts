@@ -56,9 +56,9 @@ describe('stdio server', () => {
 
       const readOnly = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
-      expect(readOnly.sort()).toEqual(['aggregate', 'apply_edit', 'memory_search', 'multi_model_vote']);
-      // record_outcome's consolidation deletes distrusted and merged ReasoningBank items.
-      expect(destructive.sort()).toEqual(['memory_delete', 'record_outcome']);
+      expect(readOnly.sort()).toEqual(['aggregate', 'apply_edit', 'list_agents', 'memory_search', 'multi_model_vote']);
+      // record_outcome's consolidation deletes distrusted and merged ReasoningBank items; terminate_agent stops work.
+      expect(destructive.sort()).toEqual(['memory_delete', 'record_outcome', 'terminate_agent']);
       for (const t of tools) {
         expect(typeof t.annotations?.readOnlyHint).toBe('boolean');
         expect(typeof t.annotations?.destructiveHint).toBe('boolean');
@@ -268,7 +268,7 @@ describe('stdio server', () => {
     it('lists every resource template', async () => {
       const { resourceTemplates } = await client.listResourceTemplates();
       expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
-        'memory://{namespace}', 'memory://{namespace}/{id}', 'reasoningbank://{namespace}', 'trajectory://{id}',
+        'agents://{run_id}', 'memory://{namespace}', 'memory://{namespace}/{id}', 'reasoningbank://{namespace}', 'trajectory://{id}',
       ]);
     });
 

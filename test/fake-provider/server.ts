@@ -28,10 +28,10 @@ export interface ModelScript {
   wrongLength?: number;
   /** Chat answer: fixed text, or computed from the last user message (answers by prompt). */
   answer?: string | ((prompt: string) => string);
-  /** Milliseconds before answering (or before the scripted error). */
-  latencyMs?: number;
-  /** Never answer; the request stays open until the client gives up. */
-  hang?: boolean;
+  /** Milliseconds before answering (or before the scripted error); a function decides by prompt. */
+  latencyMs?: number | ((prompt: string) => number);
+  /** Never answer; the request stays open until the client gives up. A function decides by prompt. */
+  hang?: boolean | ((prompt: string) => boolean);
   /** Answer 200 with a body that is not valid JSON. */
   malformed?: boolean;
 }
@@ -65,6 +65,8 @@ export interface FakeProvider {
   /** Requests being handled right now, and the most there ever were at once. */
   inFlight(): number;
   maxInFlight(): number;
+  /** Starts counting the most at once afresh (from the requests in flight now). */
+  resetMaxInFlight(): void;
   /** Every request received, in order. */
   requests: RecordedRequest[];
   /** Per-model behaviour; models not listed get the defaults. Mutable. */
@@ -191,10 +193,11 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     error: (res: ServerResponse, status: number, message?: string, headers?: Record<string, string>) => void,
   ): Promise<string | null> {
     const s = script[model] ?? {};
-    if (s.hang) return null; // the client's abort or timeout ends it
-    if (s.latencyMs) {
+    if (typeof s.hang === 'function' ? s.hang(prompt) : s.hang) return null; // the client's abort or timeout ends it
+    const latencyMs = typeof s.latencyMs === 'function' ? s.latencyMs(prompt) : s.latencyMs;
+    if (latencyMs) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, s.latencyMs);
+        const t = setTimeout(resolve, latencyMs);
         res.once('close', () => { clearTimeout(t); resolve(); });
       });
       if (req.aborted) return null;
@@ -310,6 +313,9 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     geminiBaseURL: `http://127.0.0.1:${port}/v1beta/openai/`,
     inFlight: () => inFlight,
     maxInFlight: () => maxInFlight,
+    resetMaxInFlight: () => {
+      maxInFlight = inFlight;
+    },
     arrived: (n) =>
       n < requests.length ? Promise.resolve(requests[n]) : new Promise<RecordedRequest>((resolve) => waiting.push({ n, resolve })),
     closed: (request) => closedOf.get(request) ?? Promise.reject(new Error('not a request this fake recorded')),

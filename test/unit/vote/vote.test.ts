@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SETTLED, runVote, type Ballot, type Voter } from '../../../src/patterns/vote/vote.js';
+import { SETTLED, ballotVote, decideVotes, errorVote, runVote, type Ballot, type Voter } from '../../../src/patterns/vote/vote.js';
 
 /** A voter whose answer the test releases by hand, and which records whether it was aborted. */
 function controlled(names: string[]) {
@@ -106,5 +106,25 @@ describe('runVote', () => {
     const out = await done;
     expect(c.pending.get('a')!.aborted && c.pending.get('b')!.aborted).toBe(true);
     expect(out.decision).toBeNull();
+  });
+});
+
+describe('decideVotes (answers gathered by the caller, e.g. spawn_ephemeral)', () => {
+  const voters = (n: number): Voter[] => Array.from({ length: n }, (_, i) => ({ name: `v${i}`, price: n - i }));
+  const ballot = (answer: string): Ballot => ({ answer, model: 'm', inputTokens: 1, outputTokens: 1, costUsd: 0 });
+
+  it('counts normalised answers against the quorum, errors agreeing with nobody', () => {
+    const votes = [ballotVote('v0', ballot('Paris.'), 1, { format: 'text' }), ballotVote('v1', ballot('"paris"'), 1, { format: 'text' }),
+      errorVote('v2', 1, 'timed out'), ballotVote('v3', ballot('Lyon'), 1, { format: 'text' })];
+    expect(decideVotes(votes, voters(4), { quorum: 'majority', tieBreaker: 'none' })).toEqual({ decision: null, quorum_reached: false, agreement: 0.5, quorum: 3 });
+    expect(decideVotes(votes, voters(4), { quorum: 'majority', tieBreaker: 'fastest' }).decision).toBe('paris');
+    const more = [...votes, ballotVote('v4', ballot('PARIS'), 1, { format: 'text' })];
+    expect(decideVotes(more, voters(5), { quorum: 'majority', tieBreaker: 'none' })).toEqual({ decision: 'paris', quorum_reached: true, agreement: 0.6, quorum: 3 });
+  });
+
+  it('breaks a tie by the cheapest backer or the earliest', () => {
+    const votes = ['a', 'b'].map((x, i) => ballotVote(`v${i}`, ballot(x), 1, { format: 'text' }));
+    expect(decideVotes(votes, voters(2), { quorum: 'majority', tieBreaker: 'fastest' }).decision).toBe('a');
+    expect(decideVotes(votes, voters(2), { quorum: 'majority', tieBreaker: 'cheapest' }).decision).toBe('b');
   });
 });

@@ -1,0 +1,39 @@
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import type { Deps } from '../src/deps.js';
+import { AgentLedger, agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
+import { agentView } from '../tools/list-agents.js';
+
+/** JSON-RPC code the MCP spec assigns to "resource not found". */
+const RESOURCE_NOT_FOUND = -32002;
+
+class ResourceError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+/** `agents://{run_id}`: every agent of one spawn_ephemeral run, in input order, with results and its transitions. */
+export function registerAgentsResource(server: McpServer, deps: Deps): void {
+  const ledger = agentLedgerFor(deps.store.db);
+  server.registerResource(
+    'agents-run',
+    new ResourceTemplate('agents://{run_id}', { list: undefined }),
+    {
+      title: 'Agents of a spawn_ephemeral run',
+      description: 'Every agent of one run in input order: status, phase, times, result, memories loaded/written, cost, error, and its lifecycle transitions.',
+      mimeType: 'application/json',
+    },
+    async (uri) => {
+      const runId = decodeURIComponent(uri.host);
+      if (!/^[0-9a-f-]{36}$/.test(runId)) throw new ResourceError(ErrorCode.InvalidParams, `"${runId}" is not a run id: use the run_id spawn_ephemeral returned.`);
+      const rows = ledger.run(runId);
+      if (!rows.length) throw new ResourceError(RESOURCE_NOT_FOUND, `No run ${runId}; list_agents shows recent runs.`);
+      const agents = rows.map((r) => ({
+        ...agentView(r), result: r.result, memories_loaded: r.memories_loaded, memories_written: r.memories_written, cost_usd: r.cost_usd,
+        transitions: AgentLedger.transitions(r).map((e) => ({ phase: e.phase, at: new Date(e.at).toISOString() })),
+      }));
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ run_id: runId, agents }) }] };
+    },
+  );
+}
