@@ -7,10 +7,13 @@ import { registerMultiModelVoteTool } from '../tools/multi-model-vote.js';
 import { registerApplyEditTool } from '../tools/apply-edit.js';
 import { registerGenerateCodeTool } from '../tools/generate-code.js';
 import { registerRecordOutcomeTool } from '../tools/record-outcome.js';
+import { registerByzantineProposeTool } from '../tools/byzantine-propose.js';
+import { registerVerifyCertificateTool } from '../tools/verify-certificate.js';
 import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
 import { registerReasoningBankResources } from '../resources/reasoning-bank.js';
+import { registerConsensusResources } from '../resources/consensus.js';
 import { registerRecallPrompt } from '../prompts/recall.js';
 import { registerSelfImprovingCodegenPrompt } from '../prompts/self-improving-codegen.js';
 
@@ -19,6 +22,8 @@ const INSTRUCTIONS =
   'memory_store saves text (namespaces group it; tiers set its lifetime), memory_search finds it by meaning and keyword, ' +
   'memory_delete removes it. multi_model_vote asks several LLM providers and decides by a fault-tolerant vote. ' +
   'generate_code writes code using what earlier attempts taught; record_outcome (after testing it) is how it learns. ' +
+  'byzantine_propose commits a value by PBFT consensus (tolerating f lying replicas of 3f+1) and returns a certificate that ' +
+  'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log). ' +
   'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';
 
 /**
@@ -37,10 +42,13 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerApplyEditTool(server, deps);
   registerGenerateCodeTool(server, deps);
   registerRecordOutcomeTool(server, deps);
+  registerByzantineProposeTool(server, deps);
+  registerVerifyCertificateTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
   registerRouterStatsResource(server, deps);
   registerReasoningBankResources(server, deps);
+  registerConsensusResources(server, deps);
   registerRecallPrompt(server);
   registerSelfImprovingCodegenPrompt(server);
   return { server, close: () => server.close() };
