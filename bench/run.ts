@@ -7,6 +7,7 @@ import { runApplyEditBench } from './apply-edit.js';
 import { runMemoryBench } from './memory.js';
 import { runStdioBench } from './stdio.js';
 import { runVoteBench } from './vote.js';
+import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -18,11 +19,13 @@ const suites: Record<string, () => Promise<void>> = {
   stdio: async () => printTable('MCP over stdio', await runStdioBench()),
   vote: async () => printTable('multi_model_vote and the LLM router (loopback fake provider, real SDKs)', await runVoteBench()),
   apply: async () => printTable('apply_edit on the corpus of real edits (test/fixtures/apply-edit), beside agent-booster', await runApplyEditBench()),
+  consensus: async () => printTable('byzantine_propose: PBFT in-process (simulated network, zero wall-clock delay; MAC authenticators, Ed25519 certificates)', await runConsensusBench()),
+  'consensus-long': async () => printTable('PBFT property schedules, long run (10 × CI)', await runConsensusLong()),
   codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenBench()),
 };
 
 const wanted = process.argv.slice(2);
-const names = wanted.length ? wanted : Object.keys(suites);
+const names = wanted.length ? wanted : Object.keys(suites).filter((s) => s !== 'consensus-long');
 process.stdout.write(`sixfold bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
 for (const name of names) {
   const suite = suites[name];

@@ -39,6 +39,8 @@ export interface SimClusterOptions {
   seed?: number;
   timing?: Partial<Timing>;
   validate?: (value: unknown, schema: unknown) => string | null;
+  /** Replicas sign every message with Ed25519 instead of MACs (benchmark comparison only). */
+  signEverything?: boolean;
 }
 
 /** n replicas, one client and a simulated network, all in this process, replayable from a seed. */
@@ -71,7 +73,7 @@ export class SimCluster {
       });
       const fault = faults.get(id);
       const liar = fault ? new Liar(fault, mulberry32(Math.floor(rng() * 2 ** 32)), 4 * this.timing.viewChangeTimeoutMs) : null;
-      const node = new ReplicaNode(replica, o.keys, this.net, liar);
+      const node = new ReplicaNode(replica, o.keys, this.net, liar, o.signEverything);
       this.replicas.push(replica);
       this.nodes.push(node);
       this.net.attach(node);

@@ -73,6 +73,15 @@ export function encode(keys: ClusterKeys, from: number, to: readonly number[], m
   return `${from} ${macs}\n${body}`;
 }
 
+/**
+ * The signatures-everywhere variant (for the benchmark's comparison): replicas sign every message
+ * with Ed25519 instead of MACing it; `<from> sig:<signature>\n<body>`. Clients still MAC.
+ */
+export function encodeSigned(keys: ClusterKeys, from: number, msg: Msg): string {
+  const body = JSON.stringify(msg);
+  return `${from} sig:${keys.sign(from, body)}\n${body}`;
+}
+
 export type Decoded = { ok: true; from: number; msg: Msg } | { ok: false; why: string };
 
 export function decode(keys: ClusterKeys, me: number, wire: string): Decoded {
@@ -82,11 +91,20 @@ export function decode(keys: ClusterKeys, me: number, wire: string): Decoded {
   const sp = head.indexOf(' ');
   const from = Number(head.slice(0, sp));
   if (!Number.isInteger(from)) return { ok: false, why: 'malformed' };
+  const body0 = wire.slice(nl + 1);
+  if (head.startsWith('sig:', sp + 1)) {
+    // Checked every time, without the verifier's cache: this variant pays per message by design.
+    if (!keys.pub.verifyUncached(from, body0, head.slice(sp + 5))) return { ok: false, why: 'bad signature' };
+    return parseBody(from, body0);
+  }
   const prefix = `${me}:`;
   const entry = head.slice(sp + 1).split(',').find((e) => e.startsWith(prefix));
   if (!entry) return { ok: false, why: 'no MAC for me' };
-  const body = wire.slice(nl + 1);
-  if (!keys.checkMac(from, me, digestOf(body), entry.slice(prefix.length))) return { ok: false, why: 'bad MAC' };
+  if (!keys.checkMac(from, me, digestOf(body0), entry.slice(prefix.length))) return { ok: false, why: 'bad MAC' };
+  return parseBody(from, body0);
+}
+
+function parseBody(from: number, body: string): Decoded {
   let msg: Msg;
   try {
     msg = JSON.parse(body) as Msg;

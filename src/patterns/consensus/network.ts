@@ -57,33 +57,35 @@ class EventQueue {
   }
   push(e: Event): void {
     const a = this.a;
+    let i = a.length;
     a.push(e);
-    let i = a.length - 1;
+    // Sift up by moving parents down (no swaps, no allocations).
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
+      if (!this.less(e, a[p])) break;
+      a[i] = a[p];
       i = p;
     }
+    a[i] = e;
   }
   pop(): Event | undefined {
     const a = this.a;
     if (!a.length) return undefined;
     const top = a[0];
     const last = a.pop()!;
-    if (a.length) {
-      a[0] = last;
+    const len = a.length;
+    if (len) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= len) break;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l], a[m])) m = l;
-        if (r < a.length && this.less(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
+        const m = r < len && this.less(a[r], a[l]) ? r : l;
+        if (!this.less(a[m], last)) break;
+        a[i] = a[m];
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }

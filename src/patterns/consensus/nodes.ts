@@ -1,6 +1,6 @@
 import { makeRequest } from './batch.js';
 import type { ClusterKeys } from './keys.js';
-import { commitStatement, decode, encode, type Msg, type ReplyBody } from './messages.js';
+import { commitStatement, decode, encode, encodeSigned, type Msg, type ReplyBody } from './messages.js';
 import type { Endpoint, Transport } from './network.js';
 import type { Replica } from './pbft.js';
 import type { Liar } from './byzantine.js';
@@ -10,7 +10,11 @@ export class ReplicaNode implements Endpoint {
   /** Messages refused for a bad MAC or a forged sender. */
   rejected = 0;
 
-  constructor(readonly replica: Replica, private readonly keys: ClusterKeys, private readonly net: Transport, readonly liar: Liar | null = null) {}
+  constructor(
+    readonly replica: Replica, private readonly keys: ClusterKeys, private readonly net: Transport, readonly liar: Liar | null = null,
+    /** Sign every message instead of MACing it (the benchmark's comparison variant). */
+    private readonly signEverything = false,
+  ) {}
 
   get id(): number {
     return this.replica.id;
@@ -37,7 +41,7 @@ export class ReplicaNode implements Endpoint {
     for (const o of this.replica.drain()) {
       for (const e of this.liar ? this.liar.transform(o) : [o]) {
         if (!e.to.length) continue;
-        const wire = encode(this.keys, this.id, e.to, e.msg);
+        const wire = this.signEverything ? encodeSigned(this.keys, this.id, e.msg) : encode(this.keys, this.id, e.to, e.msg);
         const extra = 'delayMs' in e ? (e.delayMs as number | undefined) : undefined;
         for (const j of e.to) this.net.send(this.id, j, wire, extra);
       }
@@ -56,6 +60,9 @@ interface Outstanding {
   value: unknown;
   schema: unknown;
   sentAt: number;
+  /** Next retransmission (backs off exponentially, so a long queue is not resent wholesale). */
+  resendAt: number;
+  resends: number;
   groups: Map<string, Map<number, string>>;
   bad: Set<number>;
   rejects: Map<number, string>;
@@ -87,7 +94,7 @@ export class ClientNode implements Endpoint {
 
   propose(value: unknown, schema: unknown, now: number): number {
     const r = this.nextR++;
-    this.reqs.set(r, { value, schema, sentAt: now, groups: new Map(), bad: new Set(), rejects: new Map(), cert: null, doneAt: null });
+    this.reqs.set(r, { value, schema, sentAt: now, resendAt: now + this.retransmitMs, resends: 0, groups: new Map(), bad: new Set(), rejects: new Map(), cert: null, doneAt: null });
     this.sendRequest(r);
     return r;
   }
@@ -163,7 +170,12 @@ export class ClientNode implements Endpoint {
   tick(now: number): void {
     if (now - this.lastRetransmit < this.retransmitMs) return;
     this.lastRetransmit = now;
-    for (const r of this.reqs.keys()) if (this.keepAlive || !this.settled(r)) this.sendRequest(r);
+    for (const [r, o] of this.reqs) {
+      if (now < o.resendAt || (!this.keepAlive && this.settled(r))) continue;
+      o.resends++;
+      o.resendAt = now + this.retransmitMs * 2 ** Math.min(o.resends, 4);
+      this.sendRequest(r);
+    }
   }
 }
 

@@ -60,6 +60,7 @@ interface Slot {
   sentPrepareView: number;
   sentCommitView: number;
   committedView: number;
+  committedAt: number;
 }
 
 const NONE = -1;
@@ -92,6 +93,7 @@ export class Replica {
   private readonly replies = new Map<number, Map<number, ReplyBody>>();
   private readonly assigned = new Set<string>();
   private queue: string[] = [];
+  private queueHead = 0;
   private seqNext: number;
   private waitingSince: number | null = null;
   private vcStartedAt = 0;
@@ -148,7 +150,7 @@ export class Replica {
   private slot(s: number): Slot {
     let x = this.slots.get(s);
     if (!x) {
-      x = { q: new Map(), batches: new Map(), votes: new Map(), sentPrepareView: NONE, sentCommitView: NONE, committedView: NONE };
+      x = { q: new Map(), batches: new Map(), votes: new Map(), sentPrepareView: NONE, sentCommitView: NONE, committedView: NONE, committedAt: 0 };
       this.slots.set(s, x);
     }
     return x;
@@ -214,11 +216,15 @@ export class Replica {
 
   /** The primary turns queued requests into pre-prepares while the window and in-flight limit allow. */
   private assign(): void {
-    while (this.queue.length && this.seqNext - 1 - this.lastExec < this.o.maxInflight && this.seqNext <= this.h + this.o.window) {
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    while (this.queueHead < this.queue.length && this.seqNext - 1 - this.lastExec < this.o.maxInflight && this.seqNext <= this.h + this.o.window) {
       const batch: Request[] = [];
       const infos: RequestInfo[] = [];
-      while (this.queue.length && batch.length < this.o.batchMax) {
-        const key = this.queue.shift()!;
+      while (this.queueHead < this.queue.length && batch.length < this.o.batchMax) {
+        const key = this.queue[this.queueHead++];
         const p = this.pending.get(key);
         if (!p || this.assigned.has(key) || this.executedReqs.has(key)) continue;
         this.assigned.add(key);
@@ -250,6 +256,12 @@ export class Replica {
     }
     const infos: RequestInfo[] = [];
     for (const q of m.b) {
+      const known = isRequest(q) ? this.pending.get(`${q.c}:${q.r}`) : undefined;
+      if (known && known.q.a[this.id] === q.a[this.id] && JSON.stringify(known.q.v) === JSON.stringify(q.v) && JSON.stringify(known.q.s) === JSON.stringify(q.s)) {
+        // The very request we already checked (same MAC, same value): skip re-hashing it.
+        infos.push(known.info);
+        continue;
+      }
       const checked = this.checkRequest(q);
       if (!checked || checked.error !== null) return;
       infos.push(checked.info);
@@ -295,8 +307,8 @@ export class Replica {
     const slot = this.slot(m.s);
     this.vote(slot, kind, m.v, m.d, from);
     if (slot.committedView === this.view && slot.pp) {
-      // The sender is behind on a sequence this replica committed: send it our commit again.
-      this.helpCommit(from, m.s, slot);
+      // Still hearing about a sequence we committed a while ago: the sender is stuck; repeat our commit to it.
+      if (this.now - slot.committedAt >= this.o.retransmitMs) this.helpCommit(from, m.s, slot);
       return;
     }
     if (kind === 'p') this.checkPrepared(m.s);
@@ -322,6 +334,7 @@ export class Replica {
     if (!pp || pp.v !== this.view || slot.sentCommitView !== this.view || slot.committedView === this.view) return;
     if ((slot.votes.get(`c|${this.view}|${pp.d}`)?.size ?? 0) < 2 * this.f + 1) return;
     slot.committedView = this.view;
+    slot.committedAt = this.now;
     const done = this.executed.get(s);
     if (done) {
       // Re-committed in a later view: same batch (or PBFT's safety is broken), fresh signed replies.
@@ -672,6 +685,7 @@ export class Replica {
     if (this.isPrimary) {
       this.seqNext = max + 1;
       this.queue = [...this.pending.keys()].filter((k) => !this.assigned.has(k));
+      this.queueHead = 0;
       this.assign();
     }
   }
