@@ -99,7 +99,8 @@ describe('byzantine_propose and verify_certificate', () => {
     expect(changedValue.reason).toMatch(/0 valid signature\(s\), 3 needed/);
     expect((await verify({ ...base, sequence: r.sequence! + 1 })).valid).toBe(false);
     expect((await verify({ ...base, view: r.view! + 1 })).valid).toBe(false);
-    const flipped = r.certificate.map((c, i) => (i === 0 ? { ...c, signature: `${c.signature[1]}${c.signature[0]}${c.signature.slice(2)}` } : c)).slice(0, 3);
+    // Replica 0 presented with replica 1's signature: a real signature, but not replica 0's.
+    const flipped = r.certificate.map((c, i) => (i === 0 ? { ...c, signature: r.certificate[1].signature } : c)).slice(0, 3);
     const bad = await verify({ ...base, certificate: flipped });
     expect(bad.valid).toBe(false);
     expect(bad.signers).toHaveLength(2);
