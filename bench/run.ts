@@ -9,6 +9,7 @@ import { runMemoryBench } from './memory.js';
 import { runStdioBench } from './stdio.js';
 import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
+import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -23,10 +24,12 @@ const suites: Record<string, () => Promise<void>> = {
   codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenSuite()),
   aggregate: async () => printTable('aggregate: tree and gossip aggregation (engine, seeded simulated agents)', await runAggregateBench()),
   ephemeral: async () => printTable('spawn_ephemeral: short-lived agents (real store on a temp file, hash-384, 10k memories; loopback fake provider)', await runEphemeralBench()),
+  consensus: async () => printTable('byzantine_propose: PBFT in-process (simulated network, zero wall-clock delay; MAC authenticators, Ed25519 certificates)', await runConsensusBench()),
+  'consensus-long': async () => printTable('PBFT property schedules, long run (10 × CI)', await runConsensusLong()),
 };
 
 const wanted = process.argv.slice(2);
-const names = wanted.length ? wanted : Object.keys(suites);
+const names = wanted.length ? wanted : Object.keys(suites).filter((s) => s !== 'consensus-long');
 process.stdout.write(`sixfold bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
 for (const name of names) {
   const suite = suites[name];

@@ -12,10 +12,13 @@ import { registerSpawnEphemeralTool } from '../tools/spawn-ephemeral.js';
 import { registerListAgentsTool } from '../tools/list-agents.js';
 import { registerTerminateAgentTool } from '../tools/terminate-agent.js';
 import { registerAgentsResource } from '../resources/agents.js';
+import { registerByzantineProposeTool } from '../tools/byzantine-propose.js';
+import { registerVerifyCertificateTool } from '../tools/verify-certificate.js';
 import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
 import { registerReasoningBankResources } from '../resources/reasoning-bank.js';
+import { registerConsensusResources } from '../resources/consensus.js';
 import { registerRecallPrompt } from '../prompts/recall.js';
 import { registerSelfImprovingCodegenPrompt } from '../prompts/self-improving-codegen.js';
 
@@ -27,6 +30,8 @@ const INSTRUCTIONS =
   'aggregate summarises a value held by many agents (up to 10 million, simulated or given) by tree or gossip aggregation. ' +
   'spawn_ephemeral fans a task out to short-lived agents that read and write a shared memory namespace; list_agents, ' +
   'terminate_agent and agents://{run_id} show and stop them. ' +
+  'byzantine_propose commits a value by PBFT consensus (tolerating f lying replicas of 3f+1) and returns a certificate that ' +
+  'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log). ' +
   'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';
 
 /**
@@ -49,11 +54,14 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerSpawnEphemeralTool(server, deps);
   registerListAgentsTool(server, deps);
   registerTerminateAgentTool(server, deps);
+  registerByzantineProposeTool(server, deps);
+  registerVerifyCertificateTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
   registerRouterStatsResource(server, deps);
   registerReasoningBankResources(server, deps);
   registerAgentsResource(server, deps);
+  registerConsensusResources(server, deps);
   registerRecallPrompt(server);
   registerSelfImprovingCodegenPrompt(server);
   return { server, close: () => server.close() };

@@ -143,6 +143,44 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       CREATE INDEX IF NOT EXISTS agents_live ON agents (status) WHERE status IN ('queued', 'running');
     `);
   },
+  // 6 (consensus): PBFT clusters for byzantine_propose. Keys per cluster (private keys never leave
+  // the server) and the committed log, append-only (triggers refuse UPDATE and DELETE).
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS consensus_clusters (
+        name TEXT PRIMARY KEY,
+        n INTEGER NOT NULL CHECK (n >= 4),
+        mac_secret BLOB NOT NULL,
+        view INTEGER NOT NULL DEFAULT 0,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        state_digest TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS consensus_keys (
+        cluster TEXT NOT NULL REFERENCES consensus_clusters (name),
+        replica INTEGER NOT NULL,
+        public_key TEXT NOT NULL,
+        private_key BLOB NOT NULL,
+        PRIMARY KEY (cluster, replica)
+      );
+      CREATE TABLE IF NOT EXISTS consensus_log (
+        cluster TEXT NOT NULL REFERENCES consensus_clusters (name),
+        seq INTEGER NOT NULL,
+        view INTEGER NOT NULL,
+        digest TEXT NOT NULL,
+        value TEXT NOT NULL,
+        certificate TEXT NOT NULL,
+        committed_at INTEGER NOT NULL,
+        PRIMARY KEY (cluster, seq)
+      );
+      CREATE TRIGGER IF NOT EXISTS consensus_log_no_update BEFORE UPDATE ON consensus_log BEGIN
+        SELECT RAISE(ABORT, 'consensus_log is append-only');
+      END;
+      CREATE TRIGGER IF NOT EXISTS consensus_log_no_delete BEFORE DELETE ON consensus_log BEGIN
+        SELECT RAISE(ABORT, 'consensus_log is append-only');
+      END;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

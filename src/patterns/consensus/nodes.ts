@@ -1,0 +1,181 @@
+import { makeRequest } from './batch.js';
+import type { ClusterKeys } from './keys.js';
+import { commitStatement, decode, encode, encodeSigned, type Msg, type ReplyBody } from './messages.js';
+import type { Endpoint, Transport } from './network.js';
+import type { Replica } from './pbft.js';
+import type { Liar } from './byzantine.js';
+
+/** A replica on the network: checks MACs on the way in, MACs (and, if faulty, lies) on the way out. */
+export class ReplicaNode implements Endpoint {
+  /** Messages refused for a bad MAC or a forged sender. */
+  rejected = 0;
+
+  constructor(
+    readonly replica: Replica, private readonly keys: ClusterKeys, private readonly net: Transport, readonly liar: Liar | null = null,
+    /** Sign every message instead of MACing it (the benchmark's comparison variant). */
+    private readonly signEverything = false,
+  ) {}
+
+  get id(): number {
+    return this.replica.id;
+  }
+
+  deliver(from: number, wire: string, now: number): void {
+    if (this.liar?.crashed) return;
+    const d = decode(this.keys, this.id, wire);
+    if (!d.ok || d.from !== from) {
+      this.rejected++;
+      return;
+    }
+    this.replica.receive(d.from, d.msg, now);
+    this.flush();
+  }
+
+  tick(now: number): void {
+    if (this.liar?.crashed) return;
+    this.replica.tick(now);
+    this.flush();
+  }
+
+  private flush(): void {
+    for (const o of this.replica.drain()) {
+      for (const e of this.liar ? this.liar.transform(o) : [o]) {
+        if (!e.to.length) continue;
+        const wire = this.signEverything ? encodeSigned(this.keys, this.id, e.msg) : encode(this.keys, this.id, e.to, e.msg);
+        const extra = 'delayMs' in e ? (e.delayMs as number | undefined) : undefined;
+        for (const j of e.to) this.net.send(this.id, j, wire, extra);
+      }
+    }
+  }
+}
+
+export interface Certificate {
+  view: number;
+  seq: number;
+  digest: string;
+  signatures: Array<{ replica: number; signature: string }>;
+}
+
+interface Outstanding {
+  value: unknown;
+  schema: unknown;
+  sentAt: number;
+  /** Next retransmission (backs off exponentially, so a long queue is not resent wholesale). */
+  resendAt: number;
+  resends: number;
+  groups: Map<string, Map<number, string>>;
+  bad: Set<number>;
+  rejects: Map<number, string>;
+  cert: Certificate | null;
+  doneAt: number | null;
+}
+
+/**
+ * The proposer. Sends a MAC-authenticated request to every replica, retransmits until settled,
+ * and accepts a result only as 2f+1 valid Ed25519 signatures from distinct replicas on one
+ * (cluster, view, sequence, digest): a certificate anyone can check with the public keys. f+1
+ * matching rejections (at least one honest) end a request as rejected.
+ */
+export class ClientNode implements Endpoint {
+  private readonly reqs = new Map<number, Outstanding>();
+  private nextR = 1;
+  private lastRetransmit = 0;
+  /** Keep retransmitting settled requests too (until the runner stops), so lagging replicas hear them. */
+  keepAlive = false;
+  readonly f: number;
+
+  constructor(readonly id: number, private readonly cluster: string, private readonly keys: ClusterKeys, private readonly net: Transport, private readonly retransmitMs: number) {
+    this.f = Math.floor((keys.n - 1) / 3);
+  }
+
+  private all(): number[] {
+    return Array.from({ length: this.keys.n }, (_, i) => i);
+  }
+
+  propose(value: unknown, schema: unknown, now: number): number {
+    const r = this.nextR++;
+    this.reqs.set(r, { value, schema, sentAt: now, resendAt: now + this.retransmitMs, resends: 0, groups: new Map(), bad: new Set(), rejects: new Map(), cert: null, doneAt: null });
+    this.sendRequest(r);
+    return r;
+  }
+
+  private sendRequest(r: number): void {
+    const o = this.reqs.get(r)!;
+    const q = makeRequest(this.keys, this.cluster, this.id, r, o.value, o.schema);
+    const msg: Msg = { t: 'req', q };
+    const to = this.all();
+    const wire = encode(this.keys, this.id, to, msg);
+    for (const j of to) this.net.send(this.id, j, wire);
+  }
+
+  result(r: number): { cert: Certificate | null; rejects: Map<number, string>; doneAt: number | null; sentAt: number } {
+    const o = this.reqs.get(r)!;
+    return { cert: o.cert, rejects: o.rejects, doneAt: o.doneAt, sentAt: o.sentAt };
+  }
+
+  settled(r: number): boolean {
+    const o = this.reqs.get(r);
+    return !!o && (o.cert !== null || o.rejects.size >= this.f + 1);
+  }
+
+  get unsettled(): number {
+    let k = 0;
+    for (const r of this.reqs.keys()) if (!this.settled(r)) k++;
+    return k;
+  }
+
+  deliver(from: number, wire: string, now: number): void {
+    const d = decode(this.keys, this.id, wire);
+    if (!d.ok || d.from !== from) return;
+    const m = d.msg;
+    if (m.t === 'rej') {
+      const o = this.reqs.get(m.r);
+      if (o && !o.cert && typeof m.why === 'string') {
+        o.rejects.set(from, m.why.slice(0, 500));
+        if (o.rejects.size >= this.f + 1 && o.doneAt === null) o.doneAt = now;
+      }
+      return;
+    }
+    if (m.t !== 'rep' || !Array.isArray(m.rs)) return;
+    for (const r of m.rs) this.onReply(r, m, now);
+  }
+
+  private onReply(r: number, m: ReplyBody, now: number): void {
+    const o = this.reqs.get(r);
+    if (!o || o.cert || o.bad.has(m.i) || typeof m.g !== 'string' || typeof m.d !== 'string') return;
+    const k = `${m.v}|${m.s}|${m.d}`;
+    let g = o.groups.get(k);
+    if (!g) {
+      g = new Map();
+      o.groups.set(k, g);
+    }
+    g.set(m.i, m.g);
+    if (g.size < 2 * this.f + 1) return;
+    // Only now pay for signature checks; a bad one marks its sender and drops out of the count.
+    const stmt = commitStatement(this.cluster, m.v, m.s, m.d);
+    for (const [i, sig] of g) {
+      if (!this.keys.pub.verify(i, stmt, sig)) {
+        g.delete(i);
+        o.bad.add(i);
+      }
+    }
+    if (g.size < 2 * this.f + 1) return;
+    o.cert = {
+      view: m.v, seq: m.s, digest: m.d,
+      signatures: [...g].sort((a, b) => a[0] - b[0]).map(([replica, signature]) => ({ replica, signature })),
+    };
+    o.doneAt = now;
+  }
+
+  tick(now: number): void {
+    if (now - this.lastRetransmit < this.retransmitMs) return;
+    this.lastRetransmit = now;
+    for (const [r, o] of this.reqs) {
+      if (now < o.resendAt || (!this.keepAlive && this.settled(r))) continue;
+      o.resends++;
+      o.resendAt = now + this.retransmitMs * 2 ** Math.min(o.resends, 4);
+      this.sendRequest(r);
+    }
+  }
+}
+

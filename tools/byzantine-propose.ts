@@ -1,0 +1,151 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Deps } from '../src/deps.js';
+import { invalidInput } from '../src/errors.js';
+import { consensusStoreFor } from '../src/memory/consensus-store.js';
+import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
+import { canonicalJson } from '../src/patterns/consensus/canonical.js';
+import { propose } from '../src/patterns/consensus/propose.js';
+import { SchemaValidator } from '../src/patterns/consensus/schema.js';
+import { clip, defineTool, elapsedMs, toolInput, type ToolExtra } from '../src/tool-kit.js';
+
+export const CLUSTER_RE = /^[a-z0-9._-]{1,64}$/;
+const MAX_VALUE_BYTES = 64 * 1024;
+const MAX_SCHEMA_BYTES = 16 * 1024;
+
+export const clusterField = z
+  .string({ error: 'cluster must be a string like "default" or "deploys"' })
+  .regex(CLUSTER_RE, 'cluster must be 1-64 characters of a-z, 0-9, ".", "_" or "-" (lowercase), e.g. "deploys"');
+
+/** Per-cluster queue: proposals to one cluster run one at a time (one sequence number each). */
+const queues = new Map<string, Promise<unknown>>();
+function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const settled = next.catch(() => {});
+  queues.set(key, settled);
+  void settled.then(() => { if (queues.get(key) === settled) queues.delete(key); });
+  return next;
+}
+
+const validator = new SchemaValidator();
+
+function progress(extra: ToolExtra, done: number, total: number, message: string): void {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return;
+  void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } }).catch(() => {});
+}
+
+export function registerByzantineProposeTool(server: McpServer, deps: Deps): void {
+  defineTool(server, deps, {
+    name: 'byzantine_propose',
+    title: 'Commit a value by PBFT consensus (tolerates f lying replicas of 3f+1)',
+    description:
+      'Runs PBFT (pre-prepare, prepare, commit; view change when the primary is faulty) on an in-process cluster of n = 3f+1 ' +
+      'replicas and commits the value only when a Byzantine quorum of 2f+1 agrees. Returns a certificate of 2f+1 Ed25519 ' +
+      'signatures over (cluster, view, sequence, digest) that verify_certificate (or anyone with the public keys at ' +
+      'consensus://{cluster}/keys) can check. faults injects Byzantine replicas (crash, silent, equivocate, corrupt_digest, ' +
+      'wrong_view, replay, delay, random) to see the bound: with more than f faulty the result is committed: false with a ' +
+      'reason, never a certificate honest replicas did not execute. schema makes honest replicas refuse a non-matching value. ' +
+      'Committed entries are appended to consensus://{cluster}/log.',
+    input: toolInput({
+      value: z.unknown().refine((v) => v !== undefined, 'value is missing; send the JSON value to commit (any JSON, up to 64 KiB)'),
+      cluster: clusterField.optional(),
+      replicas: z.number({ error: 'replicas must be a whole number from 4 to 31' }).int('replicas must be a whole number from 4 to 31').min(4, 'replicas must be at least 4 (3f+1 with f >= 1)').max(31, 'replicas must be at most 31').optional(),
+      faults: z
+        .array(
+          z.strictObject({
+            replica: z.number({ error: 'faults[].replica must be a replica index (0..n-1)' }).int('faults[].replica must be a whole number').min(0, 'faults[].replica must be at least 0'),
+            behavior: z.enum(BEHAVIORS, { error: `faults[].behavior must be one of ${BEHAVIORS.join(', ')}` }),
+            delay_ms: z.number({ error: 'faults[].delay_ms must be a number of milliseconds' }).int().min(1, 'faults[].delay_ms must be at least 1').max(60_000, 'faults[].delay_ms must be at most 60000').optional(),
+          }, { error: 'each fault must be {"replica": <index>, "behavior": "<behavior>", "delay_ms"?: <ms>} with no other fields' }),
+          { error: 'faults must be an array like [{"replica": 0, "behavior": "silent"}]' },
+        )
+        .max(31, 'at most 31 faults')
+        .optional(),
+      schema: z.record(z.string(), z.unknown(), { error: 'schema must be a JSON Schema object, e.g. {"type": "object"}' }).optional(),
+      timeout_ms: z.number({ error: 'timeout_ms must be a whole number of milliseconds' }).int('timeout_ms must be a whole number').min(50, 'timeout_ms must be at least 50').max(60_000, 'timeout_ms must be at most 60000').optional(),
+      seed: z.number({ error: 'seed must be a whole number' }).int('seed must be a whole number').min(0, 'seed must be at least 0').max(2 ** 31 - 1, 'seed must be below 2^31').optional(),
+    }),
+    output: z.object({
+      committed: z.boolean(),
+      cluster: z.string(),
+      value: z.unknown(),
+      digest: z.string(),
+      sequence: z.number().int().nullable(),
+      view: z.number().int().nullable(),
+      n: z.number().int(),
+      f: z.number().int(),
+      quorum: z.number().int(),
+      certificate: z.array(z.object({ replica: z.number().int(), signature: z.string() })),
+      view_changes: z.number().int(),
+      messages: z.number().int(),
+      bytes: z.number().int(),
+      faulty_replicas: z.array(z.number().int()),
+      elapsed_ms: z.number(),
+      simulated_ms: z.number(),
+      reason: z.string().optional(),
+    }),
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    async run(args, extra) {
+      const start = performance.now();
+      const name = args.cluster ?? 'default';
+      const valueText = canonicalJson(args.value);
+      if (Buffer.byteLength(valueText) > MAX_VALUE_BYTES) throw invalidInput(`value is ${Buffer.byteLength(valueText)} bytes as JSON, over the 64 KiB limit.`, 'Commit a smaller value, e.g. a digest or a reference to the large data.');
+      if (args.schema !== undefined) {
+        if (Buffer.byteLength(canonicalJson(args.schema)) > MAX_SCHEMA_BYTES) throw invalidInput('schema is over 16 KiB as JSON.', 'Send a smaller JSON Schema.');
+        try {
+          validator.compile(args.schema);
+        } catch (err) {
+          throw invalidInput(`schema is not a valid JSON Schema: ${(err as Error).message}.`, 'Send a JSON Schema object such as {"type": "object", "required": ["action"]}.');
+        }
+      }
+      const store = consensusStoreFor(deps.store);
+      return serialized(name, async () => {
+        let info = store.cluster(name);
+        if (info && args.replicas !== undefined && args.replicas !== info.n) {
+          throw invalidInput(`Cluster "${name}" already exists with ${info.n} replicas; replicas applies only when creating a cluster.`, `Omit replicas, or use a new cluster name for ${args.replicas} replicas.`);
+        }
+        const n = info?.n ?? args.replicas ?? 4;
+        const faults = args.faults ?? [];
+        const seen = new Set<number>();
+        for (const x of faults) {
+          if (x.replica >= n) throw invalidInput(`faults names replica ${x.replica}, but cluster "${name}" has replicas 0..${n - 1}.`, `Use replica indexes from 0 to ${n - 1}.`);
+          if (seen.has(x.replica)) throw invalidInput(`faults lists replica ${x.replica} twice.`, 'Give each faulty replica one behavior.');
+          if (x.delay_ms !== undefined && x.behavior !== 'delay' && x.behavior !== 'random') throw invalidInput(`faults[replica ${x.replica}] has delay_ms but behavior "${x.behavior}".`, 'delay_ms applies to behavior "delay" (or "random"); drop it or change the behavior.');
+          seen.add(x.replica);
+        }
+        if (!info) {
+          info = store.create(name, n);
+          deps.log.info({ cluster: name, n }, 'created consensus cluster');
+        }
+        const timeoutMs = args.timeout_ms ?? 2000;
+        progress(extra, 0, timeoutMs, `proposing to ${name} (n = ${n}, f = ${info.f})`);
+        const out = await propose({
+          cluster: name, keys: store.clusterKeys(name), base: info.base, value: args.value, schema: args.schema,
+          faults: faults.map((x) => ({ replica: x.replica, behavior: x.behavior, delayMs: x.delay_ms })),
+          seed: args.seed ?? 1, timeoutMs, validate: validator.validate, signal: extra.signal,
+          onProgress: (sim, view) => progress(extra, Math.min(sim, timeoutMs), timeoutMs, `simulated ${Math.round(sim)} ms, view ${view}`),
+        });
+        const cert = out.committed && out.certificate ? out.certificate : null;
+        if (cert) {
+          store.append(name, info.base, { seq: cert.seq, view: cert.view, digest: out.digest, value: args.value, certificate: cert.signatures, stateDigest: out.stateDigest! });
+        }
+        const result = {
+          committed: cert !== null, cluster: name, value: args.value, digest: out.digest,
+          sequence: cert?.seq ?? null, view: cert?.view ?? null, n: out.n, f: out.f, quorum: 2 * out.f + 1,
+          certificate: cert?.signatures ?? [], view_changes: out.viewChanges, messages: out.messages, bytes: out.bytes,
+          faulty_replicas: out.faulty, elapsed_ms: elapsedMs(start), simulated_ms: Math.round(out.simulatedMs * 1000) / 1000,
+          ...(out.reason ? { reason: out.reason } : {}),
+        };
+        progress(extra, timeoutMs, timeoutMs, cert ? `committed at sequence ${cert.seq}` : 'not committed');
+        const faultText = out.faulty.length ? ` with ${out.faulty.length} faulty replica(s) (${out.faulty.join(', ')})` : '';
+        const summary = cert
+          ? `Committed ${clip(valueText, 80)} to cluster "${name}" at sequence ${cert.seq}, view ${cert.view}${faultText}: ${cert.signatures.length} of ${out.n} replicas signed (quorum ${2 * out.f + 1})` +
+            `${out.viewChanges ? ` after ${out.viewChanges} view change(s)` : ''}; ${out.messages} messages, ${out.bytes} bytes.`
+          : `Not committed to cluster "${name}"${faultText}: ${out.reason ?? 'no certificate'}`;
+        return { result, summary };
+      });
+    },
+  });
+}
