@@ -7,6 +7,7 @@ import { runApplyEditBench } from './apply-edit.js';
 import { runMemoryBench } from './memory.js';
 import { runStdioBench } from './stdio.js';
 import { runVoteBench } from './vote.js';
+import { runCrdtBench } from './crdt.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -18,6 +19,7 @@ const suites: Record<string, () => Promise<void>> = {
   stdio: async () => printTable('MCP over stdio', await runStdioBench()),
   vote: async () => printTable('multi_model_vote and the LLM router (loopback fake provider, real SDKs)', await runVoteBench()),
   apply: async () => printTable('apply_edit on the corpus of real edits (test/fixtures/apply-edit), beside agent-booster', await runApplyEditBench()),
+  crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
   codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenBench()),
 };
 

@@ -7,6 +7,10 @@ import { registerMultiModelVoteTool } from '../tools/multi-model-vote.js';
 import { registerApplyEditTool } from '../tools/apply-edit.js';
 import { registerGenerateCodeTool } from '../tools/generate-code.js';
 import { registerRecordOutcomeTool } from '../tools/record-outcome.js';
+import { registerCrdtMergeTool } from '../tools/crdt-merge.js';
+import { registerCrdtReadTool } from '../tools/crdt-read.js';
+import { registerGossipStatusTool } from '../tools/gossip-status.js';
+import { registerCrdtResources } from '../resources/crdt.js';
 import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
@@ -19,6 +23,8 @@ const INSTRUCTIONS =
   'memory_store saves text (namespaces group it; tiers set its lifetime), memory_search finds it by meaning and keyword, ' +
   'memory_delete removes it. multi_model_vote asks several LLM providers and decides by a fault-tolerant vote. ' +
   'generate_code writes code using what earlier attempts taught; record_outcome (after testing it) is how it learns. ' +
+  'crdt_merge edits a shared CRDT document (JSON ops or raw Yjs updates) that concurrent agents and gossip peers merge without conflicts; ' +
+  'crdt_read reads one, crdt:// lists them, gossip_status shows the peers. ' +
   'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';
 
 /**
@@ -37,10 +43,14 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerApplyEditTool(server, deps);
   registerGenerateCodeTool(server, deps);
   registerRecordOutcomeTool(server, deps);
+  registerCrdtMergeTool(server, deps);
+  registerCrdtReadTool(server, deps);
+  registerGossipStatusTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
   registerRouterStatsResource(server, deps);
   registerReasoningBankResources(server, deps);
+  registerCrdtResources(server, deps);
   registerRecallPrompt(server);
   registerSelfImprovingCodegenPrompt(server);
   return { server, close: () => server.close() };

@@ -56,7 +56,7 @@ describe('stdio server', () => {
 
       const readOnly = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
-      expect(readOnly.sort()).toEqual(['apply_edit', 'memory_search', 'multi_model_vote']);
+      expect(readOnly.sort()).toEqual(['apply_edit', 'crdt_read', 'gossip_status', 'memory_search', 'multi_model_vote']);
       // record_outcome's consolidation deletes distrusted and merged ReasoningBank items.
       expect(destructive.sort()).toEqual(['memory_delete', 'record_outcome']);
       for (const t of tools) {
@@ -268,7 +268,7 @@ describe('stdio server', () => {
     it('lists every resource template', async () => {
       const { resourceTemplates } = await client.listResourceTemplates();
       expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
-        'memory://{namespace}', 'memory://{namespace}/{id}', 'reasoningbank://{namespace}', 'trajectory://{id}',
+        'crdt://{doc}', 'memory://{namespace}', 'memory://{namespace}/{id}', 'reasoningbank://{namespace}', 'trajectory://{id}',
       ]);
     });
 

@@ -120,7 +120,7 @@ export async function readAllPages(client: Client, uri: string, maxPages = 1000)
 }
 
 /** Every tool the server registers, sorted: one list to update when a tool is added. */
-export const TOOL_NAMES = ['apply_edit', 'generate_code', 'memory_delete', 'memory_search', 'memory_store', 'multi_model_vote', 'record_outcome'];
+export const TOOL_NAMES = ['apply_edit', 'crdt_merge', 'crdt_read', 'generate_code', 'gossip_status', 'memory_delete', 'memory_search', 'memory_store', 'multi_model_vote', 'record_outcome'];
 
 export interface WireProgress {
   progressToken: string | number;
