@@ -256,7 +256,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   // An unknown key is reported on its parent object; name the key itself.
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
   const key = path.join('.') || '(root)';
-  const src = [...sources].reverse().find((s) => s.path.join('.') === key);
+  // A list value (--peer, a comma list in env) is reported by element: match its parent too.
+  const src = [...sources].reverse().find((s) => s.path.join('.') === key || key.startsWith(`${s.path.join('.')}.`));
   const where = src ? src.from : file ? `config file ${file}` : 'defaults';
   const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
   throw new SixfoldError('config', `Invalid config key "${key}" from ${where}: ${issue.message}${extra}.`);

@@ -35,12 +35,12 @@ export function registerCrdtMergeTool(server: McpServer, deps: Deps): void {
       }
       const since = args.since === undefined ? undefined : fromBase64(args.since, 'since');
       const updates = args.updates?.map((u, i) => fromBase64(u, `updates[${i}]`));
-      const { added } = deps.crdt.merge(args.doc, { ops: args.ops, updates, actor: args.actor });
+      const { changed } = deps.crdt.merge(args.doc, { ops: args.ops, updates, actor: args.actor });
       const view = deps.crdt.view(args.doc, since);
       const what = [args.ops?.length ? `${args.ops.length} op(s)` : '', updates?.length ? `${updates.length} update(s)` : ''].filter(Boolean).join(' and ');
       return {
-        result: { ...view, changed: added !== null },
-        summary: `Merged ${what} into "${args.doc}" (${added ? `${added.byteLength} new bytes` : 'nothing new'}); it now holds ${Object.keys(view.snapshot).length} top-level type(s), ${view.size_bytes} bytes, ${view.clients} writer(s). Snapshot: ${JSON.stringify(view.snapshot).slice(0, 200)}`,
+        result: { ...view, changed },
+        summary: `Merged ${what} into "${args.doc}" (${changed ? 'changed' : 'nothing new'}); it now holds ${Object.keys(view.snapshot).length} top-level type(s), ${view.size_bytes} bytes, ${view.clients} writer(s). Snapshot: ${JSON.stringify(view.snapshot).slice(0, 200)}`,
       };
     },
   });

@@ -1,10 +1,12 @@
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { DOC_ID_RE } from '../patterns/crdt/codec.js';
 import type { DocStore } from '../patterns/crdt/docs.js';
 import { GossipEngine, type Replica, type ReplicaSet } from '../patterns/crdt/gossip.js';
-import { YDocReplica, deleteSetDigest } from '../patterns/crdt/replica.js';
+import { YDocReplica, deleteSetDigest, withCount } from '../patterns/crdt/replica.js';
 import { WsGossipTransport, type PeerStatus } from './gossip-ws.js';
 
 const EMPTY_SV = Y.encodeStateVector(new Y.Doc());
@@ -14,7 +16,19 @@ const EMPTY_DIGEST = deleteSetDigest(new Y.Doc());
 const absent: Replica = {
   stateVector: () => EMPTY_SV,
   digest: () => EMPTY_DIGEST,
-  compare: (sv, digest) => ({ diff: null, lacking: sv.byteLength > 1 || digest !== EMPTY_DIGEST }),
+  compare: (sv, digest) => {
+    // We want every client the peer names, from clock 0.
+    const d = decoding.createDecoder(sv);
+    const pairs = encoding.createEncoder();
+    const n = decoding.readVarUint(d);
+    for (let i = 0; i < n; i++) {
+      encoding.writeVarUint(pairs, decoding.readVarUint(d));
+      decoding.readVarUint(d);
+      encoding.writeVarUint(pairs, 0);
+    }
+    return { diff: null, want: n || digest !== EMPTY_DIGEST ? withCount(n, encoding.toUint8Array(pairs)) : null };
+  },
+  answer: () => null,
 };
 
 export interface GossipStatus {

@@ -34,7 +34,9 @@ export interface MergeInput {
 }
 
 export interface MergeResult {
-  /** The update this merge added to the document (null when it added nothing new). */
+  /** Whether the document changed (new structs or deletions). */
+  changed: boolean;
+  /** The update this merge added (null when it added nothing). */
   added: Uint8Array | null;
   /** Top-level types typed from content by this merge. */
   typed: TypeMap;
@@ -50,6 +52,13 @@ interface Loaded {
 }
 
 const EMPTY_STATE = Y.encodeStateAsUpdate(new Y.Doc());
+
+/** True when some client's clock moved forward in a transaction. */
+function grew(before: Map<number, number>, after: Map<number, number>): boolean {
+  if (after.size !== before.size) return true;
+  for (const [client, clock] of after) if (clock !== before.get(client)) return true;
+  return false;
+}
 
 /** Applies one raw update, naming it when Yjs cannot parse it. */
 function applyRaw(doc: Y.Doc, update: Uint8Array, i: number): void {
@@ -69,7 +78,7 @@ function prepare(db: DB) {
     log: db.prepare('SELECT data FROM crdt_updates WHERE doc = ? ORDER BY seq'),
     insertDoc: db.prepare('INSERT INTO crdt_docs (id, state, types, pending, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING'),
     append: db.prepare('INSERT INTO crdt_updates (doc, data, at) VALUES (?, ?, ?)'),
-    touch: db.prepare('UPDATE crdt_docs SET types = ?, pending = pending + 1, updated_at = ? WHERE id = ?'),
+    touch: db.prepare('UPDATE crdt_docs SET types = ?, pending = pending + ?, updated_at = ? WHERE id = ?'),
     compact: db.prepare('UPDATE crdt_docs SET state = ?, pending = 0, updated_at = ? WHERE id = ?'),
     dropLog: db.prepare('DELETE FROM crdt_updates WHERE doc = ?'),
     list: db.prepare('SELECT id, updated_at, length(state) AS state_bytes, pending FROM crdt_docs ORDER BY id LIMIT ?'),
@@ -172,7 +181,7 @@ export class DocStore {
         scratch.destroy();
       }
     }
-    if (!updates.length) return { added: null, typed: {} };
+    if (!updates.length) return { added: null, changed: false, typed: {} };
     return this.integrate(id, current, updates, input.origin);
   }
 
@@ -183,40 +192,56 @@ export class DocStore {
    */
   private integrate(id: string, current: Loaded | undefined, updates: readonly Uint8Array[], origin?: string): MergeResult {
     const loaded = current ?? { ydoc: new Y.Doc({ gc: true }), types: {}, pending: 0, bytes: 0 };
+    const { ydoc } = loaded;
+    let changed = false;
+    const watch = (tr: Y.Transaction) => {
+      changed ||= tr.deleteSet.clients.size > 0 || grew(tr.beforeState, tr.afterState);
+    };
+    // What the transaction added, as Yjs encodes it: one compact row per merge, and what gossip pushes.
     let added: Uint8Array | null = null;
     const grab = (u: Uint8Array) => { added = u; };
+    const unwatch = () => {
+      ydoc.off('afterTransaction', watch);
+      ydoc.off('update', grab);
+    };
     let typed: TypeMap = {};
-    loaded.ydoc.on('update', grab);
+    ydoc.on('afterTransaction', watch);
+    ydoc.on('update', grab);
     try {
-      loaded.ydoc.transact(() => updates.forEach((u, i) => applyRaw(loaded.ydoc, u, i)), 'merge');
-      loaded.ydoc.off('update', grab);
-      typed = typeFromContent(loaded.ydoc);
-      const addedBytes = (added as Uint8Array | null)?.byteLength ?? 0;
-      if (loaded.bytes + addedBytes > this.opts.maxDocBytes) {
+      ydoc.transact(() => updates.forEach((u, i) => applyRaw(ydoc, u, i)), 'merge');
+      unwatch();
+      typed = typeFromContent(ydoc);
+      // Structs waiting for ones not yet seen change nothing visible yet, but were acknowledged.
+      const waiting = ydoc.store.pendingStructs !== null || ydoc.store.pendingDs !== null;
+      if (!changed && !waiting && !Object.keys(typed).length) return { added: null, changed: false, typed };
+      // Structs Yjs holds back (their dependencies have not arrived) are not in its update event:
+      // then the updates are logged as received, so what was acknowledged survives a restart.
+      const rows: readonly Uint8Array[] = waiting ? updates : added ? [added] : [];
+      const rowBytes = rows.reduce((n, u) => n + u.byteLength, 0);
+      if (loaded.bytes + rowBytes > this.opts.maxDocBytes) {
         throw invalidInput(`The merge would grow document "${id}" past the ${this.opts.maxDocBytes}-byte limit.`, 'Split the content over several documents.');
       }
-      if (!added && !Object.keys(typed).length) return { added: null, typed };
-      const types = Object.keys(typed).length || !current ? typesOf(loaded.ydoc) : loaded.types;
+      const types = Object.keys(typed).length || !current ? typesOf(ydoc) : loaded.types;
       const at = this.now();
-      const compact = loaded.pending + 1 >= this.opts.compactEvery;
+      const compact = loaded.pending + rows.length >= this.opts.compactEvery;
       let state: Uint8Array | undefined;
       this.db.transaction(() => {
         if (!current) this.q.insertDoc.run(id, EMPTY_STATE, '{}', at, at);
-        if (added) this.q.append.run(id, added, at);
-        this.q.touch.run(JSON.stringify(types), at, id);
+        for (const u of rows) this.q.append.run(id, u, at);
+        this.q.touch.run(JSON.stringify(types), rows.length, at, id);
         if (compact) {
-          state = Y.encodeStateAsUpdate(loaded.ydoc);
+          state = Y.encodeStateAsUpdate(ydoc);
           this.q.compact.run(state, at, id);
           this.q.dropLog.run(id);
         }
       })();
       loaded.types = types;
-      loaded.pending = compact ? 0 : loaded.pending + 1;
-      loaded.bytes = state ? state.byteLength : loaded.bytes + addedBytes;
+      loaded.pending = compact ? 0 : loaded.pending + rows.length;
+      loaded.bytes = state ? state.byteLength : loaded.bytes + rowBytes;
     } catch (err) {
-      loaded.ydoc.off('update', grab);
+      unwatch();
       if (current) this.evict(id);
-      else loaded.ydoc.destroy();
+      else ydoc.destroy();
       if (err instanceof SixfoldError) throw err;
       throw new SixfoldError('internal', `Merging into document "${id}" failed: ${(err as Error).message}.`, 'The document is unchanged.', { cause: err });
     }
@@ -228,7 +253,7 @@ export class DocStore {
         // Already persisted; a failed push is repaired by the next anti-entropy round.
       }
     }
-    return { added, typed };
+    return { added, changed, typed };
   }
 
   /** What crdt_merge and crdt_read return: snapshot, state vector, and the diff since `since`. */

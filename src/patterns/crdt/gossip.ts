@@ -5,9 +5,11 @@ import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from 'y-pr
 /**
  * Push-pull anti-entropy over y-protocols sync messages. Every round a node sends SyncStep1 (its
  * state vector) for each doc to `fanout` random peers. A peer answers SyncStep2 (what the sender
- * lacks, if anything) and, when the sender's vector shows the peer lacks something, its own
- * SyncStep1 marked as a reply, which is answered by SyncStep2 only (so exchanges end after three
- * messages). Local edits are also pushed at once as sync Update messages to every connected peer.
+ * lacks, if anything) and, when the sender's vector shows the peer lacks something, a SyncStep1
+ * marked as a reply whose vector lists only the clients it lacks, from the clocks it has (a state
+ * vector of the difference, not of everything it knows); that is answered by SyncStep2 only, so an
+ * exchange ends after three messages. Local edits are also pushed at once as sync Update messages
+ * to every connected peer.
  */
 
 /** One document as gossip sees it. */
@@ -18,9 +20,11 @@ export interface Replica {
   digest(): number;
   /**
    * Compares a peer's state vector and digest with ours: the update the peer lacks (null if none)
-   * and whether the peer holds something we lack.
+   * and, if the peer holds something we lack, a request for just that (`want`).
    */
-  compare(sv: Uint8Array, digest: number): { diff: Uint8Array | null; lacking: boolean };
+  compare(sv: Uint8Array, digest: number): { diff: Uint8Array | null; want: Uint8Array | null };
+  /** The update for a `want` request from a peer (null if we have nothing it asked for). */
+  answer(want: Uint8Array): Uint8Array | null;
 }
 
 /** The docs a node holds; receiving may create one (a peer told us of a doc we did not have). */
@@ -40,7 +44,7 @@ export interface GossipMessage {
   sync: Uint8Array;
   /** Delete-set digest, sent with SyncStep1. */
   dg?: number;
-  /** Set on a SyncStep1 that answers one: reply with SyncStep2 only. */
+  /** Set on a SyncStep1 that answers one: its vector lists only the clients wanted; reply with SyncStep2 only. */
   re?: 1;
 }
 
@@ -165,10 +169,15 @@ export class GossipEngine {
     if (parsed.type === messageYjsSyncStep1) {
       const r = this.replicas.get(msg.doc) ?? this.replicas.create(msg.doc);
       if (!r) return;
-      const { diff, lacking } = r.compare(parsed.payload, msg.dg ?? 0);
+      if (msg.re) {
+        const diff = r.answer(parsed.payload);
+        if (diff) this.send(from, { doc: msg.doc, sync: syncStep2(diff) });
+        return;
+      }
+      const { diff, want } = r.compare(parsed.payload, msg.dg ?? 0);
       if (diff) this.send(from, { doc: msg.doc, sync: syncStep2(diff) });
-      if (lacking && !msg.re) this.send(from, { doc: msg.doc, sync: cachedStep1(r.stateVector()), dg: r.digest(), re: 1 });
-      if (!diff && !lacking) this.counters.lastSync.set(msg.doc, this.now());
+      if (want) this.send(from, { doc: msg.doc, sync: syncStep1(want), re: 1 });
+      if (!diff && !want) this.counters.lastSync.set(msg.doc, this.now());
     } else if (parsed.type === messageYjsSyncStep2 || parsed.type === messageYjsUpdate) {
       if (!this.replicas.get(msg.doc) && !this.replicas.create(msg.doc)) return;
       this.replicas.receive(msg.doc, parsed.payload, from);

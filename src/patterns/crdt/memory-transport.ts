@@ -103,13 +103,32 @@ export class MemoryNetwork {
     this.busy.set(id, (this.busy.get(id) ?? 0) + ms);
   }
 
+  /**
+   * When set, every timed span is recorded (round, node, start, end), so a benchmark can later
+   * subtract pauses that belong to the shared process (GC of every node's heap at once) rather
+   * than to the node that happened to be running.
+   */
+  trace: { round: number[]; node: string[]; t0: number[]; t1: number[]; cpu: number[] } | undefined;
+
   /** Runs `fn` as work of node `id`, charging its time. */
   timed<T>(id: string, fn: () => T): T {
+    const c0 = this.trace ? process.cpuUsage() : undefined;
     const t0 = performance.now();
     try {
       return fn();
     } finally {
-      this.charge(id, performance.now() - t0);
+      const t1 = performance.now();
+      this.charge(id, t1 - t0);
+      if (this.trace && c0) {
+        // CPU time as well as wall time: on a busy machine, wall spans also hold time slices the
+        // OS gave to other processes.
+        const c = process.cpuUsage(c0);
+        this.trace.round.push(this.round);
+        this.trace.node.push(id);
+        this.trace.t0.push(t0);
+        this.trace.t1.push(t1);
+        this.trace.cpu.push((c.user + c.system) / 1000);
+      }
     }
   }
 

@@ -3,9 +3,14 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import type { Replica } from './gossip.js';
 
-/** FNV-1a over the delete set's ranges, client by client: equal digests mean equal delete sets (barring collisions). */
-export function deleteSetDigest(doc: Y.Doc): number {
+/**
+ * The doc's delete set, encoded as Yjs writes it at the end of an update (clients in descending
+ * order, ranges as varuints), and an FNV-1a digest of it: equal digests mean equal delete sets
+ * (barring collisions), which state vectors alone cannot show.
+ */
+export function deleteSetOf(doc: Y.Doc): { bytes: Uint8Array; digest: number } {
   const ds = Y.createDeleteSetFromStructStore(doc.store);
+  const enc = encoding.createEncoder();
   let h = 0x811c9dc5;
   const mix = (n: number) => {
     for (let k = 0; k < 4; k++) {
@@ -13,17 +18,38 @@ export function deleteSetDigest(doc: Y.Doc): number {
       h = Math.imul(h, 0x01000193);
     }
   };
-  for (const client of [...ds.clients.keys()].sort((a, b) => a - b)) {
+  encoding.writeVarUint(enc, ds.clients.size);
+  for (const client of [...ds.clients.keys()].sort((x, y) => y - x)) {
+    const items = ds.clients.get(client)!;
+    encoding.writeVarUint(enc, client);
+    encoding.writeVarUint(enc, items.length);
     mix(client);
-    for (const d of ds.clients.get(client)!) {
+    for (const d of items) {
+      encoding.writeVarUint(enc, d.clock);
+      encoding.writeVarUint(enc, d.len);
       mix(d.clock);
       mix(d.len);
     }
   }
-  return h >>> 0;
+  return { bytes: encoding.toUint8Array(enc), digest: h >>> 0 };
 }
 
-/** Our own state vector in arrays, rebuilt once per change of the doc. */
+export function deleteSetDigest(doc: Y.Doc): number {
+  return deleteSetOf(doc).digest;
+}
+
+/** A state vector's bytes: the entry count, then the (client, clock) pairs already written. */
+export function withCount(count: number, pairs: Uint8Array): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, count);
+  encoding.writeUint8Array(e, pairs);
+  return encoding.toUint8Array(e);
+}
+
+/**
+ * Our own state vector in arrays. Clients are never removed from a doc, so the index only grows:
+ * after a change, clocks are refreshed in place and new clients appended.
+ */
 interface OwnState {
   index: Map<number, number>;
   clients: number[];
@@ -41,38 +67,44 @@ interface OwnState {
  * what gossip spends its time on besides integrating.
  */
 export class YDocReplica implements Replica {
-  private own: OwnState | undefined;
+  private readonly own: OwnState = { index: new Map(), clients: [], clocks: [], seen: new Uint32Array(0), theirs: new Float64Array(0), encoded: new Uint8Array([0]) };
+  private fresh = false;
   private gen = 0;
-  private dg: number | undefined;
-  private ds: Uint8Array | undefined;
+  private ds: { bytes: Uint8Array; digest: number } | undefined;
 
   constructor(readonly doc: Y.Doc) {
     doc.on('afterTransaction', () => {
-      this.own = undefined;
-      this.dg = undefined;
+      this.fresh = false;
       this.ds = undefined;
     });
   }
 
   private state(): OwnState {
-    if (this.own) return this.own;
-    const index = new Map<number, number>();
-    const clients: number[] = [];
-    const clocks: number[] = [];
+    const own = this.own;
+    if (this.fresh) return own;
     const enc = encoding.createEncoder();
     encoding.writeVarUint(enc, this.doc.store.clients.size);
     for (const [client, structs] of this.doc.store.clients) {
       const last = structs[structs.length - 1];
       const clock = last.id.clock + last.length;
-      index.set(client, clients.length);
-      clients.push(client);
-      clocks.push(clock);
+      const i = own.index.get(client);
+      if (i === undefined) {
+        own.index.set(client, own.clients.length);
+        own.clients.push(client);
+        own.clocks.push(clock);
+      } else own.clocks[i] = clock;
       encoding.writeVarUint(enc, client);
       encoding.writeVarUint(enc, clock);
     }
-    const n = clients.length;
-    this.gen = 0;
-    return (this.own = { index, clients, clocks, seen: new Uint32Array(n), theirs: new Float64Array(n), encoded: encoding.toUint8Array(enc) });
+    if (own.seen.length < own.clients.length) {
+      const size = Math.max(16, own.clients.length * 2);
+      own.seen = new Uint32Array(size);
+      own.theirs = new Float64Array(size);
+      this.gen = 0;
+    }
+    own.encoded = encoding.toUint8Array(enc);
+    this.fresh = true;
+    return own;
   }
 
   stateVector(): Uint8Array {
@@ -80,44 +112,64 @@ export class YDocReplica implements Replica {
   }
 
   digest(): number {
-    return (this.dg ??= deleteSetDigest(this.doc));
+    return (this.ds ??= deleteSetOf(this.doc)).digest;
   }
 
-  /** The encoded delete set: an update against our own state vector is "no structs" + the delete set. */
   private deleteSetBytes(): Uint8Array {
-    return (this.ds ??= Y.encodeStateAsUpdate(this.doc, this.stateVector()).subarray(1));
+    return (this.ds ??= deleteSetOf(this.doc)).bytes;
   }
 
-  compare(sv: Uint8Array, digest: number): { diff: Uint8Array | null; lacking: boolean } {
+  compare(sv: Uint8Array, digest: number): { diff: Uint8Array | null; want: Uint8Array | null } {
     const own = this.state();
     const gen = ++this.gen;
     // Different delete sets: each side may hold deletions the other lacks, so both send.
     const dsDiffers = digest !== this.digest();
-    let lacking = dsDiffers;
+    // One pass over the peer's vector, no allocation per client: what we lack (written straight
+    // into the request) and how many of our clients the peer already covers.
+    const want = encoding.createEncoder();
+    let wanted = 0;
     let covered = 0;
     const d = decoding.createDecoder(sv);
     for (let left = decoding.readVarUint(d); left > 0; left--) {
       const client = decoding.readVarUint(d);
       const clock = decoding.readVarUint(d);
       const i = own.index.get(client);
-      if (i === undefined) {
-        lacking = true;
-        continue;
+      const mine = i === undefined ? 0 : own.clocks[i];
+      if (clock > mine) {
+        encoding.writeVarUint(want, client);
+        encoding.writeVarUint(want, mine);
+        wanted++;
       }
+      if (i === undefined) continue;
       own.seen[i] = gen;
       own.theirs[i] = clock;
-      if (clock > own.clocks[i]) lacking = true;
-      if (clock >= own.clocks[i]) covered++;
+      if (clock >= mine) covered++;
     }
-    if (!dsDiffers && covered === own.clients.length) return { diff: null, lacking };
+    const request = wanted || dsDiffers ? withCount(wanted, encoding.toUint8Array(want)) : null;
+    if (!dsDiffers && covered === own.clients.length) return { diff: null, want: request };
     // Clients whose structs the peer lacks, and from which clock.
     const from: Array<[number, number]> = [];
     for (let i = 0; i < own.clients.length; i++) {
       const theirs = own.seen[i] === gen ? own.theirs[i] : 0;
       if (own.clocks[i] > theirs) from.push([own.clients[i], theirs]);
     }
-    return { diff: this.encodeDiff(from), lacking };
+    return { diff: this.encodeDiff(from), want: request };
   }
+
+  answer(want: Uint8Array): Uint8Array | null {
+    const own = this.state();
+    const from: Array<[number, number]> = [];
+    const d = decoding.createDecoder(want);
+    for (let left = decoding.readVarUint(d); left > 0; left--) {
+      const client = decoding.readVarUint(d);
+      const clock = decoding.readVarUint(d);
+      const i = own.index.get(client);
+      if (i !== undefined && own.clocks[i] > clock) from.push([client, clock]);
+    }
+    // An empty request means "our delete sets differ": the delete set travels with every diff.
+    return from.length || want.byteLength <= 1 ? this.encodeDiff(from) : null;
+  }
+
   /**
    * What Y.encodeStateAsUpdate(doc, sv) returns, byte for byte (a unit test holds it to that),
    * from the client list compare() already built: Yjs' own version rebuilds two state-vector Maps

@@ -94,13 +94,16 @@ describe('DocStore and raw Yjs interop', () => {
       { actor: 'carol', ops: [{ op: 'array_push', target: 'log', value: { n: 1 } }, { op: 'map_set', target: 'cfg', path: ['deep', 'er'], key: 'k', value: 7 }] },
     ];
     // Each actor edits its own replica (separate DBs), then the updates are exchanged in two orders.
-    const made = edits.map((e, i) => {
+    const updates = edits.map((e, i) => {
       const db = openDatabase(join(dir.path, `r${i}.db`));
       dbs.push(db);
       const s = new DocStore(db, { compactEvery: 100, cacheSize: 4, maxDocBytes: 1 << 20 });
-      return s.merge('shared', e);
+      const pushed: Uint8Array[] = [];
+      s.onChange = (_doc, u) => pushed.push(u);
+      expect(s.merge('shared', e).changed).toBe(true);
+      expect(pushed).toHaveLength(1);
+      return pushed[0];
     });
-    const updates = made.map((m) => m.added!);
     const x = open();
     x.merge('shared', { updates: [updates[0], updates[1], updates[2]] });
     const yDb = openDatabase(join(dir.path, 'y.db'));
@@ -165,10 +168,22 @@ describe('DocStore safety', () => {
 
   it('a merge that adds nothing writes nothing', () => {
     const store = open();
-    const r1 = store.merge('d', { ops: [{ op: 'map_set', target: 'm', key: 'k', value: 1 }] });
+    expect(store.merge('d', { ops: [{ op: 'map_set', target: 'm', key: 'k', value: 1 }] }).changed).toBe(true);
     const rows = count(dbs[0], 'crdt_updates');
-    const r2 = store.merge('d', { updates: [r1.added!] });
-    expect(r2.added).toBeNull();
+    const r2 = store.merge('d', { updates: [fromBase64(store.view('d').update, 'u')] });
+    expect(r2.changed).toBe(false);
     expect(count(dbs[0], 'crdt_updates')).toBe(rows);
+  });
+
+  it('an update whose dependencies have not arrived yet is kept (acknowledged means on disk)', () => {
+    const a = client(9);
+    a.doc.getText('t').insert(0, 'ab');
+    a.doc.getText('t').insert(2, 'cd');
+    const store = open();
+    store.merge('d', { ops: [{ op: 'map_set', target: 'm', key: 'k', value: 1 }] });
+    store.merge('d', { updates: [a.updates[1]] }); // depends on updates[0], not sent yet
+    const reopened = open();
+    reopened.merge('d', { updates: [a.updates[0]] });
+    expect(reopened.view('d').snapshot.t).toBe('abcd');
   });
 });

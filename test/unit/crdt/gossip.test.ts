@@ -82,10 +82,11 @@ describe('gossip wire format', () => {
     const rb = new YDocReplica(b);
     const ra = new YDocReplica(a);
     expect(Y.encodeStateVector(a)).toEqual(Y.encodeStateVector(b));
-    const { diff, lacking } = rb.compare(ra.stateVector(), ra.digest());
-    expect(lacking).toBe(true);
+    const { diff, want } = rb.compare(ra.stateVector(), ra.digest());
+    expect(want).not.toBeNull(); // b asks a for a's delete set too
     Y.applyUpdate(a, diff!);
     expect(a.getText('t').toString()).toBe('bc');
+    expect(ra.answer(want!)).not.toBeNull();
   });
 });
 
