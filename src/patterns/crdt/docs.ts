@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { SixfoldError, invalidInput, notFound } from '../../errors.js';
 import { getMeta, setMeta, type DB } from '../../memory/db.js';
@@ -36,7 +38,7 @@ export interface MergeInput {
 export interface MergeResult {
   /** Whether the document changed (new structs or deletions). */
   changed: boolean;
-  /** The update this merge added (null when it added nothing). */
+  /** The update this merge added, when gossip listens (onChange set); otherwise null. */
   added: Uint8Array | null;
   /** Top-level types typed from content by this merge. */
   typed: TypeMap;
@@ -52,6 +54,21 @@ interface Loaded {
 }
 
 const EMPTY_STATE = Y.encodeStateAsUpdate(new Y.Doc());
+
+/** A log row: the updates of one merge, length-prefixed (lib0 varuints). */
+function encodeBatch(updates: readonly Uint8Array[]): Uint8Array {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, updates.length);
+  for (const u of updates) encoding.writeVarUint8Array(e, u);
+  return encoding.toUint8Array(e);
+}
+
+function decodeBatch(row: Uint8Array): Uint8Array[] {
+  const d = decoding.createDecoder(row);
+  const out: Uint8Array[] = [];
+  for (let n = decoding.readVarUint(d); n > 0; n--) out.push(decoding.readVarUint8Array(d));
+  return out;
+}
 
 /** True when some client's clock moved forward in a transaction. */
 function grew(before: Map<number, number>, after: Map<number, number>): boolean {
@@ -97,7 +114,7 @@ export class DocStore {
   private readonly cache = new Map<string, Loaded>();
   private readonly now: () => number;
   private readonly q: ReturnType<typeof prepare>;
-  /** Called after every merge that added something (gossip pushes it to peers). */
+  /** Called after every merge that added something, once it is on disk (gossip pushes it to peers). */
   onChange: ((doc: string, update: Uint8Array, origin: string | undefined) => void) | undefined;
 
   constructor(private readonly db: DB, private readonly opts: DocStoreOptions) {
@@ -126,7 +143,7 @@ export class DocStore {
     declareTypes(ydoc, types);
     ydoc.transact(() => {
       Y.applyUpdate(ydoc, row.state);
-      for (const r of this.q.log.all(id) as Array<{ data: Buffer }>) Y.applyUpdate(ydoc, r.data);
+      for (const r of this.q.log.all(id) as Array<{ data: Buffer }>) for (const u of decodeBatch(r.data)) Y.applyUpdate(ydoc, u);
     });
     const loaded: Loaded = { ydoc, types, pending: row.pending, bytes: row.state.byteLength + row.log_bytes };
     this.remember(id, loaded);
@@ -157,8 +174,9 @@ export class DocStore {
   }
 
   /**
-   * Validates, integrates and persists `updates` (raw Yjs) then `ops`. Nothing is changed when any
-   * part is invalid: updates are parsed first and ops run on a scratch copy.
+   * Integrates and persists `updates` (raw Yjs) then `ops`. Nothing is changed when any part is
+   * invalid: ops run on a scratch copy first, and if Yjs rejects an update the in-memory doc is
+   * dropped (it reloads from SQLite, where nothing was written).
    */
   merge(id: string, input: MergeInput): MergeResult {
     const updates = [...(input.updates ?? [])];
@@ -197,16 +215,18 @@ export class DocStore {
     const watch = (tr: Y.Transaction) => {
       changed ||= tr.deleteSet.clients.size > 0 || grew(tr.beforeState, tr.afterState);
     };
-    // What the transaction added, as Yjs encodes it: one compact row per merge, and what gossip pushes.
+    // What the transaction added, as Yjs encodes it, is what gossip pushes; Yjs encodes it only
+    // for a listener, so only when gossip listens.
     let added: Uint8Array | null = null;
     const grab = (u: Uint8Array) => { added = u; };
+    const listen = this.onChange !== undefined;
     const unwatch = () => {
       ydoc.off('afterTransaction', watch);
-      ydoc.off('update', grab);
+      if (listen) ydoc.off('update', grab);
     };
     let typed: TypeMap = {};
     ydoc.on('afterTransaction', watch);
-    ydoc.on('update', grab);
+    if (listen) ydoc.on('update', grab);
     try {
       ydoc.transact(() => updates.forEach((u, i) => applyRaw(ydoc, u, i)), 'merge');
       unwatch();
@@ -214,9 +234,9 @@ export class DocStore {
       // Structs waiting for ones not yet seen change nothing visible yet, but were acknowledged.
       const waiting = ydoc.store.pendingStructs !== null || ydoc.store.pendingDs !== null;
       if (!changed && !waiting && !Object.keys(typed).length) return { added: null, changed: false, typed };
-      // Structs Yjs holds back (their dependencies have not arrived) are not in its update event:
-      // then the updates are logged as received, so what was acknowledged survives a restart.
-      const rows: readonly Uint8Array[] = waiting ? updates : added ? [added] : [];
+      // One log row per merge: the updates as received (no re-encoding on the hot path), which
+      // also keeps structs Yjs holds back until their dependencies arrive.
+      const rows: readonly Uint8Array[] = changed || waiting ? [encodeBatch(updates)] : [];
       const rowBytes = rows.reduce((n, u) => n + u.byteLength, 0);
       if (loaded.bytes + rowBytes > this.opts.maxDocBytes) {
         throw invalidInput(`The merge would grow document "${id}" past the ${this.opts.maxDocBytes}-byte limit.`, 'Split the content over several documents.');
