@@ -10,6 +10,7 @@ import { runStdioBench } from './stdio.js';
 import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
+import { runCrdtBench } from './crdt.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -26,6 +27,7 @@ const suites: Record<string, () => Promise<void>> = {
   ephemeral: async () => printTable('spawn_ephemeral: short-lived agents (real store on a temp file, hash-384, 10k memories; loopback fake provider)', await runEphemeralBench()),
   consensus: async () => printTable('byzantine_propose: PBFT in-process (simulated network, zero wall-clock delay; MAC authenticators, Ed25519 certificates)', await runConsensusBench()),
   'consensus-long': async () => printTable('PBFT property schedules, long run (10 × CI)', await runConsensusLong()),
+  crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
 };
 
 const wanted = process.argv.slice(2);

@@ -107,6 +107,35 @@ export const ConfigSchema = z.strictObject({
       max_tokens: z.number().int().min(64).max(32_000).default(4096),
     })
     .prefault({}),
+  /** crdt_merge / crdt_read: Yjs documents in SQLite. */
+  crdt: z
+    .strictObject({
+      /** Fold a doc's update log into its stored state after this many updates. */
+      compact_every: z.number().int().min(1).max(100_000).default(100),
+      /** Documents kept loaded in memory (the rest reload from SQLite on use). */
+      cache_docs: z.number().int().min(1).max(100_000).default(64),
+      /** A merge that would grow a document past this many encoded bytes is refused. */
+      max_doc_bytes: z.number().int().min(1024).default(16 * 1024 * 1024),
+    })
+    .prefault({}),
+  /** Gossip between sixfold processes over WebSocket (off unless a port or a peer is set). */
+  gossip: z
+    .strictObject({
+      /** Listen for peers on this port (0 picks a free one); unset: do not listen. */
+      port: z.number().int().min(0).max(65535).optional(),
+      /** Bind address; anything but loopback needs http.token (peers then send it as a bearer token). */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Peers to connect to, e.g. ws://10.0.0.2:7401 (reconnected with backoff). */
+      peers: z.array(z.string().regex(/^wss?:\/\/[^\s/]+(\/\S*)?$/, 'peers are ws://host:port (or wss://) URLs')).max(64).default([]),
+      fanout: z.number().int().min(1).max(16).default(3),
+      /** Anti-entropy period: every period each doc is compared with `fanout` random peers. */
+      period_ms: z.number().int().min(50).max(3_600_000).default(1000),
+      backoff_base_ms: z.number().int().min(10).default(250),
+      backoff_max_ms: z.number().int().min(10).default(10_000),
+      /** Largest gossip frame accepted (a larger one closes the connection). */
+      max_frame_bytes: z.number().int().min(1024).default(32 * 1024 * 1024),
+    })
+    .prefault({}),
 }).superRefine((cfg, ctx) => {
   for (const [name, p] of Object.entries(cfg.providers)) {
     if (!(BUILT_IN_PROVIDERS as readonly string[]).includes(name) && !p.base_url) {
@@ -128,6 +157,9 @@ export interface ConfigFlags {
   host?: string;
   port?: string;
   logLevel?: string;
+  gossipPort?: string;
+  gossipHost?: string;
+  peers?: string[];
 }
 
 type Source = { path: string[]; value: unknown; from: string };
@@ -158,6 +190,9 @@ function envSources(env: NodeJS.ProcessEnv): Source[] {
   put('SIXFOLD_EMBED_DIMENSIONS', ['embedder', 'dimensions'], intOrRaw);
   put('SIXFOLD_ROUTER_POLICY', ['router', 'policy']);
   put('SIXFOLD_ROUTER_PROVIDER', ['router', 'provider']);
+  put('SIXFOLD_GOSSIP_PORT', ['gossip', 'port'], intOrRaw);
+  put('SIXFOLD_GOSSIP_HOST', ['gossip', 'host']);
+  put('SIXFOLD_PEERS', ['gossip', 'peers'], list);
   return out;
 }
 
@@ -171,6 +206,9 @@ function flagSources(flags: ConfigFlags): Source[] {
   put(flags.host, ['http', 'host'], '--host');
   put(flags.port === undefined ? undefined : intOrRaw(flags.port), ['http', 'port'], '--port');
   put(flags.logLevel, ['log_level'], '--log-level');
+  put(flags.gossipPort === undefined ? undefined : intOrRaw(flags.gossipPort), ['gossip', 'port'], '--gossip-port');
+  put(flags.gossipHost, ['gossip', 'host'], '--gossip-host');
+  put(flags.peers?.length ? flags.peers : undefined, ['gossip', 'peers'], '--peer');
   return out;
 }
 
@@ -218,7 +256,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   // An unknown key is reported on its parent object; name the key itself.
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
   const key = path.join('.') || '(root)';
-  const src = [...sources].reverse().find((s) => s.path.join('.') === key);
+  // A list value (--peer, a comma list in env) is reported by element: match its parent too.
+  const src = [...sources].reverse().find((s) => s.path.join('.') === key || key.startsWith(`${s.path.join('.')}.`));
   const where = src ? src.from : file ? `config file ${file}` : 'defaults';
   const extra = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
   throw new SixfoldError('config', `Invalid config key "${key}" from ${where}: ${issue.message}${extra}.`);

@@ -12,6 +12,9 @@ import { resolveProviders } from './router/registry.js';
 import { Router } from './router/router.js';
 import { drainToolCalls } from './tool-kit.js';
 import { assertSafeBind, startHttp } from './transport/http.js';
+import { assertSafeGossipBind } from './transport/gossip-ws.js';
+import { GossipNode } from './transport/gossip-node.js';
+import { DocStore } from './patterns/crdt/docs.js';
 import { startStdio } from './transport/stdio.js';
 import { VERSION } from './version.js';
 
@@ -28,6 +31,9 @@ Options:
   --db PATH                SQLite file, or :memory: (default $XDG_DATA_HOME/sixfold/sixfold.db)
   --config PATH            JSON config file (env SIXFOLD_CONFIG)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (logs go to stderr)
+  --gossip-port N          gossip CRDT docs with peers over WebSocket on this port (0: a free one)
+  --gossip-host HOST       gossip bind address (default 127.0.0.1; others need SIXFOLD_HTTP_TOKEN)
+  --peer ws://HOST:PORT    a gossip peer to connect to (repeatable; env SIXFOLD_PEERS, comma-separated)
   --help, --version
 `;
 
@@ -43,6 +49,7 @@ function parseCli(argv: string[]) {
       options: {
         transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         db: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' },
+        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' }, peer: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -58,7 +65,10 @@ function parseCli(argv: string[]) {
     command,
     help: v.help === true,
     version: v.version === true,
-    flags: { transport: v.transport, host: v.host, port: v.port, db: v.db, config: v.config, logLevel: v['log-level'] },
+    flags: {
+      transport: v.transport, host: v.host, port: v.port, db: v.db, config: v.config, logLevel: v['log-level'],
+      gossipPort: v['gossip-port'], gossipHost: v['gossip-host'], peers: v.peer,
+    },
   };
 }
 
@@ -77,6 +87,8 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
 
 async function serve(config: Config, log: Logger): Promise<void> {
   if (config.transport === 'http') assertSafeBind(config.http);
+  const gossipOn = config.gossip.port !== undefined || config.gossip.peers.length > 0;
+  if (config.gossip.port !== undefined) assertSafeGossipBind(config.gossip.host, config.http.token);
   const store = await MemoryStore.open({
     path: config.db, embedder: createEmbedder(config.embedder), log, workingTtlSeconds: config.memory.working_ttl_seconds,
   });
@@ -92,7 +104,11 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const { providers, ollamaProbe } = resolveProviders(config);
   const router = new Router(providers, config.router, { db: store.db, log }, ollamaProbe);
   log.info({ providers: providers.map((p) => `${p.name}:${p.model}`) }, 'LLM providers');
-  const deps: Deps = { config, log, store, router, version: VERSION, startedAt: Date.now() };
+  const crdt = new DocStore(store.db, {
+    compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
+  });
+  const gossip = gossipOn ? new GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
+  const deps: Deps = { config, log, store, router, crdt, gossip, version: VERSION, startedAt: Date.now() };
 
   let closing = false;
   let closeTransport: () => Promise<void> = async () => {};
@@ -104,12 +120,16 @@ async function serve(config: Config, log: Logger): Promise<void> {
     const pending = await drainToolCalls(5000);
     if (pending) log.info({ pending }, 'waited for in-flight tool calls');
     await closeTransport().catch((err) => log.warn({ err }, 'transport close failed'));
+    await gossip?.close().catch((err) => log.warn({ err }, 'gossip close failed'));
+    crdt.close();
     store.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
+  // Gossip first: the "sixfold ready" line then means peers can already reach us.
+  await gossip?.start();
   if (config.transport === 'http') {
     closeTransport = (await startHttp(deps)).close;
   } else {

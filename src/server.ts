@@ -14,6 +14,10 @@ import { registerTerminateAgentTool } from '../tools/terminate-agent.js';
 import { registerAgentsResource } from '../resources/agents.js';
 import { registerByzantineProposeTool } from '../tools/byzantine-propose.js';
 import { registerVerifyCertificateTool } from '../tools/verify-certificate.js';
+import { registerCrdtMergeTool } from '../tools/crdt-merge.js';
+import { registerCrdtReadTool } from '../tools/crdt-read.js';
+import { registerGossipStatusTool } from '../tools/gossip-status.js';
+import { registerCrdtResources } from '../resources/crdt.js';
 import { registerRouterStatsResource } from '../resources/router-stats.js';
 import { registerMemoryResources } from '../resources/memory.js';
 import { registerStatusResource } from '../resources/status.js';
@@ -32,6 +36,8 @@ const INSTRUCTIONS =
   'terminate_agent and agents://{run_id} show and stop them. ' +
   'byzantine_propose commits a value by PBFT consensus (tolerating f lying replicas of 3f+1) and returns a certificate that ' +
   'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log). ' +
+  'crdt_merge edits a shared CRDT document (JSON ops or raw Yjs updates) that concurrent agents and gossip peers merge without conflicts; ' +
+  'crdt_read reads one, crdt:// lists them, gossip_status shows the peers. ' +
   'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';
 
 /**
@@ -56,12 +62,16 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   registerTerminateAgentTool(server, deps);
   registerByzantineProposeTool(server, deps);
   registerVerifyCertificateTool(server, deps);
+  registerCrdtMergeTool(server, deps);
+  registerCrdtReadTool(server, deps);
+  registerGossipStatusTool(server, deps);
   registerMemoryResources(server, deps);
   registerStatusResource(server, deps);
   registerRouterStatsResource(server, deps);
   registerReasoningBankResources(server, deps);
   registerAgentsResource(server, deps);
   registerConsensusResources(server, deps);
+  registerCrdtResources(server, deps);
   registerRecallPrompt(server);
   registerSelfImprovingCodegenPrompt(server);
   return { server, close: () => server.close() };

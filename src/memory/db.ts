@@ -181,6 +181,28 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       END;
     `);
   },
+  // 7 (crdt): Yjs documents (issue 6). A compacted state per doc, an append-only update log
+  // folded into it every N updates, and the top-level types chosen for content from raw updates.
+  // A log row holds one merge's Yjs updates, each length-prefixed (lib0 varuint encoding).
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS crdt_docs (
+        id TEXT PRIMARY KEY,
+        state BLOB NOT NULL,
+        types TEXT NOT NULL DEFAULT '{}',
+        pending INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS crdt_updates (
+        seq INTEGER PRIMARY KEY,
+        doc TEXT NOT NULL REFERENCES crdt_docs (id),
+        data BLOB NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS crdt_updates_doc ON crdt_updates (doc, seq);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

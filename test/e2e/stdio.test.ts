@@ -56,7 +56,7 @@ describe('stdio server', () => {
 
       const readOnly = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
-      expect(readOnly.sort()).toEqual(['aggregate', 'apply_edit', 'list_agents', 'memory_search', 'multi_model_vote', 'verify_certificate']);
+      expect(readOnly.sort()).toEqual(['aggregate', 'apply_edit', 'crdt_read', 'gossip_status', 'list_agents', 'memory_search', 'multi_model_vote', 'verify_certificate']);
       // record_outcome's consolidation deletes distrusted and merged ReasoningBank items; terminate_agent stops work.
       expect(destructive.sort()).toEqual(['memory_delete', 'record_outcome', 'terminate_agent']);
       for (const t of tools) {
@@ -269,7 +269,7 @@ describe('stdio server', () => {
       const { resourceTemplates } = await client.listResourceTemplates();
       expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
         'agents://{run_id}', 'consensus://{cluster}/keys', 'consensus://{cluster}/log', 'consensus://{cluster}/log{?after,limit}',
-        'memory://{namespace}', 'memory://{namespace}/{id}', 'reasoningbank://{namespace}', 'trajectory://{id}',
+        'crdt://{doc}', 'memory://{namespace}', 'memory://{namespace}/{id}', 'reasoningbank://{namespace}', 'trajectory://{id}',
       ]);
     });
 

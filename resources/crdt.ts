@@ -1,0 +1,48 @@
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import type { Deps } from '../src/deps.js';
+import { DOC_ID_RE } from '../src/patterns/crdt/codec.js';
+
+/** JSON-RPC code the MCP spec assigns to "resource not found". */
+const RESOURCE_NOT_FOUND = -32002;
+
+/** A JSON-RPC error for a resource read (not McpError, which doubles its "MCP error" prefix on the client). */
+class ResourceError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(message);
+  }
+}
+
+const docUri = (id: string) => `crdt://${encodeURIComponent(id)}`;
+
+/** `crdt://` lists documents; `crdt://{doc}` is one document's snapshot (doc.toJSON()). Ids with ":" are percent-encoded. */
+export function registerCrdtResources(server: McpServer, deps: Deps): void {
+  server.registerResource(
+    'crdt-docs',
+    'crdt://',
+    { title: 'CRDT documents', description: 'Every CRDT document (id, last update, stored bytes), by id; at most 1000.', mimeType: 'application/json' },
+    async (uri) => {
+      const docs = deps.crdt.list(1000).map((d) => ({
+        doc: d.id, uri: docUri(d.id), updated_at: new Date(d.updated_at).toISOString(), state_bytes: d.state_bytes, log_updates: d.pending,
+      }));
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ docs }) }] };
+    },
+  );
+
+  server.registerResource(
+    'crdt-doc',
+    new ResourceTemplate('crdt://{doc}', {
+      list: async () => ({
+        resources: deps.crdt.list(1000).map((d) => ({ uri: docUri(d.id), name: d.id, description: 'CRDT document snapshot', mimeType: 'application/json' })),
+      }),
+      complete: { doc: (value) => deps.crdt.list(1000).map((d) => d.id).filter((id) => id.startsWith(value)).slice(0, 100) },
+    }),
+    { title: 'CRDT document', description: 'One CRDT document as JSON (doc.toJSON()).', mimeType: 'application/json' },
+    async (uri, vars) => {
+      const id = decodeURIComponent(String(vars.doc));
+      if (!DOC_ID_RE.test(id)) throw new ResourceError(ErrorCode.InvalidParams, `"${id}" is not a document id: use 1-128 characters of a-z, A-Z, 0-9, ".", "_", ":" or "-".`);
+      if (!deps.crdt.has(id)) throw new ResourceError(RESOURCE_NOT_FOUND, `No CRDT document "${id}".`, { uri: uri.href });
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(deps.crdt.view(id).snapshot) }] };
+    },
+  );
+}

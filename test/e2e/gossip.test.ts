@@ -1,0 +1,137 @@
+/**
+ * Two real sixfold processes on 127.0.0.1 gossiping CRDT documents over WebSocket. A listens on a
+ * free port (--gossip-port 0, the URL read from its log); B dials it with --peer. Waits are polls
+ * of observable state (crdt_read / gossip_status through the MCP client) with a bounded deadline.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { callOk } from '../helpers/mcp.js';
+import { childEnv, makeTempDir, runCli, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
+
+interface View {
+  snapshot: Record<string, unknown>;
+  state_vector: string;
+}
+interface PeerStatus {
+  peer: string;
+  state: string;
+  last_error: string | null;
+}
+interface Status {
+  enabled: boolean;
+  listen_url: string | null;
+  peers: PeerStatus[];
+}
+
+const TOKEN = 'gossip-e2e-token-0123456789';
+const open: StdioClientHandle[] = [];
+const dirs: TempDir[] = [];
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((h) => h.close()));
+  for (const d of dirs.splice(0)) d.remove();
+});
+
+function temp(): TempDir {
+  const t = makeTempDir('sixfold-gossip-');
+  dirs.push(t);
+  return t;
+}
+
+async function start(t: TempDir, args: string[], env: Record<string, string> = {}): Promise<StdioClientHandle> {
+  const h = await startStdioClient({ db: t.db, xdg: t.xdg, logLevel: 'info', extraArgs: args, env });
+  open.push(h);
+  return h;
+}
+
+async function stop(h: StdioClientHandle): Promise<void> {
+  open.splice(open.indexOf(h), 1);
+  await h.close();
+}
+
+/** Polls `probe` until `ok` holds; fails after `ms` with the last value seen. */
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last).slice(0, 400)}`);
+    await new Promise((r) => setTimeout(r, 20)); // poll interval, not a synchronisation
+  }
+}
+
+const status = (h: StdioClientHandle) => callOk<Status>(h.client, 'gossip_status', {});
+const read = (h: StdioClientHandle, doc: string) =>
+  h.client.callTool({ name: 'crdt_read', arguments: { doc } }).then((r) => (r.isError ? undefined : (r.structuredContent as unknown as View)));
+const merge = (h: StdioClientHandle, doc: string, ops: unknown[], actor?: string) => callOk<View>(h.client, 'crdt_merge', { doc, ops, actor });
+
+async function listenUrl(h: StdioClientHandle): Promise<string> {
+  const s = await until(() => status(h), (v) => v.listen_url !== null, 5000, 'gossip to listen');
+  expect(s.listen_url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+  return s.listen_url!;
+}
+
+const connected = (h: StdioClientHandle) => until(() => status(h), (s) => s.peers.some((p) => p.state === 'open'), 10_000, 'a gossip peer to connect');
+
+describe('gossip between two sixfold processes', () => {
+  it('an op on A is readable on B within 1 s (and back); B stopped, edits on both, B restarted: converged, nothing lost', async () => {
+    const ta = temp();
+    const tb = temp();
+    const a = await start(ta, ['--gossip-port', '0']);
+    const url = await listenUrl(a);
+    let b = await start(tb, ['--peer', url]);
+    await connected(b);
+    await connected(a);
+
+    await merge(a, 'shared', [{ op: 'map_set', target: 'm', key: 'from_a', value: 1 }], 'a');
+    const t0 = Date.now();
+    await until(() => read(b, 'shared'), (v) => (v?.snapshot.m as Record<string, unknown> | undefined)?.from_a === 1, 1000, 'A\'s op on B');
+    expect(Date.now() - t0).toBeLessThanOrEqual(1000);
+
+    await merge(b, 'shared', [{ op: 'map_set', target: 'm', key: 'from_b', value: 2 }], 'b');
+    await until(() => read(a, 'shared'), (v) => (v?.snapshot.m as Record<string, unknown> | undefined)?.from_b === 2, 1000, 'B\'s op on A');
+
+    // B down: A edits. B back without its peer (isolated): B edits. Then B rejoins.
+    await stop(b);
+    await merge(a, 'shared', [{ op: 'text_insert', target: 'log', value: 'A-while-B-down;' }], 'a');
+    await merge(a, 'only-a', [{ op: 'array_push', target: 'list', value: 'a-doc' }], 'a');
+    b = await start(tb, []);
+    expect((await read(b, 'shared'))?.snapshot.m).toEqual({ from_a: 1, from_b: 2 }); // B's own DB kept everything
+    await merge(b, 'shared', [{ op: 'text_insert', target: 'log', value: 'B-isolated;' }], 'b');
+    await merge(b, 'only-b', [{ op: 'map_set', target: 'k', key: 'v', value: true }], 'b');
+    await stop(b);
+    b = await start(tb, ['--peer', url]);
+
+    const same = async () => {
+      const [x, y] = await Promise.all([read(a, 'shared'), read(b, 'shared')]);
+      return { x, y };
+    };
+    const { x } = await until(same, ({ x: p, y: q }) => !!p && !!q && p.state_vector === q.state_vector, 10_000, 'A and B to converge on "shared"');
+    expect(x!.snapshot.m).toEqual({ from_a: 1, from_b: 2 });
+    expect(['A-while-B-down;B-isolated;', 'B-isolated;A-while-B-down;']).toContain(x!.snapshot.log);
+    const onlyA = await until(() => read(b, 'only-a'), (v) => v !== undefined, 10_000, '"only-a" on B');
+    expect(onlyA!.snapshot).toEqual({ list: ['a-doc'] });
+    const onlyB = await until(() => read(a, 'only-b'), (v) => v !== undefined, 10_000, '"only-b" on A');
+    expect(onlyB!.snapshot).toEqual({ k: { v: true } });
+  });
+
+  it('with a token, a peer without it is refused and one with it syncs', async () => {
+    const a = await start(temp(), ['--gossip-port', '0'], { SIXFOLD_HTTP_TOKEN: TOKEN });
+    const url = await listenUrl(a);
+    await merge(a, 'secret', [{ op: 'map_set', target: 'm', key: 'k', value: 'v' }]);
+    const wrong = await start(temp(), ['--peer', url], { SIXFOLD_HTTP_TOKEN: 'another-token-0123456789' });
+    const refused = await until(() => status(wrong), (s) => s.peers[0]?.last_error !== null && s.peers[0]?.last_error !== undefined, 10_000, 'the refusal');
+    expect(refused.peers[0].last_error).toMatch(/401/);
+    expect(refused.peers[0].state).not.toBe('open');
+    expect(await read(wrong, 'secret')).toBeUndefined();
+    const right = await start(temp(), ['--peer', url], { SIXFOLD_HTTP_TOKEN: TOKEN });
+    await until(() => read(right, 'secret'), (v) => v !== undefined, 10_000, 'the doc on the peer with the token');
+  });
+
+  it('refuses to listen beyond loopback without a token', async () => {
+    const t = temp();
+    const r = await runCli(['--db', t.db, '--gossip-port', '0', '--gossip-host', '0.0.0.0'], childEnv(t.xdg));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Refusing to listen for gossip on 0\.0\.0\.0 without a token/);
+  });
+});
