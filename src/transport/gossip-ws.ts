@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Packr } from 'msgpackr';
@@ -8,6 +7,7 @@ import { SixfoldError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DOC_ID_RE } from '../patterns/crdt/codec.js';
 import type { GossipMessage, GossipTransport } from '../patterns/crdt/gossip.js';
+import { allowedHostnames, hostnameOf, tokenMatches } from './guard.js';
 
 export interface WsGossipOptions {
   host: string;
@@ -70,14 +70,6 @@ export function decodeFrame(data: Buffer): GossipMessage | undefined {
   return { doc: d, sync: s, ...(g !== undefined ? { dg: g } : {}), ...(r === 1 ? { re: 1 as const } : {}) };
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const a = createHash('sha256').update(m[1].trim()).digest();
-  const b = createHash('sha256').update(token).digest();
-  return timingSafeEqual(a, b);
-}
-
 /** Gossip beyond loopback without a token would let anyone who can reach the port rewrite every doc. */
 export function assertSafeGossipBind(host: string, token: string | undefined): void {
   if (!isLoopbackHost(host) && !token) {
@@ -109,12 +101,19 @@ export class WsGossipTransport implements GossipTransport {
   async start(): Promise<void> {
     if (this.opts.port !== undefined) {
       assertSafeGossipBind(this.opts.host, this.opts.token);
+      const hosts = allowedHostnames(this.opts.host);
       const server = new WebSocketServer({
         host: this.opts.host,
         port: this.opts.port,
         maxPayload: this.opts.maxFrameBytes,
-        verifyClient: (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
-          if (!this.opts.token || tokenMatches(info.req.headers.authorization, this.opts.token)) done(true);
+        verifyClient: (info: { origin?: string; req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+          // Peers are sixfold processes, which send no Origin; a browser always does. Refusing it,
+          // and Host names that are not this server's, keeps web pages (and DNS rebinding) out.
+          const hostHeader = info.req.headers.host;
+          if (info.req.headers.origin !== undefined || !hostHeader || !hosts.has(hostnameOf(hostHeader))) {
+            this.opts.log.warn({ from: info.req.socket.remoteAddress, origin: info.req.headers.origin, host: hostHeader }, 'gossip connection refused: browser origin or foreign Host');
+            done(false, 403, 'Forbidden');
+          } else if (!this.opts.token || tokenMatches(info.req.headers.authorization, this.opts.token)) done(true);
           else {
             this.opts.log.warn({ from: info.req.socket.remoteAddress }, 'gossip connection refused: bad or missing token');
             done(false, 401, 'Unauthorized');

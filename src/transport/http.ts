@@ -1,6 +1,5 @@
-import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { hostname, networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -8,33 +7,12 @@ import { isLoopbackHost } from '../config.js';
 import type { Deps } from '../deps.js';
 import { SixfoldError } from '../errors.js';
 import { createServer } from '../server.js';
+import { allowedHostnames, hostnameOf, tokenMatches } from './guard.js';
 
 interface Session {
   transport: StreamableHTTPServerTransport;
   close: () => Promise<void>;
   lastSeen: number;
-}
-
-const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
-
-/** Host header names that mean this server: loopback names, the bound address, and configured extras. */
-function allowedHostnames(host: string, extra: string[]): Set<string> {
-  const names = new Set(['localhost', '127.0.0.1', '::1', ...extra.map((h) => h.toLowerCase())]);
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (WILDCARD.has(host)) {
-    // Bound everywhere: accept this machine's own names and addresses, nothing else.
-    names.add(hostname().toLowerCase());
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address.toLowerCase());
-  } else {
-    names.add(bare);
-  }
-  return names;
-}
-
-function hostnameOf(hostHeader: string): string {
-  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(hostHeader);
-  if (m) return m[1].toLowerCase();
-  return hostHeader.replace(/:\d+$/, '').toLowerCase();
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -45,15 +23,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 function rpcError(res: ServerResponse, status: number, code: number, message: string, headers?: Record<string, string>): void {
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
-}
-
-/** Constant-time token check (hashing first makes the lengths equal). */
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!m) return false;
-  const a = createHash('sha256').update(m[1].trim()).digest();
-  const b = createHash('sha256').update(token).digest();
-  return timingSafeEqual(a, b);
 }
 
 class TooLarge extends Error {

@@ -74,4 +74,20 @@ describe('WebSocket gossip transport', () => {
     await good.start();
     expect(await ok).toBe(listener.url);
   });
+
+  it('refuses browsers (any Origin) and foreign Host names (DNS rebinding) with 403, token or not', async () => {
+    const listener = transport({ port: 0 });
+    await listener.start();
+    const upgrade = (headers: Record<string, string>) => new Promise<number>((resolve) => {
+      const ws = new WebSocket(listener.url!, { headers });
+      ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
+      ws.on('open', () => { resolve(101); ws.terminate(); });
+      ws.on('error', () => {});
+    });
+    expect(await upgrade({ origin: 'https://evil.example' })).toBe(403);
+    expect(await upgrade({ origin: 'null' })).toBe(403);
+    expect(await upgrade({ host: `attacker.example:${new URL(listener.url!).port}` })).toBe(403);
+    expect(await upgrade({ host: `localhost:${new URL(listener.url!).port}` })).toBe(101);
+    expect(await upgrade({})).toBe(101);
+  });
 });
