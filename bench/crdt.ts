@@ -10,7 +10,7 @@ import { Cluster } from '../src/patterns/crdt/cluster.js';
 import { DocStore } from '../src/patterns/crdt/docs.js';
 import type { Replica } from '../src/patterns/crdt/gossip.js';
 import { YDocReplica } from '../src/patterns/crdt/replica.js';
-import { seededRng } from '../src/patterns/crdt/memory-transport.js';
+import { mulberry32 } from '../src/random.js';
 import { openDatabase } from '../src/memory/db.js';
 import { fmt, median, settle, type Row } from './lib/stats.js';
 
@@ -85,7 +85,7 @@ function slowestWithoutGc(trace: NonNullable<Cluster<YDocReplica>['net']['trace'
 }
 
 export async function runYjs(n: number, fanout: number, loss = 0): Promise<YRun> {
-  const rng = seededRng(SEED + n);
+  const rng = mulberry32(SEED + n);
   const cluster: Cluster<YDocReplica> = new Cluster<YDocReplica>({
     n, fanout, seed: SEED, loss,
     make: (i) => new YDocReplica(editedDoc(i, rng)),
@@ -172,7 +172,7 @@ function runBitset(n: number, fanout: number): number {
 
 /** The floor: every one of n docs integrates the other nodes' edits once, as one merged update. */
 async function integrationFloor(n: number): Promise<{ cpu: number; gc: number }> {
-  const rng = seededRng(SEED + n);
+  const rng = mulberry32(SEED + n);
   const merged = Y.mergeUpdates(Array.from({ length: n }, (_, i) => Y.encodeStateAsUpdate(editedDoc(i, rng))));
   const docs = Array.from({ length: n }, () => new Y.Doc());
   await new Promise((r) => setTimeout(r, 200));
@@ -199,7 +199,7 @@ export function throughput(count: number, batch: number): { raw: number; pattern
   const updates: Uint8Array[] = [];
   src.on('update', (u: Uint8Array) => updates.push(u));
   const text = src.getText('t');
-  const r = seededRng(SEED);
+  const r = mulberry32(SEED);
   for (let i = 0; i < count; i++) text.insert(Math.floor(r() * (text.length + 1)), 'x');
 
   const raw = new Y.Doc();

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyPatch, diffArrays, structuredPatch } from 'diff';
-import { mulberry32 } from './lib/corpus.js';
+import { mulberry32 } from '../src/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration

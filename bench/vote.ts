@@ -7,7 +7,7 @@ import { runVote, type Voter } from '../src/patterns/vote/vote.js';
 import { resolveProviders } from '../src/router/registry.js';
 import { Router } from '../src/router/router.js';
 import { startFakeProvider, type FakeProvider } from '../test/fake-provider/server.js';
-import { mulberry32 } from './lib/corpus.js';
+import { mulberry32 } from '../src/random.js';
 import { fmt, median, summarize, type Row } from './lib/stats.js';
 
 const LATENCIES: Record<string, number> = { anthropic: 50, openai: 100, gemini: 200, ollama: 3000 };

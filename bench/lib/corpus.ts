@@ -2,16 +2,7 @@
  * Seeded synthetic memories for benchmarks: Zipf-distributed words from a generated vocabulary,
  * so term frequencies look like text and every run sees the same data.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/random.js';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ten', 'ra', 'sul', 'dor', 'en', 'vi', 'pa', 'qu', 'is', 'on', 'tre', 'ba', 'ne', 'ux', 'fal', 'gri', 'mo'];
 

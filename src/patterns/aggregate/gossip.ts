@@ -10,7 +10,7 @@
  * answer (known here because this is a simulation), or until `maxRounds`.
  */
 import { checkAborted, yieldToLoop } from './tree.js';
-import { mulberry32 } from './sources.js';
+import { mulberry32 } from '../../random.js';
 
 export type GossipOp = 'count' | 'sum' | 'mean';
 

@@ -3,6 +3,8 @@
  * that generates each chunk when asked (10 million agents never exist at once: one chunk does).
  * Agent i holds the i-th value.
  */
+import { mulberry32 } from '../../random.js';
+
 export type ValueKind = 'number' | 'string';
 
 export interface ChunkSource {
@@ -53,16 +55,6 @@ export function stringSource(values: readonly string[]): ChunkSource {
   };
 }
 
-/** mulberry32: a small, fast 32-bit PRNG; each seed gives one reproducible stream. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let zipfCdf: Float64Array | null = null;
 function zipfTable(): Float64Array {

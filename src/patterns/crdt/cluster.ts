@@ -1,5 +1,6 @@
 import { GossipEngine, type Replica, type ReplicaSet } from './gossip.js';
-import { MemoryNetwork, seededRng, type NetworkOptions } from './memory-transport.js';
+import { mulberry32 } from '../../random.js';
+import { MemoryNetwork, type NetworkOptions } from './memory-transport.js';
 
 export interface ClusterOptions<R extends Replica> extends NetworkOptions {
   n: number;
@@ -53,7 +54,7 @@ export class Cluster<R extends Replica> {
         create: () => undefined,
         receive: (_d, update) => void node.inbox.push(update),
       };
-      node.engine = new GossipEngine(set, this.net.join(id), { fanout: opts.fanout, rng: seededRng(opts.seed * 7919 + i) }, () => this.net.round);
+      node.engine = new GossipEngine(set, this.net.join(id), { fanout: opts.fanout, rng: mulberry32(opts.seed * 7919 + i) }, () => this.net.round);
       this.nodes.push(node);
     }
   }

@@ -1,16 +1,6 @@
+import { mulberry32 } from '../../random.js';
 import type { GossipMessage, GossipTransport } from './gossip.js';
 
-/** mulberry32: a small seeded PRNG, so simulations replay exactly. */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface NetworkOptions {
   seed: number;
@@ -46,7 +36,7 @@ export class MemoryNetwork {
   private group = new Map<string, number>();
 
   constructor(private readonly opts: NetworkOptions) {
-    this.rng = seededRng(opts.seed);
+    this.rng = mulberry32(opts.seed);
   }
 
   join(id: string): MemoryTransport {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate } from '../../../src/patterns/aggregate/aggregate.js';
 import { exactSum, pushSum } from '../../../src/patterns/aggregate/gossip.js';
-import { mulberry32, numberSource, simulatedSource } from '../../../src/patterns/aggregate/sources.js';
+import { numberSource, simulatedSource } from '../../../src/patterns/aggregate/sources.js';
+import { mulberry32 } from '../../../src/random.js';
 import { rejection } from '../helpers.js';
 
 function values(n: number, seed: number): Float64Array {

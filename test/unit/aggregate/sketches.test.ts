@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HyperLogLog, M, STANDARD_ERROR, ertlEstimate } from '../../../src/patterns/aggregate/hll.js';
 import { Moments } from '../../../src/patterns/aggregate/moments.js';
 import { ALPHA, QuantileState } from '../../../src/patterns/aggregate/quantiles.js';
-import { mulberry32 } from '../../../src/patterns/aggregate/sources.js';
+import { mulberry32 } from '../../../src/random.js';
 import { SpaceSaving } from '../../../src/patterns/aggregate/topk.js';
 
 function data(n: number, seed: number, shape: 'uniform' | 'lognormal' | 'signed'): Float64Array {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { aggregate } from '../../../src/patterns/aggregate/aggregate.js';
 import { unitHash } from '../../../src/patterns/aggregate/hash.js';
 import { makePlan } from '../../../src/patterns/aggregate/ops.js';
-import { mulberry32, numberSource, simulatedSource, stringSource } from '../../../src/patterns/aggregate/sources.js';
+import { numberSource, simulatedSource, stringSource } from '../../../src/patterns/aggregate/sources.js';
+import { mulberry32 } from '../../../src/random.js';
 import { runTree, subtreeRanges } from '../../../src/patterns/aggregate/tree.js';
 import { rejection } from '../helpers.js';
 

@@ -5,7 +5,7 @@ import * as sync from 'y-protocols/sync';
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../../src/patterns/crdt/cluster.js';
 import { readSync, syncStep1, syncStep2, syncUpdate } from '../../../src/patterns/crdt/gossip.js';
-import { seededRng } from '../../../src/patterns/crdt/memory-transport.js';
+import { mulberry32 as seededRng } from '../../../src/random.js';
 import { YDocReplica } from '../../../src/patterns/crdt/replica.js';
 
 const apply = (r: YDocReplica, updates: Uint8Array[]) => r.doc.transact(() => { for (const u of updates) Y.applyUpdate(r.doc, u); });

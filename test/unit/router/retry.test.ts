@@ -1,20 +1,10 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mulberry32 as seeded } from '../../../src/random.js';
 import { backoffDelay, parseRetryAfter, retryDelay, sleep } from '../../../src/router/retry.js';
 
 const P = { baseMs: 100, maxMs: 1000 };
 
-/** mulberry32: a seeded uniform [0, 1) source. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const headers = (h: Record<string, string>) => new Headers(h);
 
