@@ -3,7 +3,7 @@ import type { ClusterKeys } from './keys.js';
 
 /**
  * PBFT messages. Normal-case messages (request, pre-prepare, prepare, commit, fetch, state,
- * reject) travel with a MAC authenticator: one HMAC per recipient over the body's SHA-256.
+ * status, reject) travel with a MAC authenticator: one HMAC per recipient over the body's SHA-256.
  * Replies, checkpoints, view changes and new views carry an Ed25519 signature of their own so they
  * can be shown to third parties (certificates, checkpoint proofs, new-view evidence).
  */
@@ -56,6 +56,8 @@ export type Msg =
   | ReplyBody
   | { t: 'rej'; c: number; r: number; why: string; i: number }
   | { t: 'fetch'; from: number; to: number; i: number }
+  /** PBFT's status message, trimmed to what repair needs: the sender's current view. */
+  | { t: 'st'; v: number; i: number }
   | { t: 'state'; e: Array<[number, string, Request[]]>; i: number };
 
 export function digestOf(text: string): string {

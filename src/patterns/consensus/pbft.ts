@@ -96,7 +96,8 @@ export class Replica {
   private queueHead = 0;
   private seqNext: number;
   private waitingSince: number | null = null;
-  private vcStartedAt = 0;
+  /** When 2f+1 view changes for vcTarget were in hand (PBFT starts the new-view timer only then). */
+  private vcTimerFrom: number | null = null;
   private vcAttempts = 0;
   private readonly vcs = new Map<number, Map<number, { x: Signed; body: ViewChangeBody }>>();
   private myVc: Signed | null = null;
@@ -173,6 +174,7 @@ export class Replica {
       case 'nv': return this.onNewView(msg.x);
       case 'fetch': return this.onFetch(from, msg);
       case 'state': return this.onState(from, msg.e);
+      case 'st': return this.onStatus(from, msg.v);
       default: return undefined;
     }
   }
@@ -199,6 +201,8 @@ export class Replica {
       const reply = this.replies.get(done)?.get(q.c);
       if (reply && reply.v === this.view) this.send(q.c, reply);
       else if (this.executed.has(done)) this.reply(done, this.executed.get(done)!, q.c);
+      // The client is still asking, so replies do not match: perhaps we sit in different views.
+      this.sendStatus();
       return;
     }
     if (error !== null) {
@@ -553,7 +557,7 @@ export class Replica {
     if (v <= this.view || (this.inViewChange && v <= this.vcTarget)) return;
     this.inViewChange = true;
     this.vcTarget = v;
-    this.vcStartedAt = this.now;
+    this.vcTimerFrom = null;
     this.vcAttempts++;
     this.viewChanges++;
     const P: ViewChangeBody['P'] = [];
@@ -599,11 +603,10 @@ export class Replica {
     const body = this.checkViewChange(x);
     if (!body || body.i !== from) return;
     if (body.v <= this.view) {
-      // The sender missed our new view: the primary repeats it.
-      if (this.nvMsg && this.isPrimary && !this.inViewChange && !this.throttled(`nv${from}`)) this.send(from, { t: 'nv', x: this.nvMsg });
+      // The sender missed our new view: relay it (it is signed, so any replica can, not only the primary).
+      this.relayNewView(from);
       return;
     }
-    if (this.nvMsg && this.isPrimary && !this.inViewChange && !this.throttled(`nv${from}`)) this.send(from, { t: 'nv', x: this.nvMsg });
     this.addViewChange(x, body);
   }
 
@@ -625,6 +628,9 @@ export class Replica {
       const views = [...highest.values()].sort((a, b) => b - a);
       this.startViewChange(views[this.f]);
     }
+    // PBFT's first liveness rule: the timer that moves on to the next view runs only once 2f+1
+    // replicas want this one; a replica cut off alone must not race ahead through views.
+    if (this.inViewChange && this.vcTimerFrom === null && (this.vcs.get(this.vcTarget)?.size ?? 0) >= 2 * this.f + 1) this.vcTimerFrom = this.now;
     this.tryNewView(body.v);
   }
 
@@ -645,6 +651,9 @@ export class Replica {
   private onNewView(x: Signed): void {
     const body = openSigned<NewViewBody>(this.o.keys, x, 'nv');
     if (!body || !Number.isInteger(body.v) || body.v <= this.view || this.primary(body.v) !== body.i || !Array.isArray(body.vcs)) return;
+    // Having asked for view vcTarget, a replica never goes back to an earlier one (its signed view
+    // change for vcTarget may yet be used without what it would prepare there).
+    if (this.inViewChange && body.v < this.vcTarget) return;
     const seen = new Set<number>();
     const vcs: ViewChangeBody[] = [];
     for (const s of body.vcs) {
@@ -691,6 +700,27 @@ export class Replica {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Status (PBFT's repair of missed view changes): a replica left in an older view, e.g. one cut
+  // off while the others changed views and with nothing pending that would start its own timer,
+  // tells its peers its view; a peer in a later view relays the signed new-view message.
+
+  private sendStatus(): void {
+    if (this.throttled('st')) return;
+    this.broadcast({ t: 'st', v: this.view, i: this.id });
+  }
+
+  private onStatus(from: number, v: number): void {
+    if (!Number.isInteger(v)) return;
+    if (v < this.view) this.relayNewView(from);
+    // The sender is in a later view than ours: our status asks it to relay its new view.
+    else if (v > this.view && !this.throttled(`st${from}`)) this.send(from, { t: 'st', v: this.view, i: this.id });
+  }
+
+  private relayNewView(to: number): void {
+    if (this.nvMsg && !this.inViewChange && !this.throttled(`nv${to}`)) this.send(to, { t: 'nv', x: this.nvMsg });
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Time: view-change timer and retransmission
 
   tick(now: number): void {
@@ -698,7 +728,7 @@ export class Replica {
     const T = this.o.viewChangeTimeoutMs;
     if (!this.inViewChange && this.waitingSince !== null && now - this.waitingSince >= T) {
       this.startViewChange(this.view + 1);
-    } else if (this.inViewChange && now - this.vcStartedAt >= T * 2 ** Math.min(this.vcAttempts, 6)) {
+    } else if (this.inViewChange && this.vcTimerFrom !== null && now - this.vcTimerFrom >= T * 2 ** Math.min(this.vcAttempts, 6)) {
       // No new view in time: the next primary may be faulty too; try the view after.
       this.startViewChange(this.vcTarget + 1);
     }
@@ -715,6 +745,7 @@ export class Replica {
       // Waiting a while: perhaps the others executed it and we lost the messages (or moved to a
       // view change alone). Ask; f+1 matching answers suffice.
       this.broadcast({ t: 'fetch', from: this.lastExec + 1, to: this.lastExec + this.o.window, i: this.id });
+      this.sendStatus();
     }
     if (this.inViewChange) {
       if (this.myVc) this.broadcast({ t: 'vc', x: this.myVc });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { batchDigest, makeRequest, requestInfo } from '../../../src/patterns/consensus/batch.js';
 import { valueDigest } from '../../../src/patterns/consensus/canonical.js';
 import { verifyCertificate } from '../../../src/patterns/consensus/certificate.js';
-import { SimCluster, judge } from '../../../src/patterns/consensus/cluster.js';
+import { SimCluster, genesis, judge } from '../../../src/patterns/consensus/cluster.js';
 import { ClusterKeys, generateKeys, PublicKeys } from '../../../src/patterns/consensus/keys.js';
 import { commitStatement, decode, encode, openSigned, signBody, type CheckpointBody, type Msg, type ViewChangeBody } from '../../../src/patterns/consensus/messages.js';
 import { selectNewView } from '../../../src/patterns/consensus/new-view.js';
@@ -128,6 +128,38 @@ describe('view change, checkpoints, state transfer, schema', () => {
     expect(out.certificate!.view).toBe(1);
     expect(c.honest.map((x) => x.view)).toEqual([1, 1, 1]);
     expect(c.honest.every((x) => x.viewChanges >= 1)).toBe(true);
+  });
+
+  it('a replica alone in a view change does not race ahead: its next-view timer starts only with 2f+1 view changes (PBFT rule 1)', () => {
+    // Replica 2 (not the primary of view 1, which stays silent here).
+    const r2 = new Replica({ ...OPTS, id: 2, keys: keys4 });
+    r2.receive(4, { t: 'req', q: makeRequest(keys4, 'unit', 4, 1, 'stuck') }, 0);
+    r2.tick(40);
+    expect([r2.inViewChange, r2.vcTarget]).toEqual([true, 1]);
+    for (let t = 45; t <= 2000; t += 5) r2.tick(t);
+    expect(r2.vcTarget).toBe(1);
+    const vc = (i: number) => ({ t: 'vc' as const, x: signBody(keys4, i, { t: 'vc', v: 1, h: 0, hd: BASE.stateDigest, ck: [], P: [], Q: [], B: {}, i }) });
+    r2.receive(0, vc(0), 2000);
+    r2.receive(3, vc(3), 2000);
+    r2.tick(2079);
+    expect(r2.vcTarget).toBe(1);
+    r2.tick(2080);
+    expect(r2.vcTarget).toBe(2);
+  });
+
+  it('a replica left in an older view, with nothing pending, learns the new view from a peer on a status message', () => {
+    const c = new SimCluster({ cluster: 'unit', keys: keys4, faults: [{ replica: 0, behavior: 'silent' }], seed: 5 });
+    const r = c.propose('after view change');
+    c.net.run(() => c.client.settled(r) && c.honestExecuted(1), 2000);
+    const stale = new Replica({ ...OPTS, id: 3, keys: keys4, base: genesis('unit') });
+    stale.receive(1, { t: 'st', v: 1, i: 1 }, 0);
+    const asked = stale.drain();
+    expect(asked).toEqual([{ to: [1], msg: { t: 'st', v: 0, i: 3 } }]);
+    c.replicas[1].receive(3, asked[0].msg, c.net.now);
+    const relayed = c.replicas[1].drain();
+    expect(relayed.map((o) => [o.to, o.msg.t])).toEqual([[[3], 'nv']]);
+    stale.receive(1, relayed[0].msg, 1);
+    expect([stale.view, stale.inViewChange]).toEqual([1, false]);
   });
 
   it('stable checkpoints every K sequences garbage-collect the protocol log and carry 2f+1 signatures', () => {
