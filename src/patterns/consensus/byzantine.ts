@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { batchDigest } from './batch.js';
 import type { Msg } from './messages.js';
 import type { Out } from './pbft.js';
-import { randInt } from './rng.js';
+import { randInt } from '../../random.js';
 
 export const BEHAVIORS = ['crash', 'silent', 'equivocate', 'corrupt_digest', 'wrong_view', 'replay', 'delay', 'random'] as const;
 export type Behavior = (typeof BEHAVIORS)[number];

@@ -4,7 +4,7 @@ import type { ClusterKeys } from './keys.js';
 import { CALM, SimNetwork, type NetworkFaults } from './network.js';
 import { ClientNode, ReplicaNode, type Certificate } from './nodes.js';
 import { Replica } from './pbft.js';
-import { mulberry32 } from './rng.js';
+import { mulberry32 } from '../../random.js';
 
 export interface Timing {
   viewChangeTimeoutMs: number;

@@ -1,4 +1,4 @@
-import { mulberry32 } from './rng.js';
+import { mulberry32 } from '../../random.js';
 
 /**
  * The network between replicas. `Transport` is all a replica node needs (send bytes to a peer);
