@@ -7,31 +7,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AggregateResult } from '../../src/patterns/aggregate/aggregate.js';
 import { callErr, callOk, expectMatchesSchema, store, tapProgress, type ProgressTap } from '../helpers/mcp.js';
 import { makeTempDir, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
 
 const TOOL = 'aggregate';
 
-interface TopItem { value: string; count: number; error: number }
-interface Result {
-  results: Record<string, number | null | TopItem[]>;
-  error_bounds: Record<string, number>;
-  method: 'tree' | 'gossip';
-  source: 'values' | 'simulate' | 'memory';
-  agents: number;
-  depth: number | null;
-  fanout: number | null;
-  messages_total: number;
-  max_messages_per_agent: number;
-  messages_lost: number;
-  rounds?: number;
-  converged?: boolean;
-  failed_agents: number;
-  reparented: number;
-  coverage: number;
-  skipped?: number;
-  elapsed_ms: number;
-}
+/** The tool's structured result: the engine's result plus what the tool adds. */
+type Result = AggregateResult & { source: 'values' | 'simulate' | 'memory'; skipped?: number; elapsed_ms: number };
+type TopItem = Extract<AggregateResult['results'][string], unknown[]>[number];
 
 describe('aggregate over stdio', () => {
   let tmp: TempDir;

@@ -5,18 +5,12 @@
  */
 import * as Y from 'yjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DocView } from '../../src/patterns/crdt/docs.js';
 import { callErr, callOk, expectMatchesSchema } from '../helpers/mcp.js';
 import { makeTempDir, resourceJson, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
 
-interface View {
-  doc: string;
-  snapshot: Record<string, unknown>;
-  state_vector: string;
-  update: string;
-  size_bytes: number;
-  clients: number;
-  changed?: boolean;
-}
+/** The tools' structured result: the store's view plus merge's `changed`. */
+type View = DocView & { changed?: boolean };
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
