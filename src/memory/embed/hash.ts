@@ -1,3 +1,4 @@
+import { fmix32 } from '../../random.js';
 import { l2normalize, type Embedder } from './embedder.js';
 
 /**
@@ -13,15 +14,6 @@ const W_UNIGRAM = 1.0;
 const W_BIGRAM = 0.7;
 const W_TRIGRAM = 0.3;
 
-/** murmur3's 32-bit finaliser: spreads every input bit over the output. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function add(v: Float32Array, h: number, weight: number): void {
   // Index from the low bits (mod), sign from the top bit: independent enough after fmix.
@@ -43,7 +35,7 @@ function growTo(a: Uint32Array, n: number): Uint32Array {
 }
 
 function trigram(a: number, b: number, c: number): number {
-  return fmix((a * 0x10000 + b) ^ Math.imul(c, 0x27d4eb2f) ^ 0x3c6ef372);
+  return fmix32((a * 0x10000 + b) ^ Math.imul(c, 0x27d4eb2f) ^ 0x3c6ef372);
 }
 
 /**
@@ -97,9 +89,9 @@ export function hashEmbed(text: string): Float32Array {
       }
       i += width;
     }
-    const hw = fmix(h);
-    add(v, fmix(hw ^ 0x1b873593), W_UNIGRAM);
-    if (prev >= 0) add(v, fmix(Math.imul(prev, 0x2545f491) ^ hw ^ 0x68e31da4), W_BIGRAM);
+    const hw = fmix32(h);
+    add(v, fmix32(hw ^ 0x1b873593), W_UNIGRAM);
+    if (prev >= 0) add(v, fmix32(Math.imul(prev, 0x2545f491) ^ hw ^ 0x68e31da4), W_BIGRAM);
     prev = hw;
     for (let t = 0; t < count; t++) add(v, pending[t], W_TRIGRAM);
     add(v, trigram(p2, p1, 32), W_TRIGRAM);

@@ -4,6 +4,8 @@
  * run of leading zeros from the second: 14 + 32 usable bits, so collisions stay negligible far past
  * the 10 million agents a call can have.
  */
+import { fmix32 } from '../../random.js';
+
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 export const SEED_A = 0x9747b28c;
@@ -11,15 +13,6 @@ export const SEED_B = 0x5bd1e995;
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
-
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 function mixBlock(h: number, k: number): number {
   k = Math.imul(k, C1);
