@@ -334,14 +334,10 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
     const at = decls.of(name, starts[0], ends[ends.length - 1]).filter((p) => !regionText.has(decls.lines[p]));
     if (at.length && at.length <= STRONG_MAX) redeclared.push({ k, at });
   }
-  const rewritesIn = (fromK: number, toK: number, lo: number, hi: number): number => {
+  // How many region lines fromK..toK have their old version (a near copy, a declaration) at lo..hi.
+  const replacedIn = (lines: Array<{ k: number; at: number[] }>, fromK: number, toK: number, lo: number, hi: number): number => {
     let f = 0;
-    for (const { k, at } of rewritten) if (k >= fromK && k <= toK && at.some((p) => p >= lo && p <= hi)) f++;
-    return f;
-  };
-  const redeclaresIn = (fromK: number, toK: number, lo: number, hi: number): number => {
-    let f = 0;
-    for (const { k, at } of redeclared) if (k >= fromK && k <= toK && at.some((p) => p >= lo && p <= hi)) f++;
+    for (const { k, at } of lines) if (k >= fromK && k <= toK && at.some((p) => p >= lo && p <= hi)) f++;
     return f;
   };
   const out: Candidate[] = [];
@@ -362,8 +358,8 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
       const M = middle.length && midTo >= midFrom ? middleIn(midFrom, midTo, i + l, j - t) : 0;
       const score = strongIn(a, a + l - 1) + strongIn(b - t + 1, b) + M;
       const weak = l + t - (strongIn(a, a + l - 1) + strongIn(b - t + 1, b));
-      const rewrites = rewritten.length && midTo >= midFrom ? rewritesIn(midFrom, midTo, i + l, j - t) : 0;
-      const redeclares = redeclared.length && midTo >= midFrom ? redeclaresIn(midFrom, midTo, i + l, j - t) : 0;
+      const rewrites = rewritten.length && midTo >= midFrom ? replacedIn(rewritten, midFrom, midTo, i + l, j - t) : 0;
+      const redeclares = redeclared.length && midTo >= midFrom ? replacedIn(redeclared, midFrom, midTo, i + l, j - t) : 0;
       const noop = span === r.length && r.every((id, k) => id === level.orig[i + k]);
       const cand: Candidate = {
         start: i, end: j, score, weak, rewrites, redeclares, noop, tieBroken: false,
