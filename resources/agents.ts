@@ -3,15 +3,8 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { AgentLedger, agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
 import { agentView } from '../tools/list-agents.js';
+import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
-/** JSON-RPC code the MCP spec assigns to "resource not found". */
-const RESOURCE_NOT_FOUND = -32002;
-
-class ResourceError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message);
-  }
-}
 
 /** `agents://{run_id}`: every agent of one spawn_ephemeral run, in input order, with results and its transitions. */
 export function registerAgentsResource(server: McpServer, deps: Deps): void {

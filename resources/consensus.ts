@@ -2,21 +2,14 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { consensusStoreFor } from '../src/memory/consensus-store.js';
-import { CLUSTER_RE } from '../tools/byzantine-propose.js';
+import { NAMESPACE_RE } from '../src/memory/schemas.js';
+import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
-/** JSON-RPC code the MCP spec assigns to "resource not found". */
-const RESOURCE_NOT_FOUND = -32002;
 const PAGE_MAX = 100;
-
-class ResourceError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
-    super(message);
-  }
-}
 
 function clusterOf(uri: URL): string {
   const name = decodeURIComponent(uri.host);
-  if (!CLUSTER_RE.test(name)) throw new ResourceError(ErrorCode.InvalidParams, `"${name}" is not a cluster name: use 1-64 characters of a-z, 0-9, ".", "_" or "-".`);
+  if (!NAMESPACE_RE.test(name)) throw new ResourceError(ErrorCode.InvalidParams, `"${name}" is not a cluster name: use 1-64 characters of a-z, 0-9, ".", "_" or "-".`);
   return name;
 }
 

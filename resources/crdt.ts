@@ -2,16 +2,8 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { DOC_ID_RE } from '../src/patterns/crdt/codec.js';
+import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
-/** JSON-RPC code the MCP spec assigns to "resource not found". */
-const RESOURCE_NOT_FOUND = -32002;
-
-/** A JSON-RPC error for a resource read (not McpError, which doubles its "MCP error" prefix on the client). */
-class ResourceError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
-    super(message);
-  }
-}
 
 const docUri = (id: string) => `crdt://${encodeURIComponent(id)}`;
 

@@ -3,20 +3,9 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { SixfoldError } from '../src/errors.js';
 import { NAMESPACE_RE } from '../src/memory/schemas.js';
+import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
-/** JSON-RPC code the MCP spec assigns to "resource not found". */
-const RESOURCE_NOT_FOUND = -32002;
 const PAGE_MAX = 100;
-
-/**
- * A JSON-RPC error for a resource read. Not the SDK's McpError: that one puts "MCP error <code>:"
- * into the message it sends, and the client adds the same prefix again.
- */
-class ResourceError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
-    super(message);
-  }
-}
 
 function badParams(message: string): ResourceError {
   return new ResourceError(ErrorCode.InvalidParams, message);

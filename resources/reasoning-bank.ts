@@ -3,18 +3,10 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { NAMESPACE_RE } from '../src/memory/schemas.js';
 import { reasoningBankFor, type ReasoningItem, type Trajectory } from '../src/memory/reasoning-bank.js';
+import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
-/** JSON-RPC code the MCP spec assigns to "resource not found". */
-const RESOURCE_NOT_FOUND = -32002;
 const PAGE_DEFAULT = 100;
 const PAGE_MAX = 500;
-
-/** A JSON-RPC error for a resource read (the SDK's McpError would prefix its message twice). */
-class ResourceError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
-    super(message);
-  }
-}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

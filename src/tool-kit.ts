@@ -86,6 +86,14 @@ export function toolInput<S extends z.ZodRawShape>(shape: S) {
   });
 }
 
+/** A progress notification, when the caller sent a progressToken (`total` left out when unknown). */
+export function sendProgress(extra: ToolExtra, done: number, total: number | undefined, message: string): void {
+  const token = extra._meta?.progressToken;
+  if (token === undefined) return;
+  const params = total === undefined ? { progressToken: token, progress: done, message } : { progressToken: token, progress: done, total, message };
+  void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => {});
+}
+
 export function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000;
 }

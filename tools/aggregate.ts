@@ -9,7 +9,7 @@ import { readMemoryField } from '../src/patterns/aggregate/memory-source.js';
 import { OP_HELP } from '../src/patterns/aggregate/ops.js';
 import { DISTRIBUTIONS, numberSource, simulatedSource, stringSource, type ChunkSource } from '../src/patterns/aggregate/sources.js';
 import { MAX_FANOUT, MIN_FANOUT } from '../src/patterns/aggregate/tree.js';
-import { clip, defineTool, elapsedMs, toolInput, type ToolExtra } from '../src/tool-kit.js';
+import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
 
 const MAX_VALUES = 1_000_000;
 const MAX_AGENTS = 10_000_000;
@@ -35,13 +35,6 @@ const memoryInput = z.strictObject(
 );
 
 const topItem = z.object({ value: z.string(), count: z.number(), error: z.number() });
-
-function progress(extra: ToolExtra, done: number, total: number | undefined, message: string): void {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return;
-  const params = total === undefined ? { progressToken: token, progress: done, message } : { progressToken: token, progress: done, total, message };
-  void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => {});
-}
 
 function fmtValue(v: unknown): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toPrecision(6);
@@ -139,7 +132,7 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
       } else {
         const m = args.memory!;
         const read = await readMemoryField(deps.store, m.namespace, m.field, {
-          signal: extra.signal, onPage: (n) => progress(extra, n, undefined, `read ${n} memories from "${m.namespace}"`),
+          signal: extra.signal, onPage: (n) => sendProgress(extra, n, undefined, `read ${n} memories from "${m.namespace}"`),
         });
         if (!read.values.length) {
           throw invalidInput(`No live memory in namespace "${m.namespace}" has a numeric metadata field "${m.field}"${read.skipped ? ` (${read.skipped} memories lack it or hold a non-number)` : ''}.`, 'Check the namespace and the field name (memory_store metadata, e.g. {"score": 0.8}).');
@@ -151,7 +144,7 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
       const r = await aggregate(src, {
         ops: args.ops, method: args.method, fanout: args.fanout, failures: args.failures, failedSubtrees: args.failed_subtrees,
         reparent: args.reparent, loss: args.loss, targetError: args.target_error, seed: args.seed, signal: extra.signal,
-        onProgress: (done, total, message) => progress(extra, offset + done, args.method === 'gossip' ? undefined : offset + total, message),
+        onProgress: (done, total, message) => sendProgress(extra, offset + done, args.method === 'gossip' ? undefined : offset + total, message),
       });
       const result = { ...r, source, ...(skipped !== undefined ? { skipped } : {}), elapsed_ms: elapsedMs(start) };
       if (r.method === 'gossip' && !r.converged) {

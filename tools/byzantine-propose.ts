@@ -3,19 +3,19 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
 import { consensusStoreFor } from '../src/memory/consensus-store.js';
+import { NAMESPACE_RE } from '../src/memory/schemas.js';
 import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
 import { canonicalJson } from '../src/patterns/consensus/canonical.js';
 import { propose } from '../src/patterns/consensus/propose.js';
 import { SchemaValidator } from '../src/patterns/consensus/schema.js';
-import { clip, defineTool, elapsedMs, toolInput, type ToolExtra } from '../src/tool-kit.js';
+import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
 
-export const CLUSTER_RE = /^[a-z0-9._-]{1,64}$/;
 const MAX_VALUE_BYTES = 64 * 1024;
 const MAX_SCHEMA_BYTES = 16 * 1024;
 
 export const clusterField = z
   .string({ error: 'cluster must be a string like "default" or "deploys"' })
-  .regex(CLUSTER_RE, 'cluster must be 1-64 characters of a-z, 0-9, ".", "_" or "-" (lowercase), e.g. "deploys"');
+  .regex(NAMESPACE_RE, 'cluster must be 1-64 characters of a-z, 0-9, ".", "_" or "-" (lowercase), e.g. "deploys"');
 
 /** Per-cluster queue: proposals to one cluster run one at a time (one sequence number each). */
 const queues = new Map<string, Promise<unknown>>();
@@ -29,12 +29,6 @@ function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const validator = new SchemaValidator();
-
-function progress(extra: ToolExtra, done: number, total: number, message: string): void {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return;
-  void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } }).catch(() => {});
-}
 
 export function registerByzantineProposeTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
@@ -120,12 +114,12 @@ export function registerByzantineProposeTool(server: McpServer, deps: Deps): voi
           deps.log.info({ cluster: name, n }, 'created consensus cluster');
         }
         const timeoutMs = args.timeout_ms ?? 2000;
-        progress(extra, 0, timeoutMs, `proposing to ${name} (n = ${n}, f = ${info.f})`);
+        sendProgress(extra, 0, timeoutMs, `proposing to ${name} (n = ${n}, f = ${info.f})`);
         const out = await propose({
           cluster: name, keys: store.clusterKeys(name), base: info.base, value: args.value, schema: args.schema,
           faults: faults.map((x) => ({ replica: x.replica, behavior: x.behavior, delayMs: x.delay_ms })),
           seed: args.seed ?? 1, timeoutMs, validate: validator.validate, signal: extra.signal,
-          onProgress: (sim, view) => progress(extra, Math.min(sim, timeoutMs), timeoutMs, `simulated ${Math.round(sim)} ms, view ${view}`),
+          onProgress: (sim, view) => sendProgress(extra, Math.min(sim, timeoutMs), timeoutMs, `simulated ${Math.round(sim)} ms, view ${view}`),
         });
         const cert = out.committed && out.certificate ? out.certificate : null;
         if (cert) {
@@ -138,7 +132,7 @@ export function registerByzantineProposeTool(server: McpServer, deps: Deps): voi
           faulty_replicas: out.faulty, elapsed_ms: elapsedMs(start), simulated_ms: Math.round(out.simulatedMs * 1000) / 1000,
           ...(out.reason ? { reason: out.reason } : {}),
         };
-        progress(extra, timeoutMs, timeoutMs, cert ? `committed at sequence ${cert.seq}` : 'not committed');
+        sendProgress(extra, timeoutMs, timeoutMs, cert ? `committed at sequence ${cert.seq}` : 'not committed');
         const faultText = out.faulty.length ? ` with ${out.faulty.length} faulty replica(s) (${out.faulty.join(', ')})` : '';
         const summary = cert
           ? `Committed ${clip(valueText, 80)} to cluster "${name}" at sequence ${cert.seq}, view ${cert.view}${faultText}: ${cert.signatures.length} of ${out.n} replicas signed (quorum ${2 * out.f + 1})` +

@@ -8,7 +8,7 @@ import { QUORUMS, quorumSize } from '../src/patterns/vote/quorum.js';
 import { TIE_BREAKERS, ballotVote, runVote, type Ballot, type Vote } from '../src/patterns/vote/vote.js';
 import type { CallResult } from '../src/router/router.js';
 import { costUsd } from '../src/router/providers/types.js';
-import { clip, defineTool, elapsedMs, toolInput, type ToolExtra } from '../src/tool-kit.js';
+import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
 
 const voteOut = z.object({
   provider: z.string(), model: z.string().nullable(), answer: z.string().nullable(), normalized: z.string().nullable(),
@@ -22,12 +22,6 @@ function toBallot(r: CallResult): Ballot {
 /** A vote's error with its provider named once (router errors already start with the name). */
 function voteError(v: Vote): string {
   return v.error?.startsWith(`${v.provider}:`) ? v.error : `${v.provider}: ${v.error}`;
-}
-
-function progress(extra: ToolExtra, done: number, total: number, message: string): void {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return;
-  void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } }).catch(() => {});
 }
 
 export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void {
@@ -113,7 +107,7 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
         (voter, signal) => ask(voter.name, signal),
         {
           quorum: rule, format, choices: args.choices, tieBreaker: args.tie_breaker ?? 'none', signal: extra.signal,
-          onVote: (v: Vote, k, total) => progress(extra, k, total, `${v.provider}: ${v.error ? `error (${clip(voteError(v).slice(v.provider.length + 2), 60)})` : clip(v.normalized ?? '', 60)}`),
+          onVote: (v: Vote, k, total) => sendProgress(extra, k, total, `${v.provider}: ${v.error ? `error (${clip(voteError(v).slice(v.provider.length + 2), 60)})` : clip(v.normalized ?? '', 60)}`),
         },
       );
       // Some failures are ordinary votes; only when nobody answered at all is the call an error.

@@ -11,7 +11,7 @@ import { AGENT_STATUSES, agentLedgerFor } from '../src/patterns/ephemeral/ledger
 import { REDUCERS, runEphemeral } from '../src/patterns/ephemeral/run.js';
 import { FORMATS } from '../src/patterns/vote/normalize.js';
 import { QUORUMS } from '../src/patterns/vote/quorum.js';
-import { clip, defineTool, elapsedMs, toolInput, type ToolExtra } from '../src/tool-kit.js';
+import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
 
 const MAX_AGENTS = 1000;
 const MAX_TASK = 20_000;
@@ -36,12 +36,6 @@ const reducedOut = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('concat'), text: z.string(), agents: z.number().int() }),
   z.object({ kind: z.literal('vote'), decision: z.string().nullable(), quorum_reached: z.boolean(), agreement: z.number(), quorum: z.number().int() }),
 ]);
-
-function progress(extra: ToolExtra, done: number, total: number, message: string): void {
-  const token = extra._meta?.progressToken;
-  if (token === undefined) return;
-  void extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } }).catch(() => {});
-}
 
 export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void {
   const ledger = agentLedgerFor(deps.store.db); // also marks agents a crashed server left running
@@ -128,7 +122,7 @@ export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void 
         budgetUsd: args.budget_usd, maxTokens: args.max_tokens ?? 1024, maxMemoryChars: MAX_CONTENT, reduce: args.reduce ?? 'none',
         vote: args.reduce === 'vote' ? { quorum: args.quorum ?? 'majority', format: args.format ?? 'text' } : undefined,
         signal: extra.signal,
-        onFinished: (a, done, total) => progress(extra, done, total, `agent ${a.input_index + 1}: ${a.status}${a.error ? ` (${clip(a.error, 80)})` : ''}`),
+        onFinished: (a, done, total) => sendProgress(extra, done, total, `agent ${a.input_index + 1}: ${a.status}${a.error ? ` (${clip(a.error, 80)})` : ''}`),
       }, io, ledger);
       const t = r.totals;
       const counts = [`${t.succeeded} succeeded`, t.failed && `${t.failed} failed`, t.expired && `${t.expired} expired`, t.cancelled && `${t.cancelled} cancelled`].filter(Boolean).join(', ');
