@@ -7,16 +7,11 @@
  */
 import fc from 'fast-check';
 import { SimCluster, type Timing } from '../src/patterns/consensus/cluster.js';
-import { ClusterKeys, generateKeys } from '../src/patterns/consensus/keys.js';
-import { CI_RUNS, checkSchedule, scheduleArb } from './lib/consensus-schedules.js';
+import { CI_RUNS, checkSchedule, keysFor, scheduleArb } from './lib/consensus-schedules.js';
 import { fmt, summarize, type Row } from './lib/stats.js';
+import { bftFaults } from '../src/patterns/vote/quorum.js';
 
-const keyCache = new Map<number, ClusterKeys>();
-function keys(n: number): ClusterKeys {
-  let k = keyCache.get(n);
-  if (!k) keyCache.set(n, (k = new ClusterKeys(generateKeys(n))));
-  return k;
-}
+const keys = keysFor; // one key set per cluster size, shared with the property runs
 
 interface Sample { ms: number; messages: number; bytes: number }
 
@@ -81,7 +76,7 @@ export async function runConsensusBench(): Promise<Row[]> {
     const l = summarize(s.map((x) => x.ms));
     const goal = n === 4 ? 1 : n === 16 ? 10 : undefined;
     rows.push({
-      figure: `commit latency, in-process, n = ${n} (f = ${Math.floor((n - 1) / 3)}), ${runs} sequential commits`,
+      figure: `commit latency, in-process, n = ${n} (f = ${bftFaults(n)}), ${runs} sequential commits`,
       anchor: n === 4 ? 'seeds: < 10 ms; Ed25519 on every message ≈ 5 ms CPU per n=4 decision' : 'seeds: < 10 ms',
       ours: `p50 ${fmt(l.p50, 3)} ms, p99 ${fmt(l.p99, 3)} ms`,
       goal: goal ? `p50 < ${goal} ms` : 'print',

@@ -13,6 +13,7 @@ import { YDocReplica } from '../src/patterns/crdt/replica.js';
 import { mulberry32 } from '../src/random.js';
 import { openDatabase } from '../src/memory/db.js';
 import { fmt, median, settle, type Row } from './lib/stats.js';
+import { canonicalJson } from '../src/canonical-json.js';
 
 const SEED = 42;
 const RTT_MS = 1;
@@ -33,10 +34,6 @@ function editedDoc(i: number, rng: () => number): Y.Doc {
   return doc;
 }
 
-/** JSON with object keys sorted (map key order follows arrival order, which differs per node). */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
-}
 
 interface YRun {
   n: number;
@@ -102,8 +99,8 @@ export async function runYjs(n: number, fanout: number, loss = 0): Promise<YRun>
   const { sum, gcMs } = slowestWithoutGc(cluster.net.trace, cluster.history.length);
   // A round is `fanout` exchanges one after another, each 1.5 RTT.
   const simulatedMs = sum + cluster.history.length * RTT_MS * RTT_PER_EXCHANGE * fanout;
-  const snapshot = canonical(cluster.nodes[0].replica.doc.toJSON());
-  if (rounds > 0 && !cluster.nodes.every((x) => canonical(x.replica.doc.toJSON()) === snapshot)) {
+  const snapshot = canonicalJson(cluster.nodes[0].replica.doc.toJSON());
+  if (rounds > 0 && !cluster.nodes.every((x) => canonicalJson(x.replica.doc.toJSON()) === snapshot)) {
     throw new Error(`N=${n}: state vectors match but snapshots differ`);
   }
   for (const x of cluster.nodes) x.replica.doc.destroy();

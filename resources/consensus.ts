@@ -54,10 +54,10 @@ export function registerConsensusResources(server: McpServer, deps: Deps): void 
     const rawAfter = uri.searchParams.get('after');
     const after = rawAfter === null ? 0 : Number(rawAfter);
     if (!Number.isInteger(after) || after < 0) throw new ResourceError(ErrorCode.InvalidParams, `after must be a sequence number (a whole number >= 0), got "${rawAfter}".`);
-    const { entries, total } = store().log(name, after, limit);
-    const last = entries.at(-1)?.sequence;
-    const more = entries.length === limit && last !== undefined && store().log(name, last, 1).entries.length > 0;
-    const next = more ? `consensus://${name}/log?after=${last}&limit=${limit}` : null;
+    // One row past the page says whether there is a next one (sequences may have gaps).
+    const { entries: rows, total } = store().log(name, after, limit + 1);
+    const entries = rows.slice(0, limit);
+    const next = rows.length > limit ? `consensus://${name}/log?after=${entries[limit - 1].sequence}&limit=${limit}` : null;
     return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ cluster: name, total, entries, next }, null, 2) }] };
   };
 

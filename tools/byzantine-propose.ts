@@ -5,7 +5,7 @@ import { invalidInput } from '../src/errors.js';
 import { consensusStoreFor } from '../src/memory/consensus-store.js';
 import { NAMESPACE_RE } from '../src/memory/schemas.js';
 import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
-import { canonicalJson } from '../src/patterns/consensus/canonical.js';
+import { canonicalJson } from '../src/canonical-json.js';
 import { propose } from '../src/patterns/consensus/propose.js';
 import { SchemaValidator } from '../src/patterns/consensus/schema.js';
 import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput, notFound } from '../src/errors.js';
 import { consensusStoreFor } from '../src/memory/consensus-store.js';
-import { canonicalJson } from '../src/patterns/consensus/canonical.js';
+import { canonicalJson } from '../src/canonical-json.js';
 import { verifyCertificate } from '../src/patterns/consensus/certificate.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
 import { clusterField } from './byzantine-propose.js';

@@ -9,6 +9,7 @@ import { SimCluster, judge, type ProposalOutcome } from '../../src/patterns/cons
 import { verifyCertificate } from '../../src/patterns/consensus/certificate.js';
 import { ClusterKeys, generateKeys } from '../../src/patterns/consensus/keys.js';
 import type { NetworkFaults } from '../../src/patterns/consensus/network.js';
+import { bftFaults } from '../../src/patterns/vote/quorum.js';
 
 export interface Schedule {
   n: number;
@@ -29,7 +30,7 @@ export function keysFor(n: number): ClusterKeys {
 }
 
 export function scheduleArb(n: number, maxFaults: (f: number) => number = (f) => f, minFaults: (f: number) => number = () => 0): fc.Arbitrary<Schedule> {
-  const f = Math.floor((n - 1) / 3);
+  const f = bftFaults(n);
   const replica = fc.integer({ min: 0, max: n - 1 });
   return fc.record({
     n: fc.constant(n),

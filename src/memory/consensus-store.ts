@@ -1,9 +1,10 @@
 import { SixfoldError } from '../errors.js';
-import { canonicalJson } from '../patterns/consensus/canonical.js';
+import { canonicalJson } from '../canonical-json.js';
 import { genesis, type ClusterBase } from '../patterns/consensus/cluster.js';
 import { ClusterKeys, generateKeys, PublicKeys } from '../patterns/consensus/keys.js';
 import type { DB } from './db.js';
 import type { MemoryStore } from './store.js';
+import { bftFaults } from '../patterns/vote/quorum.js';
 
 /**
  * Storage for byzantine_propose (migration 5): cluster keys and the committed log. Private keys
@@ -51,7 +52,7 @@ export class ConsensusStore {
   }
 
   private info(row: ClusterRow): ClusterInfo {
-    return { name: row.name, n: row.n, f: Math.floor((row.n - 1) / 3), base: { seq: row.last_seq, view: row.view, stateDigest: row.state_digest }, created_at: row.created_at };
+    return { name: row.name, n: row.n, f: bftFaults(row.n), base: { seq: row.last_seq, view: row.view, stateDigest: row.state_digest }, created_at: row.created_at };
   }
 
   cluster(name: string): ClusterInfo | null {

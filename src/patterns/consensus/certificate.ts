@@ -1,6 +1,7 @@
 import { valueDigest } from './canonical.js';
 import type { PublicKeys } from './keys.js';
 import { commitStatement } from './messages.js';
+import { bftFaults } from '../vote/quorum.js';
 
 export interface CertificateCheck {
   valid: boolean;
@@ -19,7 +20,7 @@ export function verifyCertificate(
   pub: PublicKeys, cluster: string, value: unknown, certificate: ReadonlyArray<{ replica: number; signature: string }>, sequence: number, view: number,
 ): CertificateCheck {
   const n = pub.n;
-  const f = Math.floor((n - 1) / 3);
+  const f = bftFaults(n);
   const quorum = 2 * f + 1;
   const digest = valueDigest(value);
   const stmt = commitStatement(cluster, view, sequence, digest);

@@ -5,6 +5,7 @@ import { CALM, SimNetwork, type NetworkFaults } from './network.js';
 import { ClientNode, ReplicaNode, type Certificate } from './nodes.js';
 import { Replica } from './pbft.js';
 import { mulberry32 } from '../../random.js';
+import { bftFaults } from '../vote/quorum.js';
 
 export interface Timing {
   viewChangeTimeoutMs: number;
@@ -58,7 +59,7 @@ export class SimCluster {
     const seed = o.seed ?? 1;
     this.timing = { ...DEFAULT_TIMING, ...o.timing };
     this.n = o.keys.n;
-    this.f = Math.floor((this.n - 1) / 3);
+    this.f = bftFaults(this.n);
     this.net = new SimNetwork(seed, o.network ?? CALM, this.timing.tickMs);
     const base = o.base ?? genesis(o.cluster);
     const faults = new Map((o.faults ?? []).map((x) => [x.replica, x]));
@@ -82,9 +83,12 @@ export class SimCluster {
     this.net.attach(this.client);
   }
 
+  /** The replicas with no fault, fixed at construction (read after every simulated event). */
   get honest(): Replica[] {
-    return this.replicas.filter((r) => !this.faulty.has(r.id));
+    return (this.honestReplicas ??= this.replicas.filter((r) => !this.faulty.has(r.id)));
   }
+
+  private honestReplicas: Replica[] | undefined;
 
   propose(value: unknown, schema?: unknown): number {
     return this.client.propose(value, schema, this.net.now);

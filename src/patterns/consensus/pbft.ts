@@ -6,6 +6,7 @@ import {
   type CheckpointBody, type Msg, type NewViewBody, type ReplyBody, type Request, type Signed, type ViewChangeBody,
 } from './messages.js';
 import { selectNewView, type NewViewDecision } from './new-view.js';
+import { bftFaults } from '../vote/quorum.js';
 
 /**
  * One honest PBFT replica as a pure state machine: `receive` and `tick` consume a message or the
@@ -105,14 +106,15 @@ export class Replica {
   private lastRetransmit = 0;
   private readonly helped = new Map<string, number>();
   private stateTarget: { s: number; d: string; proof: Signed[] } | null = null;
-  private myCheckpoint: Signed | null = null;
+  /** Our latest signed checkpoint and its sequence (retransmitted until it is stable). */
+  private myCheckpoint: { x: Signed; s: number } | null = null;
   private now = 0;
 
   constructor(opts: ReplicaOptions) {
     this.o = opts;
     this.id = opts.id;
     this.n = opts.keys.n;
-    this.f = Math.floor((this.n - 1) / 3);
+    this.f = bftFaults(this.n);
     this.view = opts.base.view;
     this.vcTarget = opts.base.view;
     this.h = opts.base.seq;
@@ -425,7 +427,7 @@ export class Replica {
   private checkpoint(s: number): void {
     const body: CheckpointBody = { t: 'ck', s, d: this.stateDigest, i: this.id };
     const x = signBody(this.o.keys, this.id, body);
-    this.myCheckpoint = x;
+    this.myCheckpoint = { x, s };
     this.broadcast({ t: 'ck', x });
     this.addCheckpoint(x, body);
   }
@@ -757,15 +759,7 @@ export class Replica {
       else if (slot.sentPrepareView === this.view) this.broadcast({ t: 'p', v: this.view, s, d: slot.pp.d, i: this.id });
       if (slot.sentCommitView === this.view) this.broadcast({ t: 'c', v: this.view, s, d: slot.pp.d, i: this.id });
     }
-    if (this.myCheckpoint) {
-      const body = JSON.parse(this.myCheckpoint.m) as CheckpointBody;
-      if (body.s > this.h) this.broadcast({ t: 'ck', x: this.myCheckpoint });
-    }
+    if (this.myCheckpoint && this.myCheckpoint.s > this.h) this.broadcast({ t: 'ck', x: this.myCheckpoint.x });
     if (this.isPrimary) this.assign();
-  }
-
-  /** Requests received but not yet executed (what the view-change timer waits on). */
-  get pendingCount(): number {
-    return this.pending.size;
   }
 }

@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../../canonical-json.js';
 
 /**
  * Value validation for honest replicas: a proposal may carry a JSON Schema, and a replica accepts
@@ -22,8 +22,8 @@ export class SchemaValidator {
     return fn;
   }
 
-  /** null when the value matches; otherwise what is wrong, in one line. */
-  check(value: unknown, schema: unknown): string | null {
+  /** null when the value matches; otherwise what is wrong, in one line. Bound, so it can be passed as a function. */
+  readonly validate = (value: unknown, schema: unknown): string | null => {
     let fn: ValidateFunction;
     try {
       fn = this.compile(schema);
@@ -33,7 +33,5 @@ export class SchemaValidator {
     if (fn(value)) return null;
     const e = fn.errors?.[0];
     return `value does not match the schema: ${e ? `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}` : 'invalid'}`;
-  }
-
-  readonly validate = (value: unknown, schema: unknown): string | null => this.check(value, schema);
+  };
 }

@@ -1,3 +1,5 @@
+import { canonicalJson } from '../../canonical-json.js';
+
 /**
  * Answer normalisation: two answers count as the same vote when their normal forms are equal.
  * Pure functions; `null` means "no valid answer of this format" (a non-agreeing vote).
@@ -10,16 +12,6 @@ const EDGE = /^[\s"'`“”‘’«»()[\]{}<>.,;:!?*_~-]+|[\s"'`“”‘’«�
 /** Trim, Unicode-normalise, case-fold, collapse spaces, strip surrounding punctuation and quotes. */
 export function normalizeText(answer: string): string {
   return answer.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').replace(EDGE, '').trim();
-}
-
-/** Object keys sorted at every depth, so {"b":1,"a":2} and {"a":2,"b":1} compare equal. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value as Record<string, unknown>).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** JSON from a bare answer or from the first fenced block (models like to wrap it). */
