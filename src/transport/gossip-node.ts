@@ -76,7 +76,6 @@ export class GossipNode {
   }
 
   private replicaOf(doc: string): YDocReplica | undefined {
-    if (!this.docs.has(doc)) return undefined;
     const ydoc = this.docs.ydoc(doc);
     if (!ydoc) return undefined;
     let r = this.replicas.get(ydoc);

@@ -2,12 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Packr } from 'msgpackr';
 import { WebSocket, WebSocketServer } from 'ws';
-import { isLoopbackHost } from '../config.js';
 import { SixfoldError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { DOC_ID_RE } from '../patterns/crdt/codec.js';
 import type { GossipMessage, GossipTransport } from '../patterns/crdt/gossip.js';
-import { allowedHostnames, hostnameOf, tokenMatches } from './guard.js';
+import { allowedHostnames, assertTokenBeyondLoopback, hostnameOf, tokenMatches } from './guard.js';
 
 export interface WsGossipOptions {
   host: string;
@@ -72,13 +71,11 @@ export function decodeFrame(data: Buffer): GossipMessage | undefined {
 
 /** Gossip beyond loopback without a token would let anyone who can reach the port rewrite every doc. */
 export function assertSafeGossipBind(host: string, token: string | undefined): void {
-  if (!isLoopbackHost(host) && !token) {
-    throw new SixfoldError(
-      'config',
-      `Refusing to listen for gossip on ${host} without a token: anyone who can reach this machine could read and rewrite every CRDT document.`,
-      'Set SIXFOLD_HTTP_TOKEN (16+ characters; peers must share it), or bind --gossip-host 127.0.0.1.',
-    );
-  }
+  assertTokenBeyondLoopback(
+    host, token,
+    `Refusing to listen for gossip on ${host} without a token: anyone who can reach this machine could read and rewrite every CRDT document.`,
+    'Set SIXFOLD_HTTP_TOKEN (16+ characters; peers must share it), or bind --gossip-host 127.0.0.1.',
+  );
 }
 
 /**

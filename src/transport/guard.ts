@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
+import { isLoopbackHost } from '../config.js';
+import { SixfoldError } from '../errors.js';
 
 /** What HTTP and gossip listeners check on every connection: the bearer token and the Host header. */
 
@@ -32,4 +34,9 @@ export function tokenMatches(header: string | undefined, token: string): boolean
   const a = createHash('sha256').update(m[1].trim()).digest();
   const b = createHash('sha256').update(token).digest();
   return timingSafeEqual(a, b);
+}
+
+/** A listener beyond loopback without a token would be open to the network: refused at start. */
+export function assertTokenBeyondLoopback(host: string, token: string | undefined, refusal: string, hint: string): void {
+  if (!isLoopbackHost(host) && !token) throw new SixfoldError('config', refusal, hint);
 }

@@ -3,11 +3,10 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { isLoopbackHost } from '../config.js';
 import type { Deps } from '../deps.js';
 import { SixfoldError } from '../errors.js';
 import { createServer } from '../server.js';
-import { allowedHostnames, hostnameOf, tokenMatches } from './guard.js';
+import { allowedHostnames, assertTokenBeyondLoopback, hostnameOf, tokenMatches } from './guard.js';
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -70,13 +69,11 @@ export interface HttpHandle {
  */
 /** Binding beyond loopback without a token would hand the server to the whole network. */
 export function assertSafeBind(cfg: Deps['config']['http']): void {
-  if (!isLoopbackHost(cfg.host) && !cfg.token) {
-    throw new SixfoldError(
-      'config',
-      `Refusing to listen on ${cfg.host} without a token: anyone who can reach this machine could use the server.`,
-      'Set SIXFOLD_HTTP_TOKEN (16+ characters) to require "Authorization: Bearer <token>", or bind --host 127.0.0.1.',
-    );
-  }
+  assertTokenBeyondLoopback(
+    cfg.host, cfg.token,
+    `Refusing to listen on ${cfg.host} without a token: anyone who can reach this machine could use the server.`,
+    'Set SIXFOLD_HTTP_TOKEN (16+ characters) to require "Authorization: Bearer <token>", or bind --host 127.0.0.1.',
+  );
 }
 
 export async function startHttp(deps: Deps): Promise<HttpHandle> {

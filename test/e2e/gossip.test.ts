@@ -5,22 +5,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { callOk } from '../helpers/mcp.js';
+import type { DocView } from '../../src/patterns/crdt/docs.js';
+import type { GossipStatus } from '../../src/transport/gossip-node.js';
 import { childEnv, makeTempDir, runCli, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
 
-interface View {
-  snapshot: Record<string, unknown>;
-  state_vector: string;
-}
-interface PeerStatus {
-  peer: string;
-  state: string;
-  last_error: string | null;
-}
-interface Status {
-  enabled: boolean;
-  listen_url: string | null;
-  peers: PeerStatus[];
-}
+type View = DocView;
+type Status = GossipStatus;
 
 const TOKEN = 'gossip-e2e-token-0123456789';
 const open: StdioClientHandle[] = [];

@@ -144,13 +144,6 @@ export class MemoryNetwork {
     this.round++;
     return max;
   }
-
-  /** Messages still queued for later rounds. */
-  inFlight(): number {
-    let n = 0;
-    for (const q of this.queue.values()) n += q.length;
-    return n;
-  }
 }
 
 export class MemoryTransport implements GossipTransport {

@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { invalidInput } from '../../errors.js';
-import { kindOf, type TypeKind } from './types.js';
+import { CTORS, kindOf, type TypeKind } from './types.js';
 
 export const OP_KINDS = ['map_set', 'map_delete', 'text_insert', 'text_delete', 'array_push', 'array_insert', 'array_delete'] as const;
 export type OpKind = (typeof OP_KINDS)[number];
@@ -24,10 +24,7 @@ const KIND_OF_OP: Record<OpKind, TypeKind> = {
 };
 
 function makeType(kind: TypeKind): Y.AbstractType<any> {
-  if (kind === 'map') return new Y.Map();
-  if (kind === 'text') return new Y.Text();
-  if (kind === 'array') return new Y.Array();
-  return new Y.XmlFragment();
+  return new CTORS[kind]();
 }
 
 function where(op: CrdtOp, depth: number): string {
@@ -51,8 +48,7 @@ function resolve(doc: Y.Doc, op: CrdtOp, i: number): Y.AbstractType<any> {
       `Use ${existingKind} ops on "${op.target}", or another target name.`,
     );
   }
-  let cur: Y.AbstractType<any> =
-    rootKind === 'map' ? doc.getMap(op.target) : rootKind === 'text' ? doc.getText(op.target) : doc.getArray(op.target);
+  let cur: Y.AbstractType<any> = doc.get(op.target, CTORS[rootKind] as never);
   path.forEach((key, depth) => {
     const map = cur as Y.Map<unknown>;
     const last = depth === path.length - 1;

@@ -5,7 +5,8 @@ export const TYPE_KINDS = ['map', 'text', 'array', 'xml'] as const;
 export type TypeKind = (typeof TYPE_KINDS)[number];
 export type TypeMap = Record<string, TypeKind>;
 
-const CTORS = { map: Y.Map, text: Y.Text, array: Y.Array, xml: Y.XmlFragment } as const;
+/** The Yjs class of each kind. */
+export const CTORS = { map: Y.Map, text: Y.Text, array: Y.Array, xml: Y.XmlFragment } as const;
 
 /** Declares `kinds` on `doc` (before or after content arrived: Yjs retypes a generic placeholder). */
 export function declareTypes(doc: Y.Doc, kinds: TypeMap): void {
