@@ -15,8 +15,8 @@ import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { HashEmbedder } from '../src/memory/embed/hash.js';
 import { searchMemories } from '../src/memory/search.js';
-import { MemoryStore, type NewMemory } from '../src/memory/store.js';
-import { batcher } from '../src/patterns/ephemeral/batch.js';
+import { MemoryStore } from '../src/memory/store.js';
+import { memoryIO } from '../src/patterns/ephemeral/memory-io.js';
 import type { AgentIO } from '../src/patterns/ephemeral/agent.js';
 import { AgentLedger } from '../src/patterns/ephemeral/ledger.js';
 import { agentPrompt, agentSystem, recallQuery } from '../src/patterns/ephemeral/prompt.js';
@@ -65,15 +65,7 @@ async function workerSpawnMs(): Promise<number> {
 
 /** As tools/spawn-ephemeral.ts wires it. */
 function storeIO(store: MemoryStore, execute: AgentIO['execute']): AgentIO {
-  const insert = batcher((items: NewMemory[]) => store.insert(items));
-  return {
-    price: null,
-    recall: async (query, namespace, k, signal) => (await searchMemories(store, { query, namespace, k }, signal)).map((h) => h.content),
-    execute,
-    remember: async (m, signal) => {
-      await insert({ content: m.content, namespace: m.namespace, tier: m.persist ? 'long_term' : 'working', metadata: m.metadata }, signal);
-    },
-  };
+  return { ...memoryIO(store), price: null, execute };
 }
 
 const noop: AgentIO['execute'] = async () => ({ text: '', provider: 'noop', costUsd: 0 });
@@ -203,11 +195,11 @@ export async function runEphemeralBench(): Promise<Row[]> {
     });
     await runEphemeral({ ...base, task: 'warm up', count: 64, concurrency: 32, namespace: 'fanout' }, viaRouter, freshLedger);
     // A 50 ms executor with no HTTP and no memory: the scheduler alone.
-    const timerOnly: AgentIO = { ...storeIO(fresh, async (_req, signal) => {
+    const timerOnly: AgentIO = storeIO(fresh, async (_req, signal) => {
       await new Promise((r) => setTimeout(r, 50));
       signal.throwIfAborted();
       return { text: '', provider: 'timer', costUsd: 0 };
-    }) };
+    });
     const fanOut = async (c: number, memoryK: number, label: string, io = viaRouter) => {
       const ideal = Math.ceil(100 / c) * 50;
       const times: number[] = [];

@@ -3,10 +3,8 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
 import { MAX_CONTENT, namespaceField } from '../src/memory/schemas.js';
-import { searchMemories } from '../src/memory/search.js';
-import type { NewMemory } from '../src/memory/store.js';
 import type { AgentIO } from '../src/patterns/ephemeral/agent.js';
-import { batcher } from '../src/patterns/ephemeral/batch.js';
+import { memoryIO } from '../src/patterns/ephemeral/memory-io.js';
 import { AGENT_STATUSES, agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
 import { REDUCERS, runEphemeral } from '../src/patterns/ephemeral/run.js';
 import { FORMATS } from '../src/patterns/vote/normalize.js';
@@ -103,17 +101,12 @@ export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void 
       }
       // Resolved before any agent exists: no provider is an error, not a thousand failed agents.
       const [first] = await deps.router.chain(args.provider ? { provider: args.provider } : {});
-      // Agents finishing in the same turn share one embed call and one transaction.
-      const remember = batcher((items: NewMemory[]) => deps.store.insert(items));
       const io: AgentIO = {
+        ...memoryIO(deps.store),
         price: { provider: first.name, input: first.priceInput, output: first.priceOutput },
-        recall: async (query, namespace, k, signal) => (await searchMemories(deps.store, { query, namespace, k }, signal)).map((h) => h.content),
         execute: async (req, signal) => {
           const r = await deps.router.complete(req, { provider: args.provider, signal, purpose: 'ephemeral' });
           return { text: r.text, provider: r.provider, costUsd: r.costUsd };
-        },
-        remember: async (m, signal) => {
-          await remember({ content: m.content, namespace: m.namespace, tier: m.persist ? 'long_term' : 'working', metadata: m.metadata }, signal);
         },
       };
       const r = await runEphemeral({

@@ -141,6 +141,8 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       CREATE INDEX IF NOT EXISTS agents_run ON agents (run_id, input_index);
       CREATE INDEX IF NOT EXISTS agents_created ON agents (created_at DESC);
       CREATE INDEX IF NOT EXISTS agents_live ON agents (status) WHERE status IN ('queued', 'running');
+      -- The start-up prune of finished agents older than a week.
+      CREATE INDEX IF NOT EXISTS agents_ended ON agents (ended_at) WHERE ended_at IS NOT NULL;
     `);
   },
   // 6 (consensus): PBFT clusters for byzantine_propose. Keys per cluster (private keys never leave

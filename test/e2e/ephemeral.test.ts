@@ -15,6 +15,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../fake-provider/server.js';
 import { chatRequests, watchFake, type FakeWatch } from '../helpers/fake-watch.js';
 import { callErr, callOk, expectMatchesSchema, search, tapProgress, type ProgressTap } from '../helpers/mcp.js';
+import type { RunResult } from '../../src/patterns/ephemeral/run.js';
 import {
   connectHttpClient, makeTempDir, resourceJson, startHttpServer, startStdioClient, withTimeout, type HttpClientHandle, type HttpServerHandle,
   type StdioClientHandle, type TempDir,
@@ -28,16 +29,9 @@ const PRICE_IN = 0.4;
 const PRICE_OUT = 1.6;
 const RESTARTED = 'server restarted while the agent was running';
 
-interface Agent {
-  id: string; input_index: number; status: string; result: string | null; memories_loaded: number; memories_written: number;
-  spawn_ms: number; elapsed_ms: number; cost_usd: number; provider: string | null; error?: string;
-}
-interface Run {
-  run_id: string; agents: Agent[];
-  reduced?: { kind: 'vote'; decision: string | null; quorum_reached: boolean; agreement: number; quorum: number } | { kind: 'concat'; text: string; agents: number };
-  totals: { spawned: number; succeeded: number; failed: number; expired: number; cancelled: number; cost_usd: number };
-  elapsed_ms: number;
-}
+/** The tool's structured result: the run's result plus the call's elapsed_ms. */
+type Run = RunResult & { elapsed_ms: number };
+type Agent = Run['agents'][number];
 interface Listed { id: string; run_id: string; role: string; status: string; phase: string; input_index: number; started_at: string | null; ended_at: string | null; error?: string }
 
 /** The fake's answers: by what the agent's prompt carries. */

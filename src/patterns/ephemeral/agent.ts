@@ -81,7 +81,7 @@ export async function runAgent(spec: AgentSpec, io: AgentIO, ledger: AgentLedger
   const early = ledger.takeStop(spec.id);
   if (runSignal.aborted) stopRun();
   else if (early) controller.abort(early);
-  else ledger.start(spec.id, spec.runId, controller);
+  else ledger.start(spec.id, controller);
 
   let spawnMs = 0;
   let loaded = 0;

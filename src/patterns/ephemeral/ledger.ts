@@ -78,7 +78,8 @@ export class AgentLedger {
   /** Agents not yet ended: their rowid (updates skip the id index) and transitions so far (written whole each time). */
   private readonly open = new Map<string, { rowid: number | bigint; trail: Array<[string, number]>; ended?: boolean }>();
   private scheduled = false;
-  private readonly live = new Map<string, { runId: string; controller: AbortController }>();
+  /** Running agents' controllers, for terminate_agent by id. */
+  private readonly live = new Map<string, AbortController>();
   private readonly runs = new Map<string, AbortController>();
   /** Queued agents terminated by id before their turn. */
   private readonly stopped = new Map<string, AgentStop>();
@@ -104,6 +105,7 @@ export class AgentLedger {
       ),
       run: db.prepare('SELECT * FROM agents WHERE run_id = ? ORDER BY input_index'),
       one: db.prepare('SELECT * FROM agents WHERE id = ?'),
+      openInRun: db.prepare("SELECT count(*) AS n FROM agents WHERE run_id = ? AND status IN ('queued', 'running')"),
     };
     this.recover();
   }
@@ -112,7 +114,7 @@ export class AgentLedger {
    * Agents a dead process left queued or running are marked failed ("server restarted"); those of
    * a live process (another server on the same file) are left alone. Old finished agents are pruned.
    */
-  recover(): number {
+  private recover(): void {
     const stale = (this.db.prepare("SELECT id, owner_pid FROM agents WHERE status IN ('queued', 'running')").all() as { id: string; owner_pid: number }[])
       .filter((r) => r.owner_pid === this.pid || !pidAlive(r.owner_pid));
     const at = this.now();
@@ -120,7 +122,6 @@ export class AgentLedger {
       for (const r of stale) this.st.restarted.run({ id: r.id, at, error: RESTARTED });
       this.db.prepare('DELETE FROM agents WHERE ended_at < ?').run(at - KEEP_MS);
     })();
-    return stale.length;
   }
 
   /** Records a run's agents as queued, all at once (they are visible before any starts). */
@@ -143,8 +144,8 @@ export class AgentLedger {
     return stop;
   }
 
-  start(id: string, runId: string, controller: AbortController): void {
-    this.live.set(id, { runId, controller });
+  start(id: string, controller: AbortController): void {
+    this.live.set(id, controller);
     const at = this.now();
     this.update(id, at, 'loading', { status: 'running', phase: 'loading', started_at: at });
   }
@@ -197,10 +198,10 @@ export class AgentLedger {
    */
   terminate(target: { id: string } | { run_id: string }, why: string): number {
     if ('id' in target) {
-      const a = this.live.get(target.id);
-      if (a) {
-        if (a.controller.signal.aborted) return 0;
-        a.controller.abort(new AgentStop('cancelled', why));
+      const controller = this.live.get(target.id);
+      if (controller) {
+        if (controller.signal.aborted) return 0;
+        controller.abort(new AgentStop('cancelled', why));
         return 1;
       }
       // Still queued in this process: it will end as soon as its turn comes, without starting.
@@ -212,7 +213,7 @@ export class AgentLedger {
     const run = this.runs.get(target.run_id);
     if (!run || run.signal.aborted) return 0;
     this.flush();
-    const open = (this.db.prepare("SELECT count(*) AS n FROM agents WHERE run_id = ? AND status IN ('queued', 'running')").get(target.run_id) as { n: number }).n;
+    const open = (this.st.openInRun.get(target.run_id) as { n: number }).n;
     run.abort(new AgentStop('cancelled', why));
     return open;
   }

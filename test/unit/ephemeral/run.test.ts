@@ -221,7 +221,7 @@ describe('AgentLedger.recover', () => {
     try {
       const dead = new AgentLedger(db, Date.now, 2 ** 22 + 12345); // beyond pid_max: no such process
       dead.enqueue([{ id: 'a1', run_id: 'r1', role: 'w', input_index: 0 }, { id: 'a2', run_id: 'r1', role: 'w', input_index: 1 }]);
-      dead.start('a1', 'r1', new AbortController());
+      dead.start('a1', new AbortController());
       dead.flush();
       const alive = new AgentLedger(db, Date.now, process.ppid); // our parent is certainly running
       alive.enqueue([{ id: 'b1', run_id: 'r2', role: 'w', input_index: 0 }]);
