@@ -7,16 +7,14 @@ import { DDSketch } from '@datadog/sketches-js';
 import { aggregate } from '../src/patterns/aggregate/aggregate.js';
 import { pushSum } from '../src/patterns/aggregate/gossip.js';
 import { makePlan } from '../src/patterns/aggregate/ops.js';
-import { numberSource, simulatedSource } from '../src/patterns/aggregate/sources.js';
+import { drain, numberSource, simulatedSource } from '../src/patterns/aggregate/sources.js';
 import { runTree } from '../src/patterns/aggregate/tree.js';
 import { fmt, median, settle, type Row } from './lib/stats.js';
 
 const EXACT = ['count', 'sum', 'mean', 'min', 'max', 'variance'];
 const N = 1_000_000;
 
-function materialise(n: number, dist: 'uniform' | 'normal' | 'lognormal' | 'zipf', seed: number): Float64Array {
-  return Float64Array.from(simulatedSource(n, dist, seed).next(n) as Float64Array);
-}
+const materialise = (n: number, dist: 'uniform' | 'normal' | 'lognormal' | 'zipf', seed: number): Float64Array => drain(simulatedSource(n, dist, seed));
 
 async function timed(runs: number, fn: () => Promise<unknown> | unknown): Promise<number> {
   const ts: number[] = [];
@@ -102,8 +100,8 @@ async function counts(): Promise<Row[]> {
 async function gossip(): Promise<Row[]> {
   const rows: Row[] = [];
   for (const n of [1e3, 1e4, 1e5]) {
+    const xs = materialise(n, 'uniform', 4);
     for (const loss of [0, 0.1]) {
-      const xs = materialise(n, 'uniform', 4);
       const mean: number[] = [];
       const sum: number[] = [];
       for (const seed of [1, 2, 3]) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
 import { namespaceField } from '../src/memory/schemas.js';
-import { MAX_GOSSIP_AGENTS, aggregate, type AggregateResult } from '../src/patterns/aggregate/aggregate.js';
+import { aggregate, type AggregateResult } from '../src/patterns/aggregate/aggregate.js';
 import { MAX_ROUNDS } from '../src/patterns/aggregate/gossip.js';
 import { readMemoryField } from '../src/patterns/aggregate/memory-source.js';
 import { OP_HELP } from '../src/patterns/aggregate/ops.js';
@@ -114,9 +114,6 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
         );
       }
       const source = given[0];
-      if (args.method === 'gossip' && source === 'simulate' && args.simulate!.agents > MAX_GOSSIP_AGENTS) {
-        throw invalidInput(`Method "gossip" simulates every agent's state: at most ${MAX_GOSSIP_AGENTS} agents, not ${args.simulate!.agents}.`, 'Use fewer agents, or method "tree".');
-      }
       let src: ChunkSource;
       let skipped: number | undefined;
       // Progress must only increase: the aggregation's counts continue after the memories read.

@@ -126,7 +126,7 @@ async function gossip(src: ChunkSource, ops: Op[], opts: AggregateOptions): Prom
   if (src.total > MAX_GOSSIP_AGENTS) {
     throw invalidInput(`Method "gossip" simulates every agent's state: at most ${MAX_GOSSIP_AGENTS} agents, not ${src.total}.`, 'Use fewer agents, or method "tree".');
   }
-  const values = drain(src) as Float64Array;
+  const values = drain(src);
   const target = opts.targetError ?? DEFAULT_TARGET_ERROR;
   const g = await pushSum(values, {
     ops: ops.map((o) => o.kind as GossipOp), loss: opts.loss, targetError: target, seed: opts.seed, signal: opts.signal,

@@ -30,10 +30,6 @@ export class QuantileState {
     this.sketch = null;
   }
 
-  get count(): number {
-    return this.sketch ? this.sketch.count : this.len;
-  }
-
   /**
    * The value at rank ⌊q·(n−1)⌋ (0-based), DDSketch's rule: exact while raw, within α relative
    * error once a sketch. null when empty.

@@ -4,6 +4,7 @@
  * Agent i holds the i-th value.
  */
 import { mulberry32 } from '../../random.js';
+import { CHUNK } from './tree.js';
 
 export type ValueKind = 'number' | 'string';
 
@@ -17,13 +18,6 @@ export interface ChunkSource {
 export const DISTRIBUTIONS = ['uniform', 'normal', 'lognormal', 'zipf'] as const;
 export type Distribution = (typeof DISTRIBUTIONS)[number];
 
-/** The simulated shapes, fixed so results are comparable across calls (see docs/tools/aggregate.md). */
-export const SHAPES: Record<Distribution, string> = {
-  uniform: 'uniform on [0, 100)',
-  normal: 'normal, mean 100, standard deviation 15',
-  lognormal: 'lognormal, mu 0, sigma 1 (median 1)',
-  zipf: 'zipf, exponent 1.1 over the integers 1..10000',
-};
 const ZIPF_N = 10_000;
 const ZIPF_S = 1.1;
 
@@ -133,16 +127,11 @@ export function simulatedSource(agents: number, dist: Distribution, seed: number
   };
 }
 
-/** Every value of a source in one array (gossip holds one value per agent anyway). */
-export function drain(src: ChunkSource): Float64Array | string[] {
-  if (src.kind === 'string') {
-    const out: string[] = [];
-    for (let s = src.next(65_536); s.length; s = src.next(65_536)) out.push(...(s as readonly string[]));
-    return out;
-  }
+/** Every value of a numeric source in one array (gossip holds one value per agent anyway). */
+export function drain(src: ChunkSource): Float64Array {
   const out = new Float64Array(src.total);
   let at = 0;
-  for (let s = src.next(65_536) as Float64Array; s.length; s = src.next(65_536) as Float64Array) {
+  for (let s = src.next(CHUNK) as Float64Array; s.length; s = src.next(CHUNK) as Float64Array) {
     out.set(s, at);
     at += s.length;
   }

@@ -27,11 +27,6 @@ export class SpaceSaving {
     this.capacity = capacity;
   }
 
-  get size(): number {
-    this.settle();
-    return this.keys.length;
-  }
-
   /** Upper bound on the occurrences of any item not kept. */
   get floor(): number {
     this.settle();

@@ -326,12 +326,12 @@ function candidatesFor(region: EditRegion, level: Level, n: number, first: boole
   // an original line in reach declares too. A placement that leaves the old declaration would
   // declare X twice, so one that replaces it is much likelier.
   const redeclared: Array<{ k: number; at: number[] }> = [];
-  const regionText = new Set(region.lines);
+  let regionText: Set<string> | undefined; // built only when a new line declares something
   for (let k = a + 1; k < b && choice; k++) {
     if (present(k)) continue;
     const name = declaredName(region.lines[k]);
     if (!name) continue;
-    const at = decls.of(name, starts[0], ends[ends.length - 1]).filter((p) => !regionText.has(decls.lines[p]));
+    const at = decls.of(name, starts[0], ends[ends.length - 1]).filter((p) => !(regionText ??= new Set(region.lines)).has(decls.lines[p]));
     if (at.length && at.length <= STRONG_MAX) redeclared.push({ k, at });
   }
   // How many region lines fromK..toK have their old version (a near copy, a declaration) at lo..hi.
