@@ -51,7 +51,7 @@ describe('applyEdit', () => {
   it('replaces the lines between a region\'s anchors', () => {
     const r = applyEdit(ORIG, '// ... existing code ...\nfunction two() {\n  return 22;\n}\n// ... existing code ...\n');
     expect(r.merged).toBe(ORIG.replace('return 2;', 'return 22;'));
-    expect(r.regions).toEqual([{ start_line: 7, end_line: 9, anchors: ['function two() {', '}'] }]);
+    expect(r.regions).toEqual([{ start_line: 7, end_line: 9, anchors: ['function two() {', '}'], deleted_lines: 1 }]);
     expect(r.changed_lines).toBe(2);
     expect(r.confidence).toBeGreaterThanOrEqual(0.5);
   });
@@ -104,24 +104,40 @@ describe('applyEdit', () => {
     expect(r.merged).toBe('function f() {\n  z();\n}\n\nfunction g() {\n  y();\n}\n');
   });
 
-  it('replaces the old declaration of a name the region declares again, rather than declaring it twice', () => {
-    // Anchored only by a blank line and the last line: without the redeclaration the cheapest
-    // placement inserts after the old types and leaves "type Parts" declared twice.
+  it('inserts between two blocks whose contexts share the blank line between them', () => {
+    // "}" + "" before the new function and "" + "function three() {" after it: one blank line in the
+    // original is context at both ends. Placing it after function one would delete function two.
+    const edit = '// ... existing code ...\n}\n\nfunction twoAndHalf() {\n  return 2.5;\n}\n\nfunction three() {\n// ... existing code ...\n';
+    const r = applyEdit(ORIG, edit);
+    expect(r.merged).toBe(ORIG.replace('function three() {', 'function twoAndHalf() {\n  return 2.5;\n}\n\nfunction three() {'));
+    expect(r.regions[0].deleted_lines).toBe(0);
+    expect(r.alternatives).toEqual([{ region: 1, start_line: 5, end_line: 11, deleted_lines: 2 }]);
+  });
+
+  it('never lets a redeclared name pull in a placement that deletes more: it flags the merge instead', () => {
+    // Anchored only by a blank line and the last line. The fewest-deleted placement inserts after
+    // the old types and so declares "type Parts" twice; the other would delete four lines the edit
+    // never shows. The rule keeps the first and says why it is a guess.
     const orig = 'const P = 1;\n\n// where the keys come from\ntype A = "x" | "y";\ntype B = "z";\ntype Parts = A | B;\n\ninterface Part {\n  type: Parts;\n}\n';
     const edit = '// ... existing code ...\n\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {\n// ... existing code ...\n';
     const r = applyEdit(orig, edit);
-    expect(r.merged).toBe('const P = 1;\n\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {\n  type: Parts;\n}\n');
-    expect(r.confidence).toBeGreaterThanOrEqual(0.5);
+    expect(r.merged).toBe(orig.replace('\ninterface Part {', '\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {'));
+    expect(r.confidence).toBeLessThan(0.5);
+    expect(r.strategy).toContain('guess');
+    expect(r.warnings).toEqual([expect.stringMatching(/only blank lines.*declares a name that a line only lines 2-8 \(deleting 4\) would replace declares too/)]);
+    expect(r.alternatives).toEqual([{ region: 1, start_line: 2, end_line: 8, deleted_lines: 4 }]);
   });
 
-  it('flags a deleting region whose placements differ only in how much they delete as a guess (confidence < 0.5)', () => {
+  it('flags a region that only deletes, when it fits several places that differ in how much they delete', () => {
     const orig = 'a\n}\none\n}\ntwo\n}\n\n## keep\n';
     const r = applyEdit(orig, '// ... existing code ...\n}\n\n## keep\n// ... existing code ...\n');
-    // The format's rule: the fewest lines deleted (only "two" and its brace).
-    expect(r.merged).toBe('a\n}\none\n}\n\n## keep\n');
+    // The fewest-deleted placement is where the region already stands (it deletes nothing); the
+    // edit may have meant to delete "two" or "one" too. Nothing in it says: a flagged guess.
+    expect(r.merged).toBe(orig);
     expect(r.confidence).toBeLessThan(0.5);
-    expect(r.strategy).toContain('guessed-deletion');
-    expect(r.warnings).toEqual([expect.stringMatching(/^Region 1 \(edit lines 2-4\) only deletes lines, and it fits lines 4-8 and lines 2-8 with the same context/)]);
+    expect(r.strategy).toContain('guess');
+    expect(r.warnings).toEqual([expect.stringMatching(/^Region 1 \(edit lines 2-4\) was placed at lines 6-8 \(deleting 0\), but it only deletes lines, and nothing in it says how many\. Other placements: lines 4-8 \(deleting 2\), lines 2-8 \(deleting 4\)\.$/)]);
+    expect(r.alternatives).toEqual([{ region: 1, start_line: 4, end_line: 8, deleted_lines: 2 }, { region: 1, start_line: 2, end_line: 8, deleted_lines: 4 }]);
   });
 
   it('does not flag a deleting region whose placement is decided by its context', () => {
@@ -135,7 +151,7 @@ describe('applyEdit', () => {
   it('refuses an ambiguous region, saying where it fits and how to fix it', () => {
     const orig = 'a\n}\nb\n}\nc\n';
     const err = refused(orig, '// ... existing code ...\n}\nnew\n// ... existing code ...\n');
-    expect(err.message).toMatch(/^Region 1 \(edit lines 2-3\) is ambiguous: it fits equally well at lines 2-2, lines 4-4\.$/);
+    expect(err.message).toMatch(/^Region 1 \(edit lines 2-3\) is ambiguous: its context fits lines 2-2, lines 4-4, each deleting 0 line\(s\)\.$/);
     expect(err.hint).toMatch(/occurs only once/);
   });
 
