@@ -21,7 +21,7 @@ const suites: Record<string, () => Promise<void>> = {
   },
   stdio: async () => printTable('MCP over stdio', await runStdioBench()),
   vote: async () => printTable('multi_model_vote and the LLM router (loopback fake provider, real SDKs)', await runVoteBench()),
-  apply: async () => printTable('apply_edit on the corpus of real edits (test/fixtures/apply-edit), beside agent-booster', await runApplyEditBench()),
+  apply: async () => printTable('apply_edit on two corpora of real edits (commit history; npm release diffs), beside agent-booster', await runApplyEditBench()),
   codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenSuite()),
   aggregate: async () => printTable('aggregate: tree and gossip aggregation (engine, seeded simulated agents)', await runAggregateBench()),
   ephemeral: async () => printTable('spawn_ephemeral: short-lived agents (real store on a temp file, hash-384, 10k memories; loopback fake provider)', await runEphemeralBench()),

@@ -13,12 +13,12 @@ export function registerApplyEditTool(server: McpServer, deps: Deps): void {
     description:
       'Merges an edit snippet into a file locally, in milliseconds, with no LLM. The edit holds the new code for one or ' +
       'more regions; unchanged code between them is elided by a comment line "... existing code ..." (any comment ' +
-      'style: //, #, --, /* */, <!-- -->, ;, %). Start and end each region with a line of unchanged code from the ' +
-      'original: the original lines between those anchors are replaced by the region (that is how lines are deleted). ' +
-      'A region with no marker before it starts at line 1; with none after it, it runs to the end of the file. ' +
-      'Ambiguous or unplaceable regions are refused with a hint. When several placements differ only in how much a ' +
-      'deleting region removes, the fewest-deleted one is taken and the result says so (confidence < 0.5, warnings). ' +
-      'Returns the merged file; writes nothing.',
+      'style: //, #, --, /* */, <!-- -->, ;, %). Start and end each region with unchanged lines from the original (two ' +
+      'or three make it unambiguous): the original lines between them are replaced by the region (that is how lines ' +
+      'are deleted). A region with no marker before it starts at line 1; with none after it, it runs to the end. ' +
+      'Where a region\'s context fits several places, the one deleting the fewest original lines is taken and the ' +
+      'others are listed (alternatives); a tie is refused. confidence 1: one place fits; 0.5-1: the rule chose; ' +
+      'below 0.5: a guess, with warnings saying why. Returns the merged file; writes nothing.',
     input: toolInput({
       original: z.string({ error: 'original must be the file content as a string ("" for a new file)' }).max(MAX_FILE, `original is over ${MAX_FILE} characters`),
       edit: z.string({ error: 'edit must be a string' }).min(1, 'edit is empty; send the new code with "// ... existing code ..." markers').max(MAX_FILE, `edit is over ${MAX_FILE} characters`),
@@ -29,9 +29,13 @@ export function registerApplyEditTool(server: McpServer, deps: Deps): void {
       merged: z.string(),
       confidence: z.number(),
       strategy: z.string(),
-      regions: z.array(z.object({ start_line: z.number().int(), end_line: z.number().int(), anchors: z.array(z.string()) })),
+      regions: z.array(z.object({ start_line: z.number().int(), end_line: z.number().int(), anchors: z.array(z.string()), deleted_lines: z.number().int() })),
       changed_lines: z.number().int(),
-      warnings: z.array(z.string()).optional().describe('Present when the merge had to guess (confidence < 0.5): which regions, and the placements it chose between.'),
+      alternatives: z
+        .array(z.object({ region: z.number().int(), start_line: z.number().int(), end_line: z.number().int(), deleted_lines: z.number().int() }))
+        .optional()
+        .describe('Present when a region fitted more than one place: the placements not taken (1-based region and original lines).'),
+      warnings: z.array(z.string()).optional().describe('Present when the merge is a guess (confidence < 0.5): which regions, why, and the other placements.'),
       elapsed_ms: z.number(),
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -40,10 +44,11 @@ export function registerApplyEditTool(server: McpServer, deps: Deps): void {
       const r = applyEdit(args.original, args.edit);
       const result = { ...r, elapsed_ms: elapsedMs(start) };
       const where = r.regions.map((g) => `${g.start_line}-${g.end_line}`).join(', ');
-      const guess = r.warnings?.length ? ` WARNING: this merge is a guess (confidence ${r.confidence}): ${r.warnings.join(' ')} Check it, or resend the region with a distinctive line of unchanged context next to the lines to delete.` : '';
+      const guess = r.warnings?.length ? ` WARNING: this merge is a guess (confidence ${r.confidence}): ${r.warnings.join(' ')} Check it, or resend the region with more unchanged context (a line that occurs once in the file) next to the lines it changes.` : '';
+      const others = !guess && r.alternatives?.length ? ` ${r.alternatives.length} other placement(s) fitted; the one deleting the fewest lines was taken (see alternatives).` : '';
       return {
         result,
-        summary: `Merged ${r.regions.length} region(s) ${where ? `at original lines ${where} ` : ''}(${r.strategy}, confidence ${r.confidence}, ${r.changed_lines} line(s) changed${args.path ? `, ${args.path}` : ''}). The merged file is in structuredContent.merged.${guess}`,
+        summary: `Merged ${r.regions.length} region(s) ${where ? `at original lines ${where} ` : ''}(${r.strategy}, confidence ${r.confidence}, ${r.changed_lines} line(s) changed${args.path ? `, ${args.path}` : ''}). The merged file is in structuredContent.merged.${others}${guess}`,
       };
     },
   });

@@ -3,7 +3,7 @@
  * blocks), a random true edit of 1 to 3 hunks, and the lazy edit cut from it with 1 to 3 lines of
  * context, as the format describes. Whenever the true spans are the one fewest-deleted sequence of
  * placements fitting that context (an oracle written here, independently of the merger, by brute
- * force), apply_edit must return the expected file, or refuse, or flag its result as a guess
+ * force, bench/lib/apply-oracle.ts), apply_edit must return the expected file, or refuse, or flag its result as a guess
  * (confidence < 0.5): never a different file with confidence >= 0.5. Every other case must at least
  * end in a merge or a refusal, never a crash. A fixed seed; APPLY_SEED / APPLY_PATH replay others.
  */
@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SixfoldError } from '../../../src/errors.js';
 import { applyEdit } from '../../../src/patterns/codegen/apply-edit.js';
+import { decidesMerge } from '../../../bench/lib/apply-oracle.js';
 
 const RUNS = Number(process.env.APPLY_RUNS ?? 600);
 const SEED = 20261203;
@@ -136,72 +137,6 @@ function cut(c: Case): Cut | null {
   return { edit: `${edit.join('\n')}\n`, expected: `${expected.join('\n')}\n`, regions };
 }
 
-function lcs(a: readonly string[], b: readonly string[]): number {
-  const prev = new Array<number>(b.length + 1).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = 0;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = a[i - 1] === b[j - 1] ? diag + 1 : Math.max(prev[j], prev[j - 1]);
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
-
-/**
- * Whether the true spans are the only fewest-deleted sequence of placements fitting the edit's
- * context: a region fits at [s, e] when its first C lines equal the original from s and its last C
- * from e back (an end fixed to the file's start or end needs none), the two contexts on distinct
- * lines; it deletes the span's lines that the region does not keep (span minus LCS).
- */
-function decidable(c: Case, cutCase: Cut): boolean {
-  const o = c.original;
-  const n = o.length;
-  const C = c.context;
-  const fits = cutCase.regions.map((r) => {
-    const m = r.lines.length;
-    const need = (r.fixedStart ? 0 : C) + (r.fixedEnd ? 0 : C);
-    if (need > m) return [];
-    const starts = r.fixedStart ? [0] : [...o.keys()].filter((s) => r.lines.slice(0, C).every((l, k) => o[s + k] === l));
-    const ends = r.fixedEnd ? [n - 1] : [...o.keys()].filter((e) => r.lines.slice(m - C).every((l, k) => o[e - C + 1 + k] === l));
-    const out: Array<{ s: number; e: number; d: number }> = [];
-    // The two contexts may share one original line when it is blank and the region has lines of its own between them.
-    const mayShare = !r.fixedStart && !r.fixedEnd && C > 1 && m > 2 * C;
-    const fitsSpan = (s: number, e: number) => e - s + 1 >= Math.max(1, need) || (mayShare && e - s + 1 === need - 1 && o[s + C - 1].trim() === '');
-    for (const s of starts) for (const e of ends) if (fitsSpan(s, e)) out.push({ s, e, d: e - s + 1 - lcs(r.lines, o.slice(s, e + 1)) });
-    return out;
-  });
-  // Fewest total deletions over ordered sequences, and how many sequences reach it (capped at 2).
-  let best = new Map<number, { d: number; ways: number; truth: boolean }>(); // keyed by the last end
-  best.set(-1, { d: 0, ways: 1, truth: true });
-  fits.forEach((list, i) => {
-    const next = new Map<number, { d: number; ways: number; truth: boolean }>();
-    for (const p of list) {
-      let d = Infinity;
-      let ways = 0;
-      let truth = false;
-      for (const [end, v] of best) {
-        if (end >= p.s) continue;
-        if (v.d < d) [d, ways, truth] = [v.d, v.ways, v.truth];
-        else if (v.d === d) [ways, truth] = [Math.min(2, ways + v.ways), truth || v.truth];
-      }
-      if (d === Infinity) continue;
-      const isTrue = truth && p.s === cutCase.regions[i].start && p.e === cutCase.regions[i].end;
-      const cur = next.get(p.e);
-      const total = d + p.d;
-      if (!cur || total < cur.d) next.set(p.e, { d: total, ways, truth: isTrue });
-      else if (total === cur.d) next.set(p.e, { d: total, ways: Math.min(2, cur.ways + ways), truth: cur.truth || isTrue });
-    }
-    best = next;
-  });
-  const finals = [...best.values()];
-  if (!finals.length) return false;
-  const min = Math.min(...finals.map((v) => v.d));
-  const top = finals.filter((v) => v.d === min);
-  return top.length === 1 && top[0].ways === 1 && top[0].truth;
-}
-
 describe('apply_edit on random repetitive files (property)', () => {
   it(`never returns a different file with confidence >= 0.5 where the edit decides the merge (${RUNS} cases)`, { timeout: 60_000 }, () => {
     let decided = 0;
@@ -210,7 +145,7 @@ describe('apply_edit on random repetitive files (property)', () => {
       fc.property(caseArb, (c) => {
         const k = cut(c);
         if (!k) return;
-        const isDecidable = decidable(c, k);
+        const isDecidable = decidesMerge(c.original, k.regions, c.context);
         let r;
         try {
           r = applyEdit(c.original.join('\n') + '\n', k.edit);

@@ -21,7 +21,7 @@ export class LcsScanner {
     }
     this.v = new Uint32Array(this.words);
     const rest = m & 31;
-    this.lastMask = rest === 0 ? 0xffffffff : (1 << rest) - 1;
+    this.lastMask = m === 0 ? 0 : rest === 0 ? 0xffffffff : (1 << rest) - 1;
     this.reset();
   }
 

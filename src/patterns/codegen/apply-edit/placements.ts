@@ -154,10 +154,12 @@ export class Fits {
     const scanner = new LcsScanner(ids);
     const found: Placement[] = [];
     let best = Infinity;
-    // Near a fixed end first, so a small `best` prunes the long scans early.
-    const order = this.shape.fixedEnd ? [...starts].reverse() : starts;
+    // Starts nearest their first end first: a small `best` early prunes the long scans of the rest.
+    const firstEnd = (s: number) => lowerBound(ends, s + minSpan - 1);
+    const gap = (s: number) => { const e = firstEnd(s); return e < ends.length ? ends[e] - s : Infinity; };
+    const order = starts.length > 1 ? [...starts].sort((x, y) => gap(x) - gap(y) || x - y) : starts;
     for (const s of order) {
-      let e = lowerBound(ends, s + minSpan - 1);
+      let e = firstEnd(s);
       if (e >= ends.length || (single && ends[e] !== s)) continue;
       if (ends[e] - s + 1 - m > best + slack) continue;
       const lead = this.leadAt(s);
