@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { invalidInput } from '../src/errors.js';
+import { invalidInput, unknownKeys } from '../src/errors.js';
 import { namespaceField } from '../src/memory/schemas.js';
 import { aggregate, type AggregateResult } from '../src/patterns/aggregate/aggregate.js';
 import { MAX_ROUNDS } from '../src/patterns/aggregate/gossip.js';
@@ -23,7 +23,7 @@ const simulateInput = z.strictObject(
     distribution: z.enum(DISTRIBUTIONS, { error: `simulate.distribution must be one of ${DISTRIBUTIONS.join(', ')}` }),
     seed: int('simulate.seed').min(0, 'simulate.seed must be 0 or more').max(2 ** 32 - 1, 'simulate.seed must be below 2^32').optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `simulate has unknown field(s) ${iss.keys.join(', ')}; it takes agents, distribution, seed` : 'simulate must be an object {agents, distribution, seed?}') },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `simulate has unknown field(s) ${unknownKeys(iss.keys)}; it takes agents, distribution, seed` : 'simulate must be an object {agents, distribution, seed?}') },
 );
 
 const memoryInput = z.strictObject(
@@ -31,7 +31,7 @@ const memoryInput = z.strictObject(
     namespace: namespaceField,
     field: z.string({ error: 'memory.field must be a string' }).min(1, 'memory.field is empty; name a numeric metadata key').max(200, 'memory.field is over 200 characters'),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `memory has unknown field(s) ${iss.keys.join(', ')}; it takes namespace, field` : 'memory must be an object {namespace, field}') },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `memory has unknown field(s) ${unknownKeys(iss.keys)}; it takes namespace, field` : 'memory must be an object {namespace, field}') },
 );
 
 const topItem = z.object({ value: z.string(), count: z.number(), error: z.number() });
