@@ -7,8 +7,8 @@ import { OP_KINDS } from './ops.js';
 export const MAX_OPS = 1000;
 export const MAX_UPDATES = 256;
 /** Per base64 update; the sum is bounded by MAX_UPDATE_TOTAL_B64. */
-export const MAX_UPDATE_B64 = 8 * 1024 * 1024;
-export const MAX_UPDATE_TOTAL_B64 = 16 * 1024 * 1024;
+export const MAX_UPDATE_B64 = 8_000_000;
+export const MAX_UPDATE_TOTAL_B64 = 8_000_000;
 export const MAX_VALUE_BYTES = 64 * 1024;
 
 export const docField = z
