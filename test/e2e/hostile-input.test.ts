@@ -8,7 +8,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
 import { call, callErr, callOk, readStatus, search, store } from '../helpers/mcp.js';
 import {
-  makeTempDir, rawRpc, spawnStdioServer, startStdioClient, withTimeout, type ServerProcess, type StdioClientHandle, type TempDir,
+  connectHttpClient, makeTempDir, rawRpc, spawnStdioServer, startHttpServer, startStdioClient, withTimeout, type ServerProcess, type StdioClientHandle, type TempDir,
 } from '../helpers/server.js';
 
 const MODEL = 'fake-coder';
@@ -300,5 +300,30 @@ describe('hostile input on the raw stdio stream', () => {
     await rpc2.initialize();
     const found = await rpc2.request('tools/call', { name: 'memory_search', arguments: { query: 'flood', namespace: 'flood', mode: 'keyword' } });
     expect(found.result.structuredContent.results).toHaveLength(1);
+  });
+});
+
+describe('hostile input over Streamable HTTP (the same edge guards every session)', () => {
+  let tmp: TempDir;
+  let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  let http: Awaited<ReturnType<typeof connectHttpClient>> | undefined;
+
+  beforeAll(async () => {
+    tmp = makeTempDir();
+    server = await startHttpServer({ db: tmp.db, xdg: tmp.xdg });
+    http = await connectHttpClient(server.url);
+  });
+
+  afterAll(async () => {
+    await http?.close();
+    await server?.close();
+    tmp?.remove();
+  });
+
+  it('"__proto__" is refused and a long unknown field name is clipped', async () => {
+    expect(await callErr(http!.client, 'memory_store', raw('{"content":"x","__proto__":{"namespace":"BAD NAME!"}}'))).toMatch(/Unknown field\(s\) "__proto__"/);
+    const text = await callErr(http!.client, 'memory_store', { content: 'x', ['q'.repeat(50_000)]: 1 });
+    expect(text.length).toBeLessThan(4096);
+    expect((await readStatus(http!.client)).counts.memories).toBe(0);
   });
 });
