@@ -1,13 +1,6 @@
 /** A power of two (exact to multiply by): 10 million values of up to ±1.8e308 times this cannot overflow. */
 const SCALE = 2 ** -32;
 
-/** Neumaier's compensated step: adds x to the pair [sum, carry] in place. */
-function neumaier(acc: Float64Array, x: number): void {
-  const s = acc[0];
-  const t = s + x;
-  acc[1] += Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s;
-  acc[0] = t;
-}
 
 /**
  * count, sum, min, max, mean and variance as one partial state. Values are folded in with
@@ -24,10 +17,12 @@ export class Moments {
   mean = 0;
   /** Sum of squared deviations from the mean. */
   m2 = 0;
-  /** [sum, compensation]. */
-  readonly acc = new Float64Array(2);
-  /** [sum × SCALE, compensation]. */
-  readonly scaled = new Float64Array(2);
+  /** The running sum and its Neumaier compensation. */
+  private s = 0;
+  private c = 0;
+  /** The same for the values × SCALE. */
+  private ss = 0;
+  private sc = 0;
   min = Infinity;
   max = -Infinity;
 
@@ -36,22 +31,31 @@ export class Moments {
     const d = v - this.mean;
     this.mean += d / n;
     this.m2 += d * (v - this.mean);
-    neumaier(this.acc, v);
-    neumaier(this.scaled, v * SCALE);
+    this.addSum(v);
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
   }
 
+  /** Neumaier's compensated step, on both the plain and the scaled sum (`y` is `x` scaled). */
+  private addSum(x: number, y = x * SCALE): void {
+    const t = this.s + x;
+    this.c += Math.abs(this.s) >= Math.abs(x) ? this.s - t + x : x - t + this.s;
+    this.s = t;
+    const u = this.ss + y;
+    this.sc += Math.abs(this.ss) >= Math.abs(y) ? this.ss - u + y : y - u + this.ss;
+    this.ss = u;
+  }
+
   /** The compensated sum as summed (±Infinity or NaN if it overflowed on the way). */
   get sum(): number {
-    return this.acc[0] + this.acc[1];
+    return this.s + this.c;
   }
 
   /** The sum, or null when it is beyond ±1.8e308. */
   total(): number | null {
     const s = this.sum;
     if (Number.isFinite(s)) return s;
-    const t = (this.scaled[0] + this.scaled[1]) / SCALE;
+    const t = (this.ss + this.sc) / SCALE;
     return Number.isFinite(t) ? t : null;
   }
 
@@ -60,13 +64,13 @@ export class Moments {
     if (this.n === 0) return null;
     const s = this.sum;
     if (Number.isFinite(s)) return s / this.n;
-    return ((this.scaled[0] + this.scaled[1]) / this.n) / SCALE;
+    return ((this.ss + this.sc) / this.n) / SCALE;
   }
 
   merge(o: Moments): void {
     if (o.n === 0) return;
     if (this.n === 0) {
-      this.n = o.n; this.mean = o.mean; this.m2 = o.m2; this.acc.set(o.acc); this.scaled.set(o.scaled); this.min = o.min; this.max = o.max;
+      this.n = o.n; this.mean = o.mean; this.m2 = o.m2; this.s = o.s; this.c = o.c; this.ss = o.ss; this.sc = o.sc; this.min = o.min; this.max = o.max;
       return;
     }
     const n = this.n + o.n;
@@ -74,16 +78,15 @@ export class Moments {
     this.mean += (d * o.n) / n;
     this.m2 += o.m2 + (d * d * this.n * o.n) / n;
     this.n = n;
-    neumaier(this.acc, o.acc[0]);
-    neumaier(this.acc, o.acc[1]);
-    neumaier(this.scaled, o.scaled[0]);
-    neumaier(this.scaled, o.scaled[1]);
+    // The other's sum and its compensation, each a compensated step (its scaled parts alongside).
+    this.addSum(o.s, o.ss);
+    this.addSum(o.c, o.sc);
     if (o.min < this.min) this.min = o.min;
     if (o.max > this.max) this.max = o.max;
   }
 
   reset(): void {
-    this.n = 0; this.mean = 0; this.m2 = 0; this.acc.fill(0); this.scaled.fill(0); this.min = Infinity; this.max = -Infinity;
+    this.n = 0; this.mean = 0; this.m2 = 0; this.s = 0; this.c = 0; this.ss = 0; this.sc = 0; this.min = Infinity; this.max = -Infinity;
   }
 
   /**
