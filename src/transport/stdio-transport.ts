@@ -21,17 +21,20 @@ function isId(v: unknown): v is Id {
  * - a line that is not a valid message gets a JSON-RPC error answer (-32700 not JSON, -32602
  *   params not an object, -32600 otherwise) instead of being dropped, which left the caller
  *   waiting for its timeout;
- * - a line over the read cap, or stdin ending, closes the transport and resolves `closed` with
- *   the reason, so the server shuts down (in-flight calls drained) instead of staying alive deaf.
+ * - a line over the read cap, or stdin ending, stops reading and resolves `closed` with the
+ *   reason, so the server shuts down instead of staying alive deaf. Answers still go out until the
+ *   server closes the transport: calls in flight finish and are answered (`echo request | sixfold`
+ *   gets its answer).
  */
 export class StdioLineTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
-  /** Resolves once, with why the transport closed. */
+  /** Resolves once, with why reading stopped (the server should then shut down and close this). */
   readonly closed: Promise<string>;
 
   private readonly reader: LineReader;
+  private reading = true;
   private isClosed = false;
   private resolveClosed!: (why: string) => void;
 
@@ -46,14 +49,14 @@ export class StdioLineTransport implements Transport {
   }
 
   private readonly onData = (chunk: Buffer) => this.reader.push(chunk);
-  private readonly onEnd = () => void this.shut('stdin closed');
+  private readonly onEnd = () => this.stopReading('stdin closed');
   private readonly onInputError = (err: Error) => {
     this.log.warn({ err }, 'stdin failed');
-    void this.shut('stdin failed');
+    this.stopReading('stdin failed');
   };
   private readonly onOutputError = (err: Error) => {
     this.log.warn({ err }, 'stdout failed (client gone?)');
-    void this.shut('stdout failed');
+    this.stopReading('stdout failed');
   };
 
   async start(): Promise<void> {
@@ -68,28 +71,31 @@ export class StdioLineTransport implements Transport {
     return this.write(message);
   }
 
-  close(): Promise<void> {
-    return this.shut('closed by the server');
+  /** The server is done with it: stop reading, and tell the protocol layer. */
+  async close(): Promise<void> {
+    this.stopReading('closed by the server');
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.onclose?.();
   }
 
   private write(message: unknown): Promise<void> {
-    if (this.isClosed && this.output.writableEnded) return Promise.resolve();
+    if (this.output.destroyed || this.output.writableEnded) return Promise.resolve();
     return new Promise((resolve) => {
       if (this.output.write(`${JSON.stringify(message)}\n`)) resolve();
       else this.output.once('drain', resolve);
     });
   }
 
-  private async shut(why: string): Promise<void> {
-    if (this.isClosed) return;
-    this.isClosed = true;
+  private stopReading(why: string): void {
+    if (!this.reading) return;
+    this.reading = false;
     this.input.off('data', this.onData);
     this.input.off('end', this.onEnd);
     this.input.off('close', this.onEnd);
     this.input.off('error', this.onInputError);
     if (this.input.listenerCount('data') === 0) this.input.pause();
     this.resolveClosed(why);
-    this.onclose?.();
   }
 
   private oversize(bytes: number): void {
@@ -97,11 +103,11 @@ export class StdioLineTransport implements Transport {
       { bytes, limit: this.maxLineBytes },
       `a message on stdin is over the ${this.maxLineBytes}-byte limit; no tool accepts a call that large, so the client is broken or hostile: shutting down`,
     );
-    void this.shut(`message over ${this.maxLineBytes} bytes`);
+    this.stopReading(`message over ${this.maxLineBytes} bytes`);
   }
 
   private handleLine(line: string): void {
-    if (this.isClosed || !line.trim()) return;
+    if (!this.reading || !line.trim()) return;
     let json: unknown;
     try {
       json = JSON.parse(line);

@@ -281,6 +281,20 @@ describe('hostile input on the raw stdio stream', () => {
     expect((await rpc.request('ping')).result).toEqual({});
   });
 
+  it('stdin closed right after a request: the request is still answered, then the server exits 0', async () => {
+    const q = spawnStdioServer({ db: tmp.db, xdg: tmp.xdg });
+    try {
+      await rawRpc(q).initialize();
+      const answered = q.waitForStdoutLine(responseTo(77), 10_000, 'the answer to the last request');
+      q.proc.stdin!.end(`${JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'aggregate', arguments: { ops: ['count'], values: [1, 2, 3] } } })}\n`);
+      const r = JSON.parse(await answered) as { result: { structuredContent: { results: { count: number } } } };
+      expect(r.result.structuredContent.results.count).toBe(3);
+      expect((await withTimeout(q.exited, 10_000, 'exit after stdin closed')).code).toBe(0);
+    } finally {
+      await q.stop('SIGKILL').catch(() => {});
+    }
+  });
+
   it('2. a line over the 10 MiB read cap: logged on stderr, clean shutdown (exit 1), data kept', async () => {
     const rpc = rawRpc(p!);
     const stored = await rpc.request('tools/call', { name: 'memory_store', arguments: { content: 'stored before the flood', namespace: 'flood' } });
