@@ -47,7 +47,7 @@ const valuesField = z
   .superRefine((v, ctx) => {
     const i = v.findIndex((x) => !(typeof x === 'number' || (typeof x === 'string' && x.length <= MAX_STRING)));
     if (i >= 0) {
-      const what = typeof v[i] === 'string' ? `a string of ${(v[i] as string).length} characters` : v[i] === null ? 'null' : Array.isArray(v[i]) ? 'an array' : `a ${typeof v[i]}`;
+      const what = typeof v[i] === 'string' ? `a string of ${(v[i] as string).length} characters` : v[i] === null ? 'null' : Array.isArray(v[i]) ? 'an array' : typeof v[i] === 'object' ? 'an object' : `a ${typeof v[i]}`;
       ctx.addIssue({ code: 'custom', path: [i], message: `values[${i}] is ${what}: ${VALUE_RULE}` });
     }
   })
