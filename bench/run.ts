@@ -11,6 +11,7 @@ import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { runCrdtBench } from './crdt.js';
+import { runFuzzBench, runStdioReadBench } from './fuzz.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -27,6 +28,10 @@ const suites: Record<string, () => Promise<void>> = {
   ephemeral: async () => printTable('spawn_ephemeral: short-lived agents (real store on a temp file, hash-384, 10k memories; loopback fake provider)', await runEphemeralBench()),
   consensus: async () => printTable('byzantine_propose: PBFT in-process (simulated network, zero wall-clock delay; MAC authenticators, Ed25519 certificates)', await runConsensusBench()),
   'consensus-long': async () => printTable('PBFT property schedules, long run (10 × CI)', await runConsensusLong()),
+  fuzz: async () => {
+    printTable('stdio read path at sixfold\'s input limits (one line; the SDK\'s buffer beside sixfold\'s)', runStdioReadBench());
+    printTable('fuzz: hostile and random valid tool calls through a real MCP client (long run)', await runFuzzBench());
+  },
   crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
 };
 

@@ -40,3 +40,26 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Longest error text a caller is sent; anything longer is cut (one call can fail in many ways). */
+export const MAX_ERROR_TEXT = 2000;
+
+/** `text` cut to `max` characters, saying how long it was. */
+export function clipText(text: string, max = MAX_ERROR_TEXT): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters in all)` : text;
+}
+
+/**
+ * A caller's value quoted for an error text, cut to `max` characters: an error names what was
+ * wrong but never echoes unbounded input back (a 100 KB field name must not come back whole).
+ */
+export function echo(value: unknown, max = 60): string {
+  const text = typeof value === 'string' ? value : String(JSON.stringify(value));
+  return text.length > max ? `"${text.slice(0, max)}…" (${text.length} characters)` : `"${text}"`;
+}
+
+/** Unknown field names for an error text: each clipped, at most five listed. */
+export function unknownKeys(keys: readonly PropertyKey[]): string {
+  const shown = keys.slice(0, 5).map((k) => echo(String(k), 40)).join(', ');
+  return keys.length > 5 ? `${shown} and ${keys.length - 5} more` : shown;
+}

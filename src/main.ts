@@ -112,7 +112,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
 
   let closing = false;
   let closeTransport: () => Promise<void> = async () => {};
-  const shutdown = async (why: string) => {
+  const shutdown = async (why: string, exitCode = 0) => {
     if (closing) return;
     closing = true;
     log.info({ why }, 'shutting down');
@@ -123,7 +123,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     await gossip?.close().catch((err) => log.warn({ err }, 'gossip close failed'));
     crdt.close();
     store.close();
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
@@ -133,7 +133,8 @@ async function serve(config: Config, log: Logger): Promise<void> {
   if (config.transport === 'http') {
     closeTransport = (await startHttp(deps)).close;
   } else {
-    closeTransport = (await startStdio(deps, () => void shutdown('stdin closed'))).close;
+    // A closed stdin is the normal end; any other close (a message over the read cap) exits 1.
+    closeTransport = (await startStdio(deps, (why) => void shutdown(why, why === 'stdin closed' ? 0 : 1))).close;
   }
 }
 

@@ -3,7 +3,8 @@ import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
 import type { Deps } from './deps.js';
-import { SixfoldError, describeError } from './errors.js';
+import { SixfoldError, describeError, echo, unknownKeys } from './errors.js';
+import { PROTO_KEYS_META } from './proto-keys.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -20,6 +21,31 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
 
 /** Tool names registered on any server built in this process, for `sixfold://status`. */
 export const registeredTools: string[] = [];
+
+/**
+ * Largest arguments a call may carry, as JSON text in UTF-8 (as JSON.stringify writes it). Below
+ * the stdio read cap (10 MiB) with room for the JSON-RPC envelope, so no call a tool accepts can
+ * be cut off by the transport; each tool's per-field limits are in docs/tools.
+ */
+export const MAX_ARGUMENT_BYTES = 8 * 1024 * 1024;
+
+/** Refusals every tool shares, checked before it runs: "__proto__" keys (see proto-keys.ts) and the size cap. */
+function sharedRefusal(name: string, accepted: string[], args: unknown, extra: ToolExtra): string | undefined {
+  const marked = extra._meta?.[PROTO_KEYS_META];
+  if (Array.isArray(marked) && marked.length) {
+    const paths = marked.filter((p): p is string => typeof p === 'string');
+    const nested = paths.filter((p) => p !== 'arguments');
+    const parts: string[] = [];
+    if (paths.includes('arguments')) parts.push(`Unknown field(s) "__proto__": remove them. Accepted fields: ${accepted.join(', ')}.`);
+    if (nested.length) parts.push(`The key "__proto__" is not accepted inside ${nested.map((p) => echo(p.replace(/^arguments\./, ''), 80)).join(', ')}: rename or remove it (JavaScript objects cannot hold it as data).`);
+    return `MCP error -32602: Input validation error: Invalid arguments for tool ${name}: ${parts.join(' ')}`;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(args ?? {}));
+  if (bytes > MAX_ARGUMENT_BYTES) {
+    return `MCP error -32602: Input validation error: Invalid arguments for tool ${name}: the arguments are ${bytes} bytes as JSON, over the ${MAX_ARGUMENT_BYTES}-byte (8 MiB) limit per call. Split the work over several calls.`;
+  }
+  return undefined;
+}
 
 /** Tool calls still running; shutdown waits for them so an acknowledged write is never cut off. */
 const inflight = new Set<Promise<unknown>>();
@@ -43,6 +69,7 @@ export async function drainToolCalls(timeoutMs: number): Promise<number> {
  */
 export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server: McpServer, deps: Deps, spec: ToolSpec<I, O>): void {
   if (!registeredTools.includes(spec.name)) registeredTools.push(spec.name);
+  const accepted = Object.keys(spec.input.shape);
   server.registerTool(
     spec.name,
     {
@@ -53,6 +80,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
       annotations: { title: spec.title, ...spec.annotations },
     },
     (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
+      const refused = sharedRefusal(spec.name, accepted, args, extra);
+      if (refused) return { isError: true, content: [{ type: 'text', text: refused }] };
       const call = spec.run(args, extra);
       inflight.add(call);
       try {
@@ -78,7 +107,7 @@ export function toolInput<S extends z.ZodRawShape>(shape: S) {
   return z.strictObject(shape, {
     error: (iss) => {
       if (iss.code === 'unrecognized_keys') {
-        return `Unknown field(s) ${iss.keys.map((k) => `"${k}"`).join(', ')}: remove them. Accepted fields: ${accepted}.`;
+        return `Unknown field(s) ${unknownKeys(iss.keys)}: remove them. Accepted fields: ${accepted}.`;
       }
       if (iss.code === 'invalid_type') return `Arguments must be a JSON object with fields: ${accepted}.`;
       return undefined;

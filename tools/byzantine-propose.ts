@@ -1,13 +1,14 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { invalidInput } from '../src/errors.js';
+import { clipText, invalidInput } from '../src/errors.js';
 import { consensusStoreFor } from '../src/memory/consensus-store.js';
 import { NAMESPACE_RE } from '../src/memory/schemas.js';
 import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
 import { canonicalJson } from '../src/canonical-json.js';
 import { propose } from '../src/patterns/consensus/propose.js';
-import { SchemaValidator } from '../src/patterns/consensus/schema.js';
+import { SchemaValidator, withVerdict } from '../src/patterns/consensus/schema.js';
+import { SchemaWorker, ValidationTimeout } from '../src/patterns/consensus/schema-worker.js';
 import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
 
 const MAX_VALUE_BYTES = 64 * 1024;
@@ -29,6 +30,9 @@ function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const validator = new SchemaValidator();
+const schemaWorker = new SchemaWorker();
+/** Longest a value's check against a caller's schema may take (normally well under a millisecond). */
+const SCHEMA_CHECK_MS = 1000;
 
 export function registerByzantineProposeTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
@@ -91,8 +95,17 @@ export function registerByzantineProposeTool(server: McpServer, deps: Deps): voi
         try {
           validator.compile(args.schema);
         } catch (err) {
-          throw invalidInput(`schema is not a valid JSON Schema: ${(err as Error).message}.`, 'Send a JSON Schema object such as {"type": "object", "required": ["action"]}.');
+          throw invalidInput(`schema is not a valid JSON Schema: ${clipText((err as Error).message, 300)}.`, 'Send a JSON Schema object such as {"type": "object", "required": ["action"]}.');
         }
+      }
+      // Checked once, in a worker with a time bound; the replicas then reuse that verdict.
+      let validate = validator.validate;
+      if (args.schema !== undefined) {
+        const verdict = await schemaWorker.verdict(args.value, args.schema, SCHEMA_CHECK_MS).catch((err: Error) => {
+          if (err instanceof ValidationTimeout) throw invalidInput(`schema is too costly: ${err.message}.`, 'Simplify the schema (fewer patterns, no uniqueItems over long arrays of objects) or send a smaller value.');
+          throw err;
+        });
+        validate = withVerdict(args.value, args.schema, verdict, validator.validate);
       }
       const store = consensusStoreFor(deps.store);
       return serialized(name, async () => {
@@ -118,7 +131,7 @@ export function registerByzantineProposeTool(server: McpServer, deps: Deps): voi
         const out = await propose({
           cluster: name, keys: store.clusterKeys(name), base: info.base, value: args.value, schema: args.schema,
           faults: faults.map((x) => ({ replica: x.replica, behavior: x.behavior, delayMs: x.delay_ms })),
-          seed: args.seed ?? 1, timeoutMs, validate: validator.validate, signal: extra.signal,
+          seed: args.seed ?? 1, timeoutMs, validate, signal: extra.signal,
           onProgress: (sim, view) => sendProgress(extra, Math.min(sim, timeoutMs), timeoutMs, `simulated ${Math.round(sim)} ms, view ${view}`),
         });
         const cert = out.committed && out.certificate ? out.certificate : null;

@@ -6,6 +6,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../deps.js';
 import { SixfoldError } from '../errors.js';
 import { createServer } from '../server.js';
+import { guardTransport } from './edge.js';
 import { allowedHostnames, assertTokenBeyondLoopback, hostnameOf, tokenMatches } from './guard.js';
 
 interface Session {
@@ -139,6 +140,7 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
       if (transport.sessionId) void endSession(transport.sessionId, 'closed');
     };
     await server.connect(transport);
+    guardTransport(transport);
     await transport.handleRequest(req, res, body);
   }
 

@@ -190,7 +190,7 @@ describe('aggregate over stdio', () => {
       ['memory bad field path', { memory: { namespace: 'runs', field: 'a"b' }, ops: ['sum'] }, [/not a metadata key path/]],
       ['memory bad namespace', { memory: { namespace: 'Bad NS', field: 'x' }, ops: ['sum'] }, [/namespace must be 1-64 characters/]],
       ['unknown field', { values: [1], ops: ['sum'], fan_out: 4 }, [/Unknown field/, /"fan_out"/, /Accepted fields: values, /]],
-      ['value string too long', { values: ['x'.repeat(300)], ops: ['count'] }, [/values\[0\]/, /<=256 characters/]],
+      ['value string too long', { values: ['x'.repeat(300)], ops: ['count'] }, [/values\[0\]/, /at most 256 characters/]],
     ];
     for (const [name, args, patterns] of cases) {
       it(`${name}: isError saying what to send, then the server still serves`, async () => {

@@ -36,6 +36,8 @@ export interface AggregateResult {
   method: 'tree' | 'gossip';
   results: Record<string, OpValue>;
   error_bounds: Record<string, number>;
+  /** Ops whose exact result is beyond the double range (about ±1.8e308): their value is null. */
+  overflow?: string[];
   agents: number;
   depth: number | null;
   fanout: number | null;
@@ -53,13 +55,26 @@ function kindLabel(op: Op): string {
   return op.kind === 'quantile' || op.kind === 'top' ? op.name.replace(/:.*/, ':…') : op.name;
 }
 
+/**
+ * An op's value as JSON can carry it: a result beyond the double range (a sum past ±1.8e308, a
+ * variance of values about 1e154 apart) is null, and the op is listed in `overflow`.
+ */
+function finiteOrOverflow(op: Op, r: { value: OpValue; bound: number }, overflow: string[]): { value: OpValue; bound: number } {
+  if (typeof r.value === 'number' && !Number.isFinite(r.value)) {
+    overflow.push(op.name);
+    return { value: null, bound: 0 };
+  }
+  if (r.value === null && op.kind === 'sum') overflow.push(op.name); // total() is null only on overflow
+  return r;
+}
+
 function readOp(op: Op, root: Partial): { value: OpValue; bound: number } {
   const m = root.moments;
   const none = root.n === 0;
   switch (op.kind) {
     case 'count': return { value: root.n, bound: 0 };
-    case 'sum': return { value: m.sum, bound: 0 };
-    case 'mean': return { value: none ? null : m.mean, bound: 0 };
+    case 'sum': return { value: m.total(), bound: 0 };
+    case 'mean': return { value: m.average(), bound: 0 };
     case 'min': return { value: none ? null : m.min, bound: 0 };
     case 'max': return { value: none ? null : m.max, bound: 0 };
     case 'variance': return { value: m.variance(), bound: 0 };
@@ -101,14 +116,15 @@ export async function aggregate(src: ChunkSource, opts: AggregateOptions): Promi
   });
   const results: Record<string, OpValue> = {};
   const bounds: Record<string, number> = {};
+  const overflow: string[] = [];
   for (const op of plan.ops) {
-    const { value, bound } = readOp(op, tree.root);
+    const { value, bound } = finiteOrOverflow(op, readOp(op, tree.root), overflow);
     results[op.name] = value;
     bounds[op.name] = bound;
   }
   const s = tree.stats;
   return {
-    method, results, error_bounds: bounds, agents: s.agents, depth: s.depth, fanout,
+    method, results, error_bounds: bounds, ...(overflow.length ? { overflow } : {}), agents: s.agents, depth: s.depth, fanout,
     messages_total: s.messages_total, max_messages_per_agent: s.max_messages_per_agent, messages_lost: s.messages_lost,
     failed_agents: s.failed_agents, reparented: s.reparented, coverage: s.coverage,
   };
@@ -134,12 +150,18 @@ async function gossip(src: ChunkSource, ops: Op[], opts: AggregateOptions): Prom
   });
   const results: Record<string, OpValue> = {};
   const bounds: Record<string, number> = {};
+  const overflow: string[] = [];
   for (const op of ops) {
-    results[op.name] = g.estimates[op.kind as GossipOp];
-    bounds[op.name] = g.max_error[op.kind as GossipOp];
+    // Push-sum carries the values' mass; beyond the double range it has no estimate to give.
+    const exact = g.exact[op.kind as GossipOp];
+    const over = !Number.isFinite(exact);
+    if (over) overflow.push(op.name);
+    results[op.name] = over ? null : g.estimates[op.kind as GossipOp];
+    const bound = g.max_error[op.kind as GossipOp];
+    bounds[op.name] = Number.isFinite(bound) ? bound : 0;
   }
   return {
-    method: 'gossip', results, error_bounds: bounds, agents: values.length, depth: null, fanout: null,
+    method: 'gossip', results, error_bounds: bounds, ...(overflow.length ? { overflow } : {}), agents: values.length, depth: null, fanout: null,
     messages_total: g.messages_total, max_messages_per_agent: g.max_messages_per_agent, messages_lost: g.messages_lost,
     rounds: g.rounds, converged: g.converged, failed_agents: 0, reparented: 0, coverage: 1,
   };

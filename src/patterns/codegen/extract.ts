@@ -4,8 +4,11 @@
  * A reply with no fenced block has no code: the caller turns that into an error, never into "".
  */
 
-/** Common short names, so "ts" and "TypeScript" are one language in memory and in fences. */
-const ALIASES: Record<string, string> = {
+/**
+ * Common short names, so "ts" and "TypeScript" are one language in memory and in fences. A Map:
+ * the caller's language indexes it, and "constructor" must not find Object.
+ */
+const ALIASES = new Map<string, string>(Object.entries({
   ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript',
   js: 'javascript', jsx: 'javascript', mjs: 'javascript', cjs: 'javascript', node: 'javascript',
   py: 'python', python3: 'python', py3: 'python',
@@ -13,12 +16,12 @@ const ALIASES: Record<string, string> = {
   cs: 'csharp', 'c#': 'csharp', 'c++': 'cpp', cxx: 'cpp', cc: 'cpp', hpp: 'cpp',
   sh: 'bash', shell: 'bash', zsh: 'bash', ps1: 'powershell', pwsh: 'powershell',
   yml: 'yaml', md: 'markdown', postgres: 'sql', postgresql: 'sql', sqlite: 'sql', plpgsql: 'sql',
-};
+}));
 
 /** Lower-case, trimmed, aliases resolved: `"TS"` → `"typescript"`. */
 export function normalizeLanguage(language: string): string {
   const l = language.trim().toLowerCase().replace(/\s+/g, ' ');
-  return ALIASES[l] ?? l;
+  return ALIASES.get(l) ?? l;
 }
 
 export interface CodeBlock {

@@ -77,8 +77,32 @@ function grew(before: Map<number, number>, after: Map<number, number>): boolean 
   return false;
 }
 
+const PROTO_BYTES = Buffer.from('__proto__');
+
+/**
+ * A raw update that names a top-level type or a map key "__proto__" is refused like the same op:
+ * JavaScript drops that key from every snapshot. Only updates whose bytes contain the name are
+ * decoded to look. (A "__proto__" key inside a plain JSON value is already dropped by Yjs' own
+ * decoder, lib0, before anything here can see it.)
+ */
+function refuseProtoNames(update: Uint8Array, i: number): void {
+  if (Buffer.from(update.buffer, update.byteOffset, update.byteLength).indexOf(PROTO_BYTES) < 0) return;
+  let structs: ReturnType<typeof Y.decodeUpdate>['structs'];
+  try {
+    structs = Y.decodeUpdate(update).structs;
+  } catch {
+    return; // not a Yjs update: applyRaw reports that
+  }
+  for (const s of structs) {
+    if (s instanceof Y.Item && (s.parentSub === '__proto__' || (s.parent as unknown) === '__proto__')) {
+      throw invalidInput(`updates[${i}] names a type or map key "__proto__", which a document cannot hold (JavaScript drops it from every snapshot); the document is unchanged.`, 'Use another name in the Yjs document.');
+    }
+  }
+}
+
 /** Applies one raw update, naming it when Yjs cannot parse it. */
 function applyRaw(doc: Y.Doc, update: Uint8Array, i: number): void {
+  refuseProtoNames(update, i);
   try {
     Y.applyUpdate(doc, update);
   } catch (err) {

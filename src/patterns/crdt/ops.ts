@@ -18,6 +18,8 @@ export interface CrdtOp {
   length?: number;
 }
 
+const PROTO = '__proto__';
+
 const KIND_OF_OP: Record<OpKind, TypeKind> = {
   map_set: 'map', map_delete: 'map', text_insert: 'text', text_delete: 'text',
   array_push: 'array', array_insert: 'array', array_delete: 'array',
@@ -84,12 +86,38 @@ function checkIndex(index: number, max: number, op: CrdtOp, i: number, length = 
   }
 }
 
+/**
+ * Names Yjs and JavaScript cannot carry: a "__proto__" key is dropped when Yjs decodes a map or
+ * builds a snapshot (assignment sets the prototype), so it is refused rather than lost.
+ */
+function checkNames(op: CrdtOp, i: number): void {
+  const where = op.target === PROTO ? 'target' : op.key === PROTO ? 'key' : op.path?.includes(PROTO) ? 'path' : undefined;
+  if (where) {
+    throw invalidInput(`ops[${i}] (${op.op}) has ${where} "__proto__", which a document cannot hold (JavaScript drops it from every snapshot).`, 'Use another name, e.g. "proto".');
+  }
+}
+
+/**
+ * Yjs decides how to store a value from its `constructor`, so a JSON object whose own
+ * "constructor" key shadows it is refused by Yjs ("Unexpected content type"); say so instead.
+ */
+function checkValue(value: unknown, op: CrdtOp, i: number): unknown {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.hasOwn(value, 'constructor')) {
+    throw invalidInput(
+      `ops[${i}] (${op.op}) value is an object with a top-level "constructor" key, which Yjs cannot store as a plain value.`,
+      'Nest it one level down (e.g. {"value": {...}}), or rename the key.',
+    );
+  }
+  return value;
+}
+
 /** Applies one op inside the caller's transaction; throws (leaving the caller to discard the doc) on a bad op. */
 function applyOne(doc: Y.Doc, op: CrdtOp, i: number): void {
+  checkNames(op, i);
   const type = resolve(doc, op, i);
   switch (op.op) {
     case 'map_set':
-      (type as Y.Map<unknown>).set(need(op.key, op, i, 'key', 'the map key'), need(op.value, op, i, 'value', 'any JSON value'));
+      (type as Y.Map<unknown>).set(need(op.key, op, i, 'key', 'the map key'), checkValue(need(op.value, op, i, 'value', 'any JSON value'), op, i));
       return;
     case 'map_delete':
       (type as Y.Map<unknown>).delete(need(op.key, op, i, 'key', 'the map key to delete'));
@@ -112,13 +140,13 @@ function applyOne(doc: Y.Doc, op: CrdtOp, i: number): void {
       return;
     }
     case 'array_push':
-      (type as Y.Array<unknown>).push([need(op.value, op, i, 'value', 'the JSON element to append')]);
+      (type as Y.Array<unknown>).push([checkValue(need(op.value, op, i, 'value', 'the JSON element to append'), op, i)]);
       return;
     case 'array_insert': {
       const arr = type as Y.Array<unknown>;
       const index = need(op.index, op, i, 'index', 'where to insert');
       checkIndex(index, arr.length, op, i);
-      arr.insert(index, [need(op.value, op, i, 'value', 'the JSON element to insert')]);
+      arr.insert(index, [checkValue(need(op.value, op, i, 'value', 'the JSON element to insert'), op, i)]);
       return;
     }
     case 'array_delete': {

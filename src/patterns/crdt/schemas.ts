@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unknownKeys } from '../../errors.js';
 import { DOC_ID_RE } from './codec.js';
 import { OP_KINDS } from './ops.js';
 
@@ -6,8 +7,8 @@ import { OP_KINDS } from './ops.js';
 export const MAX_OPS = 1000;
 export const MAX_UPDATES = 256;
 /** Per base64 update; the sum is bounded by MAX_UPDATE_TOTAL_B64. */
-export const MAX_UPDATE_B64 = 8 * 1024 * 1024;
-export const MAX_UPDATE_TOTAL_B64 = 16 * 1024 * 1024;
+export const MAX_UPDATE_B64 = 8_000_000;
+export const MAX_UPDATE_TOTAL_B64 = 8_000_000;
 export const MAX_VALUE_BYTES = 64 * 1024;
 
 export const docField = z
@@ -31,7 +32,7 @@ export const opSchema = z.strictObject(
     length: z.number({ error: 'length must be a whole number' }).int('length must be a whole number').min(1, 'length must be at least 1').optional()
       .describe('text_delete, array_delete (default 1): how many to delete.'),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `Unknown op field(s) ${iss.keys.join(', ')}: an op has op, target, path, key, index, value, length.` : undefined) },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `Unknown op field(s) ${unknownKeys(iss.keys)}: an op has op, target, path, key, index, value, length.` : undefined) },
 );
 
 const b64 = (what: string, max: number) => z.string({ error: `${what} must be a base64 string` }).max(max, `${what} is over ${max} base64 characters`);
