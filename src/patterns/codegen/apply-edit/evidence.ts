@@ -1,3 +1,4 @@
+import { echo } from '../../../errors.js';
 import type { LineIndex } from './line-index.js';
 import type { Placement } from './placements.js';
 
@@ -126,7 +127,7 @@ export function doubtAbout(region: readonly string[], p: Placement, others: read
 
 export function describeDoubt(d: Doubt): string {
   const at = `lines ${d.other.start + 1}-${d.other.end + 1} (deleting ${d.other.deleted})`;
-  const line = d.line ? `"${d.line.trim().slice(0, 80)}"` : '';
+  const line = d.line ? echo(d.line.trim(), 80) : '';
   switch (d.kind) {
     case 'keeps-more':
       return `placing it at ${at} would change fewer lines in all: the chosen span leaves lines the region repeats just beyond it`;

@@ -1,4 +1,4 @@
-import { SixfoldError } from '../../../errors.js';
+import { echo, SixfoldError } from '../../../errors.js';
 import type { Placement, RegionShape } from './placements.js';
 
 function indentOf(s: string): string {
@@ -55,6 +55,6 @@ export function refuseStrayMarker(merged: readonly string[], orig: readonly stri
   const known = new Set(orig);
   const stray = merged.find((l) => LOOKS_LIKE_MARKER.test(l) && !known.has(l));
   if (stray !== undefined) {
-    throw new SixfoldError('invalid_input', `The edit contains a line that looks like a marker but is not one: "${stray.trim().slice(0, 200)}".`, 'Write markers as a comment line on their own, e.g. "// ... existing code ...".');
+    throw new SixfoldError('invalid_input', `The edit contains a line that looks like a marker but is not one: ${echo(stray.trim(), 120)}.`, 'Write markers as a comment line on their own, e.g. "// ... existing code ...".');
   }
 }
