@@ -61,6 +61,8 @@ export class Inbox {
 export interface Session {
   client: Client;
   inbox: Inbox;
+  /** The server's stderr so far (its log). */
+  stderr(): string;
   close(): Promise<void>;
 }
 
@@ -95,7 +97,7 @@ export async function startFixture(kind: TransportKind, opts: FixtureOptions = {
   if (kind === 'stdio') {
     const open = async (setup?: ClientSetup): Promise<Session> => {
       const h = await startStdioClient({ db: tmp.db, xdg: tmp.xdg, env, extraArgs: opts.extraArgs, logLevel: opts.logLevel, client: setup });
-      const s = { client: h.client, inbox: new Inbox(h.client), close: () => h.close() };
+      const s = { client: h.client, inbox: new Inbox(h.client), stderr: h.stderr, close: () => h.close() };
       sessions.push(s);
       return s;
     };
@@ -113,7 +115,7 @@ export async function startFixture(kind: TransportKind, opts: FixtureOptions = {
   const http = await startHttpServer({ db: tmp.db, xdg: tmp.xdg, env, extraArgs: opts.extraArgs });
   const open = async (setup?: ClientSetup): Promise<Session> => {
     const h = await connectHttpClient(http.url, env.SIXFOLD_HTTP_TOKEN, setup);
-    const s = { client: h.client, inbox: new Inbox(h.client), close: () => h.close() };
+    const s = { client: h.client, inbox: new Inbox(h.client), stderr: http.stderr, close: () => h.close() };
     sessions.push(s);
     await h.notificationsReady();
     return s;
