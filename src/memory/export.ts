@@ -22,8 +22,8 @@ const EMBED_BATCH = 256;
 const iso = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as "2025-06-01T12:00:00.000Z"' });
 
 const HeaderSchema = z.object({
-  format: z.literal(EXPORT_FORMAT, { error: `is not a sixfold export (the first line must have "format": "${EXPORT_FORMAT}")` }),
-  version: z.literal(EXPORT_VERSION, { error: `is an export version this sixfold cannot read (it reads version ${EXPORT_VERSION})` }),
+  format: z.literal(EXPORT_FORMAT, { error: `format must be "${EXPORT_FORMAT}": the first line of a sixfold export is its header` }),
+  version: z.literal(EXPORT_VERSION, { error: `version must be ${EXPORT_VERSION}: this sixfold reads export version ${EXPORT_VERSION} only` }),
   embedder: z.object({ id: z.string().min(1).max(200), dims: z.number().int().min(1).max(65_536) }),
   exported_at: iso,
   namespace: z.string().nullable().optional(),
@@ -89,14 +89,16 @@ export function* exportLines(store: MemoryStore, namespace?: string): Generator<
 /** A line that is not what the format says: its number (1-based) and what is wrong. */
 export class ImportLineError extends SixfoldError {
   constructor(readonly line: number, message: string) {
-    super('invalid_input', `line ${line}: ${message}`, 'Nothing was imported; fix the line (or remove it) and import again.');
+    super('invalid_input', `line ${line}: ${message.replace(/\.$/, '')}.`, 'Nothing was imported; fix the line (or remove it) and import again.');
   }
 }
 
 function describeIssue(err: z.ZodError): string {
   const i = err.issues[0];
-  const field = i.path.length ? `${i.path.join('.')} ` : '';
-  return `${field}${i.message}`.slice(0, 300);
+  const field = i.path.join('.');
+  // Our field schemas name the field in their messages already; zod's own do not.
+  const text = !field || i.message.startsWith(String(i.path[i.path.length - 1])) ? i.message : `${field}: ${i.message}`;
+  return `${text.slice(0, 300).replace(/[.;]$/, '')}.`;
 }
 
 export interface ImportReport {
