@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORTS, startFixture, type Fixture } from '../helpers/both.js';
 import { MEMORY_TOOL_NAMES, callOk, type StoreResult } from '../helpers/mcp.js';
-import { childEnv, makeTempDir, runCli, type TempDir } from '../helpers/server.js';
+import { childEnv, makeTempDir, resourceJson, runCli, type TempDir } from '../helpers/server.js';
 
 describe.each(TRANSPORTS)('SIXFOLD_TOOLS=memory over %s', (kind) => {
   let f: Fixture;
@@ -39,7 +39,7 @@ describe.each(TRANSPORTS)('SIXFOLD_TOOLS=memory over %s', (kind) => {
     const missing = await client.callTool({ name: 'crdt_merge', arguments: { doc: 'x', ops: [] } });
     expect(missing.isError).toBe(true);
     expect(JSON.stringify(missing.content)).toMatch(/crdt_merge not found/);
-    const status = JSON.parse((await client.readResource({ uri: 'sixfold://status' })).contents[0].text as string) as { tools: string[] };
+    const status = resourceJson<{ tools: string[] }>(await client.readResource({ uri: 'sixfold://status' }));
     expect(status.tools.sort()).toEqual(MEMORY_TOOL_NAMES);
     const init = client.getInstructions() ?? '';
     expect(init).toContain('memory_store');
