@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure the issues name, measured here, printed beside its anchor.
- * Usage: node dist/bench/run.js [memory|stdio ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
+ * Usage: node dist/bench/run.js [memory|stdio|tools ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
  */
 import { runCodegenSuite } from './codegen.js';
 import { runEphemeralBench } from './ephemeral.js';
@@ -11,6 +11,7 @@ import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { runCrdtBench } from './crdt.js';
+import { runToolsListBench } from './tools-list.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -28,6 +29,7 @@ const suites: Record<string, () => Promise<void>> = {
   consensus: async () => printTable('byzantine_propose: PBFT in-process (simulated network, zero wall-clock delay; MAC authenticators, Ed25519 certificates)', await runConsensusBench()),
   'consensus-long': async () => printTable('PBFT property schedules, long run (10 × CI)', await runConsensusLong()),
   crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
+  tools: async () => printTable('tools/list size per preset (what a client pays in context for the tool list; a size, not a timing)', await runToolsListBench()),
 };
 
 const wanted = process.argv.slice(2);
