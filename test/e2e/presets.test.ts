@@ -60,7 +60,8 @@ describe.each(TRANSPORTS)('SIXFOLD_TOOLS=memory over %s', (kind) => {
   });
 });
 
-describe.each(TRANSPORTS)('tools.enabled from the config file over %s', (kind) => {
+// The transport does not change how the config is read: stdio only (both transports: the block above).
+describe.each(['stdio'] as const)('tools.enabled from the config file over %s', (kind) => {
   let tmp: TempDir;
   let f: Fixture;
   beforeAll(async () => {

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -5,7 +7,7 @@ import { PRESET_TOOLS, TOOL_NAMES, resolveTools, unknownToolEntries } from '../.
 import { ClientLogHub, clientLogData } from '../../src/mcp/client-log.js';
 import { compactTool } from '../../src/mcp/compact-list.js';
 import { loadConfig } from '../../src/config.js';
-import { thrown } from './helpers.js';
+import { tempDir, thrown } from './helpers.js';
 
 describe('tool catalog', () => {
   it('presets and names resolve to tools in catalog order; unknown entries are named', () => {
@@ -19,6 +21,20 @@ describe('tool catalog', () => {
     expect(loadConfig({}, { SIXFOLD_TOOLS: 'memory, crdt_read', SIXFOLD_DB: ':memory:' }).tools.enabled).toEqual(['memory', 'crdt_read']);
     expect(loadConfig({}, { SIXFOLD_DB: ':memory:' }).tools.enabled).toEqual(['all']);
     expect(thrown(() => loadConfig({}, { SIXFOLD_TOOLS: 'toString', SIXFOLD_DB: ':memory:' })).message).toMatch(/unknown "toString"; accepted: presets/);
+  });
+
+  it('memory.dedup_threshold is off by default and must be a cosine from 0.5 to 1', () => {
+    expect(loadConfig({}, { SIXFOLD_DB: ':memory:' }).memory.dedup_threshold).toBeNull();
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'c.json');
+      writeFileSync(file, JSON.stringify({ memory: { dedup_threshold: 0.2 } }));
+      expect(thrown(() => loadConfig({ config: file }, { SIXFOLD_DB: ':memory:' })).message).toMatch(/memory\.dedup_threshold.*>=0\.5/);
+      writeFileSync(file, JSON.stringify({ memory: { dedup_threshold: 0.95 } }));
+      expect(loadConfig({ config: file }, { SIXFOLD_DB: ':memory:' }).memory.dedup_threshold).toBe(0.95);
+    } finally {
+      dir.remove();
+    }
   });
 });
 
