@@ -54,11 +54,11 @@ export function subscriptionKey(uri: string, kinds: ReadonlySet<SubscribableKind
   return { error: `"${uri.slice(0, 120)}" is not a valid ${kind}:// URI. ${accepted()}` };
 }
 
-/** The keys a change touches. */
-function keysOf(c: Change): string[] {
+/** The keys a change touches (single memories only when someone watches one: a namespace delete may hold many). */
+function keysOf(c: Change, perMemory: boolean): string[] {
   switch (c.kind) {
     case 'memory':
-      return c.changes.flatMap((m) => [`memory:${m.namespace}`, ...m.ids.map((id) => `memory:${m.namespace}/${id}`)]);
+      return c.changes.flatMap((m) => [`memory:${m.namespace}`, ...(perMemory ? m.ids.map((id) => `memory:${m.namespace}/${id}`) : [])]);
     case 'crdt':
       return [`crdt:${c.doc}`];
     case 'agents':
@@ -123,7 +123,8 @@ export function enableSubscriptions(server: McpServer, feed: ChangeFeed, kinds: 
       listChanged = true;
     } else {
       if (!subs.size) return;
-      for (const key of keysOf(c)) subs.get(key)?.forEach((uri) => pending.add(uri));
+      const perMemory = [...subs.keys()].some((k) => k.startsWith('memory:') && k.includes('/'));
+      for (const key of keysOf(c, perMemory)) subs.get(key)?.forEach((uri) => pending.add(uri));
       if (!pending.size) return;
     }
     scheduled ??= setImmediate(flush);
