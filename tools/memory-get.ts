@@ -10,7 +10,7 @@ export function registerMemoryGetTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
     name: 'memory_get',
     title: 'Get a memory',
-    description: 'One memory by id, with its tags, metadata and times.',
+    description: 'One memory by id.',
     input: toolInput({ id: idField }),
     output: z.object(memoryShape),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
