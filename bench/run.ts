@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure the issues name, measured here, printed beside its anchor.
- * Usage: node dist/bench/run.js [memory|stdio ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
+ * Usage: node dist/bench/run.js [memory|stdio|tools ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
  */
 import { runCodegenSuite } from './codegen.js';
 import { runEphemeralBench } from './ephemeral.js';
@@ -12,6 +12,8 @@ import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { runCrdtBench } from './crdt.js';
 import { runFuzzBench, runStdioReadBench } from './fuzz.js';
+
+import { runToolsListBench } from './tools-list.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -33,6 +35,7 @@ const suites: Record<string, () => Promise<void>> = {
     printTable('fuzz: hostile and random valid tool calls through a real MCP client (long run)', await runFuzzBench());
   },
   crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
+  tools: async () => printTable('tools/list size per preset (what a client pays in context for the tool list; a size, not a timing)', await runToolsListBench()),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,8 +1,20 @@
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import type { Deps } from '../src/deps.js';
+import { reasoningBankFor } from '../src/memory/reasoning-bank.js';
+import { optionalCompletable } from './complete.js';
+
+/** Offered while typing `language`; any other name is accepted too. */
+const LANGUAGES = [
+  'bash', 'c', 'c#', 'c++', 'clojure', 'css', 'dart', 'elixir', 'go', 'haskell', 'html', 'java', 'javascript', 'julia', 'kotlin',
+  'lua', 'ocaml', 'php', 'python', 'r', 'ruby', 'rust', 'scala', 'sql', 'swift', 'typescript', 'zig',
+];
 
 /** `self_improving_codegen`: generate → test → record_outcome, retrying with what failed. */
-export function registerSelfImprovingCodegenPrompt(server: McpServer): void {
+export function registerSelfImprovingCodegenPrompt(server: McpServer, deps: Deps): void {
+  const namespaces = async (value: string) =>
+    (await reasoningBankFor(deps.store)).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100);
   server.registerPrompt(
     'self_improving_codegen',
     {
@@ -10,9 +22,11 @@ export function registerSelfImprovingCodegenPrompt(server: McpServer): void {
       description: 'Walks an agent through generate_code, testing the result, and record_outcome, so each attempt teaches the next.',
       argsSchema: {
         task: z.string().min(1).max(20_000).describe('The code to write'),
-        language: z.string().regex(/^[A-Za-z0-9+#._ -]{1,40}$/).describe('Programming language, e.g. "python"'),
-        namespace: z.string().regex(/^[a-z0-9._-]{1,64}$/).optional().describe('ReasoningBank namespace, default "codegen"'),
-        max_attempts: z.string().regex(/^[1-9]$/).optional().describe('Attempts before giving up, 1-9, default 3'),
+        language: completable(z.string().regex(/^[A-Za-z0-9+#._ -]{1,40}$/).describe('Programming language, e.g. "python"'),
+          (value) => LANGUAGES.filter((l) => l.startsWith(value.toLowerCase()))),
+        namespace: optionalCompletable(z.string().regex(/^[a-z0-9._-]{1,64}$/).describe('ReasoningBank namespace, default "codegen"'), namespaces),
+        max_attempts: optionalCompletable(z.string().regex(/^[1-9]$/).describe('Attempts before giving up, 1-9, default 3'),
+          (value) => ['1', '2', '3', '4', '5', '6', '7', '8', '9'].filter((n) => n.startsWith(value))),
       },
     },
     ({ task, language, namespace, max_attempts }) => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { SixfoldError } from './errors.js';
 import { LOG_LEVELS } from './log.js';
+import { TOOLS_HELP, unknownToolEntries } from './mcp/catalog.js';
 
 /** `$XDG_DATA_HOME/sixfold/sixfold.db`, else `~/.local/share/sixfold/sixfold.db`. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -62,6 +63,21 @@ export const ConfigSchema = z.strictObject({
       max_body_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
     })
     .prefault({}),
+  /** Which tools (and the resources and prompts that go with them) a server registers. */
+  tools: z
+    .strictObject({
+      /** Tool names and presets (memory, codegen, coordination, all). */
+      enabled: z
+        .array(z.string().min(1).max(64))
+        .min(1, `name at least one tool or preset (${TOOLS_HELP})`)
+        .max(64)
+        .superRefine((entries, ctx) => {
+          const bad = unknownToolEntries(entries);
+          if (bad.length) ctx.addIssue({ code: 'custom', message: `unknown ${bad.map((b) => `"${b.slice(0, 64)}"`).join(', ')}; accepted: ${TOOLS_HELP}` });
+        })
+        .default(['all']),
+    })
+    .prefault({}),
   embedder: EmbedderSchema.default({ kind: 'hash-384' }),
   providers: z.record(z.string().regex(/^[a-z0-9_-]{1,32}$/, 'provider names are 1-32 characters of a-z, 0-9, _ or -'), ProviderSchema).default({}),
   router: z
@@ -83,6 +99,11 @@ export const ConfigSchema = z.strictObject({
       /** How often expired memories are deleted (they are never returned once expired). */
       purge_interval_ms: z.number().int().min(1000).default(60_000),
       working_ttl_seconds: z.number().int().min(1).default(24 * 3600),
+      /**
+       * memory_store also folds a memory into one of its namespace at least this similar (cosine);
+       * null (default): only the same normalised content counts as a duplicate.
+       */
+      dedup_threshold: z.number().min(0.5).max(1).nullable().default(null),
     })
     .prefault({}),
   /** generate_code / record_outcome: the ReasoningBank loop. */
@@ -193,6 +214,7 @@ function envSources(env: NodeJS.ProcessEnv): Source[] {
   put('SIXFOLD_GOSSIP_PORT', ['gossip', 'port'], intOrRaw);
   put('SIXFOLD_GOSSIP_HOST', ['gossip', 'host']);
   put('SIXFOLD_PEERS', ['gossip', 'peers'], list);
+  put('SIXFOLD_TOOLS', ['tools', 'enabled'], list);
   return out;
 }
 

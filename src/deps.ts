@@ -1,4 +1,6 @@
+import type { ChangeFeed } from './change-feed.js';
 import type { Config } from './config.js';
+import type { ClientLogHub } from './mcp/client-log.js';
 import type { Logger } from './log.js';
 import type { MemoryStore } from './memory/store.js';
 import type { Router } from './router/router.js';
@@ -15,6 +17,10 @@ export interface Deps {
   crdt: DocStore;
   /** Gossip with peers, when a gossip port or peer is configured. */
   gossip: GossipNode | undefined;
+  /** What changed (memories, documents, agents), for resource subscriptions of every session. */
+  changes: ChangeFeed;
+  /** Warnings and errors forwarded to connected clients (notifications/message). */
+  clientLog: ClientLogHub;
   version: string;
   startedAt: number;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { ChangeFeed, watchNamespaces } from './change-feed.js';
 import { loadConfig, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { SixfoldError, describeError } from './errors.js';
@@ -15,14 +16,21 @@ import { assertSafeBind, startHttp } from './transport/http.js';
 import { assertSafeGossipBind } from './transport/gossip-ws.js';
 import { GossipNode } from './transport/gossip-node.js';
 import { DocStore } from './patterns/crdt/docs.js';
+import { agentLedgerFor } from './patterns/ephemeral/ledger.js';
+import { ClientLogHub } from './mcp/client-log.js';
 import { startStdio } from './transport/stdio.js';
 import { VERSION } from './version.js';
+import { runExport, runImport } from './transfer.js';
+import { NAMESPACE_RE } from './memory/schemas.js';
 
 const USAGE = `sixfold ${VERSION} — MCP server: coordination patterns over SQLite vector memory
 
 Usage:
   sixfold [options]            serve MCP (stdio by default)
   sixfold reembed [options]    re-embed every memory with the configured embedder
+  sixfold export [--namespace N] > memories.jsonl
+                               write memories (all, or one namespace) as JSON lines to stdout
+  sixfold import FILE          add the memories of an export (FILE or - for stdin), all or none
 
 Options:
   --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT)
@@ -34,6 +42,8 @@ Options:
   --gossip-port N          gossip CRDT docs with peers over WebSocket on this port (0: a free one)
   --gossip-host HOST       gossip bind address (default 127.0.0.1; others need SIXFOLD_HTTP_TOKEN)
   --peer ws://HOST:PORT    a gossip peer to connect to (repeatable; env SIXFOLD_PEERS, comma-separated)
+  --namespace N            export: only this namespace
+  env SIXFOLD_TOOLS        tools to load: names and presets memory, codegen, coordination, all (default all)
   --help, --version
 `;
 
@@ -50,6 +60,7 @@ function parseCli(argv: string[]) {
         transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         db: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' },
         'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' }, peer: { type: 'string', multiple: true },
+        namespace: { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -57,12 +68,21 @@ function parseCli(argv: string[]) {
     throw new UsageError(`${(err as Error).message.split(/\.\s/)[0]} (see --help)`);
   }
   const [command = 'serve', ...rest] = parsed.positionals;
-  if (rest.length || !['serve', 'reembed'].includes(command)) {
-    throw new UsageError(`unknown command "${parsed.positionals.join(' ')}"; commands are: serve (default), reembed`);
+  if (!['serve', 'reembed', 'export', 'import'].includes(command)) {
+    throw new UsageError(`unknown command "${parsed.positionals.join(' ').slice(0, 80)}"; commands are: serve (default), reembed, export, import`);
+  }
+  if (command === 'import' ? rest.length !== 1 : rest.length) {
+    throw new UsageError(command === 'import' ? 'import takes one FILE (or - for stdin)' : `unexpected "${rest.join(' ').slice(0, 80)}" after ${command}`);
   }
   const v = parsed.values;
+  if (v.namespace !== undefined && command !== 'export') throw new UsageError('--namespace is for export');
+  if (v.namespace !== undefined && !NAMESPACE_RE.test(v.namespace)) {
+    throw new UsageError(`--namespace "${v.namespace.slice(0, 80)}" is not a namespace: 1-64 characters of a-z, 0-9, ".", "_" or "-"`);
+  }
   return {
     command,
+    namespace: v.namespace,
+    file: command === 'import' ? rest[0] : undefined,
     help: v.help === true,
     version: v.version === true,
     flags: {
@@ -85,13 +105,18 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
   }
 }
 
-async function serve(config: Config, log: Logger): Promise<void> {
+async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Promise<void> {
   if (config.transport === 'http') assertSafeBind(config.http);
   const gossipOn = config.gossip.port !== undefined || config.gossip.peers.length > 0;
   if (config.gossip.port !== undefined) assertSafeGossipBind(config.gossip.host, config.http.token);
+  // What changed, for every session's resource subscriptions: writers report after they commit.
+  const changes = new ChangeFeed();
   const store = await MemoryStore.open({
     path: config.db, embedder: createEmbedder(config.embedder), log, workingTtlSeconds: config.memory.working_ttl_seconds,
+    onChange: (c) => changes.emit({ kind: 'memory', changes: c }),
   });
+  watchNamespaces(changes, store);
+  agentLedgerFor(store.db).onWrite = (runIds) => changes.emit({ kind: 'agents', runIds });
   store.purgeExpired();
   const purge = setInterval(() => {
     try {
@@ -106,9 +131,14 @@ async function serve(config: Config, log: Logger): Promise<void> {
   log.info({ providers: providers.map((p) => `${p.name}:${p.model}`) }, 'LLM providers');
   const crdt = new DocStore(store.db, {
     compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
+    // Local merges and those gossip brings in alike.
+    onCommitted: (doc, { created, origin }) => {
+      changes.emit({ kind: 'crdt', doc, created, origin });
+      if (created) changes.emit({ kind: 'list', of: 'crdt' });
+    },
   });
   const gossip = gossipOn ? new GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
-  const deps: Deps = { config, log, store, router, crdt, gossip, version: VERSION, startedAt: Date.now() };
+  const deps: Deps = { config, log, store, router, crdt, gossip, changes, clientLog, version: VERSION, startedAt: Date.now() };
 
   let closing = false;
   let closeTransport: () => Promise<void> = async () => {};
@@ -155,9 +185,15 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(cli.flags);
-  const log = createLogger(config.log_level);
-  if (cli.command === 'reembed') await runReembed(config, log);
-  else await serve(config, log);
+  if (cli.command !== 'serve') {
+    const log = createLogger(config.log_level);
+    if (cli.command === 'reembed') await runReembed(config, log);
+    else if (cli.command === 'export') await runExport(config, log, cli.namespace);
+    else await runImport(config, log, cli.file!);
+    return;
+  }
+  const clientLog = new ClientLogHub();
+  await serve(config, createLogger(config.log_level, undefined, clientLog.stream), clientLog);
 }
 
 main().catch((err) => {

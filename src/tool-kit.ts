@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ResourceLink, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
 import type { Deps } from './deps.js';
@@ -15,8 +15,11 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   input: I;
   output: O;
   annotations: Required<Pick<ToolAnnotations, 'readOnlyHint' | 'destructiveHint' | 'idempotentHint' | 'openWorldHint'>>;
-  /** Returns the structured result and a one-paragraph summary for clients that show text only. */
-  run(args: z.infer<I>, extra: ToolExtra): Promise<{ result: z.infer<O>; summary: string }>;
+  /**
+   * Returns the structured result, a one-paragraph summary for clients that show text only, and
+   * links to the resources the call made or changed (sent as resource_link content).
+   */
+  run(args: z.infer<I>, extra: ToolExtra): Promise<{ result: z.infer<O>; summary: string; links?: ResourceLink[] }>;
 }
 
 /** Tool names registered on any server built in this process, for `sixfold://status`. */
@@ -77,7 +80,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
       description: spec.description,
       inputSchema: spec.input,
       outputSchema: spec.output,
-      annotations: { title: spec.title, ...spec.annotations },
+      annotations: spec.annotations,
     },
     (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
       const refused = sharedRefusal(spec.name, accepted, args, extra);
@@ -85,8 +88,8 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
       const call = spec.run(args, extra);
       inflight.add(call);
       try {
-        const { result, summary } = await call;
-        return { structuredContent: result as Record<string, unknown>, content: [{ type: 'text', text: summary }] };
+        const { result, summary, links = [] } = await call;
+        return { structuredContent: result as Record<string, unknown>, content: [{ type: 'text', text: summary }, ...links] };
       } catch (err) {
         if (!(err instanceof SixfoldError)) deps.log.error({ err, tool: spec.name }, 'tool failed');
         const text = err instanceof SixfoldError ? err.describe() : `${spec.name} failed: ${describeError(err)}`;

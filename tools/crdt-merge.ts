@@ -5,6 +5,7 @@ import { invalidInput } from '../src/errors.js';
 import { fromBase64 } from '../src/patterns/crdt/codec.js';
 import { MAX_OPS, docField, docViewSchema, opSchema, sinceField, updatesField } from '../src/patterns/crdt/schemas.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
+import { crdtLink } from '../src/mcp/links.js';
 
 export function registerCrdtMergeTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
@@ -41,6 +42,7 @@ export function registerCrdtMergeTool(server: McpServer, deps: Deps): void {
       return {
         result: { ...view, changed },
         summary: `Merged ${what} into "${args.doc}" (${changed ? 'changed' : 'nothing new'}); it now holds ${Object.keys(view.snapshot).length} top-level type(s), ${view.size_bytes} bytes, ${view.clients} writer(s). Snapshot: ${JSON.stringify(view.snapshot).slice(0, 200)}`,
+        links: [crdtLink(args.doc)],
       };
     },
   });

@@ -4,6 +4,8 @@ import type { Deps } from '../src/deps.js';
 import { namespaceField } from '../src/memory/schemas.js';
 import { DEFAULT_NAMESPACE, codegenDeps, generateCode } from '../src/patterns/codegen/generate.js';
 import { defineTool, elapsedMs, toolInput } from '../src/tool-kit.js';
+import { trajectoryLink } from '../src/mcp/links.js';
+import { samplingFallback } from '../src/mcp/sampling.js';
 
 const MAX_TASK = 20_000;
 const MAX_CONTEXT = 200_000;
@@ -59,21 +61,29 @@ export function registerGenerateCodeTool(server: McpServer, deps: Deps): void {
       model: z.string().optional(),
       tokens: z.number().int().optional(),
       cost_usd: z.number().optional(),
+      via: z.enum(['router', 'sampling']).optional().describe('how the LLM was reached: a configured provider, or the client\'s model (sampling)'),
       elapsed_ms: z.number(),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async run(args, extra) {
       const start = performance.now();
-      const r = await generateCode(await codegenDeps(deps), args, extra.signal);
-      const result = { ...r, elapsed_ms: elapsedMs(start) };
+      const cd = await codegenDeps(deps);
+      const sampler = await samplingFallback(server, extra, deps, args.provider);
+      if (sampler) cd.complete = (req, opts) => sampler.complete(req, opts);
+      const r = await generateCode(cd, sampler ? { ...args, provider: undefined } : args, extra.signal);
+      const via = r.source === 'llm' ? (sampler ? 'sampling' as const : 'router' as const) : undefined;
+      const result = { ...r, ...(via ? { via } : {}), elapsed_ms: elapsedMs(start) };
       const lines = r.code.split('\n').length;
       const learned = r.memories_used.length ? ` using ${r.memories_used.length} memor${r.memories_used.length === 1 ? 'y' : 'ies'} (${r.memories_used.map((m) => m.kind).join(', ')})` : '';
       const from = r.source === 'memory'
         ? `from memory (a near-repeat of a task that succeeded, similarity ${r.memories_used[0]?.similarity.toFixed(3)}; no LLM call)`
-        : `with ${r.provider} (${r.model}, ${r.tokens} tokens, $${(r.cost_usd ?? 0).toFixed(6)})${learned}`;
+        : sampler
+          ? `with your client's model ${r.model} (sampling: no LLM provider is configured)${learned}`
+          : `with ${r.provider} (${r.model}, ${r.tokens} tokens, $${(r.cost_usd ?? 0).toFixed(6)})${learned}`;
       return {
         result,
         summary: `Generated ${lines} line(s) of ${r.language} ${from}. Trajectory ${r.trajectory_id}: test the code, then call record_outcome with this trajectory_id and success true or false. The code is in structuredContent.code.`,
+        links: [trajectoryLink(r.trajectory_id)],
       };
     },
   });

@@ -12,9 +12,9 @@ export function registerMemoryDeleteTool(server: McpServer, deps: Deps): void {
     description:
       'Delete one memory by {id}, or every memory in a namespace with {namespace, confirm: true}. Deletion is permanent.',
     input: toolInput({
-      id: idField.optional().describe('Delete this one memory.'),
-      namespace: namespaceField.optional().describe('Delete every memory in this namespace (needs confirm: true).'),
-      confirm: z.boolean({ error: 'confirm must be true or false' }).optional().describe('Must be true to delete a namespace.'),
+      id: idField.optional(),
+      namespace: namespaceField.optional(),
+      confirm: z.boolean({ error: 'confirm must be true or false' }).optional(),
     }),
     output: z.object({ deleted: z.number().int() }),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

@@ -1,32 +1,40 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { isoTime, modeField, namespaceField, tierField } from '../src/memory/schemas.js';
-import { searchMemories } from '../src/memory/search.js';
+import { memoryShape, modeField, namespaceField, tierField } from '../src/memory/schemas.js';
+import { SEARCH_ORDERS, searchMemories } from '../src/memory/search.js';
+import { tagsField } from '../src/memory/tags.js';
+import { timeField } from '../src/memory/time.js';
 import { clip, defineTool, elapsedMs, toolInput } from '../src/tool-kit.js';
 
+/** Tag and time filters, shared with memory_list. */
+export const tagTimeInput = {
+  tags_any: tagsField('tags_any').optional(),
+  tags_all: tagsField('tags_all').optional(),
+  after: timeField('after').optional().describe('created since: ISO time or age (7d, 24h)'),
+  before: timeField('before').optional().describe('created before: ISO time or age'),
+};
+
 export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
+  const { expires_at: _e, ...hitShape } = memoryShape;
   defineTool(server, deps, {
     name: 'memory_search',
     title: 'Search memories',
     description:
-      'Find stored memories. mode "hybrid" (default) fuses vector similarity and keyword (BM25) ranks with reciprocal ' +
-      'rank fusion; "vector" ranks by embedding cosine similarity; "keyword" by full-text BM25. Scores are 0..1 ' +
-      '(hybrid: 1 = ranked first by both). With the default hash-384 embedder, "vector" similarity is lexical ' +
-      '(shared words and word fragments), not semantic.',
+      'Find memories by meaning and keyword: mode hybrid (default) fuses vector and BM25 ranks. Scores 0..1. ' +
+      'order recent: the k newest matches. The default hash-384 embedder is lexical, not semantic.',
     input: toolInput({
       query: z.string({ error: 'query must be a string' }).min(1, 'query is empty; send the words to look for').max(10_000, 'query is over 10000 characters; shorten it'),
-      namespace: namespaceField.optional().describe('Only this namespace; all namespaces when omitted.'),
-      tier: tierField.optional().describe('Only this tier.'),
-      k: z.number({ error: 'k must be a whole number from 1 to 100' }).int('k must be a whole number from 1 to 100').min(1, 'k must be at least 1').max(100, 'k must be at most 100').optional().describe('How many results, 1..100, default 5.'),
-      mode: modeField.optional().describe('hybrid (default) | vector | keyword'),
-      min_score: z.number({ error: 'min_score must be a number from 0 to 1' }).min(0, 'min_score must be at least 0').max(1, 'min_score must be at most 1').optional().describe('Drop results scoring below this, 0..1.'),
+      namespace: namespaceField.optional().describe('default: all'),
+      tier: tierField.optional(),
+      k: z.number({ error: 'k must be a whole number from 1 to 100' }).int('k must be a whole number from 1 to 100').min(1, 'k must be at least 1').max(100, 'k must be at most 100').optional().describe('default 5'),
+      mode: modeField.optional(),
+      min_score: z.number({ error: 'min_score must be a number from 0 to 1' }).min(0, 'min_score must be at least 0').max(1, 'min_score must be at most 1').optional(),
+      ...tagTimeInput,
+      order: z.enum(SEARCH_ORDERS, { error: `order must be one of ${SEARCH_ORDERS.join(', ')}` }).optional(),
     }),
     output: z.object({
-      results: z.array(z.object({
-        id: z.string(), content: z.string(), score: z.number(), namespace: z.string(), tier: tierField,
-        salience: z.number(), metadata: z.record(z.string(), z.unknown()), created_at: isoTime,
-      })),
+      results: z.array(z.object({ ...hitShape, score: z.number() })),
       mode: modeField,
       elapsed_ms: z.number(),
     }),

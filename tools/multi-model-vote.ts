@@ -9,6 +9,7 @@ import { TIE_BREAKERS, ballotVote, runVote, type Ballot, type Vote } from '../sr
 import type { CallResult } from '../src/router/router.js';
 import { costUsd } from '../src/router/providers/types.js';
 import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
+import { CLIENT_PROVIDER, samplingFallback } from '../src/mcp/sampling.js';
 
 const voteOut = z.object({
   provider: z.string(), model: z.string().nullable(), answer: z.string().nullable(), normalized: z.string().nullable(),
@@ -68,6 +69,7 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
       votes: z.array(voteOut),
       total_cost_usd: z.number(),
       cost_saved_usd: z.number(),
+      via: z.enum(['router', 'sampling']).describe('configured providers, or the client\'s model as the one voter "client" (sampling)'),
       elapsed_ms: z.number(),
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -75,7 +77,12 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
       const start = performance.now();
       const format = args.format ?? 'text';
       const rule = args.quorum ?? 'bft';
-      const providers = args.providers ? await deps.router.chain({ only: args.providers, policy: 'cost' }) : await deps.router.chain({ policy: 'cost' });
+      // No provider configured and a client that samples: its model is the one voter, "client".
+      const sampler = await samplingFallback(server, extra, deps, args.providers?.find((p) => p !== CLIENT_PROVIDER));
+      const providers = sampler
+        ? [{ name: CLIENT_PROVIDER, priceInput: 0, priceOutput: 0 }]
+        : args.providers ? await deps.router.chain({ only: args.providers, policy: 'cost' }) : await deps.router.chain({ policy: 'cost' });
+      const via = sampler ? 'sampling' as const : 'router' as const;
       const req = {
         system: args.system,
         prompt: votePrompt(args.prompt, format, args.choices),
@@ -83,8 +90,20 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
         temperature: args.temperature,
       };
       const ask = async (name: string, signal: AbortSignal) => {
+        if (sampler) return toBallot({ ...(await sampler.complete(req, { signal })), latencyMs: 0, attempts: 1 });
         return toBallot(await deps.router.completeWith(name, req, { signal, timeoutMs: args.timeout_ms, purpose: 'vote' }));
       };
+
+      if (args.critical === false && sampler) {
+        const s = performance.now();
+        const r = await sampler.complete(req, { signal: extra.signal });
+        const vote = ballotVote(CLIENT_PROVIDER, toBallot({ ...r, latencyMs: 0, attempts: 1 }), performance.now() - s, { format, choices: args.choices });
+        const result = {
+          decision: vote.normalized, quorum_reached: vote.normalized !== null, agreement: vote.normalized !== null ? 1 : 0, quorum: 1,
+          strategy: 'single (non-critical): the client\'s model (sampling)', votes: [vote], total_cost_usd: 0, cost_saved_usd: 0, via, elapsed_ms: elapsedMs(start),
+        };
+        return { result, summary: `Non-critical: asked your client's model (${r.model}, sampling: no LLM provider is configured); answer "${clip(vote.normalized ?? r.text, 80)}".` };
+      }
 
       if (args.critical === false) {
         // One call to the cheapest provider that answers; the saving is against asking them all.
@@ -96,7 +115,7 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
         const result = {
           decision: normalized, quorum_reached: normalized !== null, agreement: normalized !== null ? 1 : 0, quorum: 1,
           strategy: `single (non-critical): cheapest healthy provider ${r.provider}`,
-          votes: [vote], total_cost_usd: r.costUsd, cost_saved_usd: Math.max(0, full - r.costUsd), elapsed_ms: elapsedMs(start),
+          votes: [vote], total_cost_usd: r.costUsd, cost_saved_usd: Math.max(0, full - r.costUsd), via, elapsed_ms: elapsedMs(start),
         };
         return { result, summary: `Non-critical: asked ${r.provider} only; answer "${clip(normalized ?? r.text, 80)}" for $${r.costUsd.toFixed(6)} (saved $${result.cost_saved_usd.toFixed(6)} against a ${providers.length}-provider vote).` };
       }
@@ -118,13 +137,14 @@ export function registerMultiModelVoteTool(server: McpServer, deps: Deps): void 
       const result = {
         decision: outcome.decision, quorum_reached: outcome.quorum_reached, agreement: outcome.agreement, quorum: outcome.quorum,
         strategy: `${rule} quorum: ${quorumSize(rule, n)} of ${n}${outcome.aborted ? `, ${outcome.aborted} cancelled once settled` : ''}${!outcome.quorum_reached && outcome.decision !== null ? `, tie-breaker ${args.tie_breaker}` : ''}`,
-        votes: outcome.votes, total_cost_usd: total, cost_saved_usd: 0, elapsed_ms: elapsedMs(start),
+        votes: outcome.votes, total_cost_usd: total, cost_saved_usd: 0, via, elapsed_ms: elapsedMs(start),
       };
       const tally = outcome.votes.map((v) => `${v.provider}=${v.error ? 'error' : JSON.stringify(clip(v.normalized ?? '', 40))}`).join(', ');
+      const how = sampler ? ' (one voter: your client\'s model, through sampling; no LLM provider is configured)' : '';
       const summary = outcome.decision !== null
         ? `Decision "${clip(outcome.decision, 120)}" (${outcome.quorum_reached ? 'quorum reached' : 'no quorum; tie-breaker'}, agreement ${outcome.agreement.toFixed(2)}). Votes: ${tally}.`
         : `No decision: no answer reached the ${rule} quorum of ${outcome.quorum}/${n}. Votes: ${tally}.`;
-      return { result, summary };
+      return { result, summary: summary + how };
     },
   });
 }

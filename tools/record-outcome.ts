@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { codegenDeps, recordOutcome } from '../src/patterns/codegen/generate.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
+import { samplingFallback } from '../src/mcp/sampling.js';
 
 const MAX_NOTES = 20_000;
 const MAX_CODE = 200_000;
@@ -54,7 +55,11 @@ export function registerRecordOutcomeTool(server: McpServer, deps: Deps): void {
     // Consolidation deletes distrusted and merged items; a second outcome for a trajectory is refused.
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     async run(args, extra) {
-      const r = await recordOutcome(await codegenDeps(deps), args, extra.signal);
+      const cd = await codegenDeps(deps);
+      // Only the judge needs an LLM; without a provider it may be the client's model (sampling).
+      const sampler = args.judge ? await samplingFallback(server, extra, deps) : undefined;
+      if (sampler) cd.complete = (req, opts) => sampler.complete(req, opts);
+      const r = await recordOutcome(cd, args, extra.signal);
       const verdict = r.judged ? `judged ${r.success ? 'PASS' : 'FAIL'} (${r.judge_reason || 'no reason given'})` : r.success ? 'success' : 'failure';
       const created = r.memories_created.map((m) => `${m.kind} "${m.title}"`).join(', ');
       const updated = r.memories_updated.length

@@ -10,6 +10,8 @@ import { REDUCERS, runEphemeral } from '../src/patterns/ephemeral/run.js';
 import { FORMATS } from '../src/patterns/vote/normalize.js';
 import { QUORUMS } from '../src/patterns/vote/quorum.js';
 import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
+import { agentsLink } from '../src/mcp/links.js';
+import { samplingFallback } from '../src/mcp/sampling.js';
 
 const MAX_AGENTS = 1000;
 const MAX_TASK = 20_000;
@@ -88,6 +90,7 @@ export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void 
       agents: z.array(agentOut),
       reduced: reducedOut.optional(),
       totals: z.object({ spawned: z.number().int(), succeeded: z.number().int(), failed: z.number().int(), expired: z.number().int(), cancelled: z.number().int(), cost_usd: z.number() }),
+      via: z.enum(['router', 'sampling']).describe('how the LLM was reached: configured providers, or the client\'s model (sampling)'),
       elapsed_ms: z.number(),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -99,16 +102,30 @@ export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void 
       if ((args.quorum !== undefined || args.format !== undefined) && args.reduce !== 'vote') {
         throw invalidInput('quorum and format apply only to reduce: "vote".', 'Add "reduce": "vote", or drop quorum and format.');
       }
-      // Resolved before any agent exists: no provider is an error, not a thousand failed agents.
-      const [first] = await deps.router.chain(args.provider ? { provider: args.provider } : {});
-      const io: AgentIO = {
-        ...memoryIO(deps.store),
-        price: { provider: first.name, input: first.priceInput, output: first.priceOutput },
-        execute: async (req, signal) => {
-          const r = await deps.router.complete(req, { provider: args.provider, signal, purpose: 'ephemeral' });
-          return { text: r.text, provider: r.provider, costUsd: r.costUsd };
-        },
-      };
+      const sampler = await samplingFallback(server, extra, deps, args.provider);
+      let io: AgentIO;
+      if (sampler) {
+        // No provider configured: the client's model answers each agent (sampling); it costs sixfold nothing.
+        io = {
+          ...memoryIO(deps.store),
+          price: null,
+          execute: async (req, signal) => {
+            const r = await sampler.complete(req, { signal });
+            return { text: r.text, provider: r.provider, costUsd: 0 };
+          },
+        };
+      } else {
+        // Resolved before any agent exists: no provider is an error, not a thousand failed agents.
+        const [first] = await deps.router.chain(args.provider ? { provider: args.provider } : {});
+        io = {
+          ...memoryIO(deps.store),
+          price: { provider: first.name, input: first.priceInput, output: first.priceOutput },
+          execute: async (req, signal) => {
+            const r = await deps.router.complete(req, { provider: args.provider, signal, purpose: 'ephemeral' });
+            return { text: r.text, provider: r.provider, costUsd: r.costUsd };
+          },
+        };
+      }
       const r = await runEphemeral({
         task: args.task, inputs: args.inputs, count: args.count, role: args.role ?? 'worker', namespace: args.namespace ?? 'agents',
         memoryK: args.memory_k ?? 3, persist: args.persist ?? false, ttlMs: args.ttl_ms ?? 60_000, concurrency: args.concurrency ?? 8,
@@ -125,8 +142,9 @@ export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void 
       if (r.reduced?.kind === 'concat') reduced = ` Joined ${r.reduced.agents} result(s) in reduced.text.`;
       const failures = r.agents.filter((a) => a.error).slice(0, 2).map((a) => ` Agent ${a.input_index + 1}: ${clip(a.error!, 100)}.`).join('');
       return {
-        result: { ...r, elapsed_ms: elapsedMs(start) },
-        summary: `Run ${r.run_id}: ${t.spawned} agent(s), ${counts}; ${written} memor${written === 1 ? 'y' : 'ies'} written to "${args.namespace ?? 'agents'}"; $${t.cost_usd.toFixed(6)}.${reduced}${failures} Results are in structuredContent.agents, in input order.`,
+        result: { ...r, via: sampler ? 'sampling' as const : 'router' as const, elapsed_ms: elapsedMs(start) },
+        links: [agentsLink(r.run_id)],
+        summary: `Run ${r.run_id}${sampler ? ' (answered by your client\'s model through sampling: no LLM provider is configured)' : ''}: ${t.spawned} agent(s), ${counts}; ${written} memor${written === 1 ? 'y' : 'ies'} written to "${args.namespace ?? 'agents'}"; $${t.cost_usd.toFixed(6)}.${reduced}${failures} Results are in structuredContent.agents, in input order.`,
       };
     },
   });

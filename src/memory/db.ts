@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { SixfoldError } from '../errors.js';
+import { contentHash } from './dedup.js';
 
 export type DB = Database.Database;
 
@@ -204,6 +205,40 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       );
       CREATE INDEX IF NOT EXISTS crdt_updates_doc ON crdt_updates (doc, seq);
     `);
+  },
+  // 8: reserved for a migration of a concurrent branch (the lead renumbers at merge); a no-op here.
+  () => {},
+  // 9 (memory upkeep): tags, updated_at and a normalised-content hash for dedup on store.
+  // Tags live as a sorted JSON array on the row (what reads return) and, for filtering, one row
+  // per tag in memory_tags, kept in step by triggers so no insert path has to remember it.
+  (db) => {
+    db.exec(`
+      ALTER TABLE memories ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE memories ADD COLUMN updated_at INTEGER;
+      ALTER TABLE memories ADD COLUMN content_hash TEXT;
+      UPDATE memories SET updated_at = created_at;
+      CREATE INDEX IF NOT EXISTS memories_ns_hash ON memories (namespace, content_hash);
+      CREATE INDEX IF NOT EXISTS memories_created ON memories (created_at DESC, rowid DESC);
+      CREATE TABLE IF NOT EXISTS memory_tags (
+        tag TEXT NOT NULL,
+        memory_rowid INTEGER NOT NULL,
+        PRIMARY KEY (tag, memory_rowid)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS memory_tags_rowid ON memory_tags (memory_rowid);
+      CREATE TRIGGER IF NOT EXISTS memory_tags_ai AFTER INSERT ON memories WHEN new.tags <> '[]' BEGIN
+        INSERT OR IGNORE INTO memory_tags (tag, memory_rowid) SELECT value, new.rowid FROM json_each(new.tags);
+      END;
+      CREATE TRIGGER IF NOT EXISTS memory_tags_au AFTER UPDATE OF tags ON memories BEGIN
+        DELETE FROM memory_tags WHERE memory_rowid = old.rowid;
+        INSERT OR IGNORE INTO memory_tags (tag, memory_rowid) SELECT value, new.rowid FROM json_each(new.tags);
+      END;
+      CREATE TRIGGER IF NOT EXISTS memory_tags_ad AFTER DELETE ON memories WHEN old.tags <> '[]' BEGIN
+        DELETE FROM memory_tags WHERE memory_rowid = old.rowid;
+      END;
+    `);
+    const rows = db.prepare('SELECT rowid, content FROM memories').all() as Array<{ rowid: number; content: string }>;
+    const set = db.prepare('UPDATE memories SET content_hash = ? WHERE rowid = ?');
+    for (const r of rows) set.run(contentHash(r.content), r.rowid);
   },
 ];
 

@@ -38,6 +38,20 @@ export const modeField = z.enum(SEARCH_MODES, { error: `mode must be one of ${SE
 
 export const isoTime = z.string().describe('ISO 8601 time');
 
+/** A memory as the tools return it. */
+export const memoryShape = {
+  id: z.string(),
+  namespace: z.string(),
+  content: z.string(),
+  tier: tierField,
+  salience: z.number(),
+  metadata: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+  created_at: z.string(),
+  updated_at: z.string(),
+  expires_at: z.string().nullable(),
+};
+
 export const memoryOut = {
   id: z.string(),
   namespace: z.string(),

@@ -2,17 +2,22 @@ import { stemmer } from 'stemmer';
 import type { MemoryStore, MemoryRow, Tier } from './store.js';
 import { rowToMemory } from './store.js';
 import { l2ToCosine, toBlob } from './vectors.js';
+import { hasTagTimeFilter, tagTimeSql, type TagTimeFilter } from './filters.js';
 
 export const SEARCH_MODES = ['vector', 'keyword', 'hybrid'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
 
-export interface SearchQuery {
+export const SEARCH_ORDERS = ['relevance', 'recent'] as const;
+
+export interface SearchQuery extends TagTimeFilter {
   query: string;
   namespace?: string;
   tier?: Tier;
   k?: number;
   mode?: SearchMode;
   min_score?: number;
+  /** "recent": the k newest of the matches instead of the k best. */
+  order?: (typeof SEARCH_ORDERS)[number];
 }
 
 export interface SearchHit {
@@ -23,7 +28,9 @@ export interface SearchHit {
   tier: Tier;
   salience: number;
   metadata: Record<string, unknown>;
+  tags: string[];
   created_at: string;
+  updated_at: string;
 }
 
 /** Reciprocal rank fusion constant (Cormack et al.): dampens the weight of top ranks. */
@@ -78,6 +85,12 @@ function vectorRanks(store: MemoryStore, q: Float32Array, n: number, s: SearchQu
   const params: unknown[] = [toBlob(q), n, BigInt(store.now())];
   if (s.namespace) (filters.push('namespace = ?'), params.push(s.namespace));
   if (s.tier) (filters.push('tier = ?'), params.push(s.tier));
+  if (hasTagTimeFilter(s)) {
+    // Tags and time are not vec0 columns: restrict the KNN scan to the rowids that match them.
+    const f = tagTimeSql(s, store.now());
+    filters.push(`rowid IN (SELECT m.rowid FROM memories m WHERE ${f.where.join(' AND ')})`);
+    params.push(...f.params);
+  }
   const rows = store
     .statement(`SELECT rowid, distance FROM ${store.vec.name} WHERE ${filters.join(' AND ')} ORDER BY distance`)
     .all(...params) as { rowid: number; distance: number }[];
@@ -93,6 +106,9 @@ function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuer
   const params: unknown[] = [match, store.now()];
   if (s.namespace) (filters.push('m.namespace = ?'), params.push(s.namespace));
   if (s.tier) (filters.push('m.tier = ?'), params.push(s.tier));
+  const f = tagTimeSql(s, store.now());
+  filters.push(...f.where);
+  params.push(...f.params);
   params.push(n);
   const rows = store
     .statement(
@@ -135,12 +151,18 @@ export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?
     ranked = mode === 'vector' ? vec : fuse([vec, keywordRanks(store, s.query, depth, s)]);
   }
   const min = s.min_score ?? 0;
-  ranked = ranked.filter((r) => r.score >= min).slice(0, k);
+  const recent = s.order === 'recent';
+  ranked = ranked.filter((r) => r.score >= min);
+  if (!recent) ranked = ranked.slice(0, k);
   if (!ranked.length) return [];
   const rows = store
     .statement('SELECT * FROM memories WHERE rowid IN (SELECT value FROM json_each(?))')
     .all(JSON.stringify(ranked.map((r) => r.rowid))) as MemoryRow[];
   const byRowid = new Map(rows.map((r) => [r.rowid, r]));
+  if (recent) {
+    const at = (r: Ranked) => byRowid.get(r.rowid)?.created_at ?? 0;
+    ranked = ranked.sort((a, b) => at(b) - at(a) || b.rowid - a.rowid).slice(0, k);
+  }
   const hits: SearchHit[] = [];
   for (const r of ranked) {
     const row = byRowid.get(r.rowid);
@@ -148,7 +170,7 @@ export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?
     const m = rowToMemory(row);
     hits.push({
       id: m.id, content: m.content, score: r.score, namespace: m.namespace, tier: m.tier,
-      salience: m.salience, metadata: m.metadata, created_at: m.created_at,
+      salience: m.salience, metadata: m.metadata, tags: m.tags, created_at: m.created_at, updated_at: m.updated_at,
     });
   }
   return hits;

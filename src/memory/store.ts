@@ -3,9 +3,11 @@ import type Database from 'better-sqlite3';
 import { SixfoldError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { getMeta, openDatabase, type DB } from './db.js';
+import { contentHash } from './dedup.js';
+import { tagsJson } from './tags.js';
 import type { Embedder } from './embed/embedder.js';
 import {
-  NEVER, createVecTable, currentVecTable, nextVecTableName, pinEmbedder, strayVecTables, toBlob, type VecTable,
+  NEVER, createVecTable, currentVecTable, l2ToCosine, nextVecTableName, pinEmbedder, strayVecTables, toBlob, type VecTable,
 } from './vectors.js';
 
 export const TIERS = ['working', 'long_term', 'flashbulb'] as const;
@@ -18,6 +20,7 @@ export interface NewMemory {
   salience?: number;
   metadata?: Record<string, unknown>;
   ttl_seconds?: number;
+  tags?: readonly string[];
 }
 
 export interface Memory {
@@ -27,7 +30,9 @@ export interface Memory {
   tier: Tier;
   salience: number;
   metadata: Record<string, unknown>;
+  tags: string[];
   created_at: string;
+  updated_at: string;
   expires_at: string | null;
 }
 
@@ -39,8 +44,19 @@ export interface MemoryRow {
   tier: Tier;
   salience: number;
   metadata: string;
+  tags: string;
   created_at: number;
+  /** NULL only on rows written by code that predates the column: read as created_at. */
+  updated_at: number | null;
+  content_hash: string | null;
   expires_at: number | null;
+}
+
+/** What changed in the store, after it is committed (resource subscriptions listen). */
+export interface MemoryChange {
+  op: 'insert' | 'update' | 'delete';
+  namespace: string;
+  ids: string[];
 }
 
 export interface StoreOptions {
@@ -50,6 +66,8 @@ export interface StoreOptions {
   workingTtlSeconds?: number;
   /** For injecting a clock in tests. */
   now?: () => number;
+  /** Told of every committed write, grouped by namespace. */
+  onChange?: (changes: MemoryChange[]) => void;
 }
 
 export function rowToMemory(r: MemoryRow): Memory {
@@ -60,7 +78,9 @@ export function rowToMemory(r: MemoryRow): Memory {
     tier: r.tier,
     salience: r.salience,
     metadata: JSON.parse(r.metadata),
+    tags: JSON.parse(r.tags ?? '[]'),
     created_at: new Date(r.created_at).toISOString(),
+    updated_at: new Date(r.updated_at ?? r.created_at).toISOString(),
     expires_at: r.expires_at === null ? null : new Date(r.expires_at).toISOString(),
   };
 }
@@ -81,8 +101,9 @@ export class MemoryStore {
   readonly embedder: Embedder;
   readonly vec: VecTable;
   private readonly log: Logger;
-  private readonly workingTtlMs: number;
+  readonly workingTtlMs: number;
   readonly now: () => number;
+  private readonly onChange: StoreOptions['onChange'];
   private readonly stmts;
 
   private constructor(db: DB, vec: VecTable, opts: StoreOptions) {
@@ -93,19 +114,20 @@ export class MemoryStore {
     this.log = opts.log;
     this.workingTtlMs = (opts.workingTtlSeconds ?? 24 * 3600) * 1000;
     this.now = opts.now ?? Date.now;
+    this.onChange = opts.onChange;
     const live = '(expires_at IS NULL OR expires_at > @now)';
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO memories (id, namespace, content, tier, salience, metadata, created_at, expires_at)
-         VALUES (@id, @namespace, @content, @tier, @salience, @metadata, @created_at, @expires_at)`,
+        `INSERT INTO memories (id, namespace, content, tier, salience, metadata, tags, created_at, updated_at, content_hash, expires_at)
+         VALUES (@id, @namespace, @content, @tier, @salience, @metadata, @tags, @created_at, @updated_at, @content_hash, @expires_at)`,
       ),
       insertVec: db.prepare(`INSERT INTO ${vec.name} (rowid, namespace, tier, expires_at, embedding) VALUES (?, ?, ?, ?, ?)`),
       deleteVec: db.prepare(`DELETE FROM ${vec.name} WHERE rowid = ?`),
       deleteRow: db.prepare('DELETE FROM memories WHERE rowid = ?'),
       byId: db.prepare(`SELECT * FROM memories WHERE id = @id AND ${live}`),
-      rowidById: db.prepare('SELECT rowid FROM memories WHERE id = ?'),
-      rowidsByNamespace: db.prepare('SELECT rowid FROM memories WHERE namespace = ?'),
-      expired: db.prepare('SELECT rowid FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ?'),
+      rowidById: db.prepare('SELECT rowid, id, namespace FROM memories WHERE id = ?'),
+      rowidsByNamespace: db.prepare('SELECT rowid, id, namespace FROM memories WHERE namespace = ?'),
+      expired: db.prepare('SELECT rowid, id, namespace FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ?'),
       page: db.prepare(
         `SELECT * FROM memories WHERE namespace = @namespace AND ${live}
            AND (created_at < @c OR (created_at = @c AND rowid < @r))
@@ -157,16 +179,38 @@ export class MemoryStore {
     this.checkVectors(vectors, items.length);
     const now = this.now();
     const rows = items.map((item) => this.toRow(item, now));
-    this.db.transaction(() => {
-      rows.forEach((row, i) => {
-        const { lastInsertRowid } = this.stmts.insert.run(row);
-        this.stmts.insertVec.run(
-          BigInt(lastInsertRowid), row.namespace, row.tier,
-          row.expires_at === null ? NEVER : BigInt(row.expires_at), toBlob(vectors[i]),
-        );
-      });
-    })();
+    this.writeRows(rows, vectors);
     return rows.map((r) => rowToMemory({ ...r, rowid: 0 }));
+  }
+
+  /** Writes whole rows (ids and times as given) with their vectors in one transaction; returns their rowids. */
+  writeRows(rows: ReadonlyArray<Omit<MemoryRow, 'rowid'>>, vectors: readonly Float32Array[]): number[] {
+    const rowids = this.db.transaction(() => rows.map((row, i) => {
+      const { lastInsertRowid } = this.stmts.insert.run(row);
+      this.stmts.insertVec.run(
+        BigInt(lastInsertRowid), row.namespace, row.tier,
+        row.expires_at === null ? NEVER : BigInt(row.expires_at), toBlob(vectors[i]),
+      );
+      return Number(lastInsertRowid);
+    }))();
+    this.notify('insert', rows);
+    return rowids;
+  }
+
+  /** Tells the onChange listener about committed rows, one change per namespace. */
+  notify(op: MemoryChange['op'], rows: ReadonlyArray<{ id: string; namespace: string }>): void {
+    if (!this.onChange || !rows.length) return;
+    const byNs = new Map<string, string[]>();
+    for (const r of rows) {
+      const ids = byNs.get(r.namespace);
+      if (ids) ids.push(r.id);
+      else byNs.set(r.namespace, [r.id]);
+    }
+    try {
+      this.onChange([...byNs].map(([namespace, ids]) => ({ op, namespace, ids })));
+    } catch (err) {
+      this.log.warn({ err }, 'memory change listener failed');
+    }
   }
 
   checkVectors(vectors: Float32Array[], expected: number): void {
@@ -179,7 +223,8 @@ export class MemoryStore {
     }
   }
 
-  private toRow(item: NewMemory, now: number): Omit<MemoryRow, 'rowid'> {
+  /** A new row for `item` at `now`: a fresh id, the tier's expiry, normalised tags, the dedup hash. */
+  toRow(item: NewMemory, now: number): Omit<MemoryRow, 'rowid'> {
     const tier = item.tier ?? 'long_term';
     let expires: number | null = null;
     if (item.ttl_seconds !== undefined) expires = now + item.ttl_seconds * 1000;
@@ -191,7 +236,10 @@ export class MemoryStore {
       tier,
       salience: item.salience ?? 0.5,
       metadata: JSON.stringify(item.metadata ?? {}),
+      tags: tagsJson(item.tags),
       created_at: now,
+      updated_at: now,
+      content_hash: contentHash(item.content),
       expires_at: expires,
     };
   }
@@ -240,32 +288,52 @@ export class MemoryStore {
     return out;
   }
 
-  private deleteRowids(rowids: number[]): number {
+  private deleteRows(rows: Array<{ rowid: number; id: string; namespace: string }>): number {
     this.db.transaction(() => {
-      for (const rowid of rowids) {
+      for (const { rowid } of rows) {
         this.stmts.deleteVec.run(BigInt(rowid));
         this.stmts.deleteRow.run(rowid);
       }
     })();
-    return rowids.length;
+    this.notify('delete', rows);
+    return rows.length;
   }
 
   deleteById(id: string): number {
-    const row = this.stmts.rowidById.get(id) as { rowid: number } | undefined;
+    const row = this.stmts.rowidById.get(id) as { rowid: number; id: string; namespace: string } | undefined;
     if (!row) throw notFound(`No memory with id "${id}".`, 'Find ids with memory_search or by reading memory://{namespace}.');
-    return this.deleteRowids([row.rowid]);
+    return this.deleteRows([row]);
   }
 
   deleteNamespace(namespace: string): number {
-    const rows = this.stmts.rowidsByNamespace.all(namespace) as { rowid: number }[];
-    return this.deleteRowids(rows.map((r) => r.rowid));
+    return this.deleteRows(this.stmts.rowidsByNamespace.all(namespace) as Array<{ rowid: number; id: string; namespace: string }>);
   }
 
   /** Deletes expired memories. Reads already skip them; this reclaims the space. */
   purgeExpired(): number {
-    const rows = this.stmts.expired.all(this.now()) as { rowid: number }[];
+    const rows = this.stmts.expired.all(this.now()) as Array<{ rowid: number; id: string; namespace: string }>;
     if (rows.length) this.log.debug({ purged: rows.length }, 'purged expired memories');
-    return this.deleteRowids(rows.map((r) => r.rowid));
+    return this.deleteRows(rows);
+  }
+
+  /** Whether any row (live or not yet purged) is in the namespace; an index lookup. */
+  hasNamespace(namespace: string): boolean {
+    return this.statement('SELECT 1 FROM memories WHERE namespace = ? LIMIT 1').get(namespace) !== undefined;
+  }
+
+  /** Rewrites a memory's vector row: a new embedding and/or its tier and expiry (vec0 metadata). */
+  updateVector(rowid: number, tier: Tier, expiresAt: number | null, vector?: Float32Array): void {
+    const expires = expiresAt === null ? NEVER : BigInt(expiresAt);
+    if (vector) this.statement(`UPDATE ${this.vec.name} SET tier = ?, expires_at = ?, embedding = ? WHERE rowid = ?`).run(tier, expires, toBlob(vector), BigInt(rowid));
+    else this.statement(`UPDATE ${this.vec.name} SET tier = ?, expires_at = ? WHERE rowid = ?`).run(tier, expires, BigInt(rowid));
+  }
+
+  /** The nearest live memory of a namespace to `vector`, with its cosine similarity. */
+  nearest(namespace: string, vector: Float32Array): { rowid: number; similarity: number } | undefined {
+    const r = this.statement(
+      `SELECT rowid, distance FROM ${this.vec.name} WHERE embedding MATCH ? AND k = 1 AND namespace = ? AND expires_at > ? ORDER BY distance`,
+    ).get(toBlob(vector), namespace, BigInt(this.now())) as { rowid: number; distance: number } | undefined;
+    return r && { rowid: Number(r.rowid), similarity: l2ToCosine(r.distance) };
   }
 
   close(): void {

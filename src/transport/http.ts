@@ -142,6 +142,8 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
     await server.connect(transport);
     guardTransport(transport);
     await transport.handleRequest(req, res, body);
+    // An initialize that did not start a session: release the server (it listens to the change feed).
+    if (!transport.sessionId) await close().catch(() => {});
   }
 
   const http = createHttpServer((req, res) => {

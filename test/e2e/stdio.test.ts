@@ -56,9 +56,10 @@ describe('stdio server', () => {
 
       const readOnly = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
-      expect(readOnly.sort()).toEqual(['aggregate', 'apply_edit', 'crdt_read', 'gossip_status', 'list_agents', 'memory_search', 'multi_model_vote', 'verify_certificate']);
-      // record_outcome's consolidation deletes distrusted and merged ReasoningBank items; terminate_agent stops work.
-      expect(destructive.sort()).toEqual(['memory_delete', 'record_outcome', 'terminate_agent']);
+      expect(readOnly.sort()).toEqual(['aggregate', 'apply_edit', 'crdt_read', 'gossip_status', 'list_agents', 'memory_get', 'memory_list', 'memory_search', 'multi_model_vote', 'verify_certificate']);
+      // record_outcome's consolidation deletes distrusted and merged ReasoningBank items; terminate_agent stops work;
+      // memory_update overwrites what it changes.
+      expect(destructive.sort()).toEqual(['memory_delete', 'memory_update', 'record_outcome', 'terminate_agent']);
       for (const t of tools) {
         expect(typeof t.annotations?.readOnlyHint).toBe('boolean');
         expect(typeof t.annotations?.destructiveHint).toBe('boolean');

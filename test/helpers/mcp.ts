@@ -12,7 +12,25 @@ export interface StoreResult {
   id: string;
   namespace: string;
   tier: 'working' | 'long_term' | 'flashbulb';
+  tags: string[];
   created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+  deduplicated: boolean;
+  similarity?: number;
+}
+
+/** A memory as memory_get, memory_update and memory_list return it. */
+export interface MemoryOut {
+  id: string;
+  namespace: string;
+  content: string;
+  tier: 'working' | 'long_term' | 'flashbulb';
+  salience: number;
+  metadata: Record<string, unknown>;
+  tags: string[];
+  created_at: string;
+  updated_at: string;
   expires_at: string | null;
 }
 
@@ -24,7 +42,9 @@ export interface SearchHit {
   tier: string;
   salience: number;
   metadata: Record<string, unknown>;
+  tags: string[];
   created_at: string;
+  updated_at: string;
 }
 
 export interface SearchResult {
@@ -120,7 +140,10 @@ export async function readAllPages(client: Client, uri: string, maxPages = 1000)
 }
 
 /** Every tool the server registers, sorted: one list to update when a tool is added. */
-export const TOOL_NAMES = ['aggregate', 'apply_edit', 'byzantine_propose', 'crdt_merge', 'crdt_read', 'generate_code', 'gossip_status', 'list_agents', 'memory_delete', 'memory_search', 'memory_store', 'multi_model_vote', 'record_outcome', 'spawn_ephemeral', 'terminate_agent', 'verify_certificate'];
+export const TOOL_NAMES = ['aggregate', 'apply_edit', 'byzantine_propose', 'crdt_merge', 'crdt_read', 'generate_code', 'gossip_status', 'list_agents', 'memory_delete', 'memory_get', 'memory_list', 'memory_search', 'memory_store', 'memory_update', 'multi_model_vote', 'record_outcome', 'spawn_ephemeral', 'terminate_agent', 'verify_certificate'];
+
+/** The memory preset (SIXFOLD_TOOLS=memory), sorted. */
+export const MEMORY_TOOL_NAMES = ['memory_delete', 'memory_get', 'memory_list', 'memory_search', 'memory_store', 'memory_update'];
 
 export interface WireProgress {
   progressToken: string | number;

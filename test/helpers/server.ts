@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION, type ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MAIN = 'dist/src/main.js';
@@ -203,6 +203,20 @@ export interface StdioServerOptions {
   logLevel?: string;
   /** More CLI arguments after --db and --log-level, e.g. ['--config', path]. */
   extraArgs?: string[];
+  /** What the client declares (e.g. sampling) and handlers to set on it before it connects. */
+  client?: ClientSetup;
+}
+
+export interface ClientSetup {
+  capabilities?: ClientCapabilities;
+  /** Called before connect: set request/notification handlers here. */
+  setup?: (client: Client) => void;
+}
+
+function makeClient(name: string, opts: ClientSetup | undefined): Client {
+  const client = new Client({ name, version: '0.0.0' }, opts?.capabilities ? { capabilities: opts.capabilities } : undefined);
+  opts?.setup?.(client);
+  return client;
 }
 
 export interface StdioClientHandle {
@@ -236,7 +250,7 @@ export async function startStdioClient(opts: StdioServerOptions): Promise<StdioC
   transport.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString('utf8');
   });
-  const client = new Client({ name: 'sixfold-e2e', version: '0.0.0' });
+  const client = makeClient('sixfold-e2e', opts.client);
   try {
     await withTimeout(client.connect(transport), 15_000, 'stdio server to initialize');
   } catch (e) {
@@ -336,14 +350,27 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 export interface HttpClientHandle {
   client: Client;
   transport: StreamableHTTPClientTransport;
+  /**
+   * Resolves once the server has answered the client's GET (the standalone SSE stream that carries
+   * notifications not tied to a request, such as resources/updated): only then can they arrive.
+   */
+  notificationsReady(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function connectHttpClient(url: string, token?: string): Promise<HttpClientHandle> {
+export async function connectHttpClient(url: string, token?: string, setup?: ClientSetup): Promise<HttpClientHandle> {
+  let ready!: () => void;
+  const notificationsReady = new Promise<void>((r) => { ready = r; });
+  const tap: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if ((init?.method ?? 'GET') === 'GET' && res.ok && (res.headers.get('content-type') ?? '').startsWith('text/event-stream')) ready();
+    return res;
+  };
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : undefined,
+    fetch: tap,
   });
-  const client = new Client({ name: 'sixfold-e2e-http', version: '0.0.0' });
+  const client = makeClient('sixfold-e2e-http', setup);
   try {
     await withTimeout(client.connect(transport), 15_000, `HTTP client to connect to ${url}`);
   } catch (e) {
@@ -353,6 +380,7 @@ export async function connectHttpClient(url: string, token?: string): Promise<Ht
   return {
     client,
     transport,
+    notificationsReady: () => withTimeout(notificationsReady, 10_000, 'the server to open the notification stream (GET /mcp)'),
     close: () => withTimeout(client.close(), 10_000, 'HTTP client to close').catch(() => {}),
   };
 }

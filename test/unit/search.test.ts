@@ -107,7 +107,7 @@ describe('searchMemories', () => {
     expect(hits.map((h) => h.id)).toEqual([m.invoice.id]);
     expect(hits[0]).toEqual({
       id: m.invoice.id, content: 'invoice XQ7-4411 was paid late', score: hits[0].score, namespace: 'finance',
-      tier: 'long_term', salience: 0.5, metadata: {}, created_at: '2025-01-01T00:00:00.000Z',
+      tier: 'long_term', salience: 0.5, metadata: {}, tags: [], created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z',
     });
     expect(hits[0].score).toBeGreaterThan(0);
     expect(hits[0].score).toBeLessThan(1);

@@ -64,12 +64,12 @@ describe('insert', () => {
     expect(b.id).toMatch(UUID);
     expect(a.id).not.toBe(b.id);
     expect(a).toEqual({
-      id: a.id, namespace: 'default', content: 'first memory', tier: 'long_term', salience: 0.5, metadata: {},
-      created_at: '2025-01-01T00:00:00.000Z', expires_at: null,
+      id: a.id, namespace: 'default', content: 'first memory', tier: 'long_term', salience: 0.5, metadata: {}, tags: [],
+      created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z', expires_at: null,
     });
     expect(b).toEqual({
       id: b.id, namespace: 'proj.notes', content: 'second memory', tier: 'flashbulb', salience: 0.9,
-      metadata: { source: 'chat', n: 2 }, created_at: '2025-01-01T00:00:00.000Z', expires_at: null,
+      metadata: { source: 'chat', n: 2 }, tags: [], created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z', expires_at: null,
     });
     expect(store.get(a.id)).toEqual(a);
     expect(store.get(b.id)).toEqual(b);

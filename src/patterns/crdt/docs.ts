@@ -16,6 +16,11 @@ export interface DocStoreOptions {
   /** A merge that would grow the encoded document past this is refused. */
   maxDocBytes: number;
   now?: () => number;
+  /**
+   * Told of every merge that wrote something, once it is on disk, whoever sent it (a local call or
+   * a gossip peer, named by `origin`): the change feed of resource subscriptions.
+   */
+  onCommitted?: (doc: string, info: { created: boolean; origin?: string }) => void;
 }
 
 export interface DocView {
@@ -290,6 +295,11 @@ export class DocStore {
       throw new SixfoldError('internal', `Merging into document "${id}" failed: ${(err as Error).message}.`, 'The document is unchanged.', { cause: err });
     }
     if (!current) this.remember(id, loaded);
+    try {
+      this.opts.onCommitted?.(id, { created: !current, origin });
+    } catch {
+      // Already persisted; a listener's failure is not the merge's.
+    }
     if (added && this.onChange) {
       try {
         this.onChange(id, added, origin);

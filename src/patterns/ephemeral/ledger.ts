@@ -76,7 +76,7 @@ function pidAlive(pid: number): boolean {
 export class AgentLedger {
   private readonly dirty = new Map<string, Partial<AgentRow>>();
   /** Agents not yet ended: their rowid (updates skip the id index) and transitions so far (written whole each time). */
-  private readonly open = new Map<string, { rowid: number | bigint; trail: Array<[string, number]>; ended?: boolean }>();
+  private readonly open = new Map<string, { rowid: number | bigint; run: string; trail: Array<[string, number]>; ended?: boolean }>();
   private scheduled = false;
   /** Running agents' controllers, for terminate_agent by id. */
   private readonly live = new Map<string, AbortController>();
@@ -84,6 +84,8 @@ export class AgentLedger {
   /** Queued agents terminated by id before their turn. */
   private readonly stopped = new Map<string, AgentStop>();
   private readonly st: Record<string, Database.Statement>;
+  /** Told which runs' rows were written, after each commit (agents:// subscriptions). */
+  onWrite: ((runIds: string[]) => void) | undefined;
 
   constructor(private readonly db: DB, private readonly now: () => number = Date.now, readonly pid = process.pid) {
     this.st = {
@@ -132,9 +134,19 @@ export class AgentLedger {
       for (const a of agents) {
         const trail: Array<[string, number]> = [['queued', at]];
         const { lastInsertRowid } = this.st.insert.run({ ...a, pid: this.pid, at, transitions: JSON.stringify(trail) });
-        this.open.set(a.id, { rowid: lastInsertRowid, trail });
+        this.open.set(a.id, { rowid: lastInsertRowid, run: a.run_id, trail });
       }
     })();
+    this.wrote(new Set(agents.map((a) => a.run_id)));
+  }
+
+  private wrote(runs: Set<string>): void {
+    if (!this.onWrite || !runs.size) return;
+    try {
+      this.onWrite([...runs]);
+    } catch {
+      // Already committed; a listener's failure is not the ledger's.
+    }
   }
 
   /** Why a queued agent was terminated before it started, if it was (claimed once). */
@@ -249,10 +261,12 @@ export class AgentLedger {
     if (!this.dirty.size) return;
     const dirty = [...this.dirty];
     this.dirty.clear();
+    const runs = new Set<string>();
     this.db.transaction(() => {
       for (const [id, p] of dirty) {
         const o = this.open.get(id);
         if (!o) continue; // not enqueued by this ledger
+        runs.add(o.run);
         this.st.update.run({
           rowid: o.rowid, status: p.status ?? null, phase: p.phase ?? null, started_at: p.started_at ?? null, ended_at: p.ended_at ?? null,
           result: p.result ?? null, memories_loaded: p.memories_loaded ?? null, memories_written: p.memories_written ?? null,
@@ -261,6 +275,7 @@ export class AgentLedger {
         if (p.ended_at != null) this.open.delete(id); // ended: its row is complete on disk
       }
     })();
+    this.wrote(runs);
   }
 }
 
