@@ -5,7 +5,8 @@ import type { Deps } from './deps.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase } from './memory/db.js';
-import { createEmbedder } from './memory/embed/index.js';
+import { DEFAULT_EMBEDDER, chooseEmbedderConfig, createEmbedder } from './memory/embed/index.js';
+import { pinnedEmbedderId } from './memory/pinned.js';
 import { reembed } from './memory/reembed.js';
 import { MemoryStore } from './memory/store.js';
 import { resolveProviders } from './router/registry.js';
@@ -22,7 +23,7 @@ const USAGE = `sixfold ${VERSION} — MCP server: coordination patterns over SQL
 
 Usage:
   sixfold [options]            serve MCP (stdio by default)
-  sixfold reembed [options]    re-embed every memory with the configured embedder
+  sixfold reembed [options]    re-embed every memory with the configured embedder (use-lite if none)
 
 Options:
   --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT)
@@ -75,11 +76,16 @@ function parseCli(argv: string[]) {
 async function runReembed(config: Config, log: Logger): Promise<void> {
   const db = openDatabase(config.db);
   try {
-    const embedder = createEmbedder(config.embedder);
-    const r = await reembed(db, embedder, log, (done, total) => {
-      if (done === total || done % 10_240 === 0) process.stderr.write(`re-embedded ${done}/${total}\n`);
-    });
-    process.stderr.write(`sixfold: re-embedded ${r.count} memories in ${config.db}: ${r.from ?? '(none)'} -> ${r.to} (${r.dims} dims)\n`);
+    // No embedder configured: move the DB to the default for new databases.
+    const embedder = createEmbedder(config.embedder ?? DEFAULT_EMBEDDER, process.env, log);
+    try {
+      const r = await reembed(db, embedder, log, (done, total) => {
+        if (done === total || done % 10_240 === 0) process.stderr.write(`re-embedded ${done}/${total}\n`);
+      });
+      process.stderr.write(`sixfold: re-embedded ${r.count} memories in ${config.db}: ${r.from ?? '(none)'} -> ${r.to} (${r.dims} dims)\n`);
+    } finally {
+      await embedder.close?.();
+    }
   } finally {
     db.close();
   }
@@ -89,8 +95,13 @@ async function serve(config: Config, log: Logger): Promise<void> {
   if (config.transport === 'http') assertSafeBind(config.http);
   const gossipOn = config.gossip.port !== undefined || config.gossip.peers.length > 0;
   if (config.gossip.port !== undefined) assertSafeGossipBind(config.gossip.host, config.http.token);
+  const pinned = pinnedEmbedderId(config.db);
+  const embedderConfig = chooseEmbedderConfig(config.embedder, pinned);
+  if (!config.embedder && pinned === 'hash-384') {
+    log.info({ db: config.db }, 'this database uses the lexical hash-384 embedder; `sixfold reembed` moves it to use-lite (semantic, local)');
+  }
   const store = await MemoryStore.open({
-    path: config.db, embedder: createEmbedder(config.embedder), log, workingTtlSeconds: config.memory.working_ttl_seconds,
+    path: config.db, embedder: createEmbedder(embedderConfig, process.env, log), log, workingTtlSeconds: config.memory.working_ttl_seconds,
   });
   store.purgeExpired();
   const purge = setInterval(() => {
@@ -123,6 +134,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     await gossip?.close().catch((err) => log.warn({ err }, 'gossip close failed'));
     crdt.close();
     store.close();
+    await store.embedder.close?.().catch((err) => log.warn({ err }, 'embedder close failed'));
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -135,6 +147,8 @@ async function serve(config: Config, log: Logger): Promise<void> {
   } else {
     closeTransport = (await startStdio(deps, () => void shutdown('stdin closed'))).close;
   }
+  // The model loads in a worker once the server answers, so it never delays the first response.
+  store.embedder.warm?.();
 }
 
 async function main(): Promise<void> {

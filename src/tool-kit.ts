@@ -53,7 +53,13 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
       annotations: { title: spec.title, ...spec.annotations },
     },
     (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
-      const call = spec.run(args, extra);
+      // A call that has to wait for the embedding model to load says so (progress stays below 1,
+      // so a tool's own progress, counted from 1, still only increases).
+      let waits = 0;
+      const embedder = deps.store?.embedder;
+      const call = embedder?.withProgress
+        ? embedder.withProgress((message) => sendProgress(extra, ++waits / (waits + 1), undefined, message), () => spec.run(args, extra))
+        : spec.run(args, extra);
       inflight.add(call);
       try {
         const { result, summary } = await call;

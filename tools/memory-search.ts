@@ -12,8 +12,8 @@ export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
     description:
       'Find stored memories. mode "hybrid" (default) fuses vector similarity and keyword (BM25) ranks with reciprocal ' +
       'rank fusion; "vector" ranks by embedding cosine similarity; "keyword" by full-text BM25. Scores are 0..1 ' +
-      '(hybrid: 1 = ranked first by both). With the default hash-384 embedder, "vector" similarity is lexical ' +
-      '(shared words and word fragments), not semantic.',
+      '(hybrid: 1 = ranked first by both). With the default use-lite embedder, "vector" similarity is by meaning ' +
+      '(paraphrases match); with hash-384 it is lexical (shared words and word fragments).',
     input: toolInput({
       query: z.string({ error: 'query must be a string' }).min(1, 'query is empty; send the words to look for').max(10_000, 'query is over 10000 characters; shorten it'),
       namespace: namespaceField.optional().describe('Only this namespace; all namespaces when omitted.'),
@@ -30,7 +30,7 @@ export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
       mode: modeField,
       elapsed_ms: z.number(),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: deps.config.embedder.kind !== 'hash-384' },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: deps.config.embedder?.kind === 'openai-compatible' },
     async run(args, extra) {
       const start = performance.now();
       const results = await searchMemories(deps.store, args, extra.signal);

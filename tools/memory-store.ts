@@ -32,7 +32,7 @@ export function registerMemoryStoreTool(server: McpServer, deps: Deps): void {
     output: z.object({ id: z.string(), namespace: z.string(), tier: tierField, created_at: isoTime, expires_at: isoTime.nullable() }),
     annotations: {
       readOnlyHint: false, destructiveHint: false, idempotentHint: false,
-      openWorldHint: deps.config.embedder.kind !== 'hash-384',
+      openWorldHint: deps.config.embedder?.kind === 'openai-compatible',
     },
     async run(args, extra) {
       if (args.tier === 'flashbulb' && args.ttl_seconds !== undefined) {
