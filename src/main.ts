@@ -12,11 +12,7 @@ import { MemoryStore } from './memory/store.js';
 import { resolveProviders } from './router/registry.js';
 import { Router } from './router/router.js';
 import { drainToolCalls } from './tool-kit.js';
-import { assertSafeBind, startHttp } from './transport/http.js';
-import { assertSafeGossipBind } from './transport/gossip-ws.js';
-import { GossipNode } from './transport/gossip-node.js';
 import { DocStore } from './patterns/crdt/docs.js';
-import { startStdio } from './transport/stdio.js';
 import { VERSION } from './version.js';
 
 const USAGE = `sixfold ${VERSION} — MCP server: coordination patterns over SQLite vector memory
@@ -92,9 +88,12 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
 }
 
 async function serve(config: Config, log: Logger): Promise<void> {
-  if (config.transport === 'http') assertSafeBind(config.http);
+  // Transports and gossip are imported only when used: each pulls in modules (Hono, ws) that a
+  // stdio server without peers would otherwise load before its first answer.
+  const http = config.transport === 'http' ? await import('./transport/http.js') : undefined;
+  http?.assertSafeBind(config.http);
   const gossipOn = config.gossip.port !== undefined || config.gossip.peers.length > 0;
-  if (config.gossip.port !== undefined) assertSafeGossipBind(config.gossip.host, config.http.token);
+  if (config.gossip.port !== undefined) (await import('./transport/gossip-ws.js')).assertSafeGossipBind(config.gossip.host, config.http.token);
   const pinned = pinnedEmbedderId(config.db);
   const embedderConfig = chooseEmbedderConfig(config.embedder, pinned);
   if (!config.embedder && pinned === 'hash-384') {
@@ -118,7 +117,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const crdt = new DocStore(store.db, {
     compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
   });
-  const gossip = gossipOn ? new GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
+  const gossip = gossipOn ? new (await import('./transport/gossip-node.js')).GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
   const deps: Deps = { config, log, store, router, crdt, gossip, version: VERSION, startedAt: Date.now() };
 
   let closing = false;
@@ -143,9 +142,9 @@ async function serve(config: Config, log: Logger): Promise<void> {
   // Gossip first: the "sixfold ready" line then means peers can already reach us.
   await gossip?.start();
   if (config.transport === 'http') {
-    closeTransport = (await startHttp(deps)).close;
+    closeTransport = (await http!.startHttp(deps)).close;
   } else {
-    closeTransport = (await startStdio(deps, () => void shutdown('stdin closed'))).close;
+    closeTransport = (await (await import('./transport/stdio.js')).startStdio(deps, () => void shutdown('stdin closed'))).close;
   }
   // The model loads in a worker once the server answers, so it never delays the first response.
   store.embedder.warm?.();

@@ -4,6 +4,7 @@ import { SixfoldError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { getMeta, openDatabase, type DB } from './db.js';
 import type { Embedder } from './embed/embedder.js';
+import { QuantizedIndex, createQuantizedTable, hasQuantizedTable, strayQuantizedTables } from './quantized.js';
 import {
   NEVER, createVecTable, currentVecTable, nextVecTableName, pinEmbedder, strayVecTables, toBlob, type VecTable,
 } from './vectors.js';
@@ -80,6 +81,8 @@ export class MemoryStore {
   readonly path: string;
   readonly embedder: Embedder;
   readonly vec: VecTable;
+  /** Binary-quantised prefilter + exact rerank, for generations built with a quantizable embedder. */
+  readonly quantized: QuantizedIndex | undefined;
   private readonly log: Logger;
   private readonly workingTtlMs: number;
   readonly now: () => number;
@@ -88,6 +91,7 @@ export class MemoryStore {
   private constructor(db: DB, vec: VecTable, opts: StoreOptions) {
     this.db = db;
     this.vec = vec;
+    this.quantized = hasQuantizedTable(db, vec.name) ? new QuantizedIndex(db, vec.name, vec.dims) : undefined;
     this.path = opts.path;
     this.embedder = opts.embedder;
     this.log = opts.log;
@@ -129,6 +133,7 @@ export class MemoryStore {
         db.transaction(() => {
           const name = nextVecTableName(db);
           createVecTable(db, name, dims);
+          if (opts.embedder.quantizable) createQuantizedTable(db, name);
           vec = { name, dims };
           pinEmbedder(db, opts.embedder.id, vec);
         })();
@@ -144,6 +149,7 @@ export class MemoryStore {
         }
       }
       for (const stray of strayVecTables(db)) db.exec(`DROP TABLE ${stray}`);
+      for (const stray of strayQuantizedTables(db, vec!.name)) db.exec(`DROP TABLE ${stray}`);
       return new MemoryStore(db, vec!, opts);
     } catch (err) {
       db.close();
@@ -164,6 +170,7 @@ export class MemoryStore {
           BigInt(lastInsertRowid), row.namespace, row.tier,
           row.expires_at === null ? NEVER : BigInt(row.expires_at), toBlob(vectors[i]),
         );
+        this.quantized?.insert(Number(lastInsertRowid), vectors[i], row);
       });
     })();
     return rows.map((r) => rowToMemory({ ...r, rowid: 0 }));
@@ -244,6 +251,7 @@ export class MemoryStore {
     this.db.transaction(() => {
       for (const rowid of rowids) {
         this.stmts.deleteVec.run(BigInt(rowid));
+        this.quantized?.delete(rowid);
         this.stmts.deleteRow.run(rowid);
       }
     })();

@@ -50,6 +50,8 @@ export class UseLiteEmbedder implements Embedder {
   private queue: Request[] = [];
   private inFlight: { id: number; requests: Request[] } | undefined;
   private nextId = 1;
+  /** Messages sent to the worker: fewer than calls when concurrent calls were coalesced. */
+  runs = 0;
   private readonly waits = new AsyncLocalStorage<WaitReporter>();
 
   constructor(private readonly opts: UseLiteOptions) {}
@@ -163,6 +165,7 @@ export class UseLiteEmbedder implements Embedder {
     if (!requests.length) return this.idle();
     const id = this.nextId++;
     this.inFlight = { id, requests };
+    this.runs++;
     this.worker.ref(); // a CLI awaiting these vectors must not exit under them
     this.worker.postMessage({ id, texts: requests.flatMap((r) => r.texts) });
   }
