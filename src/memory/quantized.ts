@@ -102,7 +102,6 @@ export class QuantizedIndex {
 
   /** Builds the in-memory bit index (once), a page at a time so other work runs in between. */
   ready(): Promise<BitIndex> {
-    if (this.index) return Promise.resolve(this.index);
     return (this.loading ??= (async () => {
       const index = new BitIndex(this.dims);
       // Writes made while this loads go straight to `index` too (add replaces, remove forgets).

@@ -105,6 +105,18 @@ describe('binary-quantised vector search', () => {
     expect((await searchMemories(again, { query: 'fourth', k: 1, mode: 'vector' }))[0].content).toBe('fourth');
   });
 
+  it('searches that arrive while the index is still loading wait for all of it', async () => {
+    const store = await open(new DenseEmbedder());
+    await store.insert(Array.from({ length: 5_002 }, (_, i) => ({ content: `row ${i}` }))); // one more page than LOAD_PAGE
+    store.close();
+    const again = await open(new DenseEmbedder());
+    const [a, b] = await Promise.all([
+      searchMemories(again, { query: 'row 5001', k: 1, mode: 'vector' }),
+      searchMemories(again, { query: 'row 5000', k: 1, mode: 'vector' }),
+    ]);
+    expect([a[0].content, b[0].content]).toEqual(['row 5001', 'row 5000']);
+  });
+
   it('reembed to a quantizable embedder builds the companion table; the old generation and strays are dropped', async () => {
     const hash = await open(new HashEmbedder());
     await hash.insert([{ content: 'alpha' }, { content: 'beta' }, { content: 'gamma' }]);
