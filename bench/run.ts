@@ -6,6 +6,7 @@ import { runCodegenSuite } from './codegen.js';
 import { runEphemeralBench } from './ephemeral.js';
 import { runApplyEditBench } from './apply-edit.js';
 import { runMemoryBench } from './memory.js';
+import { runSemanticMemoryBench } from './memory-semantic.js';
 import { runStdioBench } from './stdio.js';
 import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
@@ -17,11 +18,21 @@ import { runToolsListBench } from './tools-list.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
+const semantic = async () => {
+  const r = await runSemanticMemoryBench();
+  printTable('Memory by meaning: use-lite (Universal Sentence Encoder lite) beside hash-384, anchors from this run', r.table);
+  printTable('Retrieval set (bench/data/retrieval: 156 hand-written query -> memory pairs, 1,025 distractors), recall@1 / recall@5 / MRR', r.retrieval);
+  printTable('Binary-quantised prefilter at 100k × 512 (1,181 real use-lite vectors + 98,819 built from them; see bench/memory-semantic.ts): oversampling sweep', r.pools);
+  printTable('use-lite on TensorFlow.js backends (both install from npm alone)', r.backends);
+};
+
 const suites: Record<string, () => Promise<void>> = {
   memory: async () => {
     const sizes = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
     printTable('Memory: insert and search (hash-384 embedder, topic-structured synthetic corpus, seed 42)', await runMemoryBench(sizes));
+    await semantic();
   },
+  'memory-semantic': semantic,
   stdio: async () => printTable('MCP over stdio', await runStdioBench()),
   vote: async () => printTable('multi_model_vote and the LLM router (loopback fake provider, real SDKs)', await runVoteBench()),
   apply: async () => printTable('apply_edit on two corpora of real edits (commit history; npm release diffs), beside agent-booster', await runApplyEditBench()),
@@ -39,7 +50,7 @@ const suites: Record<string, () => Promise<void>> = {
 };
 
 const wanted = process.argv.slice(2);
-const names = wanted.length ? wanted : Object.keys(suites).filter((s) => s !== 'consensus-long');
+const names = wanted.length ? wanted : Object.keys(suites).filter((s) => s !== 'consensus-long' && s !== 'memory-semantic');
 process.stdout.write(`sixfold bench — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
 for (const name of names) {
   const suite = suites[name];

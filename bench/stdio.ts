@@ -16,6 +16,8 @@ async function connect(db: string): Promise<Client> {
     command: process.execPath,
     args: [ENTRY, '--db', db, '--log-level', 'silent'],
     stderr: 'ignore',
+    // hash-384: these rows measure the protocol round trip, not a model (the memory suite has use-lite's).
+    env: { PATH: process.env.PATH ?? '', SIXFOLD_EMBEDDER: 'hash-384' },
   });
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);

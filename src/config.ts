@@ -13,7 +13,10 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 const EmbedderSchema = z.discriminatedUnion('kind', [
+  /** Feature-hashed words and trigrams: lexical ("car" does not find "automobile"), instant. */
   z.strictObject({ kind: z.literal('hash-384') }),
+  /** Universal Sentence Encoder lite, 512 dims, run locally from weights inside node_modules. */
+  z.strictObject({ kind: z.literal('use-lite') }),
   z.strictObject({
     kind: z.literal('openai-compatible'),
     /** OpenAI by default; Ollama is `http://127.0.0.1:11434/v1` with model `nomic-embed-text`. */
@@ -78,7 +81,11 @@ export const ConfigSchema = z.strictObject({
         .default(['all']),
     })
     .prefault({}),
-  embedder: EmbedderSchema.default({ kind: 'hash-384' }),
+  /**
+   * Unset: a new database gets use-lite, and an existing one keeps the embedder it was built with
+   * (see chooseEmbedderConfig). Set: that embedder, and a database built with another is refused.
+   */
+  embedder: EmbedderSchema.optional(),
   providers: z.record(z.string().regex(/^[a-z0-9_-]{1,32}$/, 'provider names are 1-32 characters of a-z, 0-9, _ or -'), ProviderSchema).default({}),
   router: z
     .strictObject({

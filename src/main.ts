@@ -6,19 +6,16 @@ import type { Deps } from './deps.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase } from './memory/db.js';
-import { createEmbedder } from './memory/embed/index.js';
+import { DEFAULT_EMBEDDER, chooseEmbedderConfig, createEmbedder } from './memory/embed/index.js';
+import { pinnedEmbedderId } from './memory/pinned.js';
 import { reembed } from './memory/reembed.js';
 import { MemoryStore } from './memory/store.js';
 import { resolveProviders } from './router/registry.js';
 import { Router } from './router/router.js';
 import { drainToolCalls } from './tool-kit.js';
-import { assertSafeBind, startHttp } from './transport/http.js';
-import { assertSafeGossipBind } from './transport/gossip-ws.js';
-import { GossipNode } from './transport/gossip-node.js';
 import { DocStore } from './patterns/crdt/docs.js';
 import { agentLedgerFor } from './patterns/ephemeral/ledger.js';
 import { ClientLogHub } from './mcp/client-log.js';
-import { startStdio } from './transport/stdio.js';
 import { VERSION } from './version.js';
 import { runExport, runImport } from './transfer.js';
 import { NAMESPACE_RE } from './memory/schemas.js';
@@ -27,7 +24,7 @@ const USAGE = `sixfold ${VERSION} — MCP server: coordination patterns over SQL
 
 Usage:
   sixfold [options]            serve MCP (stdio by default)
-  sixfold reembed [options]    re-embed every memory with the configured embedder
+  sixfold reembed [options]    re-embed every memory with the configured embedder (use-lite if none)
   sixfold export [--namespace N] > memories.jsonl
                                write memories (all, or one namespace) as JSON lines to stdout
   sixfold import FILE          add the memories of an export (FILE or - for stdin), all or none
@@ -95,24 +92,37 @@ function parseCli(argv: string[]) {
 async function runReembed(config: Config, log: Logger): Promise<void> {
   const db = openDatabase(config.db);
   try {
-    const embedder = createEmbedder(config.embedder);
-    const r = await reembed(db, embedder, log, (done, total) => {
-      if (done === total || done % 10_240 === 0) process.stderr.write(`re-embedded ${done}/${total}\n`);
-    });
-    process.stderr.write(`sixfold: re-embedded ${r.count} memories in ${config.db}: ${r.from ?? '(none)'} -> ${r.to} (${r.dims} dims)\n`);
+    // No embedder configured: move the DB to the default for new databases.
+    const embedder = createEmbedder(config.embedder ?? DEFAULT_EMBEDDER, process.env, log);
+    try {
+      const r = await reembed(db, embedder, log, (done, total) => {
+        if (done === total || done % 10_240 === 0) process.stderr.write(`re-embedded ${done}/${total}\n`);
+      });
+      process.stderr.write(`sixfold: re-embedded ${r.count} memories in ${config.db}: ${r.from ?? '(none)'} -> ${r.to} (${r.dims} dims)\n`);
+    } finally {
+      await embedder.close?.();
+    }
   } finally {
     db.close();
   }
 }
 
 async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Promise<void> {
-  if (config.transport === 'http') assertSafeBind(config.http);
+  // Transports and gossip are imported only when used: each pulls in modules (Hono, ws) that a
+  // stdio server without peers would otherwise load before its first answer.
+  const http = config.transport === 'http' ? await import('./transport/http.js') : undefined;
+  http?.assertSafeBind(config.http);
   const gossipOn = config.gossip.port !== undefined || config.gossip.peers.length > 0;
-  if (config.gossip.port !== undefined) assertSafeGossipBind(config.gossip.host, config.http.token);
+  if (config.gossip.port !== undefined) (await import('./transport/gossip-ws.js')).assertSafeGossipBind(config.gossip.host, config.http.token);
+  const pinned = pinnedEmbedderId(config.db);
+  const embedderConfig = chooseEmbedderConfig(config.embedder, pinned);
+  if (!config.embedder && pinned === 'hash-384') {
+    log.info({ db: config.db }, 'this database uses the lexical hash-384 embedder; `sixfold reembed` moves it to use-lite (semantic, local)');
+  }
   // What changed, for every session's resource subscriptions: writers report after they commit.
   const changes = new ChangeFeed();
   const store = await MemoryStore.open({
-    path: config.db, embedder: createEmbedder(config.embedder), log, workingTtlSeconds: config.memory.working_ttl_seconds,
+    path: config.db, embedder: createEmbedder(embedderConfig, process.env, log), log, workingTtlSeconds: config.memory.working_ttl_seconds,
     onChange: (c) => changes.emit({ kind: 'memory', changes: c }),
   });
   watchNamespaces(changes, store);
@@ -137,7 +147,7 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
       if (created) changes.emit({ kind: 'list', of: 'crdt' });
     },
   });
-  const gossip = gossipOn ? new GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
+  const gossip = gossipOn ? new (await import('./transport/gossip-node.js')).GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
   const deps: Deps = { config, log, store, router, crdt, gossip, changes, clientLog, version: VERSION, startedAt: Date.now() };
 
   let closing = false;
@@ -153,6 +163,7 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     await gossip?.close().catch((err) => log.warn({ err }, 'gossip close failed'));
     crdt.close();
     store.close();
+    await store.embedder.close?.().catch((err) => log.warn({ err }, 'embedder close failed'));
     process.exit(exitCode);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -161,11 +172,13 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
   // Gossip first: the "sixfold ready" line then means peers can already reach us.
   await gossip?.start();
   if (config.transport === 'http') {
-    closeTransport = (await startHttp(deps)).close;
+    closeTransport = (await http!.startHttp(deps)).close;
   } else {
     // A closed stdin is the normal end; any other close (a message over the read cap) exits 1.
-    closeTransport = (await startStdio(deps, (why) => void shutdown(why, why === 'stdin closed' ? 0 : 1))).close;
+    closeTransport = (await (await import('./transport/stdio.js')).startStdio(deps, (why) => void shutdown(why, why === 'stdin closed' ? 0 : 1))).close;
   }
+  // The model loads in a worker once the server answers, so it never delays the first response.
+  store.embedder.warm?.();
 }
 
 async function main(): Promise<void> {

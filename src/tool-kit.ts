@@ -85,7 +85,13 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
     (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
       const refused = sharedRefusal(spec.name, accepted, args, extra);
       if (refused) return { isError: true, content: [{ type: 'text', text: refused }] };
-      const call = spec.run(args, extra);
+      // A call that has to wait for the embedding model to load says so (progress stays below 1,
+      // so a tool's own progress, counted from 1, still only increases).
+      let waits = 0;
+      const embedder = deps.store?.embedder;
+      const call = embedder?.withProgress
+        ? embedder.withProgress((message) => sendProgress(extra, ++waits / (waits + 1), undefined, message), () => spec.run(args, extra))
+        : spec.run(args, extra);
       inflight.add(call);
       try {
         const { result, summary, links = [] } = await call;

@@ -4,13 +4,19 @@ import { createInterface } from 'node:readline';
 import type { Config } from './config.js';
 import { SixfoldError } from './errors.js';
 import type { Logger } from './log.js';
-import { createEmbedder } from './memory/embed/index.js';
+import { chooseEmbedderConfig, createEmbedder } from './memory/embed/index.js';
+import { pinnedEmbedderId } from './memory/pinned.js';
 import { exportLines, importLines } from './memory/export.js';
 import { MemoryStore } from './memory/store.js';
 
+/** The embedder a command serves the database with: the configured one, else the one it was built with (see chooseEmbedderConfig). */
+function embedderFor(config: Config, log: Logger) {
+  return createEmbedder(chooseEmbedderConfig(config.embedder, pinnedEmbedderId(config.db)), process.env, log);
+}
+
 /** `sixfold export [--namespace N] > memories.jsonl`: stdout is the file (this command serves nothing). */
 export async function runExport(config: Config, log: Logger, namespace: string | undefined): Promise<void> {
-  const store = await MemoryStore.open({ path: config.db, embedder: createEmbedder(config.embedder), log });
+  const store = await MemoryStore.open({ path: config.db, embedder: embedderFor(config, log), log });
   let count = -1; // the header is not a memory
   try {
     for (const line of exportLines(store, namespace)) {
@@ -19,6 +25,7 @@ export async function runExport(config: Config, log: Logger, namespace: string |
     }
   } finally {
     store.close();
+    await store.embedder.close?.();
   }
   process.stderr.write(`sixfold: exported ${count} memories${namespace ? ` of namespace "${namespace}"` : ''} from ${config.db}\n`);
 }
@@ -32,7 +39,7 @@ export async function runImport(config: Config, log: Logger, file: string): Prom
     input.once('error', (err: Error) => reject(new SixfoldError('config', `Cannot read ${file}: ${err.message}.`, 'Pass the path of a file written by `sixfold export`.')));
   });
   await opened;
-  const store = await MemoryStore.open({ path: config.db, embedder: createEmbedder(config.embedder), log });
+  const store = await MemoryStore.open({ path: config.db, embedder: embedderFor(config, log), log });
   try {
     const lines = createInterface({ input, crlfDelay: Infinity });
     const r = await importLines(store, lines, (done, total) => {
@@ -49,6 +56,7 @@ export async function runImport(config: Config, log: Logger, file: string): Prom
     throw err;
   } finally {
     store.close();
+    await store.embedder.close?.();
     if (file !== '-') (input as ReturnType<typeof createReadStream>).destroy();
   }
 }

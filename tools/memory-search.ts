@@ -22,7 +22,8 @@ export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
     title: 'Search memories',
     description:
       'Find memories by meaning and keyword: mode hybrid (default) fuses vector and BM25 ranks. Scores 0..1. ' +
-      'order recent: the k newest matches. The default hash-384 embedder is lexical, not semantic.',
+      'order recent: the k newest matches. With the default use-lite embedder, vector similarity is by meaning; ' +
+      'with hash-384 it is lexical.',
     input: toolInput({
       query: z.string({ error: 'query must be a string' }).min(1, 'query is empty; send the words to look for').max(10_000, 'query is over 10000 characters; shorten it'),
       namespace: namespaceField.optional().describe('default: all'),
@@ -38,7 +39,7 @@ export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
       mode: modeField,
       elapsed_ms: z.number(),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: deps.config.embedder.kind !== 'hash-384' },
+    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: deps.config.embedder?.kind === 'openai-compatible' },
     async run(args, extra) {
       const start = performance.now();
       const results = await searchMemories(deps.store, args, extra.signal);

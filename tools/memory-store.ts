@@ -42,7 +42,7 @@ export function registerMemoryStoreTool(server: McpServer, deps: Deps): void {
     }),
     annotations: {
       readOnlyHint: false, destructiveHint: false, idempotentHint: false,
-      openWorldHint: deps.config.embedder.kind !== 'hash-384',
+      openWorldHint: deps.config.embedder?.kind === 'openai-compatible',
     },
     async run(args, extra) {
       if (args.tier === 'flashbulb' && args.ttl_seconds !== undefined) {

@@ -27,7 +27,7 @@ export function registerMemoryUpdateTool(server: McpServer, deps: Deps): void {
     output: z.object(memoryShape),
     annotations: {
       readOnlyHint: false, destructiveHint: true, idempotentHint: true,
-      openWorldHint: deps.config.embedder.kind !== 'hash-384',
+      openWorldHint: deps.config.embedder?.kind === 'openai-compatible',
     },
     async run(args, extra) {
       const { id, ...patch } = args;

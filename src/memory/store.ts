@@ -6,6 +6,7 @@ import { getMeta, openDatabase, type DB } from './db.js';
 import { contentHash } from './dedup.js';
 import { tagsJson } from './tags.js';
 import type { Embedder } from './embed/embedder.js';
+import { QuantizedIndex, createQuantizedTable, hasQuantizedTable, strayQuantizedTables } from './quantized.js';
 import {
   NEVER, createVecTable, currentVecTable, l2ToCosine, nextVecTableName, pinEmbedder, strayVecTables, toBlob, type VecTable,
 } from './vectors.js';
@@ -100,6 +101,8 @@ export class MemoryStore {
   readonly path: string;
   readonly embedder: Embedder;
   readonly vec: VecTable;
+  /** Binary-quantised prefilter + exact rerank, for generations built with a quantizable embedder. */
+  readonly quantized: QuantizedIndex | undefined;
   private readonly log: Logger;
   readonly workingTtlMs: number;
   readonly now: () => number;
@@ -109,6 +112,7 @@ export class MemoryStore {
   private constructor(db: DB, vec: VecTable, opts: StoreOptions) {
     this.db = db;
     this.vec = vec;
+    this.quantized = hasQuantizedTable(db, vec.name) ? new QuantizedIndex(db, vec.name, vec.dims) : undefined;
     this.path = opts.path;
     this.embedder = opts.embedder;
     this.log = opts.log;
@@ -151,6 +155,7 @@ export class MemoryStore {
         db.transaction(() => {
           const name = nextVecTableName(db);
           createVecTable(db, name, dims);
+          if (opts.embedder.quantizable) createQuantizedTable(db, name);
           vec = { name, dims };
           pinEmbedder(db, opts.embedder.id, vec);
         })();
@@ -166,6 +171,7 @@ export class MemoryStore {
         }
       }
       for (const stray of strayVecTables(db)) db.exec(`DROP TABLE ${stray}`);
+      for (const stray of strayQuantizedTables(db, vec!.name)) db.exec(`DROP TABLE ${stray}`);
       return new MemoryStore(db, vec!, opts);
     } catch (err) {
       db.close();
@@ -191,6 +197,7 @@ export class MemoryStore {
         BigInt(lastInsertRowid), row.namespace, row.tier,
         row.expires_at === null ? NEVER : BigInt(row.expires_at), toBlob(vectors[i]),
       );
+      this.quantized?.insert(Number(lastInsertRowid), vectors[i], row);
       return Number(lastInsertRowid);
     }))();
     this.notify('insert', rows);
@@ -292,6 +299,7 @@ export class MemoryStore {
     this.db.transaction(() => {
       for (const { rowid } of rows) {
         this.stmts.deleteVec.run(BigInt(rowid));
+        this.quantized?.delete(rowid);
         this.stmts.deleteRow.run(rowid);
       }
     })();
@@ -326,6 +334,12 @@ export class MemoryStore {
     const expires = expiresAt === null ? NEVER : BigInt(expiresAt);
     if (vector) this.statement(`UPDATE ${this.vec.name} SET tier = ?, expires_at = ?, embedding = ? WHERE rowid = ?`).run(tier, expires, toBlob(vector), BigInt(rowid));
     else this.statement(`UPDATE ${this.vec.name} SET tier = ?, expires_at = ? WHERE rowid = ?`).run(tier, expires, BigInt(rowid));
+    if (this.quantized) {
+      // The quantised index keeps its own copy of the vector and of the filter columns.
+      const { namespace } = this.statement('SELECT namespace FROM memories WHERE rowid = ?').get(rowid) as { namespace: string };
+      const v = vector ?? this.quantized.vectorOf(rowid);
+      if (v) this.quantized.insert(rowid, v, { namespace, tier, expires_at: expiresAt });
+    }
   }
 
   /** The nearest live memory of a namespace to `vector`, with its cosine similarity. */

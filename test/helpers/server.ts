@@ -60,15 +60,22 @@ export function makeTempDir(prefix = 'sixfold-e2e-'): TempDir {
 }
 
 /**
+ * Test servers embed with hash-384 unless a test asks otherwise: it needs no model load, so the
+ * many e2e servers start and answer at once. Tests of the default (use-lite) pass
+ * `SIXFOLD_EMBEDDER: 'use-lite'`, or `''` to leave the embedder unconfigured.
+ */
+export const TEST_EMBEDDER = { SIXFOLD_EMBEDDER: 'hash-384' };
+
+/**
  * The environment for a child: ours minus any SIXFOLD_* (so a developer's settings cannot leak in),
- * XDG_DATA_HOME pointed at a temp dir, then `extra`.
+ * XDG_DATA_HOME pointed at a temp dir, the test embedder, then `extra`.
  */
 export function childEnv(xdg: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith('SIXFOLD_')) env[k] = v;
   }
-  return { ...env, XDG_DATA_HOME: xdg, ...extra };
+  return { ...env, XDG_DATA_HOME: xdg, ...TEST_EMBEDDER, ...extra };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,7 +250,7 @@ export async function startStdioClient(opts: StdioServerOptions): Promise<StdioC
     command: process.execPath,
     args: [MAIN, '--db', opts.db, '--log-level', opts.logLevel ?? 'warn', ...(opts.extraArgs ?? [])],
     cwd: REPO_ROOT,
-    env: { XDG_DATA_HOME: opts.xdg, ...opts.env },
+    env: { XDG_DATA_HOME: opts.xdg, ...TEST_EMBEDDER, ...opts.env },
     stderr: 'pipe',
   });
   let stderr = '';

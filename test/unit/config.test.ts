@@ -45,7 +45,6 @@ describe('defaults', () => {
         session_idle_ms: 1_800_000,
         max_body_bytes: 4_194_304,
       },
-      embedder: { kind: 'hash-384' },
       memory: { purge_interval_ms: 60_000, working_ttl_seconds: 86_400 },
     });
   });
@@ -168,7 +167,8 @@ describe('errors name the key and where the value came from', () => {
 
 describe('embedder config', () => {
   it('defaults to hash-384', () => {
-    expect(loadConfig({}, {}).embedder).toEqual({ kind: 'hash-384' });
+    expect(loadConfig({}, {}).embedder).toBeUndefined(); // chosen per database: use-lite for a new one
+    expect(loadConfig({}, { SIXFOLD_EMBEDDER: 'use-lite' }).embedder).toEqual({ kind: 'use-lite' });
   });
 
   it('openai-compatible from env gets every default', () => {

@@ -155,7 +155,7 @@ describe('OpenAICompatibleEmbedder against the fake provider', () => {
 });
 
 describe('createEmbedder', () => {
-  const openaiCfg = (env: NodeJS.ProcessEnv) => loadConfig({}, { SIXFOLD_EMBEDDER: 'openai-compatible', ...env }).embedder;
+  const openaiCfg = (env: NodeJS.ProcessEnv) => loadConfig({}, { SIXFOLD_EMBEDDER: 'openai-compatible', ...env }).embedder!;
 
   it('hash-384 needs nothing', () => {
     expect(createEmbedder({ kind: 'hash-384' }, {})).toBeInstanceOf(HashEmbedder);
@@ -171,7 +171,7 @@ describe('createEmbedder', () => {
     expect(err).toBeInstanceOf(SixfoldError);
     expect((err as SixfoldError).code).toBe('config');
     expect((err as SixfoldError).message).toBe('The openai-compatible embedder at api.openai.com needs a key in OPENAI_API_KEY.');
-    expect((err as SixfoldError).hint).toBe('Set OPENAI_API_KEY, or use embedder kind "hash-384".');
+    expect((err as SixfoldError).hint).toBe('Set OPENAI_API_KEY, or use embedder kind "use-lite" (local, no key).');
     expect(() => createEmbedder(openaiCfg({ SIXFOLD_EMBED_API_KEY_ENV: 'MY_KEY' }), { OPENAI_API_KEY: 'sk-x' })).toThrow(/needs a key in MY_KEY\./);
   });
 
@@ -192,7 +192,7 @@ describe('MemoryStore over the openai-compatible embedder', () => {
     const env = { SIXFOLD_EMBEDDER: 'openai-compatible', SIXFOLD_EMBED_BASE_URL: fake.baseURL, SIXFOLD_EMBED_MODEL: MODEL, SIXFOLD_EMBED_API_KEY_ENV: 'FAKE_KEY', FAKE_KEY: KEY };
     const cfg = loadConfig({ db: join(dir.path, 'e2e.db') }, env);
     const open = async () => {
-      const s = await MemoryStore.open({ path: cfg.db, embedder: createEmbedder(cfg.embedder, env), log: createLogger('silent'), now: () => 0 });
+      const s = await MemoryStore.open({ path: cfg.db, embedder: createEmbedder(cfg.embedder!, env), log: createLogger('silent'), now: () => 0 });
       cleanups.push(() => s.close());
       return s;
     };

@@ -1,3 +1,6 @@
+/** Told, while a call waits for a model to load, what it is waiting for. */
+export type WaitReporter = (message: string) => void;
+
 /** One interface for every embedder. Vectors are L2-normalised so cosine = dot product. */
 export interface Embedder {
   /** Stable id pinned in the DB's meta table, e.g. `hash-384` or `openai-compatible:text-embedding-3-small`. */
@@ -9,6 +12,16 @@ export interface Embedder {
    */
   dimensions(pinned?: number): Promise<number>;
   embed(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /**
+   * Dense vectors whose sign bits keep their neighbourhoods (measured in bench/memory.ts), so
+   * search can prefilter on a binary-quantised copy and rerank exactly. hash-384's do not.
+   */
+  readonly quantizable?: boolean;
+  /** Starts loading a local model in the background. */
+  warm?(): void;
+  /** Runs `fn`; any wait inside it for the model to load is reported to `report`. */
+  withProgress?<T>(report: WaitReporter, fn: () => Promise<T>): Promise<T>;
+  close?(): Promise<void>;
 }
 
 export function l2normalize(v: Float32Array): Float32Array {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../../config.js';
 import { SixfoldError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
+import { hashEmbed } from '../../memory/embed/hash.js';
 import { reasoningBankFor, type NewItem, type ReasoningBank, type ReasoningItem, type UsedMemory } from '../../memory/reasoning-bank.js';
 import type { CompletionRequest } from '../../router/providers/types.js';
 import { planConsolidation } from './consolidate.js';
@@ -92,10 +93,17 @@ export async function generateCode(deps: CodegenDeps, input: GenerateInput, sign
       score: memoryScore({ similarity: n.similarity, ageMs: now - Math.max(n.item.created_at, n.item.last_used_at ?? 0), confidence: n.item.confidence }),
     }));
 
-    // A near-repeat of a task that already succeeded, on the same code: answer from memory.
+    // A near-repeat of a task that already succeeded, on the same code: answer from memory. The
+    // wording must also agree (hash-384, lexical): a semantic embedder scores opposite tasks
+    // ("camelCase to snake_case" / "snake_case to camelCase") as near-identical.
+    const lexical = hashEmbed(task);
+    const sameWords = (other: string) => {
+      const v = hashEmbed(other);
+      return lexical.reduce((s, x, i) => s + x * v[i], 0) >= config.repeat_threshold;
+    };
     const repeat = scored
       .filter((n) => n.item.kind === 'strategy' && n.item.code !== null && n.item.context_hash === hash
-        && n.similarity >= config.repeat_threshold && n.item.confidence >= config.repeat_min_confidence)
+        && n.similarity >= config.repeat_threshold && n.item.confidence >= config.repeat_min_confidence && sameWords(n.item.task))
       .sort((a, b) => b.similarity - a.similarity || b.item.confidence - a.item.confidence)[0];
     if (repeat) {
       const memories_used = [used(repeat.item, repeat.score, repeat.similarity)];
