@@ -147,7 +147,9 @@ export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?
   } else {
     const [q] = await store.embedder.embed([s.query], signal);
     store.checkVectors([q], 1);
-    const vec = store.quantized
+    // Tag and time filters narrow the exact scan to the rowids that match them (usually few); the
+    // quantised index knows only namespace, tier and expiry, so it serves the other searches.
+    const vec = store.quantized && !hasTagTimeFilter(s)
       ? (await store.quantized.knn(q, depth, { namespace: s.namespace, tier: s.tier, now: store.now() })).map((r) => ({ rowid: r.rowid, score: Math.max(0, Math.min(1, l2ToCosine(r.distance))) }))
       : vectorRanks(store, q, depth, s);
     ranked = mode === 'vector' ? vec : fuse([vec, keywordRanks(store, s.query, depth, s)]);

@@ -92,6 +92,26 @@ describe('binary-quantised vector search', () => {
       .toBe((store.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n);
   });
 
+  it('tag and time filters hold on a store with the quantised index (they take the exact, filtered scan)', async () => {
+    const store = await open(new DenseEmbedder());
+    await store.insert(Array.from({ length: 200 }, (_, i) => ({ content: `note ${i}`, tags: i % 10 === 0 ? ['kept'] : [] })));
+    const hits = await searchMemories(store, { query: 'note 3', k: 5, mode: 'vector', tags_any: ['kept'] });
+    expect(hits).toHaveLength(5);
+    expect(hits.every((h) => h.tags.includes('kept'))).toBe(true);
+    const hybrid = await searchMemories(store, { query: 'note 3', k: 50, tags_all: ['kept'] });
+    expect(hybrid.length).toBe(20);
+    expect(hybrid.every((h) => h.tags.includes('kept'))).toBe(true);
+  });
+
+  it('a memory_update of tier and content reaches the quantised index', async () => {
+    const store = await open(new DenseEmbedder());
+    const [m] = await store.insert([{ content: 'alpha', tier: 'working' }, { content: 'beta' }]);
+    const { updateMemory } = await import('../../src/memory/upkeep.js');
+    await updateMemory(store, m.id, { content: 'gamma', tier: 'long_term' });
+    const hits = await searchMemories(store, { query: 'gamma', k: 1, mode: 'vector', tier: 'long_term' });
+    expect(hits.map((h) => h.id)).toEqual([m.id]);
+  });
+
   it('the index built on first search sees rows written before it, and is kept up to date after', async () => {
     const store = await open(new DenseEmbedder());
     await store.insert([{ content: 'first' }, { content: 'second' }]);
