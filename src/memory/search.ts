@@ -1,4 +1,5 @@
 import { stemmer } from 'stemmer';
+import { withoutStopwords } from './stopwords.js';
 import type { MemoryStore, MemoryRow, Tier } from './store.js';
 import { rowToMemory } from './store.js';
 import { l2ToCosine, toBlob } from './vectors.js';
@@ -100,7 +101,7 @@ function vectorRanks(store: MemoryStore, q: Float32Array, n: number, s: SearchQu
 function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuery): Ranked[] {
   const vocab = store.statement('SELECT doc FROM memories_fts_vocab WHERE term = ?');
   const df = (term: string) => (vocab.get(term) as { doc: number } | undefined)?.doc ?? 0;
-  const match = ftsQuery(pruneCommonWords(queryWords(text), df));
+  const match = ftsQuery(pruneCommonWords(withoutStopwords(queryWords(text)), df));
   if (!match) return [];
   const filters = ['memories_fts MATCH ?', '(m.expires_at IS NULL OR m.expires_at > ?)'];
   const params: unknown[] = [match, store.now()];

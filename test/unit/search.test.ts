@@ -113,6 +113,12 @@ describe('searchMemories', () => {
     expect(hits[0].score).toBeLessThan(1);
   });
 
+  it('keyword search leaves function words out of the query, unless nothing else is left', async () => {
+    // "was" is in the invoice memory and "on" in the deploy one; neither says which memory is meant.
+    expect(await ids({ query: 'what was the invoice', mode: 'keyword' })).toEqual([m.invoice.id]);
+    expect(await ids({ query: 'on', mode: 'keyword' })).toEqual([m.deploy.id]);
+  });
+
   it('keyword input with FTS syntax neither throws nor matches operators', async () => {
     expect(await ids({ query: '"a" OR NEAR(', mode: 'keyword' })).toEqual([]);
     expect(await ids({ query: 'NEAR(xq7 4411, 2) AND content:pa*', mode: 'keyword' })).toEqual([m.invoice.id]);
