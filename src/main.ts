@@ -12,8 +12,10 @@ import { resolveProviders } from './router/registry.js';
 import { Router } from './router/router.js';
 import { drainToolCalls } from './tool-kit.js';
 import { assertSafeBind, startHttp } from './transport/http.js';
-import { assertSafeGossipBind } from './transport/gossip-ws.js';
-import { GossipNode } from './transport/gossip-node.js';
+import { GossipNode } from './cluster/gossip-node.js';
+import { assertSafeClusterBind, clusterEnabled, createPeerNetwork } from './cluster/start.js';
+import { printNodeId } from './cluster/node-id-command.js';
+import { registerClusterAggregate } from './cluster/aggregate-node.js';
 import { DocStore } from './patterns/crdt/docs.js';
 import { startStdio } from './transport/stdio.js';
 import { VERSION } from './version.js';
@@ -23,6 +25,7 @@ const USAGE = `sixfold ${VERSION} — MCP server: coordination patterns over SQL
 Usage:
   sixfold [options]            serve MCP (stdio by default)
   sixfold reembed [options]    re-embed every memory with the configured embedder
+  sixfold node-id [options]    print this database's node id (made if missing), then its cluster addresses
 
 Options:
   --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT)
@@ -31,9 +34,10 @@ Options:
   --db PATH                SQLite file, or :memory: (default $XDG_DATA_HOME/sixfold/sixfold.db)
   --config PATH            JSON config file (env SIXFOLD_CONFIG)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (logs go to stderr)
-  --gossip-port N          gossip CRDT docs with peers over WebSocket on this port (0: a free one)
-  --gossip-host HOST       gossip bind address (default 127.0.0.1; others need SIXFOLD_HTTP_TOKEN)
-  --peer ws://HOST:PORT    a gossip peer to connect to (repeatable; env SIXFOLD_PEERS, comma-separated)
+  --cluster-port N         join a cluster: listen for peers on this port (mutual TLS; 0: a free one)
+  --cluster-host HOST      cluster bind address (default 127.0.0.1; others need at least one --peer)
+  --peer ID@HOST:PORT      a node allowed to connect, and where to dial it (repeatable; env SIXFOLD_PEERS,
+                           comma-separated; a bare ID only allows it). Ids come from \`sixfold node-id\`.
   --help, --version
 `;
 
@@ -49,7 +53,8 @@ function parseCli(argv: string[]) {
       options: {
         transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         db: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' },
-        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' }, peer: { type: 'string', multiple: true },
+        'cluster-port': { type: 'string' }, 'cluster-host': { type: 'string' }, peer: { type: 'string', multiple: true },
+        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -57,8 +62,8 @@ function parseCli(argv: string[]) {
     throw new UsageError(`${(err as Error).message.split(/\.\s/)[0]} (see --help)`);
   }
   const [command = 'serve', ...rest] = parsed.positionals;
-  if (rest.length || !['serve', 'reembed'].includes(command)) {
-    throw new UsageError(`unknown command "${parsed.positionals.join(' ')}"; commands are: serve (default), reembed`);
+  if (rest.length || !['serve', 'reembed', 'node-id'].includes(command)) {
+    throw new UsageError(`unknown command "${parsed.positionals.join(' ')}"; commands are: serve (default), reembed, node-id`);
   }
   const v = parsed.values;
   return {
@@ -67,7 +72,8 @@ function parseCli(argv: string[]) {
     version: v.version === true,
     flags: {
       transport: v.transport, host: v.host, port: v.port, db: v.db, config: v.config, logLevel: v['log-level'],
-      gossipPort: v['gossip-port'], gossipHost: v['gossip-host'], peers: v.peer,
+      clusterPort: v['cluster-port'], clusterHost: v['cluster-host'], peers: v.peer,
+      gossipPort: v['gossip-port'], gossipHost: v['gossip-host'],
     },
   };
 }
@@ -87,8 +93,7 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
 
 async function serve(config: Config, log: Logger): Promise<void> {
   if (config.transport === 'http') assertSafeBind(config.http);
-  const gossipOn = config.gossip.port !== undefined || config.gossip.peers.length > 0;
-  if (config.gossip.port !== undefined) assertSafeGossipBind(config.gossip.host, config.http.token);
+  assertSafeClusterBind(config);
   const store = await MemoryStore.open({
     path: config.db, embedder: createEmbedder(config.embedder), log, workingTtlSeconds: config.memory.working_ttl_seconds,
   });
@@ -107,8 +112,10 @@ async function serve(config: Config, log: Logger): Promise<void> {
   const crdt = new DocStore(store.db, {
     compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
   });
-  const gossip = gossipOn ? new GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
-  const deps: Deps = { config, log, store, router, crdt, gossip, version: VERSION, startedAt: Date.now() };
+  const peers = clusterEnabled(config) ? await createPeerNetwork(config, store.db, log) : undefined;
+  const gossip = peers ? new GossipNode(crdt, config.gossip, peers, log) : undefined;
+  const deps: Deps = { config, log, store, router, crdt, peers, gossip, version: VERSION, startedAt: Date.now() };
+  if (peers) registerClusterAggregate(peers, store, log);
 
   let closing = false;
   let closeTransport: () => Promise<void> = async () => {};
@@ -120,7 +127,8 @@ async function serve(config: Config, log: Logger): Promise<void> {
     const pending = await drainToolCalls(5000);
     if (pending) log.info({ pending }, 'waited for in-flight tool calls');
     await closeTransport().catch((err) => log.warn({ err }, 'transport close failed'));
-    await gossip?.close().catch((err) => log.warn({ err }, 'gossip close failed'));
+    gossip?.close();
+    await peers?.close().catch((err) => log.warn({ err }, 'cluster close failed'));
     crdt.close();
     store.close();
     process.exit(0);
@@ -128,8 +136,12 @@ async function serve(config: Config, log: Logger): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-  // Gossip first: the "sixfold ready" line then means peers can already reach us.
-  await gossip?.start();
+  // The cluster first: the "sixfold ready" line then means peers can already reach us.
+  if (peers) {
+    await peers.start();
+    gossip?.start();
+    log.info({ node_id: peers.id, listen: peers.address() ?? null, peers: peers.peerIds().length }, 'cluster started');
+  }
   if (config.transport === 'http') {
     closeTransport = (await startHttp(deps)).close;
   } else {
@@ -156,6 +168,7 @@ async function main(): Promise<void> {
   const config = loadConfig(cli.flags);
   const log = createLogger(config.log_level);
   if (cli.command === 'reembed') await runReembed(config, log);
+  else if (cli.command === 'node-id') await printNodeId(config, log);
   else await serve(config, log);
 }
 

@@ -53,7 +53,7 @@ function kindLabel(op: Op): string {
   return op.kind === 'quantile' || op.kind === 'top' ? op.name.replace(/:.*/, ':…') : op.name;
 }
 
-function readOp(op: Op, root: Partial): { value: OpValue; bound: number } {
+export function readOp(op: Op, root: Partial): { value: OpValue; bound: number } {
   const m = root.moments;
   const none = root.n === 0;
   switch (op.kind) {

@@ -41,6 +41,17 @@ export class QuantileState {
     return sorted[Math.floor(q * (this.len - 1))];
   }
 
+  /** The state for another process: the raw values while raw, else the sketch's protobuf. */
+  toWire(): { raw: Float64Array } | { sketch: Uint8Array } {
+    return this.sketch ? { sketch: this.sketch.toProto() } : { raw: this.raw.slice(0, this.len) };
+  }
+
+  /** Merges a state from toWire() (another node's); throws on a malformed one. */
+  mergeWire(w: { raw: Float64Array } | { sketch: Uint8Array }): void {
+    if ('sketch' in w) mergeSketch(this.toSketch(), DDSketch.fromProto(w.sketch) as DDSketch);
+    else for (const v of w.raw) this.add(v);
+  }
+
   private toSketch(): DDSketch {
     if (!this.sketch) {
       this.sketch = new DDSketch({ relativeAccuracy: ALPHA });
