@@ -22,6 +22,7 @@
  */
 import { invalidInput } from '../../errors.js';
 import { M as HLL_REGISTERS } from './hll.js';
+import type { SketchWire } from './quantiles.js';
 import { Moments } from './moments.js';
 import { makePlan, type Plan } from './ops.js';
 import { Partial } from './partial.js';
@@ -59,8 +60,8 @@ export interface WirePartial {
   n: number;
   /** Moments: [n, mean, m2, sum, min, max]. */
   m: number[];
-  /** Quantiles: the raw values while few (as numbers: no byte order to agree on), else DDSketch protobuf. */
-  q?: { raw: number[] } | { sketch: Uint8Array };
+  /** Quantiles: the raw values while few (as numbers: no byte order to agree on), else the DDSketch bins. */
+  q?: { raw: number[] } | { sketch: SketchWire };
   h?: Uint8Array;
 }
 
@@ -106,7 +107,7 @@ export function mergeWire(into: Partial, w: unknown): void {
   if (mo.n !== o.n || mo.m2 < 0) throw new Error('a malformed partial state (moments)');
   if (into.quantiles) {
     const q = o.q as { raw?: unknown; sketch?: unknown } | undefined;
-    if (q?.sketch instanceof Uint8Array) into.quantiles.mergeWire({ sketch: q.sketch });
+    if (q?.sketch && typeof q.sketch === 'object') into.quantiles.mergeWire({ sketch: q.sketch as SketchWire });
     else if (Array.isArray(q?.raw) && q.raw.length <= 64 && q.raw.every(finite)) into.quantiles.mergeWire({ raw: Float64Array.from(q.raw) });
     else if (o.n > 0) throw new Error('a partial state without the quantile sketch asked for');
   }
