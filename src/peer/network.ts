@@ -147,6 +147,8 @@ interface Entry {
 
 export class PeerNetwork {
   readonly id: NodeId;
+  /** This node's identity (its key signs for it; see NodeIdentity). */
+  readonly identity: NodeIdentity;
   readonly counters: NetworkCounters = { frames_sent: 0, bytes_sent: 0, frames_received: 0, bytes_received: 0, dropped_backpressure: 0, dropped_not_connected: 0 };
   private readonly entries = new Map<NodeId, Entry>();
   private readonly conns = new Set<Conn>();
@@ -160,6 +162,7 @@ export class PeerNetwork {
   private readonly rng: () => number;
 
   constructor(private readonly opts: PeerNetworkOptions) {
+    this.identity = opts.identity;
     this.id = opts.identity.nodeId;
     this.rng = opts.rng ?? Math.random;
     for (const p of opts.peers) {
