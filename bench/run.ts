@@ -11,6 +11,7 @@ import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { runCrdtBench } from './crdt.js';
+import { runClusterBench } from './cluster.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -28,6 +29,7 @@ const suites: Record<string, () => Promise<void>> = {
   consensus: async () => printTable('byzantine_propose: PBFT in-process (simulated network, zero wall-clock delay; MAC authenticators, Ed25519 certificates)', await runConsensusBench()),
   'consensus-long': async () => printTable('PBFT property schedules, long run (10 × CI)', await runConsensusLong()),
   crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
+  cluster: async () => printTable('cluster: separate sixfold processes over the mutual-TLS peer network (loopback, and Linux network namespaces when root)', await runClusterBench()),
 };
 
 const wanted = process.argv.slice(2);
