@@ -38,7 +38,7 @@ const agg = (n: NodeHandle, args: Record<string, unknown>) =>
 const read = (n: NodeHandle, doc: string) =>
   n.client.callTool({ name: 'crdt_read', arguments: { doc } }).then((r) => (r.isError ? undefined : (r.structuredContent as unknown as DocView)));
 
-describe('a cluster of seven processes', () => {
+describe('a cluster of seven processes', { timeout: 60_000 }, () => {
   let nodes: NodeHandle[] = [];
 
   beforeAll(async () => {
@@ -48,7 +48,7 @@ describe('a cluster of seven processes', () => {
       await callOk(n.client, 'memory_store', { namespace: 'lat', content: 'no latency here', metadata: { other: 1 } });
     }));
     await fullyConnected(nodes);
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await stopCluster(nodes);
@@ -92,7 +92,7 @@ describe('a cluster of seven processes', () => {
   });
 });
 
-describe('the wire between two nodes', () => {
+describe('the wire between two nodes', { timeout: 120_000 }, () => {
   let nodes: NodeHandle[] = [];
   let relay: Server | undefined;
   const sockets = new Set<Socket>();
@@ -109,6 +109,7 @@ describe('the wire between two nodes', () => {
     let target: { host: string; port: number } | undefined;
     relay = createServer((inbound) => {
       sockets.add(inbound);
+      if (!target) return void inbound.destroy(); // node 1 dialled before we learnt node 0's address: it redials
       const out = connect(target!.port, target!.host);
       sockets.add(out);
       inbound.on('data', (c: Buffer) => recorded.push(Buffer.from(c)));
@@ -124,7 +125,7 @@ describe('the wire between two nodes', () => {
     // the relay carries the pair's only connection.
     nodes = await startCluster({ n: 2, dialAddress: (i) => (i === 1 ? relayAt : null) });
     target = { host: nodes[0].host, port: nodes[0].port };
-    await until(() => callOk<{ peers: Array<{ state: string; address: string }> }>(nodes[1].client, 'gossip_status', {}), (s) => s.peers[0]?.state === 'open', 20_000, 'node 1 to connect');
+    await until(() => callOk<{ peers: Array<{ state: string; address: string }> }>(nodes[1].client, 'gossip_status', {}), (s) => s.peers[0]?.state === 'open', 60_000, 'node 1 to connect');
 
     const canary = 'plaintext-canary-7d1e0f3b9a';
     await callOk(nodes[1].client, 'crdt_merge', { doc: 'wire', ops: [{ op: 'map_set', target: 'm', key: 'secret', value: canary }] });

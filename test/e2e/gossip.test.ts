@@ -29,7 +29,7 @@ function temp(): TempDir {
 }
 
 async function start(t: TempDir, args: string[], env: Record<string, string> = {}): Promise<StdioClientHandle> {
-  const h = await startStdioClient({ db: t.db, xdg: t.xdg, logLevel: 'info', extraArgs: args, env });
+  const h = await startStdioClient({ db: t.db, xdg: t.xdg, logLevel: 'info', extraArgs: args, env, startTimeoutMs: 60_000 });
   open.push(h);
   return h;
 }
@@ -57,21 +57,22 @@ const read = (h: StdioClientHandle, doc: string) =>
 const merge = (h: StdioClientHandle, doc: string, ops: unknown[], actor?: string) => callOk<View>(h.client, 'crdt_merge', { doc, ops, actor });
 
 async function listenAddress(h: StdioClientHandle): Promise<string> {
-  const s = await until(() => status(h), (v) => v.listen !== null, 5000, 'the cluster to listen');
+  const s = await until(() => status(h), (v) => v.listen !== null, 30_000, 'the cluster to listen');
   expect(s.listen).toMatch(/^127\.0\.0\.1:\d+$/);
   return s.listen!;
 }
 
 /** `sixfold node-id` on a fresh DB: creates the identity, prints the id on line 1. */
 async function nodeId(t: TempDir): Promise<string> {
-  const r = await runCli(['node-id', '--db', t.db], childEnv(t.xdg));
+  const r = await runCli(['node-id', '--db', t.db], childEnv(t.xdg), 60_000);
   expect(r.code).toBe(0);
   return r.stdout.split('\n')[0];
 }
 
-const connected = (h: StdioClientHandle) => until(() => status(h), (s) => s.peers.some((p) => p.state === 'open'), 10_000, 'a gossip peer to connect');
+const connected = (h: StdioClientHandle) => until(() => status(h), (s) => s.peers.some((p) => p.state === 'open'), 30_000, 'a gossip peer to connect');
 
-describe('gossip between two sixfold processes', () => {
+// Several processes start one after another in each test: bounded waits, generous under load.
+describe('gossip between two sixfold processes', { timeout: 120_000 }, () => {
   it('an op on A is readable on B within 1 s (and back); B stopped, edits on both, B restarted: converged, nothing lost', async () => {
     const ta = temp();
     const tb = temp();
@@ -106,12 +107,12 @@ describe('gossip between two sixfold processes', () => {
       const [x, y] = await Promise.all([read(a, 'shared'), read(b, 'shared')]);
       return { x, y };
     };
-    const { x } = await until(same, ({ x: p, y: q }) => !!p && !!q && p.state_vector === q.state_vector, 10_000, 'A and B to converge on "shared"');
+    const { x } = await until(same, ({ x: p, y: q }) => !!p && !!q && p.state_vector === q.state_vector, 30_000, 'A and B to converge on "shared"');
     expect(x!.snapshot.m).toEqual({ from_a: 1, from_b: 2 });
     expect(['A-while-B-down;B-isolated;', 'B-isolated;A-while-B-down;']).toContain(x!.snapshot.log);
-    const onlyA = await until(() => read(b, 'only-a'), (v) => v !== undefined, 10_000, '"only-a" on B');
+    const onlyA = await until(() => read(b, 'only-a'), (v) => v !== undefined, 30_000, '"only-a" on B');
     expect(onlyA!.snapshot).toEqual({ list: ['a-doc'] });
-    const onlyB = await until(() => read(a, 'only-b'), (v) => v !== undefined, 10_000, '"only-b" on A');
+    const onlyB = await until(() => read(a, 'only-b'), (v) => v !== undefined, 30_000, '"only-b" on A');
     expect(onlyB!.snapshot).toEqual({ k: { v: true } });
   });
 
@@ -122,25 +123,25 @@ describe('gossip between two sixfold processes', () => {
     const url = `${idA}@${await listenAddress(a)}`;
     await merge(a, 'secret', [{ op: 'map_set', target: 'm', key: 'k', value: 'v' }]);
     const wrong = await start(tw, ['--peer', url]);
-    const refused = await until(() => status(wrong), (s) => typeof s.peers[0]?.last_error === 'string', 10_000, 'the refusal');
+    const refused = await until(() => status(wrong), (s) => typeof s.peers[0]?.last_error === 'string', 30_000, 'the refusal');
     expect(refused.peers[0].last_error).toMatch(/did not accept this node/);
     expect(refused.peers[0].state).not.toBe('open');
     expect(await read(wrong, 'secret')).toBeUndefined();
     expect(a.stderr()).toContain(idWrong);
     expect(a.stderr()).toMatch(/refused at the TLS handshake: node id not in cluster\.peers/);
     const right = await start(tr, ['--peer', url]);
-    await until(() => read(right, 'secret'), (v) => v !== undefined, 10_000, 'the doc on the allowed peer');
+    await until(() => read(right, 'secret'), (v) => v !== undefined, 30_000, 'the doc on the allowed peer');
   });
 
   it('refuses to listen beyond loopback with an empty allow-list; the WebSocket flags say what replaced them', async () => {
     const t = temp();
-    let r = await runCli(['--db', t.db, '--cluster-port', '0', '--cluster-host', '0.0.0.0'], childEnv(t.xdg, { SIXFOLD_HTTP_TOKEN: 'gossip-e2e-token-0123456789' }));
+    let r = await runCli(['--db', t.db, '--cluster-port', '0', '--cluster-host', '0.0.0.0'], childEnv(t.xdg, { SIXFOLD_HTTP_TOKEN: 'gossip-e2e-token-0123456789' }), 60_000);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Refusing to listen for cluster peers on 0\.0\.0\.0:0 with an empty allow-list\. A bearer token \(SIXFOLD_HTTP_TOKEN\) no longer admits peers/);
-    r = await runCli(['--db', t.db, '--gossip-port', '0'], childEnv(t.xdg));
+    r = await runCli(['--db', t.db, '--gossip-port', '0'], childEnv(t.xdg), 60_000);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('sixfold: --gossip-port was removed: gossip now runs on the cluster\'s peer network; use --cluster-port N (and --peer NODE_ID@HOST:PORT for each other node).');
-    r = await runCli(['--db', t.db, '--peer', 'ws://127.0.0.1:7401'], childEnv(t.xdg));
+    r = await runCli(['--db', t.db, '--peer', 'ws://127.0.0.1:7401'], childEnv(t.xdg), 60_000);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--peer ws:\/\/HOST:PORT was removed.*use --peer NODE_ID@HOST:PORT/);
   });

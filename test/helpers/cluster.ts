@@ -17,6 +17,12 @@ import { loadOrCreateIdentity } from '../../src/peer/identity.js';
 import { callOk } from './mcp.js';
 import { connectHttpClient, makeTempDir, startHttpServer, startStdioClient, type TempDir } from './server.js';
 
+/**
+ * Seven processes starting at once on two cores (beside other test files) can take many seconds
+ * each to load; these are bounds on waits for readiness, not sleeps.
+ */
+export const START_TIMEOUT_MS = 60_000;
+
 export interface NodeHandle {
   index: number;
   id: string;
@@ -92,11 +98,11 @@ export async function startCluster(opts: ClusterOptions): Promise<NodeHandle[]> 
     const args = ['--cluster-host', a.host, '--cluster-port', String(a.port), ...peers, ...(opts.args?.(i) ?? [])];
     const base = { index: i, id: ids[i], address: own[i], host: a.host, port: a.port, tmp: tmps[i] };
     if (opts.http?.has(i)) {
-      const server = await startHttpServer({ db: tmps[i].db, xdg: tmps[i].xdg, extraArgs: args });
+      const server = await startHttpServer({ db: tmps[i].db, xdg: tmps[i].xdg, extraArgs: args, startTimeoutMs: START_TIMEOUT_MS });
       const h = await connectHttpClient(server.url);
       return { ...base, client: h.client, pid: server.proc.pid!, stderr: server.stderr, close: async () => { await h.close(); await server.close(); } };
     }
-    const h = await startStdioClient({ db: tmps[i].db, xdg: tmps[i].xdg, logLevel: 'info', extraArgs: args });
+    const h = await startStdioClient({ db: tmps[i].db, xdg: tmps[i].xdg, logLevel: 'info', extraArgs: args, startTimeoutMs: START_TIMEOUT_MS });
     return { ...base, client: h.client, pid: h.pid, stderr: h.stderr, close: h.close };
   }));
   const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -127,6 +133,6 @@ export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, m
 }
 
 /** Waits until every node has an open connection to every other. */
-export async function fullyConnected(nodes: NodeHandle[], ms = 20_000): Promise<void> {
+export async function fullyConnected(nodes: NodeHandle[], ms = 60_000): Promise<void> {
   await Promise.all(nodes.map((n) => until(() => peersOf(n), (ps) => ps.length === nodes.length - 1 && ps.every((p) => p.state === 'open'), ms, `node ${n.index} to connect to all peers`)));
 }

@@ -3,6 +3,7 @@ import { openDatabase } from '../../../src/memory/db.js';
 import { loadOrCreateIdentity, type NodeIdentity } from '../../../src/peer/identity.js';
 import { PeerNetwork, type PeerConfig, type PeerNetworkOptions } from '../../../src/peer/network.js';
 import { TlsTransport } from '../../../src/peer/tls.js';
+import type { PeerTransport } from '../../../src/peer/transport.js';
 
 export const log = createLogger('silent');
 
@@ -23,13 +24,18 @@ export async function closeAll(): Promise<void> {
 }
 
 /** A started network over real TLS on 127.0.0.1 (port 0 unless given). */
-export async function network(id: NodeIdentity, peers: PeerConfig[], opts: Omit<Partial<PeerNetworkOptions>, 'listen'> & { listen?: PeerNetworkOptions['listen'] | null } = {}): Promise<PeerNetwork> {
+export async function network(
+  id: NodeIdentity, peers: PeerConfig[],
+  opts: Omit<Partial<PeerNetworkOptions>, 'listen'> & { listen?: PeerNetworkOptions['listen'] | null; wrap?: (t: PeerTransport) => PeerTransport } = {},
+): Promise<PeerNetwork> {
   let net: PeerNetwork | undefined;
-  const transport = new TlsTransport(id, (x) => net?.allows(x) === true, log);
+  const tls = new TlsTransport(id, (x) => net?.allows(x) === true, log);
+  const transport = opts.wrap ? opts.wrap(tls) : tls;
+  const { wrap: _wrap, ...rest } = opts;
   net = new PeerNetwork({
     identity: id, transport, peers,
     heartbeatMs: 1000, backoffBaseMs: 20, backoffMaxMs: 200, maxFrameBytes: 1 << 20, queueBytes: 4 << 20, requestTimeoutMs: 2000, log,
-    ...opts,
+    ...rest,
     listen: opts.listen === null ? undefined : (opts.listen ?? { host: '127.0.0.1', port: 0 }),
   });
   networks.push(net);

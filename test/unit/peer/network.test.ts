@@ -7,9 +7,22 @@ import { connect as tlsConnect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerRequestError } from '../../../src/peer/network.js';
 import { ALPN } from '../../../src/peer/tls.js';
+import type { PeerTransport } from '../../../src/peer/transport.js';
+import { createServer } from 'node:net';
 import { closeAll, identity, network, networks, up } from './helpers.js';
 
 afterEach(closeAll);
+
+/** A port free right now on 127.0.0.1 (the two nodes must know each other's before either starts). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 describe('peer network over mutual TLS', () => {
   it('connects an allowed pair; messages and requests carry the authenticated sender; errors and timeouts come back', async () => {
@@ -86,22 +99,38 @@ describe('peer network over mutual TLS', () => {
     await expect.poll(() => b.status()[0].last_error, { timeout: 5000, interval: 10 }).toMatch(/not the configured/);
   });
 
-  it('both nodes dialling at once end with one connection, the one the smaller id dialled, on both ends', async () => {
+  it('when both nodes dial at once, both ends keep the connection the smaller id dialled and drop the other', async () => {
     const [ia, ib] = await Promise.all([identity(), identity()]);
-    const a = await network(ia, [{ id: ib.nodeId }], { dialGraceMs: 0 });
-    const b = await network(ib, [{ id: ia.nodeId, address: a.address() }], { dialGraceMs: 0 });
-    // A learns B's address only now; restart A with it so both dial at once.
-    const port = a.address()!.port;
-    await a.close();
-    networks.splice(networks.indexOf(a), 1);
-    const a2 = await network(ia, [{ id: ib.nodeId, address: b.address() }], { dialGraceMs: 0, listen: { host: '127.0.0.1', port } });
-    await Promise.all([up(a2, ib.nodeId), up(b, ia.nodeId)]);
-    const smaller = ia.nodeId < ib.nodeId ? 'a' : 'b';
-    await expect.poll(() => [a2.status()[0].direction, b.status()[0].direction], { timeout: 5000, interval: 10 })
-      .toEqual(smaller === 'a' ? ['out', 'in'] : ['in', 'out']);
-    // Traffic flows on the one connection left.
-    a2.onRequest('aggregate', () => 'pong');
+    // Each dial completes its TLS handshake, then waits until the other node's dial has too, so
+    // two connections of the pair meet for certain.
+    let arrived = 0;
+    let release: () => void = () => {};
+    const both = new Promise<void>((resolve) => (release = resolve));
+    const barrier = (t: PeerTransport): PeerTransport => ({
+      listen: (at, on) => t.listen(at, on),
+      close: () => t.close(),
+      dial: async (to, expected, ms) => {
+        const s = await t.dial(to, expected, ms);
+        if (++arrived === 2) release();
+        await both;
+        return s;
+      },
+    });
+    const [pa, pb] = await Promise.all([freePort(), freePort()]);
+    const at = (port: number) => ({ host: '127.0.0.1', port });
+    const [a, b] = await Promise.all([
+      network(ia, [{ id: ib.nodeId, address: at(pb) }], { listen: at(pa), dialGraceMs: 0, wrap: barrier }),
+      network(ib, [{ id: ia.nodeId, address: at(pa) }], { listen: at(pb), dialGraceMs: 0, wrap: barrier }),
+    ]);
+    await both;
+    await Promise.all([up(a, ib.nodeId), up(b, ia.nodeId)]);
+    const aOut = ia.nodeId < ib.nodeId;
+    await expect.poll(() => [a.status()[0].direction, b.status()[0].direction], { timeout: 5000, interval: 10 })
+      .toEqual(aOut ? ['out', 'in'] : ['in', 'out']);
+    // The loser is gone on both ends and traffic flows on the one connection left.
+    a.onRequest('aggregate', () => 'pong');
     expect(await b.request(ia.nodeId, 'aggregate', null)).toBe('pong');
+    expect(a.keyingMaterial(ib.nodeId, 'x')!.material.equals(b.keyingMaterial(ia.nodeId, 'x')!.material)).toBe(true);
   });
 
   it('closes a connection on an oversize frame header, before buffering it, and on heartbeat silence', async () => {
