@@ -31,7 +31,8 @@ const INSTRUCTIONS =
   'memory_store saves text (namespaces group it; tiers set its lifetime), memory_search finds it by meaning and keyword, ' +
   'memory_delete removes it. multi_model_vote asks several LLM providers and decides by a fault-tolerant vote. ' +
   'generate_code writes code using what earlier attempts taught; record_outcome (after testing it) is how it learns. ' +
-  'aggregate summarises a value held by many agents (up to 10 million, simulated or given) by tree or gossip aggregation. ' +
+  'aggregate summarises a value held by many agents (up to 10 million, simulated or given) by tree or gossip aggregation, ' +
+  'or a memory field across the real nodes of this server\'s cluster. ' +
   'spawn_ephemeral fans a task out to short-lived agents that read and write a shared memory namespace; list_agents, ' +
   'terminate_agent and agents://{run_id} show and stop them. ' +
   'byzantine_propose commits a value by PBFT consensus (tolerating f lying replicas of 3f+1) and returns a certificate that ' +

@@ -5,6 +5,7 @@
  * --peer ID@HOST:PORT. Waits are polls of observable state (crdt_read / gossip_status through the
  * MCP client) with a bounded deadline.
  */
+import { statSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { callOk } from '../helpers/mcp.js';
 import type { DocView } from '../../src/patterns/crdt/docs.js';
@@ -138,6 +139,12 @@ describe('gossip between two sixfold processes', { timeout: 120_000 }, () => {
     let r = await runCli(['--db', t.db, '--cluster-port', '0', '--cluster-host', '0.0.0.0'], childEnv(t.xdg, { SIXFOLD_HTTP_TOKEN: 'gossip-e2e-token-0123456789' }), 60_000);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Refusing to listen for cluster peers on 0\.0\.0\.0:0 with an empty allow-list\. A bearer token \(SIXFOLD_HTTP_TOKEN\) no longer admits peers/);
+    // node-id: the id on line 1, made once and kept; then where peers can dial this node.
+    const first = await runCli(['node-id', '--db', t.db, '--cluster-port', '7401'], childEnv(t.xdg), 60_000);
+    const again = await runCli(['node-id', '--db', t.db, '--cluster-host', '127.0.0.1', '--cluster-port', '7402'], childEnv(t.xdg), 60_000);
+    expect(first.stdout.split('\n')).toEqual([expect.stringMatching(/^[A-Z2-7]{9}(-[A-Z2-7]{9}){3}$/), '127.0.0.1:7401', '']);
+    expect(again.stdout).toBe(first.stdout.replace(':7401', ':7402'));
+    expect(statSync(t.db).mode & 0o777).toBe(0o600);
     r = await runCli(['--db', t.db, '--gossip-port', '0'], childEnv(t.xdg), 60_000);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('sixfold: --gossip-port was removed: gossip now runs on the cluster\'s peer network; use --cluster-port N (and --peer NODE_ID@HOST:PORT for each other node).');
