@@ -48,6 +48,8 @@ function stream(sock: tls.TLSSocket, id: NodeId, cert: X509Certificate, outbound
 export class TlsTransport implements PeerTransport {
   private server: tls.Server | undefined;
   private readonly context: tls.SecureContext;
+  /** Every accepted TCP socket, so close() need not wait for handshakes in progress to time out. */
+  private readonly sockets = new Set<import('node:net').Socket>();
 
   /** `allowed` is asked for every inbound id (the allow-list); refused ids never get a stream. */
   constructor(
@@ -81,6 +83,10 @@ export class TlsTransport implements PeerTransport {
         return;
       }
       onStream(stream(sock, who.id, who.cert, false));
+    });
+    server.on('connection', (raw: import('node:net').Socket) => {
+      this.sockets.add(raw);
+      raw.once('close', () => this.sockets.delete(raw));
     });
     server.on('tlsClientError', (err, sock) => {
       this.log.debug({ err: err.message, from: sock.remoteAddress }, 'TLS handshake with a would-be peer failed');
@@ -128,6 +134,8 @@ export class TlsTransport implements PeerTransport {
     const s = this.server;
     if (!s) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    for (const raw of this.sockets) raw.destroy();
+    await closed;
   }
 }
