@@ -15,7 +15,8 @@ import * as tls from 'node:tls';
 import type { Logger } from '../log.js';
 import type { NodeIdentity } from './identity.js';
 import { nodeIdOf, shortId, type NodeId } from './node-id.js';
-import type { PeerAddress, PeerTransport, SecureStream } from './transport.js';
+import { formatAddress, type PeerAddress, type PeerTransport, type SecureStream } from './transport.js';
+import { SixfoldError } from '../errors.js';
 
 export const ALPN = 'sixfold-peer/1';
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -94,9 +95,10 @@ export class TlsTransport implements PeerTransport {
     server.on('error', (err) => this.log.warn({ err }, 'cluster listener error'));
     this.server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: Error) => reject(new SixfoldError('config', `Cannot listen for cluster peers on ${formatAddress(at)}: ${err.message}.`, 'Pick another --cluster-port or --cluster-host, or stop what holds that address.'));
+      server.once('error', failed);
       server.listen(at.port, at.host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         const a = server.address() as AddressInfo;
         resolve({ host: a.address, port: a.port });
       });
