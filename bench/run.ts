@@ -13,8 +13,8 @@ import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { runCrdtBench } from './crdt.js';
 import { runFuzzBench, runStdioReadBench } from './fuzz.js';
-
 import { runToolsListBench } from './tools-list.js';
+import { runClusterBench } from './cluster.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
 
@@ -47,6 +47,7 @@ const suites: Record<string, () => Promise<void>> = {
   },
   crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
   tools: async () => printTable('tools/list size per preset (what a client pays in context for the tool list; a size, not a timing)', await runToolsListBench()),
+  cluster: async () => printTable('cluster: separate sixfold processes over the mutual-TLS peer network (loopback, and Linux network namespaces when root)', await runClusterBench()),
 };
 
 const wanted = process.argv.slice(2);

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { SixfoldError } from './errors.js';
 import { LOG_LEVELS } from './log.js';
 import { TOOLS_HELP, unknownToolEntries } from './mcp/catalog.js';
+import { isNodeId, parseNodeId } from './peer/node-id.js';
+import { parseAddress } from './peer/transport.js';
 
 /** `$XDG_DATA_HOME/sixfold/sixfold.db`, else `~/.local/share/sixfold/sixfold.db`. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -44,6 +46,20 @@ const ProviderSchema = z.strictObject({
   tier: z.number().int().min(1).max(3).optional(),
   enabled: z.boolean().optional(),
 });
+
+/** A peer: `{id, address?}` in a config file; `ID@HOST:PORT` (or a bare `ID`) in flags and env. */
+const PeerSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? peerFromText(v) : v),
+  z.strictObject({
+    id: z.string().refine(isNodeId, 'id must be a node id (36 characters A-Z 2-7 with check characters; `sixfold node-id --db PATH` prints it)').transform((v) => parseNodeId(v)),
+    address: z.string().refine((v) => parseAddress(v) !== undefined, 'address must be host:port, e.g. 10.0.0.2:7401').optional(),
+  }),
+);
+
+function peerFromText(v: string): unknown {
+  const at = v.lastIndexOf('@');
+  return at < 0 ? { id: v.trim() } : { id: v.slice(0, at).trim(), address: v.slice(at + 1).trim() };
+}
 
 export const ROUTER_POLICIES = ['cost', 'latency', 'quality', 'explicit'] as const;
 export const BUILT_IN_PROVIDERS = ['anthropic', 'openai', 'gemini', 'ollama'] as const;
@@ -146,22 +162,34 @@ export const ConfigSchema = z.strictObject({
       max_doc_bytes: z.number().int().min(1024).default(16 * 1024 * 1024),
     })
     .prefault({}),
-  /** Gossip between sixfold processes over WebSocket (off unless a port or a peer is set). */
+  /** CRDT gossip between the nodes of the cluster (on when the cluster is). */
   gossip: z
     .strictObject({
-      /** Listen for peers on this port (0 picks a free one); unset: do not listen. */
-      port: z.number().int().min(0).max(65535).optional(),
-      /** Bind address; anything but loopback needs http.token (peers then send it as a bearer token). */
-      host: z.string().min(1).default('127.0.0.1'),
-      /** Peers to connect to, e.g. ws://10.0.0.2:7401 (reconnected with backoff). */
-      peers: z.array(z.string().regex(/^wss?:\/\/[^\s/]+(\/\S*)?$/, 'peers are ws://host:port (or wss://) URLs')).max(64).default([]),
       fanout: z.number().int().min(1).max(16).default(3),
       /** Anti-entropy period: every period each doc is compared with `fanout` random peers. */
       period_ms: z.number().int().min(50).max(3_600_000).default(1000),
+      /** Push each local edit to every connected peer at once (off: anti-entropy rounds only). */
+      push: z.boolean().default(true),
+    })
+    .prefault({}),
+  /**
+   * The cluster: this node's peer network (mutual TLS 1.3, node ids from key hashes). Off unless
+   * `listen` or `peers` is set. Only the nodes in `peers` may connect (the allow-list).
+   */
+  cluster: z
+    .strictObject({
+      /** host:port to listen on for peers; unset: do not listen (dial out only). */
+      listen: z.string().refine((v) => parseAddress(v) !== undefined, 'cluster.listen is host:port, e.g. 127.0.0.1:7401 or [::1]:7401').optional(),
+      /** The other nodes: their node id (from `sixfold node-id`) and, to dial them, an address. */
+      peers: z.array(PeerSchema).max(256).default([]),
+      heartbeat_ms: z.number().int().min(50).max(600_000).default(2000),
       backoff_base_ms: z.number().int().min(10).default(250),
       backoff_max_ms: z.number().int().min(10).default(10_000),
-      /** Largest gossip frame accepted (a larger one closes the connection). */
-      max_frame_bytes: z.number().int().min(1024).default(32 * 1024 * 1024),
+      /** Largest frame accepted or sent (a larger incoming one closes the connection). */
+      max_frame_bytes: z.number().int().min(1024).max(1 << 30).default(32 * 1024 * 1024),
+      /** Bytes queued to one peer before sends are refused (backpressure). */
+      queue_bytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+      request_timeout_ms: z.number().int().min(10).max(600_000).default(5000),
     })
     .prefault({}),
 }).superRefine((cfg, ctx) => {
@@ -185,9 +213,12 @@ export interface ConfigFlags {
   host?: string;
   port?: string;
   logLevel?: string;
+  clusterPort?: string;
+  clusterHost?: string;
+  peers?: string[];
+  /** Removed flags, passed on so the loader can say what replaces them. */
   gossipPort?: string;
   gossipHost?: string;
-  peers?: string[];
 }
 
 type Source = { path: string[]; value: unknown; from: string };
@@ -218,9 +249,8 @@ function envSources(env: NodeJS.ProcessEnv): Source[] {
   put('SIXFOLD_EMBED_DIMENSIONS', ['embedder', 'dimensions'], intOrRaw);
   put('SIXFOLD_ROUTER_POLICY', ['router', 'policy']);
   put('SIXFOLD_ROUTER_PROVIDER', ['router', 'provider']);
-  put('SIXFOLD_GOSSIP_PORT', ['gossip', 'port'], intOrRaw);
-  put('SIXFOLD_GOSSIP_HOST', ['gossip', 'host']);
-  put('SIXFOLD_PEERS', ['gossip', 'peers'], list);
+  put('SIXFOLD_CLUSTER_LISTEN', ['cluster', 'listen']);
+  put('SIXFOLD_PEERS', ['cluster', 'peers'], list);
   put('SIXFOLD_TOOLS', ['tools', 'enabled'], list);
   return out;
 }
@@ -235,9 +265,7 @@ function flagSources(flags: ConfigFlags): Source[] {
   put(flags.host, ['http', 'host'], '--host');
   put(flags.port === undefined ? undefined : intOrRaw(flags.port), ['http', 'port'], '--port');
   put(flags.logLevel, ['log_level'], '--log-level');
-  put(flags.gossipPort === undefined ? undefined : intOrRaw(flags.gossipPort), ['gossip', 'port'], '--gossip-port');
-  put(flags.gossipHost, ['gossip', 'host'], '--gossip-host');
-  put(flags.peers?.length ? flags.peers : undefined, ['gossip', 'peers'], '--peer');
+  put(flags.peers?.length ? flags.peers : undefined, ['cluster', 'peers'], '--peer');
   return out;
 }
 
@@ -274,10 +302,16 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       throw new SixfoldError('config', `Config file ${file} must hold a JSON object.`);
     }
   }
+  refuseRemoved(flags, env, raw, file);
   const sources = [...envSources(env), ...flagSources(flags)];
   const merged = structuredClone(raw);
   for (const s of sources) setPath(merged, s.path, s.value);
   if (merged.db === undefined) merged.db = defaultDbPath(env);
+  const listen = clusterListenFromFlags(flags, merged);
+  if (listen !== undefined) {
+    setPath(merged, ['cluster', 'listen'], listen);
+    sources.push({ path: ['cluster', 'listen'], value: listen, from: flags.clusterPort !== undefined ? '--cluster-port' : '--cluster-host' });
+  }
 
   const parsed = ConfigSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
@@ -292,7 +326,64 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   throw new SixfoldError('config', `Invalid config key "${key}" from ${where}: ${issue.message}${extra}.`);
 }
 
+/** Default cluster port when only --cluster-host is given. */
+export const DEFAULT_CLUSTER_PORT = 7401;
+
+/** cluster.listen from --cluster-port / --cluster-host over what the file and env set. */
+function clusterListenFromFlags(flags: ConfigFlags, merged: Record<string, unknown>): string | undefined {
+  if (flags.clusterPort === undefined && flags.clusterHost === undefined) return undefined;
+  const cur = (merged.cluster as { listen?: unknown } | undefined)?.listen;
+  const had = typeof cur === 'string' ? parseAddress(cur) : undefined;
+  let port = had?.port ?? DEFAULT_CLUSTER_PORT;
+  if (flags.clusterPort !== undefined) {
+    if (!/^\d{1,5}$/.test(flags.clusterPort.trim()) || Number(flags.clusterPort) > 65535) {
+      throw new SixfoldError('config', `--cluster-port "${flags.clusterPort.slice(0, 20)}" is not a port number.`, 'Send 0-65535 (0 picks a free port).');
+    }
+    port = Number(flags.clusterPort);
+  }
+  const host = (flags.clusterHost ?? had?.host ?? '127.0.0.1').replace(/^\[|\]$/g, '');
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+const REMOVED_GOSSIP_KEYS: Record<string, string> = {
+  port: 'cluster.listen ("host:port"; flag --cluster-port N)',
+  host: 'cluster.listen ("host:port"; flag --cluster-host HOST)',
+  peers: 'cluster.peers ([{"id": NODE_ID, "address": "host:port"}]; flag --peer NODE_ID@HOST:PORT)',
+  backoff_base_ms: 'cluster.backoff_base_ms',
+  backoff_max_ms: 'cluster.backoff_max_ms',
+  max_frame_bytes: 'cluster.max_frame_bytes',
+  token: 'cluster.peers: peers are admitted by node id (mutual TLS), not by a shared token',
+};
+
+/** Options of the WebSocket gossip that the cluster replaced: one line each on what to use now. */
+function refuseRemoved(flags: ConfigFlags, env: NodeJS.ProcessEnv, raw: Record<string, unknown>, file: string | undefined): void {
+  const gone = (what: string, instead: string) =>
+    new SixfoldError('config', `${what} was removed: gossip now runs on the cluster's peer network; use ${instead}.`);
+  if (flags.gossipPort !== undefined) throw gone('--gossip-port', '--cluster-port N (and --peer NODE_ID@HOST:PORT for each other node)');
+  if (flags.gossipHost !== undefined) throw gone('--gossip-host', '--cluster-host HOST');
+  if (env.SIXFOLD_GOSSIP_PORT) throw gone('SIXFOLD_GOSSIP_PORT', 'SIXFOLD_CLUSTER_LISTEN=host:port or --cluster-port N');
+  if (env.SIXFOLD_GOSSIP_HOST) throw gone('SIXFOLD_GOSSIP_HOST', 'SIXFOLD_CLUSTER_LISTEN=host:port or --cluster-host HOST');
+  const wsPeer = (list: unknown[] | undefined) => list?.find((p) => typeof p === 'string' && /^wss?:\/\//i.test(p.trim())) as string | undefined;
+  const fromEnv = env.SIXFOLD_PEERS?.split(',');
+  const ws = wsPeer(flags.peers) ?? wsPeer(fromEnv);
+  if (ws !== undefined) {
+    const flag = wsPeer(flags.peers) !== undefined;
+    throw gone(flag ? '--peer ws://HOST:PORT' : 'SIXFOLD_PEERS=ws://HOST:PORT', `${flag ? '--peer ' : 'SIXFOLD_PEERS='}NODE_ID@HOST:PORT (peers are named by node id; \`sixfold node-id\` prints it on that node)`);
+  }
+  const g = raw.gossip;
+  if (g && typeof g === 'object' && !Array.isArray(g)) {
+    for (const key of Object.keys(g)) {
+      if (Object.hasOwn(REMOVED_GOSSIP_KEYS, key)) throw gone(`Config key "gossip.${key}" (in ${file})`, REMOVED_GOSSIP_KEYS[key]);
+    }
+  }
+}
+
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Whether this server takes part in a cluster: it listens for peers or names some. */
+export function clusterEnabled(config: Config): boolean {
+  return config.cluster.listen !== undefined || config.cluster.peers.length > 0;
 }

@@ -5,7 +5,8 @@ import type { Logger } from './log.js';
 import type { MemoryStore } from './memory/store.js';
 import type { Router } from './router/router.js';
 import type { DocStore } from './patterns/crdt/docs.js';
-import type { GossipNode } from './transport/gossip-node.js';
+import type { GossipNode } from './cluster/gossip-node.js';
+import type { PeerNetwork } from './peer/network.js';
 
 /** Everything a tool, resource or prompt may use; built once in main.ts, passed in, never imported. */
 export interface Deps {
@@ -15,7 +16,9 @@ export interface Deps {
   router: Router;
   /** Yjs documents (crdt_merge / crdt_read). */
   crdt: DocStore;
-  /** Gossip with peers, when a gossip port or peer is configured. */
+  /** This node's peer network, when it is in a cluster (cluster.listen or cluster.peers set). */
+  peers: PeerNetwork | undefined;
+  /** CRDT gossip over `peers`, when in a cluster. */
   gossip: GossipNode | undefined;
   /** What changed (memories, documents, agents), for resource subscriptions of every session. */
   changes: ChangeFeed;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ChangeFeed, watchNamespaces } from './change-feed.js';
-import { loadConfig, type Config } from './config.js';
+import { clusterEnabled, loadConfig, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
@@ -28,6 +28,7 @@ Usage:
   sixfold export [--namespace N] > memories.jsonl
                                write memories (all, or one namespace) as JSON lines to stdout
   sixfold import FILE          add the memories of an export (FILE or - for stdin), all or none
+  sixfold node-id [options]    print this database's node id (made if missing), then its cluster addresses
 
 Options:
   --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT)
@@ -36,9 +37,10 @@ Options:
   --db PATH                SQLite file, or :memory: (default $XDG_DATA_HOME/sixfold/sixfold.db)
   --config PATH            JSON config file (env SIXFOLD_CONFIG)
   --log-level LEVEL        fatal|error|warn|info|debug|trace|silent (logs go to stderr)
-  --gossip-port N          gossip CRDT docs with peers over WebSocket on this port (0: a free one)
-  --gossip-host HOST       gossip bind address (default 127.0.0.1; others need SIXFOLD_HTTP_TOKEN)
-  --peer ws://HOST:PORT    a gossip peer to connect to (repeatable; env SIXFOLD_PEERS, comma-separated)
+  --cluster-port N         join a cluster: listen for peers on this port (mutual TLS; 0: a free one)
+  --cluster-host HOST      cluster bind address (default 127.0.0.1; others need at least one --peer)
+  --peer ID@HOST:PORT      a node allowed to connect, and where to dial it (repeatable; env SIXFOLD_PEERS,
+                           comma-separated; a bare ID only allows it). Ids come from \`sixfold node-id\`.
   --namespace N            export: only this namespace
   env SIXFOLD_TOOLS        tools to load: names and presets memory, codegen, coordination, all (default all)
   --help, --version
@@ -56,7 +58,8 @@ function parseCli(argv: string[]) {
       options: {
         transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         db: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' },
-        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' }, peer: { type: 'string', multiple: true },
+        'cluster-port': { type: 'string' }, 'cluster-host': { type: 'string' }, peer: { type: 'string', multiple: true },
+        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' },
         namespace: { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
@@ -65,8 +68,8 @@ function parseCli(argv: string[]) {
     throw new UsageError(`${(err as Error).message.split(/\.\s/)[0]} (see --help)`);
   }
   const [command = 'serve', ...rest] = parsed.positionals;
-  if (!['serve', 'reembed', 'export', 'import'].includes(command)) {
-    throw new UsageError(`unknown command "${parsed.positionals.join(' ').slice(0, 80)}"; commands are: serve (default), reembed, export, import`);
+  if (!['serve', 'reembed', 'export', 'import', 'node-id'].includes(command)) {
+    throw new UsageError(`unknown command "${parsed.positionals.join(' ').slice(0, 80)}"; commands are: serve (default), reembed, export, import, node-id`);
   }
   if (command === 'import' ? rest.length !== 1 : rest.length) {
     throw new UsageError(command === 'import' ? 'import takes one FILE (or - for stdin)' : `unexpected "${rest.join(' ').slice(0, 80)}" after ${command}`);
@@ -84,7 +87,8 @@ function parseCli(argv: string[]) {
     version: v.version === true,
     flags: {
       transport: v.transport, host: v.host, port: v.port, db: v.db, config: v.config, logLevel: v['log-level'],
-      gossipPort: v['gossip-port'], gossipHost: v['gossip-host'], peers: v.peer,
+      clusterPort: v['cluster-port'], clusterHost: v['cluster-host'], peers: v.peer,
+      gossipPort: v['gossip-port'], gossipHost: v['gossip-host'],
     },
   };
 }
@@ -108,12 +112,12 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
 }
 
 async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Promise<void> {
-  // Transports and gossip are imported only when used: each pulls in modules (Hono, ws) that a
-  // stdio server without peers would otherwise load before its first answer.
+  // The HTTP transport and the cluster are imported only when used: each pulls in modules (Hono,
+  // X.509, TLS) that a stdio server without peers would otherwise load before its first answer.
   const http = config.transport === 'http' ? await import('./transport/http.js') : undefined;
   http?.assertSafeBind(config.http);
-  const gossipOn = config.gossip.port !== undefined || config.gossip.peers.length > 0;
-  if (config.gossip.port !== undefined) (await import('./transport/gossip-ws.js')).assertSafeGossipBind(config.gossip.host, config.http.token);
+  const cluster = clusterEnabled(config) ? await import('./cluster/start.js') : undefined;
+  cluster?.assertSafeClusterBind(config);
   const pinned = pinnedEmbedderId(config.db);
   const embedderConfig = chooseEmbedderConfig(config.embedder, pinned);
   if (!config.embedder && pinned === 'hash-384') {
@@ -147,8 +151,10 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
       if (created) changes.emit({ kind: 'list', of: 'crdt' });
     },
   });
-  const gossip = gossipOn ? new (await import('./transport/gossip-node.js')).GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
-  const deps: Deps = { config, log, store, router, crdt, gossip, changes, clientLog, version: VERSION, startedAt: Date.now() };
+  const peers = cluster ? await cluster.createPeerNetwork(config, store.db, log) : undefined;
+  const gossip = peers ? new (await import('./cluster/gossip-node.js')).GossipNode(crdt, config.gossip, peers, log) : undefined;
+  const deps: Deps = { config, log, store, router, crdt, peers, gossip, changes, clientLog, version: VERSION, startedAt: Date.now() };
+  if (peers) (await import('./cluster/aggregate-node.js')).registerClusterAggregate(peers, store, log);
 
   let closing = false;
   let closeTransport: () => Promise<void> = async () => {};
@@ -160,7 +166,8 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     const pending = await drainToolCalls(5000);
     if (pending) log.info({ pending }, 'waited for in-flight tool calls');
     await closeTransport().catch((err) => log.warn({ err }, 'transport close failed'));
-    await gossip?.close().catch((err) => log.warn({ err }, 'gossip close failed'));
+    gossip?.close();
+    await peers?.close().catch((err) => log.warn({ err }, 'cluster close failed'));
     crdt.close();
     store.close();
     await store.embedder.close?.().catch((err) => log.warn({ err }, 'embedder close failed'));
@@ -169,8 +176,12 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-  // Gossip first: the "sixfold ready" line then means peers can already reach us.
-  await gossip?.start();
+  // The cluster first: the "sixfold ready" line then means peers can already reach us.
+  if (peers) {
+    await peers.start();
+    gossip?.start();
+    log.info({ node_id: peers.id, listen: peers.address() ?? null, peers: peers.peerIds().length }, 'cluster started');
+  }
   if (config.transport === 'http') {
     closeTransport = (await http!.startHttp(deps)).close;
   } else {
@@ -202,6 +213,7 @@ async function main(): Promise<void> {
     const log = createLogger(config.log_level);
     if (cli.command === 'reembed') await runReembed(config, log);
     else if (cli.command === 'export') await runExport(config, log, cli.namespace);
+    else if (cli.command === 'node-id') await (await import('./cluster/node-id-command.js')).printNodeId(config, log);
     else await runImport(config, log, cli.file!);
     return;
   }

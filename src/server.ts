@@ -74,7 +74,7 @@ const EXTRAS: ReadonlyArray<{ tools: readonly string[]; register?: Register; kin
     say: 'generate_code writes code using what earlier attempts taught; record_outcome (after testing it) is how it learns.',
   },
   { tools: ['apply_edit'], say: 'apply_edit merges an edit snippet (unchanged code elided by "... existing code ...") into a file, with no LLM.' },
-  { tools: ['aggregate'], say: 'aggregate summarises a value held by many agents (up to 10 million, simulated or given) by tree or gossip aggregation.' },
+  { tools: ['aggregate'], say: 'aggregate summarises a value held by many agents (up to 10 million, simulated or given) by tree or gossip aggregation, or a memory field across the real nodes of this server\'s cluster.' },
   {
     tools: ['spawn_ephemeral', 'list_agents', 'terminate_agent'], register: registerAgentsResource, kind: 'agents',
     say: 'spawn_ephemeral fans a task out to short-lived agents that read and write a shared memory namespace; list_agents, ' +

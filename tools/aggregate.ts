@@ -3,7 +3,10 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput, unknownKeys } from '../src/errors.js';
 import { namespaceField } from '../src/memory/schemas.js';
-import { aggregate, type AggregateResult } from '../src/patterns/aggregate/aggregate.js';
+import { aggregate, readOp, DEFAULT_FANOUT, type AggregateResult, type OpValue } from '../src/patterns/aggregate/aggregate.js';
+import { DEFAULT_CLUSTER_TIMEOUT_MS, heapHeight } from '../src/patterns/aggregate/cluster.js';
+import { runClusterAggregate } from '../src/cluster/aggregate-node.js';
+import { clusterOff } from '../src/peer/network.js';
 import { MAX_ROUNDS } from '../src/patterns/aggregate/gossip.js';
 import { readMemoryField } from '../src/patterns/aggregate/memory-source.js';
 import { OP_HELP } from '../src/patterns/aggregate/ops.js';
@@ -53,6 +56,15 @@ const valuesField = z
   })
   .meta({ items: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: MAX_STRING }] } });
 
+const clusterInput = z.strictObject(
+  {
+    namespace: namespaceField,
+    field: z.string({ error: 'cluster.field must be a string' }).min(1, 'cluster.field is empty; name a numeric metadata key').max(200, 'cluster.field is over 200 characters'),
+    timeout_ms: int('cluster.timeout_ms').min(50, 'cluster.timeout_ms must be at least 50').max(60_000, 'cluster.timeout_ms must be at most 60000').optional(),
+  },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `cluster has unknown field(s) ${iss.keys.join(', ')}; it takes namespace, field, timeout_ms` : 'cluster must be an object {namespace, field, timeout_ms?}') },
+);
+
 const topItem = z.object({ value: z.string(), count: z.number(), error: z.number() });
 
 function fmtValue(v: unknown): string {
@@ -82,11 +94,15 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
       'says how many values reached the root; reparent sends orphans to their grandparent. method "gossip": push-sum ' +
       '(count, sum, mean) until every agent is within target_error, with optional message loss; reports the rounds. ' +
       'Give exactly one source: values (<= 1,000,000 numbers or strings), simulate {agents, distribution, seed} or memory ' +
-      '{namespace, field} (a numeric metadata field). Messages, depth and rounds are counted by the simulation as it runs.',
+      '{namespace, field} (a numeric metadata field). Messages, depth and rounds are counted by the simulation as it runs. ' +
+      'cluster {namespace, field, timeout_ms?} is not simulated: every node of this node\'s cluster folds the field over its own ' +
+      'memories, and the partial states travel up a k-ary tree of the real nodes (fanout); a node that does not answer within ' +
+      'timeout_ms (default 2000) is listed in cluster.missing and left out of coverage instead of stalling the call.',
     input: toolInput({
       values: valuesField.optional(),
       simulate: simulateInput.optional(),
       memory: memoryInput.optional(),
+      cluster: clusterInput.optional(),
       ops: z
         .array(z.string({ error: 'each op must be a string' }).max(64, 'an op is over 64 characters'), { error: `ops must be an array of op names: ${OP_HELP}` })
         .min(1, `ops is empty; ask for at least one of ${OP_HELP}`)
@@ -105,7 +121,7 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
       error_bounds: z.record(z.string(), z.number()),
       overflow: z.array(z.string()).optional().describe('Ops whose exact result is beyond the double range (about ±1.8e308): their value is null.'),
       method: z.enum(['tree', 'gossip']),
-      source: z.enum(['values', 'simulate', 'memory']),
+      source: z.enum(['values', 'simulate', 'memory', 'cluster']),
       agents: z.number().int(),
       depth: z.number().int().nullable(),
       fanout: z.number().int().nullable(),
@@ -118,19 +134,31 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
       reparented: z.number().int(),
       coverage: z.number(),
       skipped: z.number().int().optional(),
+      cluster: z.object({
+        node_id: z.string(),
+        nodes: z.number().int(),
+        answered: z.array(z.string()),
+        missing: z.array(z.object({ id: z.string(), reason: z.string() })),
+        values: z.number().int(),
+        requests: z.number().int(),
+        timeout_ms: z.number().int(),
+        /** Height of a complete k-ary tree over these nodes, for comparison with depth. */
+        complete_tree_depth: z.number().int(),
+      }).optional(),
       elapsed_ms: z.number(),
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(args, extra) {
       const start = performance.now();
-      const given = (['values', 'simulate', 'memory'] as const).filter((k) => args[k] !== undefined);
+      const given = (['values', 'simulate', 'memory', 'cluster'] as const).filter((k) => args[k] !== undefined);
       if (given.length !== 1) {
         throw invalidInput(
-          given.length ? `Give exactly one source; got ${given.join(' and ')}.` : 'No source: give values, simulate or memory.',
-          'Send values: [...], or simulate: {agents, distribution, seed}, or memory: {namespace, field}.',
+          given.length ? `Give exactly one source; got ${given.join(' and ')}.` : 'No source: give values, simulate, memory or cluster.',
+          'Send values: [...], or simulate: {agents, distribution, seed}, or memory: {namespace, field}, or cluster: {namespace, field}.',
         );
       }
       const source = given[0];
+      if (source === 'cluster') return runCluster(deps, args, extra, start);
       let src: ChunkSource;
       let skipped: number | undefined;
       // Progress must only increase: the aggregation's counts continue after the memories read.
@@ -168,4 +196,43 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
       return { result, summary: summarize(result) };
     },
   });
+}
+
+
+/** The cluster source: a real tree over this node and its peers (see src/patterns/aggregate/cluster.ts). */
+async function runCluster(deps: Deps, args: Record<string, any>, extra: ToolExtra, start: number) {
+  if (!deps.peers) throw clusterOff('aggregate with a cluster source');
+  const simOnly = (['method', 'failures', 'failed_subtrees', 'reparent', 'loss', 'target_error', 'seed'] as const).filter((k) => args[k] !== undefined);
+  if (simOnly.length) {
+    throw invalidInput(`${simOnly.join(', ')} ${simOnly.length > 1 ? 'apply' : 'applies'} to simulated sources only; the cluster source runs the tree over real nodes.`, 'Drop them; set fanout and cluster.timeout_ms instead.');
+  }
+  const c = args.cluster as { namespace: string; field: string; timeout_ms?: number };
+  const fanout = (args.fanout as number | undefined) ?? DEFAULT_FANOUT;
+  const timeoutMs = c.timeout_ms ?? DEFAULT_CLUSTER_TIMEOUT_MS;
+  sendProgress(extra, 0, undefined, `asking ${deps.peers.peerIds().length} peer(s)`);
+  const { root, plan, reply, nodes } = await runClusterAggregate(deps.peers, deps.store, { namespace: c.namespace, field: c.field, ops: args.ops, fanout, timeoutMs }, extra.signal);
+  const results: Record<string, OpValue> = {};
+  const bounds: Record<string, number> = {};
+  for (const op of plan.ops) {
+    const { value, bound } = readOp(op, root);
+    results[op.name] = value;
+    bounds[op.name] = bound;
+  }
+  const answered = reply.answered.length;
+  const result = {
+    results, error_bounds: bounds, method: 'tree' as const, source: 'cluster' as const, agents: nodes, depth: reply.height, fanout,
+    messages_total: reply.messages, max_messages_per_agent: nodes > 1 && answered > 1 ? 1 : 0, messages_lost: reply.requests - reply.messages,
+    failed_agents: nodes - answered, reparented: reply.adopted, coverage: answered / nodes, skipped: reply.skipped,
+    cluster: {
+      node_id: deps.peers.id, nodes, answered: reply.answered, missing: reply.missing, values: reply.values, requests: reply.requests,
+      timeout_ms: timeoutMs, complete_tree_depth: heapHeight(nodes, fanout),
+    },
+    elapsed_ms: elapsedMs(start),
+  };
+  const shown = Object.entries(results).map(([op, v]) => `${op}=${fmtValue(v)}`).join(', ');
+  const miss = reply.missing.length ? ` Missing: ${reply.missing.slice(0, 3).map((m) => `${m.id.slice(0, 9)}… (${clip(m.reason, 60)})`).join('; ')}${reply.missing.length > 3 ? '; …' : ''}.` : '';
+  return {
+    result,
+    summary: clip(`Aggregated ${reply.values} values on ${answered} of ${nodes} cluster nodes (coverage ${(result.coverage * 100).toFixed(1)}%) by a tree of fanout ${fanout}: depth ${reply.height}, ${reply.messages} partials sent up, ${reply.requests} requests down. ${shown}.${miss}`, 800),
+  };
 }

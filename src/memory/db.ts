@@ -206,8 +206,20 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       CREATE INDEX IF NOT EXISTS crdt_updates_doc ON crdt_updates (doc, seq);
     `);
   },
-  // 8: reserved for a migration of a concurrent branch (the lead renumbers at merge); a no-op here.
-  () => {},
+  // 8 (cluster): this node's identity, one row: its Ed25519 private key (PKCS#8 DER) and
+  // self-signed certificate (PEM). The id is a hash of the public key (src/peer/node-id.ts). The
+  // key belongs to the database it identifies; the file is kept owner-only (src/peer/identity.ts).
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS node_identity (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        node_id TEXT NOT NULL,
+        private_key BLOB NOT NULL,
+        certificate TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `);
+  },
   // 9 (memory upkeep): tags, updated_at and a normalised-content hash for dedup on store.
   // Tags live as a sorted JSON array on the row (what reads return) and, for filtering, one row
   // per tag in memory_tags, kept in step by triggers so no insert path has to remember it.

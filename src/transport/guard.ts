@@ -3,7 +3,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { isLoopbackHost } from '../config.js';
 import { SixfoldError } from '../errors.js';
 
-/** What HTTP and gossip listeners check on every connection: the bearer token and the Host header. */
+/** What the HTTP listener checks on every connection: the bearer token and the Host header. */
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 

@@ -210,6 +210,8 @@ export interface StdioServerOptions {
   logLevel?: string;
   /** More CLI arguments after --db and --log-level, e.g. ['--config', path]. */
   extraArgs?: string[];
+  /** How long to wait for the server to initialize (default 15 s; clusters start many at once). */
+  startTimeoutMs?: number;
   /** What the client declares (e.g. sampling) and handlers to set on it before it connects. */
   client?: ClientSetup;
 }
@@ -259,7 +261,7 @@ export async function startStdioClient(opts: StdioServerOptions): Promise<StdioC
   });
   const client = makeClient('sixfold-e2e', opts.client);
   try {
-    await withTimeout(client.connect(transport), 15_000, 'stdio server to initialize');
+    await withTimeout(client.connect(transport), opts.startTimeoutMs ?? 15_000, 'stdio server to initialize');
   } catch (e) {
     await transport.close().catch(() => {});
     throw new Error(`${(e as Error).message}; stderr:\n${stderr}`);
@@ -291,6 +293,8 @@ export interface HttpServerOptions {
   env?: Record<string, string>;
   host?: string;
   extraArgs?: string[];
+  /** How long to wait for the ready line (default 15 s). */
+  startTimeoutMs?: number;
 }
 
 export interface HttpServerHandle {
@@ -332,7 +336,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const p = spawnServer(args, childEnv(opts.xdg, opts.env));
   let line: string;
   try {
-    line = await p.waitForStderrLine((l) => parseReady(l) !== undefined, 15_000, 'the "sixfold ready" line');
+    line = await p.waitForStderrLine((l) => parseReady(l) !== undefined, opts.startTimeoutMs ?? 15_000, 'the "sixfold ready" line');
   } catch (e) {
     await p.stop('SIGKILL').catch(() => {});
     throw e;

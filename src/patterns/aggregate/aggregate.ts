@@ -68,7 +68,7 @@ function finiteOrOverflow(op: Op, r: { value: OpValue; bound: number }, overflow
   return r;
 }
 
-function readOp(op: Op, root: Partial): { value: OpValue; bound: number } {
+export function readOp(op: Op, root: Partial): { value: OpValue; bound: number } {
   const m = root.moments;
   const none = root.n === 0;
   switch (op.kind) {

@@ -97,6 +97,13 @@ export class HyperLogLog {
     return regs;
   }
 
+  /** Merges registers from another node's registers() (register-wise max). */
+  mergeRegisters(b: Uint8Array): void {
+    if (b.length !== M) throw new Error(`HyperLogLog registers must be ${M} bytes, not ${b.length}`);
+    const a = this.dense();
+    for (let i = 0; i < M; i++) if (b[i] > a[i]) a[i] = b[i];
+  }
+
   estimate(): number {
     return ertlEstimate(this.registers());
   }

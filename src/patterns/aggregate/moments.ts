@@ -85,6 +85,17 @@ export class Moments {
     if (o.max > this.max) this.max = o.max;
   }
 
+  /** The whole state as numbers, for another process: n, mean, m2, both compensated sums, min, max. */
+  toArray(): number[] {
+    return [this.n, this.mean, this.m2, this.s, this.c, this.ss, this.sc, this.min, this.max];
+  }
+
+  static fromArray(a: readonly number[]): Moments {
+    const m = new Moments();
+    [m.n, m.mean, m.m2, m.s, m.c, m.ss, m.sc, m.min, m.max] = a;
+    return m;
+  }
+
   reset(): void {
     this.n = 0; this.mean = 0; this.m2 = 0; this.s = 0; this.c = 0; this.ss = 0; this.sc = 0; this.min = Infinity; this.max = -Infinity;
   }

@@ -55,7 +55,7 @@ describe('partial-state merges', () => {
     }), { seed: 43, numRuns: 150, endOnFailure: true });
   });
 
-  it('merging the pieces of any split equals folding every value into one state', () => {
+  it('merging the pieces of any split equals folding every value into one state', { timeout: 120_000 }, () => {
     // Long enough that pieces outgrow the raw form and merge as real DDSketches and dense HLLs.
     fc.assert(fc.property(fc.array(num, { minLength: 1, maxLength: 3000, size: 'max' }), fc.array(fc.nat(), { maxLength: 8 }), (xs, cuts) => {
       const at = [...new Set(cuts.map((c) => c % xs.length))].sort((a, b) => a - b);
