@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import type { MemoryStore } from './memory/store.js';
 import type { Router } from './router/router.js';
 import type { DocStore } from './patterns/crdt/docs.js';
@@ -17,4 +18,6 @@ export interface Deps {
   gossip: GossipNode | undefined;
   version: string;
   startedAt: number;
+  /** Prometheus metrics for GET /metrics (HTTP transport only; nothing counts them over stdio). */
+  metrics?: Metrics;
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
 import { openDatabase } from './memory/db.js';
 import { createEmbedder } from './memory/embed/index.js';
 import { reembed } from './memory/reembed.js';
@@ -102,13 +103,15 @@ async function serve(config: Config, log: Logger): Promise<void> {
   }, config.memory.purge_interval_ms);
   purge.unref();
   const { providers, ollamaProbe } = resolveProviders(config);
-  const router = new Router(providers, config.router, { db: store.db, log }, ollamaProbe);
+  // Metrics are read over HTTP only (GET /metrics); over stdio nothing counts them.
+  const metrics = config.transport === 'http' && config.http.metrics ? new Metrics(VERSION) : undefined;
+  const router = new Router(providers, config.router, { db: store.db, log, onCall: metrics && ((c) => metrics.providerCall(c)) }, ollamaProbe);
   log.info({ providers: providers.map((p) => `${p.name}:${p.model}`) }, 'LLM providers');
   const crdt = new DocStore(store.db, {
     compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
   });
   const gossip = gossipOn ? new GossipNode(crdt, config.gossip, config.http.token, log) : undefined;
-  const deps: Deps = { config, log, store, router, crdt, gossip, version: VERSION, startedAt: Date.now() };
+  const deps: Deps = { config, log, store, router, crdt, gossip, version: VERSION, startedAt: Date.now(), metrics };
 
   let closing = false;
   let closeTransport: () => Promise<void> = async () => {};

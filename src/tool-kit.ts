@@ -80,12 +80,19 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
       annotations: { title: spec.title, ...spec.annotations },
     },
     (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
+      const started = performance.now();
+      const count = (ok: boolean) => deps.metrics?.toolCall(spec.name, ok, (performance.now() - started) / 1000);
       const refused = sharedRefusal(spec.name, accepted, args, extra);
-      if (refused) return { isError: true, content: [{ type: 'text', text: refused }] };
+      if (refused) {
+        count(false);
+        return { isError: true, content: [{ type: 'text', text: refused }] };
+      }
       const call = spec.run(args, extra);
       inflight.add(call);
+      let ok = false;
       try {
         const { result, summary } = await call;
+        ok = true;
         return { structuredContent: result as Record<string, unknown>, content: [{ type: 'text', text: summary }] };
       } catch (err) {
         if (!(err instanceof SixfoldError)) deps.log.error({ err, tool: spec.name }, 'tool failed');
@@ -93,6 +100,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
         return { isError: true, content: [{ type: 'text', text }] };
       } finally {
         inflight.delete(call);
+        count(ok);
       }
     }) as never,
   );

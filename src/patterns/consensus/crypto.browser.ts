@@ -61,7 +61,14 @@ function seedOf(pkcs8: Uint8Array): Uint8Array {
   return pkcs8.subarray(PKCS8_PREFIX.length);
 }
 
-export function ed25519Generate(): NodeCrypto.Ed25519Pair {
+export interface Ed25519Pair {
+  /** PKCS#8 DER. */
+  privateKey: Uint8Array;
+  /** The raw public key, base64url (a JWK's "x"). */
+  publicKey: string;
+}
+
+export function ed25519Generate(): Ed25519Pair {
   const seed = ed25519.utils.randomSecretKey();
   const privateKey = new Uint8Array(PKCS8_PREFIX.length + 32);
   privateKey.set(PKCS8_PREFIX);
