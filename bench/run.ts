@@ -11,6 +11,7 @@ import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { runCrdtBench } from './crdt.js';
+import { runDashboardBench } from './dashboard.js';
 import { runFuzzBench, runStdioReadBench } from './fuzz.js';
 import { printTable } from './lib/stats.js';
 import { cpus } from 'node:os';
@@ -33,6 +34,7 @@ const suites: Record<string, () => Promise<void>> = {
     printTable('fuzz: hostile and random valid tool calls through a real MCP client (long run)', await runFuzzBench());
   },
   crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
+  dashboard: async () => printTable('dashboard: first paint in Chromium (Debian, headless, loopback, fresh context per sample) and bundle size', await runDashboardBench()),
 };
 
 const wanted = process.argv.slice(2);

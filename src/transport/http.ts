@@ -165,7 +165,7 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
       return sendJson(res, 200, { ok: true, name: 'sixfold', version: deps.version, sessions: sessions.size });
     }
     if (path !== '/mcp' && dashboard.handle(req, res, path)) return;
-    if (path !== '/mcp') return sendJson(res, 404, { error: 'Not found: the MCP endpoint is /mcp, health is /healthz, the dashboard is /, metrics are /metrics.' });
+    if (path !== '/mcp') return sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp, health is /healthz${cfg.dashboard ? ', the dashboard is /' : ''}${cfg.metrics ? ', metrics are /metrics' : ''}.` });
     handleMcp(req, res).catch((err) => {
       log.error({ err }, 'http request failed');
       rpcError(res, 500, -32603, 'Internal error.');
