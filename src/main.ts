@@ -26,7 +26,8 @@ Usage:
   sixfold reembed [options]    re-embed every memory with the configured embedder
 
 Options:
-  --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT)
+  --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT); http also serves the
+                           web dashboard at / and Prometheus metrics at /metrics
   --host HOST              HTTP bind address (default 127.0.0.1; others need SIXFOLD_HTTP_TOKEN)
   --port N                 HTTP port (default 7400; 0 picks a free one)
   --db PATH                SQLite file, or :memory: (default $XDG_DATA_HOME/sixfold/sixfold.db)

@@ -235,15 +235,15 @@ describe('dashboard in Chromium', () => {
     });
 
     it('with the token as the Basic password the dashboard loads and its live stream connects', async () => {
-      const signedIn = await launchChromium({ httpCredentials: { username: 'me', password: TOKEN } });
+      await browser.context.setHTTPCredentials({ username: 'me', password: TOKEN, origin: secured.origin });
+      const p = await browser.context.newPage();
       try {
-        const p = await signedIn.context.newPage();
         const res = await p.goto(`${secured.origin}/#/overview`);
         expect(res?.status()).toBe(200);
         await p.locator('.stat').first().waitFor({ timeout: WAIT });
         await p.locator('.live-live').waitFor({ timeout: WAIT });
       } finally {
-        await signedIn.close();
+        await p.close();
       }
     });
   });

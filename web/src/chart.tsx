@@ -32,8 +32,11 @@ export function Chart(props: {
       {
         width, height,
         scales: { x: { time }, y: log ? { distr: 3 } : {} },
-        axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', values: props.format ? (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : props.format!(v))) : undefined, size: 60 }],
-        series: [{ label: time ? 'time' : 'round' }, ...series.map((s, i) => ({ label: s.label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: x.length < 40 } }))],
+        axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', values: props.format ? (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : props.format!(v))) : undefined, size: 72 }],
+        // Sparse series (a few busy intervals in a long window) show their points, or a lone value would be invisible.
+        series: [{ label: time ? 'time' : 'round' }, ...series.map((s, i) => ({
+          label: s.label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: s.values.filter((v) => v !== null && v !== 0).length < 40 },
+        }))],
         legend: { show: true },
       },
       [x, ...series.map((s) => s.values)] as uPlot.AlignedData,

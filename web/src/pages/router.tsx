@@ -70,7 +70,7 @@ export function RouterPage({ route }: { route: Route }) {
             <Chart title="Calls per interval" {...pivot(series.data, minutes, 'calls')} />
             <Chart title="Failures per interval" {...pivot(series.data, minutes, 'failures')} />
             <Chart title="Mean latency (ms)" {...pivot(series.data, minutes, 'latency_ms')} />
-            <Chart title="Cost per interval (USD)" {...pivot(series.data, minutes, 'cost_usd')} format={(v) => `$${v.toPrecision(2)}`} />
+            <Chart title="Cost per interval (USD)" {...pivot(series.data, minutes, 'cost_usd')} format={(v) => (v === 0 ? '$0' : Math.abs(v) < 0.01 ? `$${v.toExponential(1)}` : `$${v.toFixed(2)}`)} />
           </div>
         ) : <Empty>No LLM calls in this window.</Empty>
       ) : null}
