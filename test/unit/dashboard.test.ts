@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Params, createDashboardApi } from '../../src/dashboard/api.js';
 import { basicMatches, crossSiteRefusal, tokenRefusal } from '../../src/dashboard/auth.js';
 import { ChangeFeed } from '../../src/dashboard/changes.js';
 import { DashboardQueries, SERIES_MAX_CALLS } from '../../src/dashboard/queries.js';
@@ -148,6 +149,35 @@ describe('dashboard queries', () => {
     stop();
     expect(feed.size).toBe(0);
     docs.close();
+  });
+});
+
+describe('the peers view', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: MemoryStore;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    store = await MemoryStore.open({ path: join(dir.path, 'p.db'), embedder: new HashEmbedder(), log });
+  });
+
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  const peersOf = (extra: Record<string, unknown>) =>
+    createDashboardApi({ store, log, ...extra } as unknown as Deps).get('peers')!(new Params(new URLSearchParams()), new AbortController().signal);
+
+  it('says "not configured" on a lone server, and shows gossip and a peer layer when there are', () => {
+    expect(peersOf({ gossip: undefined })).toEqual({ configured: false });
+    const gossip = { status: () => ({ enabled: true, peers: [{ peer: 'ws://10.0.0.2:7401', state: 'open' }], counters: { rounds: 3 } }) };
+    expect(peersOf({ gossip })).toMatchObject({ configured: true, node_id: null, peers: null, gossip: { enabled: true, counters: { rounds: 3 } } });
+    // A cluster peer layer in Deps (node ids, connection states, counters) is shown when present.
+    const peers = { id: 'node-a', address: () => ({ host: '10.0.0.1', port: 7500 }), status: () => [{ peer: 'node-b', state: 'open' }], counters: { frames_sent: 9 } };
+    expect(peersOf({ gossip, peers })).toMatchObject({
+      configured: true, node_id: 'node-a', address: { host: '10.0.0.1', port: 7500 }, peers: [{ peer: 'node-b', state: 'open' }], counters: { frames_sent: 9 },
+    });
   });
 });
 
