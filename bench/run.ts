@@ -12,6 +12,7 @@ import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
 import { runCrdtBench } from './crdt.js';
+import { runDashboardBench } from './dashboard.js';
 import { runFuzzBench, runStdioReadBench } from './fuzz.js';
 import { runToolsListBench } from './tools-list.js';
 import { runClusterBench } from './cluster.js';
@@ -48,6 +49,7 @@ const suites: Record<string, () => Promise<void>> = {
   crdt: async () => printTable('crdt: gossip between in-process Y.Docs (seeded in-memory network) and crdt_merge throughput', await runCrdtBench()),
   tools: async () => printTable('tools/list size per preset (what a client pays in context for the tool list; a size, not a timing)', await runToolsListBench()),
   cluster: async () => printTable('cluster: separate sixfold processes over the mutual-TLS peer network (loopback, and Linux network namespaces when root)', await runClusterBench()),
+  dashboard: async () => printTable('dashboard: first paint in Chromium (Debian, headless, loopback, fresh context per sample) and bundle size', await runDashboardBench()),
 };
 
 const wanted = process.argv.slice(2);

@@ -80,6 +80,10 @@ export const ConfigSchema = z.strictObject({
       allowed_origins: z.array(z.string().min(1)).default([]),
       session_idle_ms: z.number().int().min(1000).default(30 * 60_000),
       max_body_bytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+      /** The web dashboard at / (and its read-only API under /api/). */
+      dashboard: z.boolean().default(true),
+      /** Prometheus metrics at /metrics. */
+      metrics: z.boolean().default(true),
     })
     .prefault({}),
   /** Which tools (and the resources and prompts that go with them) a server registers. */

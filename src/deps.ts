@@ -2,6 +2,7 @@ import type { ChangeFeed } from './change-feed.js';
 import type { Config } from './config.js';
 import type { ClientLogHub } from './mcp/client-log.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 import type { MemoryStore } from './memory/store.js';
 import type { Router } from './router/router.js';
 import type { DocStore } from './patterns/crdt/docs.js';
@@ -26,4 +27,6 @@ export interface Deps {
   clientLog: ClientLogHub;
   version: string;
   startedAt: number;
+  /** Prometheus metrics for GET /metrics (HTTP transport only; nothing counts them over stdio). */
+  metrics?: Metrics;
 }

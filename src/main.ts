@@ -5,6 +5,7 @@ import { clusterEnabled, loadConfig, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { Metrics } from './metrics.js';
 import { openDatabase } from './memory/db.js';
 import { DEFAULT_EMBEDDER, chooseEmbedderConfig, createEmbedder } from './memory/embed/index.js';
 import { pinnedEmbedderId } from './memory/pinned.js';
@@ -31,7 +32,8 @@ Usage:
   sixfold node-id [options]    print this database's node id (made if missing), then its cluster addresses
 
 Options:
-  --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT)
+  --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT); http also serves the
+                           web dashboard at / and Prometheus metrics at /metrics
   --host HOST              HTTP bind address (default 127.0.0.1; others need SIXFOLD_HTTP_TOKEN)
   --port N                 HTTP port (default 7400; 0 picks a free one)
   --db PATH                SQLite file, or :memory: (default $XDG_DATA_HOME/sixfold/sixfold.db)
@@ -141,7 +143,9 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
   }, config.memory.purge_interval_ms);
   purge.unref();
   const { providers, ollamaProbe } = resolveProviders(config);
-  const router = new Router(providers, config.router, { db: store.db, log }, ollamaProbe);
+  // Metrics are read over HTTP only (GET /metrics); over stdio nothing counts them.
+  const metrics = config.transport === 'http' && config.http.metrics ? new Metrics(VERSION) : undefined;
+  const router = new Router(providers, config.router, { db: store.db, log, onCall: metrics && ((c) => metrics.providerCall(c)) }, ollamaProbe);
   log.info({ providers: providers.map((p) => `${p.name}:${p.model}`) }, 'LLM providers');
   const crdt = new DocStore(store.db, {
     compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
@@ -153,7 +157,7 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
   });
   const peers = cluster ? await cluster.createPeerNetwork(config, store.db, log) : undefined;
   const gossip = peers ? new (await import('./cluster/gossip-node.js')).GossipNode(crdt, config.gossip, peers, log) : undefined;
-  const deps: Deps = { config, log, store, router, crdt, peers, gossip, changes, clientLog, version: VERSION, startedAt: Date.now() };
+  const deps: Deps = { config, log, store, router, crdt, peers, gossip, changes, clientLog, version: VERSION, startedAt: Date.now(), metrics };
   if (peers) (await import('./cluster/aggregate-node.js')).registerClusterAggregate(peers, store, log);
 
   let closing = false;

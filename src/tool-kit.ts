@@ -83,8 +83,13 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
       annotations: spec.annotations,
     },
     (async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
+      const started = performance.now();
+      const count = (ok: boolean) => deps.metrics?.toolCall(spec.name, ok, (performance.now() - started) / 1000);
       const refused = sharedRefusal(spec.name, accepted, args, extra);
-      if (refused) return { isError: true, content: [{ type: 'text', text: refused }] };
+      if (refused) {
+        count(false);
+        return { isError: true, content: [{ type: 'text', text: refused }] };
+      }
       // A call that has to wait for the embedding model to load says so (progress stays below 1,
       // so a tool's own progress, counted from 1, still only increases).
       let waits = 0;
@@ -93,8 +98,10 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
         ? embedder.withProgress((message) => sendProgress(extra, ++waits / (waits + 1), undefined, message), () => spec.run(args, extra))
         : spec.run(args, extra);
       inflight.add(call);
+      let ok = false;
       try {
         const { result, summary, links = [] } = await call;
+        ok = true;
         return { structuredContent: result as Record<string, unknown>, content: [{ type: 'text', text: summary }, ...links] };
       } catch (err) {
         if (!(err instanceof SixfoldError)) deps.log.error({ err, tool: spec.name }, 'tool failed');
@@ -102,6 +109,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
         return { isError: true, content: [{ type: 'text', text }] };
       } finally {
         inflight.delete(call);
+        count(ok);
       }
     }) as never,
   );

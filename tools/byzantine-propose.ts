@@ -138,6 +138,7 @@ export function registerByzantineProposeTool(server: McpServer, deps: Deps): voi
         if (cert) {
           store.append(name, info.base, { seq: cert.seq, view: cert.view, digest: out.digest, value: args.value, certificate: cert.signatures, stateDigest: out.stateDigest! });
         }
+        deps.metrics?.consensusProposal(name, cert !== null, out.viewChanges);
         const result = {
           committed: cert !== null, cluster: name, value: args.value, digest: out.digest,
           sequence: cert?.seq ?? null, view: cert?.view ?? null, n: out.n, f: out.f, quorum: 2 * out.f + 1,

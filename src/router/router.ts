@@ -2,6 +2,7 @@ import type { RouterConfig } from '../config.js';
 import { SixfoldError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DB } from '../memory/db.js';
+import type { ProviderCall } from '../metrics.js';
 import { CircuitBreaker, type BreakerState } from './breaker.js';
 import { KEY_ENV_HELP } from './registry.js';
 import { retryDelay, sleep as realSleep } from './retry.js';
@@ -15,6 +16,8 @@ export interface RouterDeps {
   now?: () => number;
   random?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told of every attempt as it is recorded in the call log (metrics). */
+  onCall?: (call: ProviderCall) => void;
 }
 
 export interface CallOptions {
@@ -210,6 +213,7 @@ export class Router {
     } catch (err) {
       this.deps.log.warn({ err }, 'could not record an LLM call');
     }
+    this.deps.onCall?.({ provider: p.name, outcome, inputTokens: inTok, outputTokens: outTok, costUsd: cost, latencyMs });
   }
 
   /** Per-provider totals from the call log, with live EWMA latency and breaker state. */

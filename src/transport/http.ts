@@ -5,6 +5,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../deps.js';
 import { SixfoldError } from '../errors.js';
+import { mountDashboard } from '../dashboard/routes.js';
 import { createServer } from '../server.js';
 import { guardTransport } from './edge.js';
 import { allowedHostnames, assertTokenBeyondLoopback, hostnameOf, tokenMatches } from './guard.js';
@@ -83,6 +84,8 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
   assertSafeBind(cfg);
   const hosts = allowedHostnames(cfg.host, cfg.allowed_hosts);
   const sessions = new Map<string, Session>();
+  // The web dashboard, its API and /metrics: read-only, same token, behind the same Host/Origin checks.
+  const dashboard = mountDashboard(deps, { token: cfg.token, dashboard: cfg.dashboard });
 
   async function endSession(id: string, why: string): Promise<void> {
     const s = sessions.get(id);
@@ -163,7 +166,8 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
     if (path === '/healthz' && req.method === 'GET') {
       return sendJson(res, 200, { ok: true, name: 'sixfold', version: deps.version, sessions: sessions.size });
     }
-    if (path !== '/mcp') return sendJson(res, 404, { error: 'Not found: the MCP endpoint is /mcp, health is /healthz.' });
+    if (path !== '/mcp' && dashboard.handle(req, res, path)) return;
+    if (path !== '/mcp') return sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp, health is /healthz${cfg.dashboard ? ', the dashboard is /' : ''}${cfg.metrics ? ', metrics are /metrics' : ''}.` });
     handleMcp(req, res).catch((err) => {
       log.error({ err }, 'http request failed');
       rpcError(res, 500, -32603, 'Internal error.');
@@ -193,6 +197,7 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
     port,
     close: async () => {
       clearInterval(sweep);
+      dashboard.close();
       await Promise.all([...sessions.keys()].map((id) => endSession(id, 'shutdown')));
       await new Promise<void>((resolve) => {
         http.close(() => resolve());

@@ -44,6 +44,8 @@ describe('defaults', () => {
         allowed_origins: [],
         session_idle_ms: 1_800_000,
         max_body_bytes: 4_194_304,
+        dashboard: true,
+        metrics: true,
       },
       memory: { purge_interval_ms: 60_000, working_ttl_seconds: 86_400 },
     });

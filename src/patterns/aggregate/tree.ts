@@ -60,8 +60,21 @@ export interface TreeResult {
   stats: TreeStats;
 }
 
+/** A macrotask: setImmediate in Node; in a browser a MessageChannel post (setTimeout(0) is clamped to 4 ms when chained). */
+const macrotask: (f: () => void) => void = (() => {
+  const immediate = (globalThis as { setImmediate?: (f: () => void) => unknown }).setImmediate;
+  if (immediate) return (f: () => void) => void immediate(f);
+  const waiting: Array<() => void> = [];
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return (f: () => void) => {
+    waiting.push(f);
+    channel.port2.postMessage(0);
+  };
+})();
+
 /** Lets other work (and other requests) run between chunks. */
-export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const yieldToLoop = (): Promise<void> => new Promise((resolve) => macrotask(resolve));
 
 export function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new SixfoldError('unavailable', 'The aggregation was cancelled.', 'Send the call again if you still need it.');

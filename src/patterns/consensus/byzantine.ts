@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, toBase64 } from './crypto.js';
 import { batchDigest } from './batch.js';
 import type { Msg } from './messages.js';
 import type { Out } from './pbft.js';
@@ -73,7 +73,7 @@ export class Liar {
       }
       case 'corrupt_digest':
         if (m.t === 'pp' || m.t === 'p' || m.t === 'c') return [{ to: o.to, msg: { ...m, d: fakeDigest(this.rng) } }];
-        if (m.t === 'rep') return [{ to: o.to, msg: { ...m, d: fakeDigest(this.rng), g: randomBytes(64).toString('base64') } }];
+        if (m.t === 'rep') return [{ to: o.to, msg: { ...m, d: fakeDigest(this.rng), g: toBase64(randomBytes(64)) } }];
         return [o];
       case 'wrong_view':
         if (m.t === 'pp' || m.t === 'p' || m.t === 'c' || m.t === 'rep') return [{ to: o.to, msg: { ...m, v: m.v + randInt(this.rng, 1, 3) } }];

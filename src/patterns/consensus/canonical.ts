@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../canonical-json.js';
+import { sha256Hex } from './crypto.js';
 
-export function sha256hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+export function sha256hex(data: string | Uint8Array): string {
+  return sha256Hex(data);
 }
 
 /** The digest a certificate signs for one proposed value. */

@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { ed25519Generate, ed25519Signer, ed25519Verifier, fromBase64, hmacSha256, macTag, randomBytes } from './crypto.js';
 
 /**
  * Key material of one cluster. Each replica has an Ed25519 key pair (commit replies, checkpoints,
@@ -9,37 +9,29 @@ import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 export interface StoredKeys {
   n: number;
   /** 32 random bytes; the pairwise MAC keys are derived from it. Private. */
-  macSecret: Buffer;
+  macSecret: Uint8Array;
   /** PKCS#8 DER per replica. Private. */
-  privateKeys: Buffer[];
+  privateKeys: Uint8Array[];
   /** Raw Ed25519 public keys, base64url (the JWK "x"). Public. */
   publicKeys: string[];
 }
 
 export function generateKeys(n: number): StoredKeys {
-  const privateKeys: Buffer[] = [];
+  const privateKeys: Uint8Array[] = [];
   const publicKeys: string[] = [];
   for (let i = 0; i < n; i++) {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    privateKeys.push(privateKey.export({ format: 'der', type: 'pkcs8' }));
-    publicKeys.push(publicKeyToText(publicKey));
+    const { privateKey, publicKey } = ed25519Generate();
+    privateKeys.push(privateKey);
+    publicKeys.push(publicKey);
   }
   return { n, macSecret: randomBytes(32), privateKeys, publicKeys };
 }
 
-export function publicKeyToText(key: KeyObject): string {
-  return key.export({ format: 'jwk' }).x as string;
-}
-
-export function publicKeyFromText(x: string): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
-}
-
 /** Verification with public keys only: what verify_certificate and every replica use. */
 export class PublicKeys {
-  readonly keys: KeyObject[];
+  private readonly keys: Array<(data: string, signature: Uint8Array) => boolean>;
   constructor(readonly text: readonly string[]) {
-    this.keys = text.map(publicKeyFromText);
+    this.keys = text.map(ed25519Verifier);
   }
   get n(): number {
     return this.keys.length;
@@ -48,7 +40,7 @@ export class PublicKeys {
     const key = this.keys[replica];
     if (!key) return false;
     try {
-      return verify(null, Buffer.from(data), key, Buffer.from(signature, 'base64'));
+      return key(data, fromBase64(signature));
     } catch {
       return false;
     }
@@ -62,11 +54,11 @@ export class PublicKeys {
     if (!key || typeof signature !== 'string' || typeof data !== 'string') return false;
     const memo = `${replica}|${signature}`;
     if (this.seen.get(memo) === data) return true;
-    const sig = Buffer.from(signature, 'base64');
+    const sig = fromBase64(signature);
     if (sig.length !== 64) return false;
     let ok = false;
     try {
-      ok = verify(null, Buffer.from(data), key, sig);
+      ok = key(data, sig);
     } catch {
       ok = false;
     }
@@ -83,13 +75,13 @@ const MAC_BYTES = 16;
 /** Everything a party of the cluster needs: public keys, its own signing key, its MAC keys. */
 export class ClusterKeys {
   readonly pub: PublicKeys;
-  private readonly signing: KeyObject[];
+  private readonly signing: Array<(data: string) => string>;
   /** pairwise[a][b] for a, b < n + clients. Derived lazily, cached. */
-  private readonly pairwise = new Map<number, Buffer>();
+  private readonly pairwise = new Map<number, Uint8Array>();
 
   constructor(private readonly stored: StoredKeys, private readonly clients = 1) {
     this.pub = new PublicKeys(stored.publicKeys);
-    this.signing = stored.privateKeys.map((der) => createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+    this.signing = stored.privateKeys.map(ed25519Signer);
   }
 
   get n(): number {
@@ -97,16 +89,16 @@ export class ClusterKeys {
   }
 
   sign(replica: number, data: string): string {
-    return sign(null, Buffer.from(data), this.signing[replica]).toString('base64');
+    return this.signing[replica](data);
   }
 
-  private key(a: number, b: number): Buffer {
+  private key(a: number, b: number): Uint8Array {
     const lo = Math.min(a, b);
     const hi = Math.max(a, b);
     const id = lo * 4096 + hi;
     let k = this.pairwise.get(id);
     if (!k) {
-      k = createHmac('sha256', this.stored.macSecret).update(`pairwise:${lo}:${hi}`).digest();
+      k = hmacSha256(this.stored.macSecret, `pairwise:${lo}:${hi}`);
       this.pairwise.set(id, k);
     }
     return k;
@@ -114,7 +106,7 @@ export class ClusterKeys {
 
   /** MAC of `data` (already a digest: callers hash long bodies once) from `from` for `to`. */
   mac(from: number, to: number, data: string): string {
-    return createHmac('sha256', this.key(from, to)).update(data).digest().subarray(0, MAC_BYTES).toString('base64');
+    return macTag(this.key(from, to), data, MAC_BYTES);
   }
 
   checkMac(from: number, to: number, data: string, mac: string): boolean {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Base64 } from './crypto.js';
 import type { ClusterKeys } from './keys.js';
 
 /**
@@ -61,7 +61,7 @@ export type Msg =
   | { t: 'state'; e: Array<[number, string, Request[]]>; i: number };
 
 export function digestOf(text: string): string {
-  return createHash('sha256').update(text).digest('base64');
+  return sha256Base64(text);
 }
 
 /**

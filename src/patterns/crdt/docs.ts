@@ -32,6 +32,21 @@ export interface DocView {
   clients: number;
 }
 
+/** One merge in a doc's update log (see DocStore.history). */
+export interface UpdateEntry {
+  seq: number;
+  at: number;
+  bytes: number;
+  /** Yjs updates in the merge. */
+  updates: number;
+  /** Items (characters, array elements, map values) inserted. */
+  inserted: number;
+  /** Items deleted. */
+  deleted: number;
+  /** Yjs client ids that wrote it. */
+  clients: number[];
+}
+
 export interface MergeInput {
   ops?: readonly CrdtOp[];
   updates?: readonly Uint8Array[];
@@ -129,6 +144,8 @@ function prepare(db: DB) {
     dropLog: db.prepare('DELETE FROM crdt_updates WHERE doc = ?'),
     list: db.prepare('SELECT id, updated_at, length(state) AS state_bytes, pending FROM crdt_docs ORDER BY id LIMIT ?'),
     exists: db.prepare('SELECT 1 FROM crdt_docs WHERE id = ?'),
+    docTimes: db.prepare('SELECT created_at, updated_at FROM crdt_docs WHERE id = ?'),
+    history: db.prepare('SELECT seq, data, at FROM crdt_updates WHERE doc = ? ORDER BY seq DESC LIMIT ?'),
   };
 }
 
@@ -332,6 +349,36 @@ export class DocStore {
       size_bytes: full.byteLength,
       clients: ydoc.store.clients.size,
     };
+  }
+
+  /**
+   * A doc's update log since its last compaction, newest first: per merge, when, its size, and
+   * what its Yjs updates hold (items inserted, ranges deleted, by which clients). Older merges are
+   * folded into the compacted state and have no entry of their own.
+   */
+  history(id: string, limit: number): { created_at: number; updated_at: number; entries: UpdateEntry[] } | undefined {
+    const doc = this.q.docTimes.get(id) as { created_at: number; updated_at: number } | undefined;
+    if (!doc) return undefined;
+    const rows = this.q.history.all(id, limit) as Array<{ seq: number; data: Buffer; at: number }>;
+    const entries = rows.map((r) => {
+      let inserted = 0;
+      let deleted = 0;
+      const clients = new Set<number>();
+      const updates = decodeBatch(r.data);
+      for (const u of updates) {
+        const { structs, ds } = Y.decodeUpdate(u);
+        for (const s of structs) {
+          if (s instanceof Y.Item) inserted += s.length;
+          clients.add(s.id.client);
+        }
+        for (const [client, items] of ds.clients) {
+          clients.add(client);
+          for (const d of items) deleted += d.len;
+        }
+      }
+      return { seq: r.seq, at: r.at, bytes: r.data.byteLength, updates: updates.length, inserted, deleted, clients: [...clients] };
+    });
+    return { ...doc, entries };
   }
 
   list(limit = 1000): Array<{ id: string; updated_at: number; state_bytes: number; pending: number }> {
