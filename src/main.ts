@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from './config.js';
 import type { Deps } from './deps.js';
+import { runDoctor } from './doctor.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase } from './memory/db.js';
@@ -23,6 +24,7 @@ const USAGE = `sixfold ${VERSION} — MCP server: coordination patterns over SQL
 Usage:
   sixfold [options]            serve MCP (stdio by default)
   sixfold reembed [options]    re-embed every memory with the configured embedder
+  sixfold doctor [options]     check Node, native modules, the database and providers (names only)
 
 Options:
   --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT)
@@ -57,8 +59,8 @@ function parseCli(argv: string[]) {
     throw new UsageError(`${(err as Error).message.split(/\.\s/)[0]} (see --help)`);
   }
   const [command = 'serve', ...rest] = parsed.positionals;
-  if (rest.length || !['serve', 'reembed'].includes(command)) {
-    throw new UsageError(`unknown command "${parsed.positionals.join(' ')}"; commands are: serve (default), reembed`);
+  if (rest.length || !['serve', 'reembed', 'doctor'].includes(command)) {
+    throw new UsageError(`unknown command "${parsed.positionals.join(' ')}"; commands are: serve (default), reembed, doctor`);
   }
   const v = parsed.values;
   return {
@@ -154,6 +156,11 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(cli.flags);
+  if (cli.command === 'doctor') {
+    // Not serving: stdout is free for the report.
+    process.exitCode = runDoctor(config, cli.flags.config ?? process.env.SIXFOLD_CONFIG, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
   const log = createLogger(config.log_level);
   if (cli.command === 'reembed') await runReembed(config, log);
   else await serve(config, log);
