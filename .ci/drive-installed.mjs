@@ -66,7 +66,7 @@ try {
     assert.ok(!found.isError, JSON.stringify(found.content));
     assert.equal(found.structuredContent.results[0]?.id, id, 'memory_search finds the stored memory first');
     assert.equal(found.structuredContent.results[0].content, content);
-    console.log(`installed sixfold ${version}: initialize, tools/list (${tools.length} tools), memory_store, memory_search ok`);
+    console.log(`installed sixfold ${version} under Node ${process.version}: initialize, tools/list (${tools.length} tools), memory_store, memory_search ok`);
   } catch (err) {
     console.error(`server stderr:\n${stderr}`);
     throw err;
