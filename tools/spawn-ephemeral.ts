@@ -9,7 +9,7 @@ import { AGENT_STATUSES, agentLedgerFor } from '../src/patterns/ephemeral/ledger
 import { REDUCERS, runEphemeral } from '../src/patterns/ephemeral/run.js';
 import { FORMATS } from '../src/patterns/vote/normalize.js';
 import { QUORUMS } from '../src/patterns/vote/quorum.js';
-import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
+import { clip, defineTool, elapsedMs, toolInput, sendProgress } from '../src/tool-kit.js';
 import { agentsLink } from '../src/mcp/links.js';
 import { samplingFallback } from '../src/mcp/sampling.js';
 

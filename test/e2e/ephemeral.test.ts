@@ -31,7 +31,6 @@ const RESTARTED = 'server restarted while the agent was running';
 
 /** The tool's structured result: the run's result plus the call's elapsed_ms. */
 type Run = RunResult & { elapsed_ms: number };
-type Agent = Run['agents'][number];
 interface Listed { id: string; run_id: string; role: string; status: string; phase: string; input_index: number; started_at: string | null; ended_at: string | null; error?: string }
 
 /** The fake's answers: by what the agent's prompt carries. */
