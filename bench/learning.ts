@@ -2,6 +2,8 @@ import type { Config } from '../src/config.js';
 import type { Logger } from '../src/log.js';
 import { HashEmbedder } from '../src/memory/embed/hash.js';
 import { MemoryStore } from '../src/memory/store.js';
+import { lazy } from '../src/lazy.js';
+import { ReasoningBank } from '../src/patterns/codegen/bank.js';
 import { codegenDeps, generateCode, recordOutcome } from '../src/patterns/codegen/generate.js';
 import type { Provider } from '../src/router/providers/types.js';
 import { Router } from '../src/router/router.js';
@@ -52,7 +54,7 @@ export async function runLearning(run: LearningRun): Promise<LearningResult> {
   const store = await MemoryStore.open({ path: config.db, embedder: new HashEmbedder(), log, workingTtlSeconds: config.memory.working_ttl_seconds });
   const router = new Router(run.providers, config.router, { db: store.db, log });
   try {
-    const deps = await codegenDeps({ config, store, router });
+    const deps = await codegenDeps({ config, router, bank: lazy(() => ReasoningBank.open(store)) });
     let costUsd = 0;
     const attempt = async (t: LearningTask, useMemory: boolean) => {
       const r = await generateCode(deps, { task: t.task, language: LANGUAGE, namespace: NAMESPACE, use_memory: useMemory, provider: run.provider });

@@ -2,7 +2,6 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { reasoningBankFor } from '../src/memory/reasoning-bank.js';
 import { optionalCompletable } from './complete.js';
 
 /** Offered while typing `language`; any other name is accepted too. */
@@ -14,7 +13,7 @@ const LANGUAGES = [
 /** `self_improving_codegen`: generate → test → record_outcome, retrying with what failed. */
 export function registerSelfImprovingCodegenPrompt(server: McpServer, deps: Deps): void {
   const namespaces = async (value: string) =>
-    (await reasoningBankFor(deps.store)).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100);
+    (await deps.bank()).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100);
   server.registerPrompt(
     'self_improving_codegen',
     {

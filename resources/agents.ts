@@ -1,14 +1,14 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
-import { AgentLedger, agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
+import { AgentLedger } from '../src/patterns/ephemeral/ledger.js';
 import { agentView } from '../tools/list-agents.js';
 import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
 
 /** `agents://{run_id}`: every agent of one spawn_ephemeral run, in input order, with results and its transitions. */
 export function registerAgentsResource(server: McpServer, deps: Deps): void {
-  const ledger = agentLedgerFor(deps.store.db);
+  const ledger = deps.ledger;
   server.registerResource(
     'agents-run',
     new ResourceTemplate('agents://{run_id}', { list: undefined }),

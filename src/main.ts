@@ -2,21 +2,16 @@
 import { parseArgs } from 'node:util';
 import { ChangeFeed, watchNamespaces } from './change-feed.js';
 import { clusterEnabled, loadConfig, type Config } from './config.js';
-import type { Deps } from './deps.js';
+import { buildDeps } from './build-deps.js';
 import { runDoctor } from './doctor.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { Metrics } from './metrics.js';
 import { openDatabase } from './memory/db.js';
 import { DEFAULT_EMBEDDER, chooseEmbedderConfig, createEmbedder } from './memory/embed/index.js';
 import { pinnedEmbedderId } from './memory/pinned.js';
 import { reembed } from './memory/reembed.js';
 import { MemoryStore } from './memory/store.js';
-import { resolveProviders } from './router/registry.js';
-import { Router } from './router/router.js';
 import { drainToolCalls } from './tool-kit.js';
-import { DocStore } from './patterns/crdt/docs.js';
-import { agentLedgerFor } from './patterns/ephemeral/ledger.js';
 import { ClientLogHub } from './mcp/client-log.js';
 import { VERSION } from './version.js';
 import { runExport, runImport } from './transfer.js';
@@ -134,7 +129,6 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     onChange: (c) => changes.emit({ kind: 'memory', changes: c }),
   });
   watchNamespaces(changes, store);
-  agentLedgerFor(store.db).onWrite = (runIds) => changes.emit({ kind: 'agents', runIds });
   store.purgeExpired();
   const purge = setInterval(() => {
     try {
@@ -144,22 +138,13 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     }
   }, config.memory.purge_interval_ms);
   purge.unref();
-  const { providers, ollamaProbe } = resolveProviders(config);
-  // Metrics are read over HTTP only (GET /metrics); over stdio nothing counts them.
-  const metrics = config.transport === 'http' && config.http.metrics ? new Metrics(VERSION) : undefined;
-  const router = new Router(providers, config.router, { db: store.db, log, onCall: metrics && ((c) => metrics.providerCall(c)) }, ollamaProbe);
-  log.info({ providers: providers.map((p) => `${p.name}:${p.model}`) }, 'LLM providers');
-  const crdt = new DocStore(store.db, {
-    compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
-    // Local merges and those gossip brings in alike.
-    onCommitted: (doc, { created, origin }) => {
-      changes.emit({ kind: 'crdt', doc, created, origin });
-      if (created) changes.emit({ kind: 'list', of: 'crdt' });
-    },
-  });
+  // Metrics are read over HTTP only (GET /metrics); over stdio nothing counts them (nor loads prom-client).
+  const metrics = config.transport === 'http' && config.http.metrics ? new (await import('./metrics.js')).Metrics(VERSION) : undefined;
+  const deps = buildDeps({ config, log, store, changes, clientLog, version: VERSION, metrics });
   const peers = cluster ? await cluster.createPeerNetwork(config, store.db, log) : undefined;
-  const gossip = peers ? new (await import('./cluster/gossip-node.js')).GossipNode(crdt, config.gossip, peers, log) : undefined;
-  const deps: Deps = { config, log, store, router, crdt, peers, gossip, changes, clientLog, version: VERSION, startedAt: Date.now(), metrics };
+  const gossip = peers ? new (await import('./cluster/gossip-node.js')).GossipNode(await deps.crdt(), config.gossip, peers, log) : undefined;
+  deps.peers = peers;
+  deps.gossip = gossip;
   if (peers) (await import('./cluster/aggregate-node.js')).registerClusterAggregate(peers, store, log);
 
   let closing = false;
@@ -174,7 +159,7 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     await closeTransport().catch((err) => log.warn({ err }, 'transport close failed'));
     gossip?.close();
     await peers?.close().catch((err) => log.warn({ err }, 'cluster close failed'));
-    crdt.close();
+    deps.crdt.peek()?.close();
     store.close();
     await store.embedder.close?.().catch((err) => log.warn({ err }, 'embedder close failed'));
     process.exit(exitCode);

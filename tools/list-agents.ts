@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { AGENT_STATUSES, agentLedgerFor, type AgentRow } from '../src/patterns/ephemeral/ledger.js';
+import { AGENT_STATUSES, type AgentRow } from '../src/patterns/ephemeral/ledger.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
 
 export const runIdField = z.string({ error: 'run_id must be the run_id spawn_ephemeral returned' })
@@ -20,7 +20,7 @@ export function agentView(r: AgentRow) {
 }
 
 export function registerListAgentsTool(server: McpServer, deps: Deps): void {
-  const ledger = agentLedgerFor(deps.store.db);
+  const ledger = deps.ledger;
   defineTool(server, deps, {
     name: 'list_agents',
     title: 'List running and recent ephemeral agents',

@@ -5,7 +5,7 @@ import { NAMESPACE_RE } from '../memory/schemas.js';
 import { SEARCH_MODES, searchMemories, type SearchMode } from '../memory/search.js';
 import { TIERS, type Memory, type Tier } from '../memory/store.js';
 import { DOC_ID_RE } from '../patterns/crdt/codec.js';
-import { AgentLedger, agentLedgerFor } from '../patterns/ephemeral/ledger.js';
+import { AgentLedger } from '../patterns/ephemeral/ledger.js';
 import { DashboardQueries } from './queries.js';
 
 /**
@@ -77,7 +77,6 @@ function peerLayer(deps: Deps): PeerLayer | undefined {
 export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
   const sql = new DashboardQueries(deps.store.db);
   const consensus = () => consensusStoreFor(deps.store);
-  const ledger = () => agentLedgerFor(deps.store.db);
   const now = () => deps.store.now();
 
   const routes = new Map<string, ApiHandler>();
@@ -85,7 +84,7 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
   routes.set('overview', () => {
     const namespaces = deps.store.namespaces();
     const c = sql.counts();
-    ledger().flush();
+    deps.ledger.flush();
     return {
       name: 'sixfold', version: deps.version, uptime_s: Math.round((Date.now() - deps.startedAt) / 1000), db: deps.store.path,
       embedder: { id: deps.store.embedder.id, dims: deps.store.vec.dims },
@@ -155,13 +154,14 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
     return { cluster: name, n: info.n, f: info.f, quorum: 2 * info.f + 1, algorithm: 'Ed25519', public_keys: [...pub.text] };
   });
 
-  routes.set('crdt/docs', () => deps.crdt.list(1000).map((d) => ({ id: d.id, updated_at: d.updated_at, state_bytes: d.state_bytes, log_updates: d.pending })));
+  routes.set('crdt/docs', async () => (await deps.crdt()).list(1000).map((d) => ({ id: d.id, updated_at: d.updated_at, state_bytes: d.state_bytes, log_updates: d.pending })));
 
-  routes.set('crdt/doc', (q) => {
+  routes.set('crdt/doc', async (q) => {
     const id = q.str('id', { max: 128, re: DOC_ID_RE, what: 'document id', required: true })!;
-    const history = deps.crdt.history(id, q.int('limit', 1, PAGE_MAX, 50));
+    const crdt = await deps.crdt();
+    const history = crdt.history(id, q.int('limit', 1, PAGE_MAX, 50));
     if (!history) throw notFound(`No CRDT document ${echo(id)}.`);
-    const v = deps.crdt.view(id);
+    const v = crdt.view(id);
     return {
       id, snapshot: v.snapshot, size_bytes: v.size_bytes, clients: v.clients, created_at: history.created_at, updated_at: history.updated_at,
       compact_every: deps.config.crdt.compact_every, history: history.entries,
@@ -169,13 +169,13 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
   });
 
   routes.set('agents/runs', (q) => {
-    ledger().flush();
+    deps.ledger.flush();
     return sql.runs(q.int('limit', 1, PAGE_MAX, 50));
   });
 
   routes.set('agents/run', (q) => {
     const id = q.str('id', { max: 36, re: UUID_RE, what: 'run id', required: true })!;
-    const rows = ledger().run(id);
+    const rows = deps.ledger.run(id);
     if (!rows.length) throw notFound(`No run ${id} (runs are kept 7 days).`);
     return {
       run_id: id,

@@ -10,6 +10,7 @@ import { basicMatches, crossSiteRefusal, tokenRefusal } from '../../src/dashboar
 import { ChangeFeed } from '../../src/dashboard/changes.js';
 import { DashboardQueries, SERIES_MAX_CALLS } from '../../src/dashboard/queries.js';
 import type { Deps } from '../../src/deps.js';
+import { lazy } from '../../src/lazy.js';
 import { createLogger } from '../../src/log.js';
 import { HashEmbedder } from '../../src/memory/embed/hash.js';
 import { MemoryStore } from '../../src/memory/store.js';
@@ -131,7 +132,7 @@ describe('dashboard queries', () => {
 
   it('the change feed names the areas a write touched, and nothing when nothing was written', async () => {
     const docs = new DocStore(store.db, { compactEvery: 100, cacheSize: 4, maxDocBytes: 1 << 20 });
-    const deps = { store, crdt: docs, log, gossip: undefined } as unknown as Deps;
+    const deps = { store, crdt: lazy(async () => docs), log, gossip: undefined } as unknown as Deps;
     const feed = new ChangeFeed(sql, deps, 60_000);
     const heard: string[][] = [];
     const stop = feed.subscribe((topics) => heard.push(topics));

@@ -11,6 +11,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { ChangeFeed, watchNamespaces, type Change } from '../../src/change-feed.js';
 import type { Deps } from '../../src/deps.js';
+import { lazy } from '../../src/lazy.js';
 import { openDatabase, type DB } from '../../src/memory/db.js';
 import { DocStore } from '../../src/patterns/crdt/docs.js';
 import { enableSubscriptions, subscriptionKey, MAX_SUBSCRIPTIONS } from '../../src/mcp/subscriptions.js';
@@ -43,7 +44,7 @@ function node(name: string, feed: ChangeFeed): DocStore {
 
 async function subscriber(docs: DocStore, feed: ChangeFeed) {
   const server = new McpServer({ name: 't', version: '0' });
-  registerCrdtResources(server, { crdt: docs } as unknown as Deps);
+  registerCrdtResources(server, { crdt: lazy(async () => docs) } as unknown as Deps);
   const stop = enableSubscriptions(server, feed, new Set(['crdt']));
   const client = new Client({ name: 'c', version: '0' });
   const got: Array<{ method: string; uri?: string }> = [];

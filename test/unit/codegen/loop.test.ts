@@ -12,7 +12,7 @@ import { createLogger } from '../../../src/log.js';
 import { openDatabase } from '../../../src/memory/db.js';
 import { HashEmbedder } from '../../../src/memory/embed/hash.js';
 import type { Embedder } from '../../../src/memory/embed/embedder.js';
-import { ReasoningBank } from '../../../src/memory/reasoning-bank.js';
+import { ReasoningBank } from '../../../src/patterns/codegen/bank.js';
 import { reembed } from '../../../src/memory/reembed.js';
 import { MemoryStore } from '../../../src/memory/store.js';
 import { FAILURE_DELTA, INITIAL_CONFIDENCE, SUCCESS_DELTA } from '../../../src/patterns/codegen/distil.js';

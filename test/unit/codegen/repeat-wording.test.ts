@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import type { Embedder } from '../../../src/memory/embed/embedder.js';
-import { ReasoningBank } from '../../../src/memory/reasoning-bank.js';
+import { ReasoningBank } from '../../../src/patterns/codegen/bank.js';
 import { MemoryStore } from '../../../src/memory/store.js';
 import { generateCode, recordOutcome, type CodegenDeps } from '../../../src/patterns/codegen/generate.js';
 import { tempDir } from '../helpers.js';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { SixfoldError } from '../errors.js';
-import type { DB } from './db.js';
-import { getMeta, setMeta } from './db.js';
-import type { MemoryStore } from './store.js';
-import { l2ToCosine, toBlob } from './vectors.js';
+import { SixfoldError } from '../../errors.js';
+import type { DB } from '../../memory/db.js';
+import { getMeta, setMeta } from '../../memory/db.js';
+import type { MemoryStore } from '../../memory/store.js';
+import { l2ToCosine, toBlob } from '../../memory/vectors.js';
 
 /**
  * The ReasoningBank: what generate_code learned, persistent. Two tables (migration 4):
@@ -16,8 +16,10 @@ import { l2ToCosine, toBlob } from './vectors.js';
  * "learned on a similar task". When the store's embedder changes (`sixfold reembed`), the
  * table is rebuilt from those texts on the next open.
  *
- * Storage only: what to store and how to rank is decided in src/patterns/codegen/. Every
- * multi-row write is one transaction.
+ * Storage only: what to store and how to rank is decided by the rest of this folder. Every
+ * multi-row write is one transaction. One bank per server, opened on first use (src/build-deps.ts
+ * puts it in Deps as a lazy value): tools of every session (HTTP builds a server per session)
+ * share it.
  */
 
 export const VEC_TABLE = 'reasoning_vectors';
@@ -359,20 +361,4 @@ export class ReasoningBank {
       return { merged, pruned };
     })();
   }
-}
-
-/**
- * One bank per store, opened on first use: tools of every session (HTTP builds a server per
- * session) share it. A failed open is not cached, so the next call tries again.
- */
-const banks = new WeakMap<MemoryStore, Promise<ReasoningBank>>();
-
-export function reasoningBankFor(store: MemoryStore): Promise<ReasoningBank> {
-  let bank = banks.get(store);
-  if (!bank) {
-    bank = ReasoningBank.open(store);
-    banks.set(store, bank);
-    bank.catch(() => banks.delete(store));
-  }
-  return bank;
 }
