@@ -2,7 +2,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { AgentLedger } from '../src/patterns/ephemeral/ledger.js';
-import { agentView } from '../tools/list-agents.js';
+import { UUID_RE, agentView } from '../src/mcp/fields.js';
 import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
 
@@ -19,7 +19,7 @@ export function registerAgentsResource(server: McpServer, deps: Deps): void {
     },
     async (uri) => {
       const runId = decodeURIComponent(uri.host);
-      if (!/^[0-9a-f-]{36}$/.test(runId)) throw new ResourceError(ErrorCode.InvalidParams, `"${runId}" is not a run id: use the run_id spawn_ephemeral returned.`);
+      if (!UUID_RE.test(runId)) throw new ResourceError(ErrorCode.InvalidParams, `"${runId}" is not a run id: use the run_id spawn_ephemeral returned.`);
       const rows = ledger.run(runId);
       if (!rows.length) throw new ResourceError(RESOURCE_NOT_FOUND, `No run ${runId}; list_agents shows recent runs.`);
       const agents = rows.map((r) => ({

@@ -1,7 +1,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
-import { NAMESPACE_RE } from '../src/memory/schemas.js';
+import { NAMESPACE_RE } from '../src/mcp/fields.js';
 import type { ReasoningItem, Trajectory } from '../src/patterns/codegen/bank.js';
 import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput, unknownKeys } from '../src/errors.js';
-import { namespaceField } from '../src/memory/schemas.js';
+import { namespaceField } from '../src/mcp/fields.js';
 import { aggregate, readOp, DEFAULT_FANOUT, type AggregateResult, type OpValue } from '../src/patterns/aggregate/aggregate.js';
 import { DEFAULT_CLUSTER_TIMEOUT_MS, heapHeight } from '../src/patterns/aggregate/cluster.js';
 import { runClusterAggregate } from '../src/cluster/aggregate-node.js';

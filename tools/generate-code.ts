@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { namespaceField } from '../src/memory/schemas.js';
+import { namespaceField } from '../src/mcp/fields.js';
 import { DEFAULT_NAMESPACE, codegenDeps, generateCode } from '../src/patterns/codegen/generate.js';
 import { defineTool, elapsedMs, toolInput } from '../src/tool-kit.js';
 import { trajectoryLink } from '../src/mcp/links.js';

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
-import { MAX_CONTENT, namespaceField } from '../src/memory/schemas.js';
+import { MAX_CONTENT, namespaceField } from '../src/mcp/fields.js';
 import type { AgentIO } from '../src/patterns/ephemeral/agent.js';
 import { memoryIO } from '../src/patterns/ephemeral/memory-io.js';
 import { AGENT_STATUSES } from '../src/patterns/ephemeral/ledger.js';

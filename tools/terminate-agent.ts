@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { SixfoldError, invalidInput, notFound } from '../src/errors.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
-import { agentIdField, runIdField } from './list-agents.js';
+import { agentIdField, runIdField } from '../src/mcp/fields.js';
 
 export function registerTerminateAgentTool(server: McpServer, deps: Deps): void {
   const ledger = deps.ledger;

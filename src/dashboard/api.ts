@@ -2,6 +2,7 @@ import type { Deps } from '../deps.js';
 import { SixfoldError, echo, invalidInput, notFound } from '../errors.js';
 import { consensusStoreFor } from '../memory/consensus-store.js';
 import { NAMESPACE_RE } from '../memory/schemas.js';
+import { UUID_RE } from '../mcp/fields.js';
 import { SEARCH_MODES, searchMemories, type SearchMode } from '../memory/search.js';
 import { TIERS, type Memory, type Tier } from '../memory/store.js';
 import { DOC_ID_RE } from '../patterns/crdt/codec.js';
@@ -20,7 +21,6 @@ export type ApiHandler = (q: Params, signal: AbortSignal) => unknown;
 /** Memory contents in listings are cut to this many characters (the item view has all of it). */
 export const PREVIEW_CHARS = 280;
 const PAGE_MAX = 100;
-const UUID_RE = /^[0-9a-f-]{36}$/;
 
 /** Query parameters with bounds and messages that say what to send. */
 export class Params {
