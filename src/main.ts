@@ -3,18 +3,15 @@ import { parseArgs } from 'node:util';
 import { ChangeFeed, watchNamespaces } from './change-feed.js';
 import { clusterEnabled, loadConfig, type Config } from './config.js';
 import { buildDeps } from './build-deps.js';
-import { runDoctor } from './doctor.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { openDatabase } from './memory/db.js';
 import { DEFAULT_EMBEDDER, chooseEmbedderConfig, createEmbedder } from './memory/embed/index.js';
 import { pinnedEmbedderId } from './memory/pinned.js';
-import { reembed } from './memory/reembed.js';
 import { MemoryStore } from './memory/store.js';
 import { drainToolCalls } from './tool-kit.js';
 import { ClientLogHub } from './mcp/client-log.js';
 import { VERSION } from './version.js';
-import { runExport, runImport } from './transfer.js';
 import { NAMESPACE_RE } from './memory/schemas.js';
 
 const USAGE = `sixfold ${VERSION} — MCP server: coordination patterns over SQLite vector memory
@@ -98,6 +95,7 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
     // No embedder configured: move the DB to the default for new databases.
     const embedder = createEmbedder(config.embedder ?? DEFAULT_EMBEDDER, process.env, log);
     try {
+      const { reembed } = await import('./memory/reembed.js');
       const r = await reembed(db, embedder, log, (done, total) => {
         if (done === total || done % 10_240 === 0) process.stderr.write(`re-embedded ${done}/${total}\n`);
       });
@@ -113,6 +111,10 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
 async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Promise<void> {
   // The HTTP transport and the cluster are imported only when used: each pulls in modules (Hono,
   // X.509, TLS) that a stdio server without peers would otherwise load before its first answer.
+  // The stdio transport (and with it the server, the tools and the MCP SDK) starts loading now,
+  // so reading its files overlaps opening the database; it is awaited once the deps are built.
+  const stdio = config.transport === 'http' ? undefined : import('./transport/stdio.js');
+  stdio?.catch(() => {}); // a failure surfaces where it is awaited, not as an unhandled rejection first
   const http = config.transport === 'http' ? await import('./transport/http.js') : undefined;
   http?.assertSafeBind(config.http);
   const cluster = clusterEnabled(config) ? await import('./cluster/start.js') : undefined;
@@ -177,7 +179,7 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     closeTransport = (await http!.startHttp(deps)).close;
   } else {
     // A closed stdin is the normal end; any other close (a message over the read cap) exits 1.
-    closeTransport = (await (await import('./transport/stdio.js')).startStdio(deps, (why) => void shutdown(why, why === 'stdin closed' ? 0 : 1))).close;
+    closeTransport = (await (await stdio!).startStdio(deps, (why) => void shutdown(why, why === 'stdin closed' ? 0 : 1))).close;
   }
   // The model loads in a worker once the server answers, so it never delays the first response.
   store.embedder.warm?.();
@@ -202,11 +204,14 @@ async function main(): Promise<void> {
   const config = loadConfig(cli.flags);
   if (cli.command === 'doctor') {
     // Not serving: stdout is free for the report.
+    // The commands' modules load only for them: serving never pays for them before its first answer.
+    const { runDoctor } = await import('./doctor.js');
     process.exitCode = runDoctor(config, cli.flags.config ?? process.env.SIXFOLD_CONFIG, (line) => process.stdout.write(`${line}\n`));
     return;
   }
   if (cli.command !== 'serve') {
     const log = createLogger(config.log_level);
+    const { runExport, runImport } = await import('./transfer.js');
     if (cli.command === 'reembed') await runReembed(config, log);
     else if (cli.command === 'export') await runExport(config, log, cli.namespace);
     else if (cli.command === 'node-id') await (await import('./cluster/node-id-command.js')).printNodeId(config, log);

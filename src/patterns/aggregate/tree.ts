@@ -24,9 +24,6 @@ import type { Plan } from './ops.js';
 import { Partial } from './partial.js';
 import { CHUNK, type ChunkSource } from './sources.js';
 
-export const MIN_FANOUT = 2;
-export const MAX_FANOUT = 256;
-
 export interface TreeOptions {
   fanout: number;
   /** Fraction of agents (other than the root) that fail, chosen by hashing (seed, agent). */

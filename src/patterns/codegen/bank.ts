@@ -22,6 +22,8 @@ import { l2ToCosine, toBlob } from '../../memory/vectors.js';
  * share it.
  */
 
+/** Where generate_code keeps what it learns when the call names no namespace. */
+export const DEFAULT_NAMESPACE = 'codegen';
 export const VEC_TABLE = 'reasoning_vectors';
 const VEC_META = 'reasoning_vec_embedder';
 const CONSOLIDATED_META = 'reasoning_consolidated_rowid:';

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { SixfoldError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { hashEmbed } from '../../memory/embed/hash.js';
-import type { NewItem, ReasoningBank, ReasoningItem, UsedMemory } from './bank.js';
+import { DEFAULT_NAMESPACE, type NewItem, type ReasoningBank, type ReasoningItem, type UsedMemory } from './bank.js';
 import type { CompletionRequest } from '../../router/providers/types.js';
 import { planConsolidation } from './consolidate.js';
 import { FAILURE_DELTA, SUCCESS_DELTA, distil } from './distil.js';
@@ -42,7 +42,6 @@ export interface CodegenDeps {
 
 /** KNN depth before scoring and MMR pick the few that go into the prompt. */
 export const CANDIDATES = 32;
-export const DEFAULT_NAMESPACE = 'codegen';
 
 export interface GenerateInput {
   task: string;

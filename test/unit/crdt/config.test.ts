@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { SixfoldError } from '../../../src/errors.js';
 import { assertSafeClusterBind, clusterEnabled } from '../../../src/cluster/start.js';
-import { nodeIdOf } from '../../../src/peer/node-id.js';
+import { nodeIdOf } from '../../../src/peer/identity.js';
 
 const env = { HOME: '/tmp/none' };
 const idA = nodeIdOf(generateKeyPairSync('ed25519').publicKey);
