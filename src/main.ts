@@ -16,6 +16,8 @@ import { GossipNode } from './cluster/gossip-node.js';
 import { assertSafeClusterBind, clusterEnabled, createPeerNetwork } from './cluster/start.js';
 import { printNodeId } from './cluster/node-id-command.js';
 import { registerClusterAggregate } from './cluster/aggregate-node.js';
+import { startNodeConsensus } from './cluster/consensus-node.js';
+import { NodeLogStore } from './patterns/consensus/node-store.js';
 import { DocStore } from './patterns/crdt/docs.js';
 import { startStdio } from './transport/stdio.js';
 import { VERSION } from './version.js';
@@ -38,6 +40,7 @@ Options:
   --cluster-host HOST      cluster bind address (default 127.0.0.1; others need at least one --peer)
   --peer ID@HOST:PORT      a node allowed to connect, and where to dial it (repeatable; env SIXFOLD_PEERS,
                            comma-separated; a bare ID only allows it). Ids come from \`sixfold node-id\`.
+  --unsafe-test-faults     allow SIXFOLD_TEST_FAULT to make this node lie to its consensus peers (tests only)
   --help, --version
 `;
 
@@ -54,7 +57,7 @@ function parseCli(argv: string[]) {
         transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         db: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' },
         'cluster-port': { type: 'string' }, 'cluster-host': { type: 'string' }, peer: { type: 'string', multiple: true },
-        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' },
+        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' }, 'unsafe-test-faults': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
     });
@@ -72,7 +75,7 @@ function parseCli(argv: string[]) {
     version: v.version === true,
     flags: {
       transport: v.transport, host: v.host, port: v.port, db: v.db, config: v.config, logLevel: v['log-level'],
-      clusterPort: v['cluster-port'], clusterHost: v['cluster-host'], peers: v.peer,
+      clusterPort: v['cluster-port'], clusterHost: v['cluster-host'], peers: v.peer, unsafeTestFaults: v['unsafe-test-faults'] === true,
       gossipPort: v['gossip-port'], gossipHost: v['gossip-host'],
     },
   };
@@ -114,7 +117,9 @@ async function serve(config: Config, log: Logger): Promise<void> {
   });
   const peers = clusterEnabled(config) ? await createPeerNetwork(config, store.db, log) : undefined;
   const gossip = peers ? new GossipNode(crdt, config.gossip, peers, log) : undefined;
-  const deps: Deps = { config, log, store, router, crdt, peers, gossip, version: VERSION, startedAt: Date.now() };
+  const consensus = peers ? startNodeConsensus(peers, new NodeLogStore(store.db), config, log) : undefined;
+  if (config.test_fault && !peers) log.warn('SIXFOLD_TEST_FAULT is set but this node is not in a cluster: nothing lies');
+  const deps: Deps = { config, log, store, router, crdt, peers, gossip, consensus, version: VERSION, startedAt: Date.now() };
   if (peers) registerClusterAggregate(peers, store, log);
 
   let closing = false;
@@ -128,6 +133,7 @@ async function serve(config: Config, log: Logger): Promise<void> {
     if (pending) log.info({ pending }, 'waited for in-flight tool calls');
     await closeTransport().catch((err) => log.warn({ err }, 'transport close failed'));
     gossip?.close();
+    consensus?.close();
     await peers?.close().catch((err) => log.warn({ err }, 'cluster close failed'));
     crdt.close();
     store.close();

@@ -1,5 +1,5 @@
 import { batchValueDigest, sha256hex, valueDigest } from './canonical.js';
-import type { ClusterKeys } from './keys.js';
+import type { ReplicaKeys } from './keys.js';
 import { requestStatement, type Request } from './messages.js';
 
 /** A request's identity and digests, computed once per received copy. */
@@ -32,7 +32,7 @@ export function isRequest(q: unknown): q is Request {
 }
 
 /** Builds a client request with its MAC authenticator (one MAC per replica). */
-export function makeRequest(keys: ClusterKeys, cluster: string, client: number, r: number, value: unknown, schema?: unknown): Request {
+export function makeRequest(keys: ReplicaKeys, cluster: string, client: number, r: number, value: unknown, schema?: unknown): Request {
   const q: Request = { c: client, r, v: value, a: [] };
   if (schema !== undefined) q.s = schema;
   const info = requestInfo(q);
@@ -42,7 +42,7 @@ export function makeRequest(keys: ClusterKeys, cluster: string, client: number, 
 }
 
 /** Whether replica `me` can trust that `q` came from its client unaltered. */
-export function checkRequestMac(keys: ClusterKeys, cluster: string, me: number, q: Request, info: RequestInfo): boolean {
+export function checkRequestMac(keys: ReplicaKeys, cluster: string, me: number, q: Request, info: RequestInfo): boolean {
   if (q.c < keys.n) return false;
   const stmt = requestStatement(cluster, q.c, q.r, info.valueDigest, info.schemaDigest);
   return typeof q.a[me] === 'string' && keys.checkMac(q.c, me, stmt, q.a[me]);

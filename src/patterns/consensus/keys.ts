@@ -35,17 +35,34 @@ export function publicKeyFromText(x: string): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
 }
 
-/** Verification with public keys only: what verify_certificate and every replica use. */
-export class PublicKeys {
-  readonly keys: KeyObject[];
-  constructor(readonly text: readonly string[]) {
-    this.keys = text.map(publicKeyFromText);
-  }
-  get n(): number {
-    return this.keys.length;
-  }
+/** Signature checks by replica index (what a replica and the client need of the public keys). */
+export interface Verifier {
+  readonly n: number;
+  verify(replica: number, data: string, signature: string): boolean;
+  verifyUncached(replica: number, data: string, signature: string): boolean;
+}
+
+/**
+ * Everything a party of a PBFT cluster needs of keys: the public keys, its own signing key, MACs
+ * with each other party. `generation` changes when MAC keys change (the client then rebuilds a
+ * request's authenticator before resending it).
+ */
+export interface ReplicaKeys {
+  readonly n: number;
+  readonly pub: Verifier;
+  readonly generation?: number;
+  sign(replica: number, data: string): string;
+  mac(from: number, to: number, data: string): string;
+  checkMac(from: number, to: number, data: string, mac: string): boolean;
+}
+
+/** Ed25519 verification against a key per replica, with a memo for retransmitted statements. */
+export abstract class KeyVerifier implements Verifier {
+  abstract readonly n: number;
+  protected abstract keyOf(replica: number): KeyObject | undefined;
+
   verifyUncached(replica: number, data: string, signature: string): boolean {
-    const key = this.keys[replica];
+    const key = this.keyOf(replica);
     if (!key) return false;
     try {
       return verify(null, Buffer.from(data), key, Buffer.from(signature, 'base64'));
@@ -58,7 +75,7 @@ export class PublicKeys {
   private readonly seen = new Map<string, string>();
 
   verify(replica: number, data: string, signature: string): boolean {
-    const key = this.keys[replica];
+    const key = this.keyOf(replica);
     if (!key || typeof signature !== 'string' || typeof data !== 'string') return false;
     const memo = `${replica}|${signature}`;
     if (this.seen.get(memo) === data) return true;
@@ -78,10 +95,25 @@ export class PublicKeys {
   }
 }
 
+/** Verification with public keys only: what verify_certificate and every replica use. */
+export class PublicKeys extends KeyVerifier {
+  readonly keys: KeyObject[];
+  constructor(readonly text: readonly string[]) {
+    super();
+    this.keys = text.map(publicKeyFromText);
+  }
+  get n(): number {
+    return this.keys.length;
+  }
+  protected keyOf(replica: number): KeyObject | undefined {
+    return this.keys[replica];
+  }
+}
+
 const MAC_BYTES = 16;
 
 /** Everything a party of the cluster needs: public keys, its own signing key, its MAC keys. */
-export class ClusterKeys {
+export class ClusterKeys implements ReplicaKeys {
   readonly pub: PublicKeys;
   private readonly signing: KeyObject[];
   /** pairwise[a][b] for a, b < n + clients. Derived lazily, cached. */

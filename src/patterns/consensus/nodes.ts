@@ -1,6 +1,7 @@
 import { bftFaults } from '../vote/quorum.js';
 import { makeRequest } from './batch.js';
-import type { ClusterKeys } from './keys.js';
+import { batchValueDigest, valueDigest } from './canonical.js';
+import type { ReplicaKeys } from './keys.js';
 import { commitStatement, decode, encode, encodeSigned, type Msg, type ReplyBody } from './messages.js';
 import type { Endpoint, Transport } from './network.js';
 import type { Replica } from './pbft.js';
@@ -9,7 +10,7 @@ import type { Liar } from './byzantine.js';
 /** A replica on the network: checks MACs on the way in, MACs (and, if faulty, lies) on the way out. */
 export class ReplicaNode implements Endpoint {
   constructor(
-    readonly replica: Replica, private readonly keys: ClusterKeys, private readonly net: Transport, readonly liar: Liar | null = null,
+    readonly replica: Replica, private readonly keys: ReplicaKeys, private readonly net: Transport, readonly liar: Liar | null = null,
     /** Sign every message instead of MACing it (the benchmark's comparison variant). */
     private readonly signEverything = false,
   ) {}
@@ -33,6 +34,13 @@ export class ReplicaNode implements Endpoint {
     this.flush();
   }
 
+  /** A peer's connection (re)opened (see Replica.greet). */
+  greet(to: number, now: number): void {
+    if (this.liar?.crashed) return;
+    this.replica.greet(to, now);
+    this.flush();
+  }
+
   private flush(): void {
     for (const o of this.replica.drain()) {
       for (const e of this.liar ? this.liar.transform(o) : [o]) {
@@ -50,16 +58,26 @@ export interface Certificate {
   seq: number;
   digest: string;
   signatures: Array<{ replica: number; signature: string }>;
+  /** When the value was committed in a batch of several: their value digests (digest = batchValueDigest of these). */
+  batch?: string[];
 }
 
 interface Outstanding {
-  /** The request as sent: built (digest, MACs) once, resent as it is. */
+  /** The request as sent: built (digest, MACs) once, resent as it is while the MAC keys stay the same. */
   wire: string;
+  value: unknown;
+  schema: unknown;
+  /** The value's digest (a batch reply must list it). */
+  vdig: string;
+  /** keys.generation when the wire was built. */
+  gen: number | undefined;
   sentAt: number;
   /** Next retransmission (backs off exponentially, so a long queue is not resent wholesale). */
   resendAt: number;
   resends: number;
   groups: Map<string, Map<number, string>>;
+  /** Value digests of the batch a group's replies cover (only for batches of several). */
+  batches: Map<string, string[]>;
   bad: Set<number>;
   rejects: Map<number, string>;
   cert: Certificate | null;
@@ -78,30 +96,58 @@ export class ClientNode implements Endpoint {
   private lastRetransmit = 0;
   /** Keep retransmitting settled requests too (until the runner stops), so lagging replicas hear them. */
   keepAlive = false;
+  /** Called once when a request settles (certificate, or f+1 rejections). */
+  onSettled: ((r: number) => void) | undefined;
   readonly f: number;
   private readonly everyone: number[];
 
-  constructor(readonly id: number, private readonly cluster: string, private readonly keys: ClusterKeys, private readonly net: Transport, private readonly retransmitMs: number) {
+  constructor(readonly id: number, private readonly cluster: string, private readonly keys: ReplicaKeys, private readonly net: Transport, private readonly retransmitMs: number) {
     this.f = bftFaults(keys.n);
     this.everyone = Array.from({ length: keys.n }, (_, i) => i);
   }
 
   propose(value: unknown, schema: unknown, now: number): number {
     const r = this.nextR++;
-    const wire = encode(this.keys, this.id, this.everyone, { t: 'req', q: makeRequest(this.keys, this.cluster, this.id, r, value, schema) });
-    this.reqs.set(r, { wire, sentAt: now, resendAt: now + this.retransmitMs, resends: 0, groups: new Map(), bad: new Set(), rejects: new Map(), cert: null, doneAt: null });
+    this.reqs.set(r, {
+      wire: this.build(r, value, schema), value, schema, vdig: valueDigest(value), gen: this.keys.generation,
+      sentAt: now, resendAt: now + this.retransmitMs, resends: 0, groups: new Map(), batches: new Map(), bad: new Set(), rejects: new Map(), cert: null, doneAt: null,
+    });
     this.sendRequest(r);
     return r;
   }
 
-  private sendRequest(r: number): void {
-    const { wire } = this.reqs.get(r)!;
-    for (const j of this.everyone) this.net.send(this.id, j, wire);
+  /**
+   * Request ids start here instead of at 1: a client whose ids must stay unique across restarts of
+   * its process (replicas remember executed ids) starts from the clock.
+   */
+  startIdsAt(first: number): void {
+    this.nextR = Math.max(this.nextR, first);
   }
 
-  result(r: number): { cert: Certificate | null; rejects: Map<number, string>; doneAt: number | null; sentAt: number } {
+  private build(r: number, value: unknown, schema: unknown): string {
+    return encode(this.keys, this.id, this.everyone, { t: 'req', q: makeRequest(this.keys, this.cluster, this.id, r, value, schema) });
+  }
+
+  private sendRequest(r: number): void {
     const o = this.reqs.get(r)!;
-    return { cert: o.cert, rejects: o.rejects, doneAt: o.doneAt, sentAt: o.sentAt };
+    if (o.gen !== this.keys.generation) {
+      // MAC keys changed since (a peer reconnected): the old authenticator would fail there.
+      o.wire = this.build(r, o.value, o.schema);
+      o.gen = this.keys.generation;
+    }
+    for (const j of this.everyone) this.net.send(this.id, j, o.wire);
+  }
+
+  /** Drops a settled (or abandoned) request: it is neither resent nor remembered. */
+  forget(r: number): void {
+    this.reqs.delete(r);
+  }
+
+  result(r: number): { cert: Certificate | null; rejects: Map<number, string>; doneAt: number | null; sentAt: number; best: number } {
+    const o = this.reqs.get(r)!;
+    let best = 0;
+    for (const g of o.groups.values()) best = Math.max(best, g.size);
+    return { cert: o.cert, rejects: o.rejects, doneAt: o.doneAt, sentAt: o.sentAt, best };
   }
 
   settled(r: number): boolean {
@@ -117,7 +163,10 @@ export class ClientNode implements Endpoint {
       const o = this.reqs.get(m.r);
       if (o && !o.cert && typeof m.why === 'string') {
         o.rejects.set(from, m.why.slice(0, 500));
-        if (o.rejects.size >= this.f + 1 && o.doneAt === null) o.doneAt = now;
+        if (o.rejects.size >= this.f + 1 && o.doneAt === null) {
+          o.doneAt = now;
+          this.onSettled?.(m.r);
+        }
       }
       return;
     }
@@ -129,6 +178,12 @@ export class ClientNode implements Endpoint {
     const o = this.reqs.get(r);
     if (!o || o.cert || o.bad.has(m.i) || typeof m.g !== 'string' || typeof m.d !== 'string') return;
     const k = `${m.v}|${m.s}|${m.d}`;
+    if (m.d !== o.vdig && !o.batches.has(k)) {
+      // Not our value's digest: only a batch that lists our value and hashes to d may count.
+      const vd = m.vd;
+      if (!Array.isArray(vd) || vd.length < 2 || !vd.every((x) => typeof x === 'string') || !vd.includes(o.vdig) || batchValueDigest(vd) !== m.d) return;
+      o.batches.set(k, vd);
+    }
     let g = o.groups.get(k);
     if (!g) {
       g = new Map();
@@ -148,8 +203,10 @@ export class ClientNode implements Endpoint {
     o.cert = {
       view: m.v, seq: m.s, digest: m.d,
       signatures: [...g].sort((a, b) => a[0] - b[0]).map(([replica, signature]) => ({ replica, signature })),
+      ...(o.batches.has(k) ? { batch: o.batches.get(k) } : {}),
     };
     o.doneAt = now;
+    this.onSettled?.(r);
   }
 
   tick(now: number): void {

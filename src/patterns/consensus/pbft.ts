@@ -1,6 +1,6 @@
 import { sha256hex } from './canonical.js';
 import { batchDigest, checkRequestMac, isRequest, replyDigest, requestInfo, type RequestInfo } from './batch.js';
-import type { ClusterKeys } from './keys.js';
+import type { ReplicaKeys } from './keys.js';
 import {
   commitStatement, openSigned, signBody,
   type CheckpointBody, type Msg, type NewViewBody, type ReplyBody, type Request, type Signed, type ViewChangeBody,
@@ -18,7 +18,7 @@ import { bftFaults } from '../vote/quorum.js';
 export interface ReplicaOptions {
   cluster: string;
   id: number;
-  keys: ClusterKeys;
+  keys: ReplicaKeys;
   /** Stable checkpoint every K sequence numbers. */
   checkpointInterval: number;
   /** Watermark window L: sequence numbers in (h, h + L] are accepted. */
@@ -32,6 +32,30 @@ export interface ReplicaOptions {
   base: { seq: number; stateDigest: string; view: number };
   /** Honest replicas accept a value only if it matches the request's schema (null = ok). */
   validate?: (value: unknown, schema: unknown) => string | null;
+  /** Where this replica itself left off (a restarted node): its stable checkpoint and what it executed after it. */
+  resume?: ResumeState;
+  /** Called as each batch is executed (normal case and state transfer), before any reply is sent: persist it here. */
+  onExecute?: (s: number, e: Executed, view: number) => void;
+  /** Called when a checkpoint becomes stable (its proof is what a restart resumes from). */
+  onStable?: (checkpoint: StableCheckpoint) => void;
+  /**
+   * Executed batches no longer held in memory (a node's persisted log). With it, the replica keeps
+   * only what lies above its stable checkpoint and serves older state transfers from here.
+   */
+  history?: (s: number) => Executed | undefined;
+}
+
+export interface StableCheckpoint {
+  s: number;
+  d: string;
+  proof: Signed[];
+}
+
+export interface ResumeState {
+  view: number;
+  stable: StableCheckpoint;
+  /** Executed after the stable checkpoint, in sequence order, without gaps. */
+  entries: Array<{ s: number } & Executed>;
 }
 
 export interface Out {
@@ -46,6 +70,8 @@ export interface Executed {
   b: Request[];
   /** State digest after this batch: a hash chain over executed batch digests. */
   state: string;
+  /** Value digest of each request, in batch order (a reply to a batch of several lists them). */
+  vd: string[];
 }
 
 interface Slot {
@@ -86,7 +112,7 @@ export class Replica {
   private out: Out[] = [];
   private readonly all: number[];
   private readonly slots = new Map<number, Slot>();
-  private stable: { s: number; d: string; proof: Signed[] };
+  private stable: StableCheckpoint;
   private readonly cks = new Map<number, Map<string, Map<number, Signed>>>();
   private readonly stateAt = new Map<number, string>();
   private readonly pending = new Map<string, { q: Request; info: RequestInfo }>();
@@ -125,6 +151,42 @@ export class Replica {
     this.seqNext = this.h + 1;
     this.all = [];
     for (let j = 0; j < this.n; j++) if (j !== this.id) this.all.push(j);
+    if (opts.resume) this.resume(opts.resume);
+  }
+
+  private resume(r: ResumeState): void {
+    this.view = r.view;
+    this.vcTarget = r.view;
+    this.stable = r.stable;
+    this.h = r.stable.s;
+    this.lastExec = r.stable.s;
+    this.stateDigest = r.stable.d;
+    this.stateAt.set(this.h, this.stateDigest);
+    for (const { s, ...e } of r.entries) {
+      if (s !== this.lastExec + 1) break;
+      this.executed.set(s, e);
+      this.stateAt.set(s, e.state);
+      for (const q of e.b) this.executedReqs.set(`${q.c}:${q.r}`, s);
+      this.lastExec = s;
+      this.stateDigest = e.state;
+    }
+    this.seqNext = this.lastExec + 1;
+  }
+
+  /**
+   * A peer's connection (re)opened: tell it our view (whichever of us is behind gets the later
+   * new-view relayed), show it our stable checkpoint, and ask for what we may have missed.
+   */
+  greet(to: number, now: number): void {
+    this.now = now;
+    this.send(to, { t: 'st', v: this.view, i: this.id });
+    for (const x of this.stable.proof) this.send(to, { t: 'ck', x });
+    this.send(to, { t: 'fetch', from: this.lastExec + 1, to: this.lastExec + this.o.window, i: this.id });
+  }
+
+  /** An executed batch, from memory or (below the stable checkpoint) from the persisted history. */
+  private executedAt(s: number): Executed | undefined {
+    return this.executed.get(s) ?? (s <= this.h ? this.o.history?.(s) : undefined);
   }
 
   primary(v = this.view): number {
@@ -201,8 +263,9 @@ export class Replica {
       // Already executed: answer again, signed in the current view so that every honest replica's
       // answer (also one that caught up by state transfer) lands in the same certificate.
       const reply = this.replies.get(done)?.get(q.c);
+      const e = reply && reply.v === this.view ? undefined : this.executedAt(done);
       if (reply && reply.v === this.view) this.send(q.c, reply);
-      else if (this.executed.has(done)) this.reply(done, this.executed.get(done)!, q.c);
+      else if (e) this.reply(done, e, q.c);
       // The client is still asking, so replies do not match: perhaps we sit in different views.
       this.sendStatus();
       return;
@@ -267,6 +330,16 @@ export class Replica {
         // The very request we already checked (same MAC, same value): skip re-hashing it.
         infos.push(known.info);
         continue;
+      }
+      if (known) {
+        // The client authenticated this request to us directly; the primary's copy may carry an
+        // authenticator made under MAC keys since replaced (a reconnect). Same digest (client,
+        // id, value, schema): the same request.
+        const info = requestInfo(q);
+        if (info.digest === known.info.digest) {
+          infos.push(info);
+          continue;
+        }
       }
       const checked = this.checkRequest(q);
       if (!checked || checked.error !== null) return;
@@ -373,12 +446,14 @@ export class Replica {
     this.stateDigest = sha256hex(`${this.stateDigest}\n${d}`);
     this.lastExec = s;
     this.stateAt.set(s, this.stateDigest);
-    this.executed.set(s, { d, rd: replyDigest(infos), b, state: this.stateDigest });
+    const e: Executed = { d, rd: replyDigest(infos), b, state: this.stateDigest, vd: infos.map((x) => x.valueDigest) };
+    this.executed.set(s, e);
     for (const info of infos) {
       if (!this.executedReqs.has(info.key)) this.executedReqs.set(info.key, s);
       this.pending.delete(info.key);
       this.assigned.delete(info.key);
     }
+    this.o.onExecute?.(s, e, this.view);
   }
 
   private reply(s: number, e: Executed, only?: number): void {
@@ -398,6 +473,9 @@ export class Replica {
     }
     for (const [c, rs] of byClient) {
       const r: ReplyBody = { t: 'rep', v: this.view, s, d: e.rd, c, rs, i: this.id, g };
+      // A batch of several: the reply lists their value digests, so a client can show that its
+      // value is one of those the signed digest covers.
+      if (e.vd.length > 1) r.vd = e.vd;
       forSeq.set(c, r);
       this.send(c, r);
     }
@@ -466,8 +544,22 @@ export class Replica {
     this.h = s;
     for (const k of this.slots.keys()) if (k <= s) this.slots.delete(k);
     for (const k of this.cks.keys()) if (k < s) this.cks.delete(k);
+    this.o.onStable?.(this.stable);
+    if (this.o.history) this.trim(s);
     if (this.seqNext <= s) this.seqNext = s + 1;
     if (this.isPrimary && !this.inViewChange) this.assign();
+  }
+
+  /**
+   * With a persisted history, memory keeps only what lies above the stable checkpoint (a node runs
+   * for months); request ids are remembered a while longer, to recognise late retransmissions.
+   */
+  private trim(s: number): void {
+    for (const k of this.executed.keys()) if (k < s) this.executed.delete(k);
+    for (const k of this.stateAt.keys()) if (k < s) this.stateAt.delete(k);
+    for (const k of this.replies.keys()) if (k < s) this.replies.delete(k);
+    const keep = s - 4 * this.o.window;
+    if (keep > 0) for (const [k, at] of this.executedReqs) if (at < keep) this.executedReqs.delete(k);
   }
 
   /** Number of protocol-log slots held (what checkpoints garbage-collect). */
@@ -489,8 +581,8 @@ export class Replica {
     if (!Number.isInteger(m.from) || !Number.isInteger(m.to) || this.throttled(`f${from}`)) return;
     const e: Array<[number, string, Request[]]> = [];
     for (let s = Math.max(m.from, this.o.base.seq + 1); s <= Math.min(m.to, this.lastExec) && e.length < 256; s++) {
-      const x = this.executed.get(s);
-      if (!x) return;
+      const x = this.executedAt(s);
+      if (!x) break;
       e.push([s, x.d, x.b]);
     }
     if (e.length) this.send(from, { t: 'state', e, i: this.id });
@@ -528,7 +620,8 @@ export class Replica {
       }
     }
     for (const x of checked) {
-      if (x.s <= this.lastExec) continue;
+      // Only the window ahead is tallied: a peer cannot fill memory with far-future entries.
+      if (x.s <= this.lastExec || x.s > this.lastExec + this.o.window) continue;
       const k = `${x.s}|${x.d}`;
       let v = this.stateVotes.get(k);
       if (!v) {
