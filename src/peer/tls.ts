@@ -15,7 +15,8 @@ import * as tls from 'node:tls';
 import type { Logger } from '../log.js';
 import type { NodeIdentity } from './identity.js';
 import { nodeIdOf, shortId, type NodeId } from './node-id.js';
-import type { PeerAddress, PeerTransport, SecureStream } from './transport.js';
+import { formatAddress, type PeerAddress, type PeerTransport, type SecureStream } from './transport.js';
+import { SixfoldError } from '../errors.js';
 
 export const ALPN = 'sixfold-peer/1';
 const HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -48,6 +49,8 @@ function stream(sock: tls.TLSSocket, id: NodeId, cert: X509Certificate, outbound
 export class TlsTransport implements PeerTransport {
   private server: tls.Server | undefined;
   private readonly context: tls.SecureContext;
+  /** Every accepted TCP socket, so close() need not wait for handshakes in progress to time out. */
+  private readonly sockets = new Set<import('node:net').Socket>();
 
   /** `allowed` is asked for every inbound id (the allow-list); refused ids never get a stream. */
   constructor(
@@ -82,15 +85,20 @@ export class TlsTransport implements PeerTransport {
       }
       onStream(stream(sock, who.id, who.cert, false));
     });
+    server.on('connection', (raw: import('node:net').Socket) => {
+      this.sockets.add(raw);
+      raw.once('close', () => this.sockets.delete(raw));
+    });
     server.on('tlsClientError', (err, sock) => {
       this.log.debug({ err: err.message, from: sock.remoteAddress }, 'TLS handshake with a would-be peer failed');
     });
     server.on('error', (err) => this.log.warn({ err }, 'cluster listener error'));
     this.server = server;
     return new Promise((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: Error) => reject(new SixfoldError('config', `Cannot listen for cluster peers on ${formatAddress(at)}: ${err.message}.`, 'Pick another --cluster-port or --cluster-host, or stop what holds that address.'));
+      server.once('error', failed);
       server.listen(at.port, at.host, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         const a = server.address() as AddressInfo;
         resolve({ host: a.address, port: a.port });
       });
@@ -128,6 +136,8 @@ export class TlsTransport implements PeerTransport {
     const s = this.server;
     if (!s) return;
     this.server = undefined;
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+    for (const raw of this.sockets) raw.destroy();
+    await closed;
   }
 }
