@@ -36,7 +36,8 @@ const INSTRUCTIONS =
   'spawn_ephemeral fans a task out to short-lived agents that read and write a shared memory namespace; list_agents, ' +
   'terminate_agent and agents://{run_id} show and stop them. ' +
   'byzantine_propose commits a value by PBFT consensus (tolerating f lying replicas of 3f+1) and returns a certificate that ' +
-  'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log). ' +
+  'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log): across the real nodes ' +
+  'of this server\'s cluster (mode "nodes"), or as an in-process simulation that protects against nothing (mode "simulate"). ' +
   'crdt_merge edits a shared CRDT document (JSON ops or raw Yjs updates) that concurrent agents and gossip peers merge without conflicts; ' +
   'crdt_read reads one, crdt:// lists them, gossip_status shows the peers. ' +
   'Read sixfold://status for what is stored, memory://{namespace} to browse, sixfold://router/stats for LLM usage.';

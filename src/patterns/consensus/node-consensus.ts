@@ -8,7 +8,8 @@ import { sha256hex, valueDigest } from './canonical.js';
 import { genesis } from './cluster.js';
 import type { Transport } from './network.js';
 import type { NodeKeys } from './node-keys.js';
-import type { NodeLogStore } from './node-store.js';
+import type { NodeLogEntry, NodeLogStore } from './node-store.js';
+import type { KeyObject } from 'node:crypto';
 import { ClientNode, ReplicaNode, type Certificate } from './nodes.js';
 import { Replica } from './pbft.js';
 
@@ -160,6 +161,27 @@ export class NodeConsensus {
   onExecuted(listener: (name: string, seq: number) => void): () => void {
     this.executedListeners.add(listener);
     return () => this.executedListeners.delete(listener);
+  }
+
+  /** Node ids of the peers connected now. */
+  connectedPeers(): string[] {
+    return this.o.members.filter((_, m) => m !== this.o.self && this.o.link.isConnected(m));
+  }
+
+  /** A member's public key, if known here (its own, a connected peer's, or remembered). */
+  publicKey(member: number): KeyObject | undefined {
+    return this.o.keys.pub.keyOf(member);
+  }
+
+  /** The name certificates of log `name` sign (it binds the member list). */
+  statementOf(name: string): string {
+    return statementCluster(this.digest, name);
+  }
+
+  /** This node's persisted log `name`: entries with sequence > after, oldest first, and the total. */
+  log(name: string, after: number, limit: number): { entries: NodeLogEntry[]; total: number; last: number } {
+    const statement = this.statementOf(name);
+    return { entries: this.o.store.log(statement, after, limit, this.n), ...this.o.store.count(statement) };
   }
 
   /** Names of the logs open on this node. */
@@ -315,7 +337,7 @@ export class NodeConsensus {
       const why = [...res.rejects.values()][0];
       return { ...base, committed: false, certificate: null, reason: `Rejected by ${res.rejects.size} of ${this.n} nodes (f+1 = ${this.f + 1} include an honest one): ${why}` };
     }
-    const up = this.o.members.filter((_, m) => m !== this.o.self && this.o.link.isConnected(m)).length;
+    const up = this.connectedPeers().length;
     const odd = this.mismatched.size ? ` ${this.mismatched.size} peer(s) have a different member list (check cluster.peers on every node).` : '';
     return {
       ...base, committed: false, certificate: null,

@@ -30,7 +30,7 @@ class MemberVerifier extends KeyVerifier {
   constructor(readonly n: number, private readonly lookup: (member: number) => KeyObject | undefined) {
     super();
   }
-  protected keyOf(replica: number): KeyObject | undefined {
+  keyOf(replica: number): KeyObject | undefined {
     return Number.isInteger(replica) && replica >= 0 && replica < this.n ? this.lookup(replica) : undefined;
   }
 }
