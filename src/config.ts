@@ -174,7 +174,7 @@ export const ConfigSchema = z.strictObject({
       /** A backup that waits this long for a pending request starts a view change (the primary may be down or lying). */
       view_change_timeout_ms: z.number().int().min(20).max(600_000).default(1000),
       /** Resend period for what peers may have missed (a connection dropped in between). */
-      retransmit_ms: z.number().int().min(5).max(60_000).default(100),
+      retransmit_ms: z.number().int().min(5).max(60_000).default(250),
       /** Timer resolution. */
       tick_ms: z.number().int().min(1).max(1000).default(10),
       /** A stable checkpoint every this many sequence numbers (garbage collection, state transfer). */

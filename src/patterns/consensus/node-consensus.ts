@@ -24,9 +24,11 @@ import { Replica } from './pbft.js';
  * PBFT instance of its own whose statements are named "nodes/<members hash>/<name>". A log is
  * opened when this node proposes to it, when a peer speaks about it, or at start if persisted.
  *
- * On the wire a message is [name, to, wire], `wire` being the simulation's text form (sender,
- * MAC authenticator, JSON body). The peer layer says which node sent it (mutual TLS); the sender
- * written in `wire` must be one of that node's two parties, so no node can speak for another.
+ * On the wire a message is [name, to, wire], `wire` being the simulation's text form: sender and
+ * JSON body, without the simulation's MAC per message, because the peer layer's mutual TLS already
+ * authenticates the sending node and protects the bytes. The sender written in `wire` must be one
+ * of that node's two parties, so no node can speak for another. Client requests keep their MAC
+ * authenticators (one per replica, keys from the TLS exporter): the primary relays them.
  */
 export interface NodeLink {
   /** Sends a body to member `member` on the consensus channel; false if it could not be queued. */
@@ -108,6 +110,8 @@ interface Group {
   node: ReplicaNode;
   client: ClientNode;
   waiters: Map<number, () => void>;
+  /** Sequences whose certificate this node stored (recently). */
+  certified: Set<number>;
 }
 
 /** The 128-bit hash of a member list that names its consensus group. */
@@ -206,7 +210,7 @@ export class NodeConsensus {
     const replica: Replica = new Replica({
       cluster: statement, id: o.self, keys: o.keys, base, resume, validate: o.validate,
       checkpointInterval: t.checkpointInterval, window: t.window, viewChangeTimeoutMs: t.viewChangeTimeoutMs,
-      retransmitMs: t.retransmitMs, maxInflight: t.maxInflight, batchMax: t.batchMax,
+      retransmitMs: t.retransmitMs, maxInflight: t.maxInflight, batchMax: t.batchMax, retransmitWhenStalled: true,
       onExecute: (s, e, view) => {
         o.store.append(statement, s, e, view);
         for (const l of this.executedListeners) l(name, s);
@@ -216,11 +220,14 @@ export class NodeConsensus {
     });
     const transport = new GroupTransport(this, name);
     const liar = o.fault ? new Liar({ replica: o.self, behavior: o.fault.behavior, delayMs: o.fault.delayMs }, mulberry32(0x51f0 + o.self), 4 * t.viewChangeTimeoutMs) : null;
-    const node = new ReplicaNode(replica, o.keys, transport, liar);
-    const client = new ClientNode(this.n + o.self, statement, o.keys, transport, t.retransmitMs);
+    // Between nodes the TLS channel authenticates every message; within this node, nothing crosses a boundary.
+    const node = new ReplicaNode(replica, o.keys, transport, liar, false, true);
+    // Over TCP a request is lost only with its connection: the client resends on the view-change
+    // timer's scale, not the replicas' retransmission period (a long queue is not a loss).
+    const client = new ClientNode(this.n + o.self, statement, o.keys, transport, Math.max(t.retransmitMs, t.viewChangeTimeoutMs / 2), true);
     // Replicas remember executed request ids: ids from the clock stay unique across restarts.
     client.startIdsAt(Date.now() * 1000);
-    const g: Group = { name, statement, replica, node, client, waiters: new Map() };
+    const g: Group = { name, statement, replica, node, client, waiters: new Map(), certified: new Set() };
     transport.group = g;
     client.onSettled = (r) => g.waiters.get(r)?.();
     this.groups.set(name, g);
@@ -329,7 +336,12 @@ export class NodeConsensus {
     const base = { digest, view, viewChanges: Math.max(0, view - view0) };
     if (res.cert) {
       const c = res.cert;
-      this.guard(() => this.o.store.saveCertificate(g.statement, { seq: c.seq, view: c.view, digest: c.digest, signatures: c.signatures, batch: c.batch }));
+      // One certificate per sequence is kept (the values of a batch share it).
+      if (!g.certified.has(c.seq)) {
+        if (g.certified.size >= 4096) g.certified.clear();
+        g.certified.add(c.seq);
+        this.guard(() => this.o.store.saveCertificate(g.statement, { seq: c.seq, view: c.view, digest: c.digest, signatures: c.signatures, batch: c.batch }));
+      }
       return { ...base, committed: true, certificate: c };
     }
     const quorum = 2 * this.f + 1;

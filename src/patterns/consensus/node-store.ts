@@ -1,4 +1,3 @@
-import { canonicalJson } from '../../canonical-json.js';
 import type { DB } from '../../memory/db.js';
 import { requestInfo } from './batch.js';
 import type { Request, Signed } from './messages.js';
@@ -70,7 +69,7 @@ export class NodeLogStore {
 
   append(group: string, s: number, e: Executed, view: number): void {
     const requests: StoredRequest[] = e.b.map((q) => (q.s === undefined ? { c: q.c, r: q.r, v: q.v } : { c: q.c, r: q.r, v: q.v, s: q.s }));
-    this.stmts.append.run(group, s, view, e.d, e.rd, e.state, canonicalJson(requests), this.now());
+    this.stmts.append.run(group, s, view, e.d, e.rd, e.state, JSON.stringify(requests), this.now());
   }
 
   saveCheckpoint(group: string, c: StableCheckpoint, view: number): void {

@@ -2,7 +2,7 @@ import { bftFaults } from '../vote/quorum.js';
 import { makeRequest } from './batch.js';
 import { batchValueDigest, valueDigest } from './canonical.js';
 import type { ReplicaKeys } from './keys.js';
-import { commitStatement, decode, encode, encodeSigned, type Msg, type ReplyBody } from './messages.js';
+import { commitStatement, decode, encode, encodeChannel, encodeSigned, type Msg, type ReplyBody } from './messages.js';
 import type { Endpoint, Transport } from './network.js';
 import type { Replica } from './pbft.js';
 import type { Liar } from './byzantine.js';
@@ -13,6 +13,8 @@ export class ReplicaNode implements Endpoint {
     readonly replica: Replica, private readonly keys: ReplicaKeys, private readonly net: Transport, readonly liar: Liar | null = null,
     /** Sign every message instead of MACing it (the benchmark's comparison variant). */
     private readonly signEverything = false,
+    /** The network authenticates senders itself (mutual TLS between nodes): no MAC per message. */
+    private readonly channelAuth = false,
   ) {}
 
   get id(): number {
@@ -21,7 +23,7 @@ export class ReplicaNode implements Endpoint {
 
   deliver(from: number, wire: string, now: number): void {
     if (this.liar?.crashed) return;
-    const d = decode(this.keys, this.id, wire);
+    const d = decode(this.keys, this.id, wire, this.channelAuth);
     // A bad MAC or a forged sender: dropped.
     if (!d.ok || d.from !== from) return;
     this.replica.receive(d.from, d.msg, now);
@@ -45,7 +47,7 @@ export class ReplicaNode implements Endpoint {
     for (const o of this.replica.drain()) {
       for (const e of this.liar ? this.liar.transform(o) : [o]) {
         if (!e.to.length) continue;
-        const wire = this.signEverything ? encodeSigned(this.keys, this.id, e.msg) : encode(this.keys, this.id, e.to, e.msg);
+        const wire = this.channelAuth ? encodeChannel(this.id, e.msg) : this.signEverything ? encodeSigned(this.keys, this.id, e.msg) : encode(this.keys, this.id, e.to, e.msg);
         const extra = 'delayMs' in e ? (e.delayMs as number | undefined) : undefined;
         for (const j of e.to) this.net.send(this.id, j, wire, extra);
       }
@@ -101,7 +103,11 @@ export class ClientNode implements Endpoint {
   readonly f: number;
   private readonly everyone: number[];
 
-  constructor(readonly id: number, private readonly cluster: string, private readonly keys: ReplicaKeys, private readonly net: Transport, private readonly retransmitMs: number) {
+  constructor(
+    readonly id: number, private readonly cluster: string, private readonly keys: ReplicaKeys, private readonly net: Transport, private readonly retransmitMs: number,
+    /** The network authenticates senders itself (see ReplicaNode): no MAC per message, only the request's authenticator. */
+    private readonly channelAuth = false,
+  ) {
     this.f = bftFaults(keys.n);
     this.everyone = Array.from({ length: keys.n }, (_, i) => i);
   }
@@ -125,7 +131,8 @@ export class ClientNode implements Endpoint {
   }
 
   private build(r: number, value: unknown, schema: unknown): string {
-    return encode(this.keys, this.id, this.everyone, { t: 'req', q: makeRequest(this.keys, this.cluster, this.id, r, value, schema) });
+    const msg: Msg = { t: 'req', q: makeRequest(this.keys, this.cluster, this.id, r, value, schema) };
+    return this.channelAuth ? encodeChannel(this.id, msg) : encode(this.keys, this.id, this.everyone, msg);
   }
 
   private sendRequest(r: number): void {
@@ -156,7 +163,7 @@ export class ClientNode implements Endpoint {
   }
 
   deliver(from: number, wire: string, now: number): void {
-    const d = decode(this.keys, this.id, wire);
+    const d = decode(this.keys, this.id, wire, this.channelAuth);
     if (!d.ok || d.from !== from) return;
     const m = d.msg;
     if (m.t === 'rej') {

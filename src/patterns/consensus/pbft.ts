@@ -39,6 +39,11 @@ export interface ReplicaOptions {
   /** Called when a checkpoint becomes stable (its proof is what a restart resumes from). */
   onStable?: (checkpoint: StableCheckpoint) => void;
   /**
+   * Repeat normal-case messages only when execution made no progress since the last retransmission
+   * (over reliable connections a slow batch is not a lost one; resending it under load only adds load).
+   */
+  retransmitWhenStalled?: boolean;
+  /**
    * Executed batches no longer held in memory (a node's persisted log). With it, the replica keeps
    * only what lies above its stable checkpoint and serves older state transfers from here.
    */
@@ -130,6 +135,7 @@ export class Replica {
   private myVc: Signed | null = null;
   private nvMsg: Signed | null = null;
   private lastRetransmit = 0;
+  private execAtRetransmit = -1;
   private readonly helped = new Map<string, number>();
   private stateTarget: { s: number; d: string; proof: Signed[] } | null = null;
   /** Our latest signed checkpoint and its sequence (retransmitted until it is stable). */
@@ -846,7 +852,10 @@ export class Replica {
       if (this.myVc) this.broadcast({ t: 'vc', x: this.myVc });
       return;
     }
+    const stalled = this.lastExec === this.execAtRetransmit;
+    this.execAtRetransmit = this.lastExec;
     for (const [s, slot] of this.slots) {
+      if (this.o.retransmitWhenStalled && !stalled) break;
       if (s <= this.lastExec || !slot.pp || slot.pp.v !== this.view) continue;
       if (this.isPrimary) this.broadcast({ t: 'pp', v: this.view, s, d: slot.pp.d, b: slot.pp.b, i: this.id });
       else if (slot.sentPrepareView === this.view) this.broadcast({ t: 'p', v: this.view, s, d: slot.pp.d, i: this.id });
