@@ -566,6 +566,8 @@ export class Replica {
     for (const k of this.replies.keys()) if (k < s) this.replies.delete(k);
     const keep = s - 4 * this.o.window;
     if (keep > 0) for (const [k, at] of this.executedReqs) if (at < keep) this.executedReqs.delete(k);
+    // Throttle marks (some keyed by sequence): forgetting them only allows one early repeat.
+    if (this.helped.size > 4096) this.helped.clear();
   }
 
   /** Number of protocol-log slots held (what checkpoints garbage-collect). */

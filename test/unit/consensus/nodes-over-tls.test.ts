@@ -54,15 +54,18 @@ function logDigests(node: TestNode, name: string): string[] {
 describe('PBFT across four nodes over mutual TLS', () => {
   it('commits through every node; certificates hold 2f+1 valid node signatures; every node logs the same', { timeout: 60_000 }, async () => {
     cluster = await NodeCluster.create(4);
-    const config = testConfig(FAST);
+    // No view change wanted here: a long timeout, so a loaded machine cannot trigger one.
+    const config = testConfig({ ...FAST, view_change_timeout_ms: 10_000 });
     for (let i = 0; i < 4; i++) await cluster.start(i, config);
     await cluster.connected();
     const nodes = cluster.live();
+    let last = 0;
     for (const [k, node] of nodes.entries()) {
-      const p = await node.consensus.propose('default', { deploy: k }, undefined, { timeoutMs: 10_000 });
+      const p = await node.consensus.propose('default', { deploy: k }, undefined, { timeoutMs: 30_000 });
       expect(p.reason).toBeUndefined();
       expect(p).toMatchObject({ committed: true, view: 0 });
-      expect(p.certificate!.seq).toBe(k + 1);
+      expect(p.certificate!.seq).toBe(last + 1);
+      last = p.certificate!.seq;
       expect(checkCertificate(cluster, nodes[(k + 1) % 4], 'default', p)).toBeGreaterThanOrEqual(3);
     }
     await Promise.all(nodes.map((n) => waitExecuted(n, 'default', 4)));
@@ -70,7 +73,7 @@ describe('PBFT across four nodes over mutual TLS', () => {
     expect(logs[0]).toHaveLength(4);
     for (const l of logs) expect(l).toEqual(logs[0]);
     // Concurrent proposals batch; each value is certified as one of its batch.
-    const many = await Promise.all(Array.from({ length: 40 }, (_, k) => nodes[k % 4].consensus.propose('default', { many: k }, undefined, { timeoutMs: 10_000 })));
+    const many = await Promise.all(Array.from({ length: 40 }, (_, k) => nodes[k % 4].consensus.propose('default', { many: k }, undefined, { timeoutMs: 30_000 })));
     expect(many.every((p) => p.committed)).toBe(true);
     expect(many.some((p) => p.certificate!.batch !== undefined)).toBe(true);
   });
@@ -85,7 +88,7 @@ describe('PBFT across four nodes over mutual TLS', () => {
     for (let i = 0; i < 4; i++) await cluster.start(i, testConfig(FAST, i === primary ? { behavior } : undefined));
     await cluster.connected();
     const honest = cluster.live().filter((n) => n.index !== primary);
-    const p = await honest[0].consensus.propose('default', 'survives a liar', undefined, { timeoutMs: 15_000 });
+    const p = await honest[0].consensus.propose('default', 'survives a liar', undefined, { timeoutMs: 30_000 });
     expect(p.reason).toBeUndefined();
     expect(p.committed).toBe(true);
     // Equivocating to half the backups, a primary of four still gathers a quorum in its view.
@@ -116,15 +119,26 @@ describe('PBFT across four nodes over mutual TLS', () => {
     // Stop a backup that is not the primary of view 0 or 1, so the rest commit without a view change.
     const victim = cluster.identities.findIndex((x) => x.nodeId === sorted[3]);
     const others = cluster.live().filter((n) => n.index !== victim);
-    for (let k = 0; k < 3; k++) expect((await others[0].consensus.propose('default', { before: k }, undefined, { timeoutMs: 10_000 })).committed).toBe(true);
-    await waitExecuted(cluster.nodes[victim]!, 'default', 3);
+    let last = 0;
+    for (let k = 0; k < 3; k++) {
+      const p = await others[0].consensus.propose('default', { before: k }, undefined, { timeoutMs: 30_000 });
+      expect(p.committed).toBe(true);
+      last = p.certificate!.seq;
+    }
+    await waitExecuted(cluster.nodes[victim]!, 'default', last);
+    const had = cluster.nodes[victim]!.consensus.status('default')!.last_executed;
     await cluster.stop(victim);
-    for (let k = 0; k < 10; k++) expect((await others[k % 3].consensus.propose('default', { while_down: k }, undefined, { timeoutMs: 10_000 })).committed).toBe(true);
+    for (let k = 0; k < 10; k++) {
+      const p = await others[k % 3].consensus.propose('default', { while_down: k }, undefined, { timeoutMs: 30_000 });
+      expect(p.committed).toBe(true);
+      last = p.certificate!.seq;
+    }
     const back = await cluster.start(victim, config);
-    expect(back.consensus.status('default')!.last_executed).toBe(3); // resumed from its own database
-    await waitExecuted(back, 'default', 13);
+    expect(back.consensus.status('default')!.last_executed).toBe(had); // resumed from its own database
+    await waitExecuted(back, 'default', last);
+    await waitExecuted(others[0], 'default', last);
     expect(logDigests(back, 'default')).toEqual(logDigests(others[0], 'default'));
     // And it takes part again: a proposal through it commits.
-    expect((await back.consensus.propose('default', 'after restart', undefined, { timeoutMs: 10_000 })).committed).toBe(true);
+    expect((await back.consensus.propose('default', 'after restart', undefined, { timeoutMs: 30_000 })).committed).toBe(true);
   });
 });
