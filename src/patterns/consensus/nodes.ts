@@ -178,18 +178,20 @@ export class ClientNode implements Endpoint {
       return;
     }
     if (m.t !== 'rep' || !Array.isArray(m.rs)) return;
-    for (const r of m.rs) this.onReply(r, m, now);
+    // A reply to a batch of several: its list of value digests must hash to the signed digest (checked once per message).
+    const vd = m.vd;
+    const batch = Array.isArray(vd) && vd.length >= 2 && vd.every((x) => typeof x === 'string') && batchValueDigest(vd) === m.d ? new Set(vd) : null;
+    for (const r of m.rs) this.onReply(r, m, batch, now);
   }
 
-  private onReply(r: number, m: ReplyBody, now: number): void {
+  private onReply(r: number, m: ReplyBody, batch: Set<string> | null, now: number): void {
     const o = this.reqs.get(r);
     if (!o || o.cert || o.bad.has(m.i) || typeof m.g !== 'string' || typeof m.d !== 'string') return;
     const k = `${m.v}|${m.s}|${m.d}`;
     if (m.d !== o.vdig && !o.batches.has(k)) {
       // Not our value's digest: only a batch that lists our value and hashes to d may count.
-      const vd = m.vd;
-      if (!Array.isArray(vd) || vd.length < 2 || !vd.every((x) => typeof x === 'string') || !vd.includes(o.vdig) || batchValueDigest(vd) !== m.d) return;
-      o.batches.set(k, vd);
+      if (!batch?.has(o.vdig)) return;
+      o.batches.set(k, m.vd!);
     }
     let g = o.groups.get(k);
     if (!g) {
