@@ -62,14 +62,17 @@ export class NodeCluster {
   }
 
   /** Starts node i (again) on its database and port. */
-  async start(i: number, config: Config): Promise<TestNode> {
+  async start(i: number, config: Config, extraPeers: string[] = []): Promise<TestNode> {
     const db = openDatabase(this.dbPaths[i]);
     const identity = await loadOrCreateIdentity(db, this.dbPaths[i]);
     let net: PeerNetwork | undefined;
     const transport = new TlsTransport(identity, (x) => net?.allows(x) === true, log);
     net = new PeerNetwork({
       identity, transport, listen: { host: '127.0.0.1', port: this.ports[i] },
-      peers: this.identities.flatMap((id, j) => (j === i ? [] : [{ id: id.nodeId, address: { host: '127.0.0.1', port: this.ports[j] } }])),
+      peers: [
+        ...this.identities.flatMap((id, j) => (j === i ? [] : [{ id: id.nodeId, address: { host: '127.0.0.1', port: this.ports[j] } }])),
+        ...extraPeers.map((id) => ({ id })),
+      ],
       heartbeatMs: 1000, backoffBaseMs: 20, backoffMaxMs: 200, maxFrameBytes: 1 << 24, queueBytes: 16 << 20, requestTimeoutMs: 2000, log,
     });
     const store = new NodeLogStore(db);

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { commitStatement } from '../../../src/patterns/consensus/messages.js';
 import type { NodeProposal } from '../../../src/patterns/consensus/node-consensus.js';
 import { verifyNodeSignature } from '../../../src/peer/identity.js';
+import { identity } from '../peer/helpers.js';
 import { NodeCluster, testConfig, type TestNode } from './node-cluster.js';
 
 const FAST = { view_change_timeout_ms: 150, retransmit_ms: 30, tick_ms: 5, checkpoint_interval: 4, window: 16 };
@@ -140,5 +141,24 @@ describe('PBFT across four nodes over mutual TLS', () => {
     expect(logDigests(back, 'default')).toEqual(logDigests(others[0], 'default'));
     // And it takes part again: a proposal through it commits.
     expect((await back.consensus.propose('default', 'after restart', undefined, { timeoutMs: 30_000 })).committed).toBe(true);
+  });
+
+  it('a node with another member list is reported by its peers and takes no part; the others still commit', { timeout: 60_000 }, async () => {
+    cluster = await NodeCluster.create(4);
+    const stranger = (await identity()).nodeId;
+    const config = testConfig({ ...FAST, view_change_timeout_ms: 10_000 });
+    for (let i = 0; i < 4; i++) await cluster.start(i, config, i === 3 ? [stranger] : []);
+    await cluster.connected();
+    const [a, , , odd] = cluster.live();
+    const oddIndex = a.consensus.members.indexOf(odd.identity.nodeId);
+    // Each side's hello (its member list's hash) arrives right after connecting; poll until both have.
+    await new Promise<void>((resolve) => {
+      const check = () => (a.consensus.mismatched.has(oddIndex) && odd.consensus.mismatched.size === 3 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(odd.consensus.n).toBe(5);
+    const p = await a.consensus.propose('default', 'three of four agree', undefined, { timeoutMs: 30_000 });
+    expect(p.committed).toBe(true);
+    expect(p.certificate!.signatures.map((x) => x.replica)).not.toContain(oddIndex);
   });
 });
