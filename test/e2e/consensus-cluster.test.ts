@@ -1,8 +1,8 @@
 /**
  * byzantine_propose across real sixfold processes on loopback, each holding only its own key:
  * commit through any node with certificates that check offline against the nodes' public keys;
- * kill -9 the primary and still commit (view change); restart it and it catches up with nothing
- * lost; one lying node is tolerated; f+1 lying nodes give no certificate and commit nothing; the
+ * a partition (the minority node cannot commit, the majority can; healed, it catches up); kill -9
+ * the primary and still commit (view change); restart it and it catches up with nothing lost; one lying node is tolerated; f+1 lying nodes give no certificate and commit nothing; the
  * consensus value never crosses the wire in plaintext (a recording relay sits on every connection
  * of one node). 4 and 7 nodes.
  */
@@ -142,6 +142,31 @@ describe('consensus across four processes', { timeout: 120_000 }, () => {
     expect((text.content as Array<{ text: string }>)[0].text).toMatch(/^SIMULATION/);
     const simKeys = await readJson<{ mode: string }>(nodes[1], 'consensus://lab/simulated/keys');
     expect(simKeys.mode).toBe('simulate');
+  });
+
+  it('a partition cuts node 0 off: it cannot commit alone, the other three still do; healed, it catches up', async () => {
+    const before = await logOf(nodes[0]);
+    relay.cut();
+    await until(() => readJson<{ peers_connected: string[] }>(nodes[0], 'consensus://default/status'), (s) => s.peers_connected.length === 0, 30_000, 'node 0 to be cut off');
+    const alone = await propose(nodes[0], { value: 'from the minority side', timeout_ms: 1000 });
+    expect(alone.committed).toBe(false);
+    expect(alone.reason).toMatch(/connected to 0 of its 3 peers/);
+    let last = 0;
+    for (const n of nodes.slice(1)) {
+      const p = await propose(n, { value: { majority: n.index } });
+      expect(p.reason).toBeUndefined();
+      expect(p.committed).toBe(true);
+      expect(p.signers).not.toContain(nodes[0].id);
+      last = Math.max(last, p.sequence!);
+    }
+    expect((await logOf(nodes[0])).last_sequence).toBe(before.last_sequence); // nothing reached it meanwhile
+    relay.heal();
+    const [healed, other] = await logsAt([nodes[0], nodes[1]], last);
+    expect(chain(healed).slice(0, chain(other).length)).toEqual(chain(other));
+    // Cut off, it did not strand itself in a view change of its own: it votes again at once.
+    const [s0, s1] = await Promise.all([0, 1].map((i) => readJson<{ in_view_change: boolean; view: number }>(nodes[i], 'consensus://default/status')));
+    expect(s0.in_view_change).toBe(false);
+    expect(s0.view).toBe(s1.view);
   });
 
   it('kill -9 the primary: the others still commit (view change); restarted, it catches up from its peers with nothing lost', async () => {

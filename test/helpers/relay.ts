@@ -13,19 +13,25 @@ export interface Relay {
   recorded(): Buffer;
   /** The first chunk of each direction of each connection, in arrival order. */
   firsts: Buffer[];
+  /** A partition: drops every open connection and refuses new ones until heal(). */
+  cut(): void;
+  heal(): void;
   close(): Promise<void>;
 }
 
 export async function startRelay(): Promise<Relay> {
   let to: { host: string; port: number } | undefined;
+  let cut = false;
   const sockets = new Set<Socket>();
   const chunks: Buffer[] = [];
   const firsts: Buffer[] = [];
   const server: Server = createServer((inbound) => {
     sockets.add(inbound);
-    if (!to) return void inbound.destroy();
+    inbound.on('close', () => sockets.delete(inbound));
+    if (!to || cut) return void inbound.destroy();
     const out = connect(to.port, to.host);
     sockets.add(out);
+    out.on('close', () => sockets.delete(out));
     const record = (c: Buffer, first: { seen: boolean }) => {
       chunks.push(Buffer.from(c));
       if (!first.seen) {
@@ -53,6 +59,13 @@ export async function startRelay(): Promise<Relay> {
     },
     recorded: () => Buffer.concat(chunks),
     firsts,
+    cut: () => {
+      cut = true;
+      for (const s of sockets) s.destroy();
+    },
+    heal: () => {
+      cut = false;
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

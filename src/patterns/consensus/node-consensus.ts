@@ -211,6 +211,7 @@ export class NodeConsensus {
       cluster: statement, id: o.self, keys: o.keys, base, resume, validate: o.validate,
       checkpointInterval: t.checkpointInterval, window: t.window, viewChangeTimeoutMs: t.viewChangeTimeoutMs,
       retransmitMs: t.retransmitMs, maxInflight: t.maxInflight, batchMax: t.batchMax, retransmitWhenStalled: true,
+      quorumReachable: () => this.connectedPeers().length >= 2 * this.f,
       onExecute: (s, e, view) => {
         o.store.append(statement, s, e, view);
         for (const l of this.executedListeners) l(name, s);
@@ -331,6 +332,7 @@ export class NodeConsensus {
     });
     const res = g.client.result(r);
     g.client.forget(r);
+    if (!res.cert) g.replica.forget(`${this.n + this.o.self}:${r}`);
     if (!res.cert && opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('cancelled');
     const view = res.cert?.view ?? g.replica.view;
     const base = { digest, view, viewChanges: Math.max(0, view - view0) };

@@ -43,6 +43,8 @@ export interface ReplicaOptions {
    * (over reliable connections a slow batch is not a lost one; resending it under load only adds load).
    */
   retransmitWhenStalled?: boolean;
+  /** Whether 2f other replicas can be reached now (a real network knows; the simulation leaves it unset). */
+  quorumReachable?: () => boolean;
   /**
    * Executed batches no longer held in memory (a node's persisted log). With it, the replica keeps
    * only what lies above its stable checkpoint and serves older state transfers from here.
@@ -188,6 +190,15 @@ export class Replica {
     this.send(to, { t: 'st', v: this.view, i: this.id });
     for (const x of this.stable.proof) this.send(to, { t: 'ck', x });
     this.send(to, { t: 'fetch', from: this.lastExec + 1, to: this.lastExec + this.o.window, i: this.id });
+  }
+
+  /**
+   * The local client gave up on request `key` (client:id): stop waiting for it here, so a request
+   * that never reached the others cannot drive this replica into a view change of its own. If it
+   * is ordered after all, it executes as usual.
+   */
+  forget(key: string): void {
+    if (this.pending.delete(key) && !this.pending.size) this.waitingSince = null;
   }
 
   /** An executed batch, from memory or (below the stable checkpoint) from the persisted history. */
@@ -830,7 +841,10 @@ export class Replica {
     this.now = now;
     const T = this.o.viewChangeTimeoutMs;
     if (!this.inViewChange && this.waitingSince !== null && now - this.waitingSince >= T) {
-      this.startViewChange(this.view + 1);
+      // Cut off from a quorum, the fault is more likely ours than the primary's, and a view change
+      // asked for alone would only strand this replica outside the view the others stay in.
+      if (this.o.quorumReachable && !this.o.quorumReachable()) this.waitingSince = now;
+      else this.startViewChange(this.view + 1);
     } else if (this.inViewChange && this.vcTimerFrom !== null && now - this.vcTimerFrom >= T * 2 ** Math.min(this.vcAttempts, 6)) {
       // No new view in time: the next primary may be faulty too; try the view after.
       this.startViewChange(this.vcTarget + 1);
