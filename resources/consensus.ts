@@ -3,7 +3,6 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { consensusStoreFor } from '../src/memory/consensus-store.js';
 import { NAMESPACE_RE } from '../src/memory/schemas.js';
-import { publicKeyToText } from '../src/patterns/consensus/keys.js';
 import type { NodeConsensus } from '../src/patterns/consensus/node-consensus.js';
 import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
@@ -105,10 +104,7 @@ function registerSimulatedResources(server: McpServer, deps: Deps, sub: string):
 
 function registerNodeResources(server: McpServer, c: NodeConsensus): void {
   const complete = { cluster: (value: string) => c.names().filter((n) => n.startsWith(value)).slice(0, 100) };
-  const members = () => c.members.map((node, replica) => {
-    const key = c.publicKey(replica);
-    return { replica, node, key: key ? publicKeyToText(key) : null };
-  });
+  const members = () => c.members.map((node, replica) => ({ replica, node, key: c.publicKeyText(replica) ?? null }));
 
   server.registerResource(
     'consensus-keys',

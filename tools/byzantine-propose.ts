@@ -7,7 +7,6 @@ import { NAMESPACE_RE } from '../src/memory/schemas.js';
 import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
 import { canonicalJson } from '../src/canonical-json.js';
 import { propose } from '../src/patterns/consensus/propose.js';
-import { publicKeyToText } from '../src/patterns/consensus/keys.js';
 import type { NodeConsensus } from '../src/patterns/consensus/node-consensus.js';
 import { clusterOff } from '../src/peer/network.js';
 import { SchemaValidator } from '../src/patterns/consensus/schema.js';
@@ -182,8 +181,8 @@ async function proposeOnNodes(consensus: NodeConsensus, name: string, value: unk
   const cert = out.certificate;
   const members = consensus.members;
   const certificate = cert?.signatures.map((s) => {
-    const key = consensus.publicKey(s.replica);
-    return { replica: s.replica, node: members[s.replica], ...(key ? { key: publicKeyToText(key) } : {}), signature: s.signature };
+    const key = consensus.publicKeyText(s.replica);
+    return { replica: s.replica, node: members[s.replica], ...(key ? { key } : {}), signature: s.signature };
   }) ?? [];
   const result = {
     mode: 'nodes' as const, committed: out.committed, cluster: name, value, digest: out.digest,

@@ -6,6 +6,7 @@ import { bftFaults } from '../vote/quorum.js';
 import { Liar, type Behavior } from './byzantine.js';
 import { sha256hex, valueDigest } from './canonical.js';
 import { genesis } from './cluster.js';
+import { publicKeyToText } from './keys.js';
 import type { Transport } from './network.js';
 import type { NodeKeys } from './node-keys.js';
 import type { NodeLogEntry, NodeLogStore } from './node-store.js';
@@ -131,6 +132,7 @@ export class NodeConsensus {
   /** Peers that announced a different member list (they cannot take part; see status). */
   readonly mismatched = new Set<number>();
   private readonly groups = new Map<string, Group>();
+  private readonly keyTexts = new Map<number, string>();
   private readonly executedListeners = new Set<(name: string, seq: number) => void>();
   private readonly timer: NodeJS.Timeout;
   private warnedFull = false;
@@ -175,6 +177,18 @@ export class NodeConsensus {
   /** A member's public key, if known here (its own, a connected peer's, or remembered). */
   publicKey(member: number): KeyObject | undefined {
     return this.o.keys.pub.keyOf(member);
+  }
+
+  /** The same as raw Ed25519 bytes, base64url (what certificates and consensus://{cluster}/keys show). */
+  publicKeyText(member: number): string | undefined {
+    let text = this.keyTexts.get(member);
+    if (text === undefined) {
+      const key = this.publicKey(member);
+      if (!key) return undefined;
+      text = publicKeyToText(key);
+      this.keyTexts.set(member, text);
+    }
+    return text;
   }
 
   /** The name certificates of log `name` sign (it binds the member list). */
