@@ -152,13 +152,19 @@ describe('consensus across four processes', { timeout: 120_000 }, () => {
     expect(alone.committed).toBe(false);
     expect(alone.reason).toMatch(/connected to 0 of its 3 peers/);
     let last = 0;
+    let made: Proposal | undefined;
     for (const n of nodes.slice(1)) {
       const p = await propose(n, { value: { majority: n.index } });
       expect(p.reason).toBeUndefined();
       expect(p.committed).toBe(true);
       expect(p.signers).not.toContain(nodes[0].id);
       last = Math.max(last, p.sequence!);
+      made = p;
     }
+    // Offline: node 0, cut off, checks the majority's certificate with the keys it remembers (none in the entries).
+    const bare = made!.certificate.map(({ node, signature }) => ({ node, signature }));
+    const v = await callOk<{ valid: boolean }>(nodes[0].client, 'verify_certificate', { cluster: 'default', value: { majority: 3 }, certificate: bare, sequence: made!.sequence, view: made!.view });
+    expect(v.valid).toBe(true);
     expect((await logOf(nodes[0])).last_sequence).toBe(before.last_sequence); // nothing reached it meanwhile
     relay.heal();
     const [healed, other] = await logsAt([nodes[0], nodes[1]], last);
