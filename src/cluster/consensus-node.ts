@@ -68,11 +68,15 @@ export function startNodeConsensus(peers: PeerNetwork, store: NodeLogStore, conf
     isConnected: (m) => peers.isConnected(members[m]),
   };
   const c = config.consensus;
+  // A view change carries the batches of every slot above the stable checkpoint (up to a checkpoint
+  // interval plus those in flight): sized so that even then it stays within half a frame. At least
+  // one value of the largest size byzantine_propose takes always fits.
+  const batchBytes = Math.max(64 * 1024 + 1024, Math.floor(config.cluster.max_frame_bytes / (2 * (c.checkpoint_interval + c.max_inflight))));
   const consensus = new NodeConsensus({
     members, self, keys, link, store, log, maxLogs: c.max_logs,
     timing: {
       viewChangeTimeoutMs: c.view_change_timeout_ms, retransmitMs: c.retransmit_ms, tickMs: c.tick_ms,
-      checkpointInterval: c.checkpoint_interval, window: c.window, maxInflight: c.max_inflight, batchMax: c.batch_max,
+      checkpointInterval: c.checkpoint_interval, window: c.window, maxInflight: c.max_inflight, batchMax: c.batch_max, batchBytes,
     },
     fault: config.test_fault ? { behavior: config.test_fault.behavior, delayMs: config.test_fault.delay_ms } : undefined,
     validate: new SchemaValidator().validate,

@@ -1,4 +1,5 @@
-import { batchValueDigest, sha256hex, valueDigest } from './canonical.js';
+import { canonicalJson } from '../../canonical-json.js';
+import { batchValueDigest, sha256hex } from './canonical.js';
 import type { ReplicaKeys } from './keys.js';
 import { requestStatement, type Request } from './messages.js';
 
@@ -8,12 +9,15 @@ export interface RequestInfo {
   valueDigest: string;
   schemaDigest: string;
   digest: string;
+  /** Length of the value as canonical JSON (what batches and state transfers are sized by). */
+  bytes: number;
 }
 
 export function requestInfo(q: Request): RequestInfo {
-  const vd = valueDigest(q.v);
-  const sd = q.s === undefined ? '' : valueDigest(q.s);
-  return { key: `${q.c}:${q.r}`, valueDigest: vd, schemaDigest: sd, digest: sha256hex(`${q.c}:${q.r}:${vd}:${sd}`) };
+  const text = canonicalJson(q.v);
+  const vd = sha256hex(text);
+  const sd = q.s === undefined ? '' : sha256hex(canonicalJson(q.s));
+  return { key: `${q.c}:${q.r}`, valueDigest: vd, schemaDigest: sd, digest: sha256hex(`${q.c}:${q.r}:${vd}:${sd}`), bytes: text.length };
 }
 
 /** The pre-prepare digest of a batch (the empty batch is PBFT's null request). */

@@ -45,6 +45,8 @@ export interface NodeTiming {
   window: number;
   maxInflight: number;
   batchMax: number;
+  /** Bytes of values per batch (and per state-transfer answer). */
+  batchBytes: number;
 }
 
 export interface TestFault {
@@ -224,7 +226,7 @@ export class NodeConsensus {
     const replica: Replica = new Replica({
       cluster: statement, id: o.self, keys: o.keys, base, resume, validate: o.validate,
       checkpointInterval: t.checkpointInterval, window: t.window, viewChangeTimeoutMs: t.viewChangeTimeoutMs,
-      retransmitMs: t.retransmitMs, maxInflight: t.maxInflight, batchMax: t.batchMax, retransmitWhenStalled: true,
+      retransmitMs: t.retransmitMs, maxInflight: t.maxInflight, batchMax: t.batchMax, batchBytes: t.batchBytes, retransmitWhenStalled: true,
       quorumReachable: () => this.connectedPeers().length >= 2 * this.f,
       onExecute: (s, e, view) => {
         o.store.append(statement, s, e, view);

@@ -28,6 +28,11 @@ export interface ReplicaOptions {
   /** Pre-prepares the primary keeps in flight; requests arriving meanwhile are batched. */
   maxInflight: number;
   batchMax: number;
+  /**
+   * A batch stops growing past this many bytes of values, and a state-transfer answer past it, so
+   * pre-prepares, view changes and state answers stay well under a transport's frame limit.
+   */
+  batchBytes?: number;
   /** Where the cluster starts: the last persisted commit. */
   base: { seq: number; stateDigest: string; view: number };
   /** Honest replicas accept a value only if it matches the request's schema (null = ok). */
@@ -309,13 +314,16 @@ export class Replica {
     while (this.queueHead < this.queue.length && this.seqNext - 1 - this.lastExec < this.o.maxInflight && this.seqNext <= this.h + this.o.window) {
       const batch: Request[] = [];
       const infos: RequestInfo[] = [];
-      while (this.queueHead < this.queue.length && batch.length < this.o.batchMax) {
+      const maxBytes = this.o.batchBytes ?? Infinity;
+      let bytes = 0;
+      while (this.queueHead < this.queue.length && batch.length < this.o.batchMax && bytes < maxBytes) {
         const key = this.queue[this.queueHead++];
         const p = this.pending.get(key);
         if (!p || this.assigned.has(key) || this.executedReqs.has(key)) continue;
         this.assigned.add(key);
         batch.push(p.q);
         infos.push(p.info);
+        bytes += p.info.bytes;
       }
       if (!batch.length) return;
       const s = this.seqNext++;
@@ -599,10 +607,13 @@ export class Replica {
   private onFetch(from: number, m: { from: number; to: number }): void {
     if (!Number.isInteger(m.from) || !Number.isInteger(m.to) || this.throttled(`f${from}`)) return;
     const e: Array<[number, string, Request[]]> = [];
-    for (let s = Math.max(m.from, this.o.base.seq + 1); s <= Math.min(m.to, this.lastExec) && e.length < 256; s++) {
+    const maxBytes = this.o.batchBytes ?? Infinity;
+    let bytes = 0;
+    for (let s = Math.max(m.from, this.o.base.seq + 1); s <= Math.min(m.to, this.lastExec) && e.length < 256 && bytes < maxBytes; s++) {
       const x = this.executedAt(s);
       if (!x) break;
       e.push([s, x.d, x.b]);
+      if (maxBytes < Infinity) for (const q of x.b) bytes += JSON.stringify(q.v)?.length ?? 4;
     }
     if (e.length) this.send(from, { t: 'state', e, i: this.id });
   }

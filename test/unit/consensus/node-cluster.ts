@@ -39,8 +39,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export function testConfig(consensus: Record<string, unknown>, fault?: TestFaultConfig): Config {
-  const c = ConfigSchema.parse({ db: ':memory:', consensus });
+export function testConfig(consensus: Record<string, unknown>, fault?: TestFaultConfig, cluster: Record<string, unknown> = {}): Config {
+  const c = ConfigSchema.parse({ db: ':memory:', consensus, cluster });
   return fault ? { ...c, test_fault: fault } : c;
 }
 

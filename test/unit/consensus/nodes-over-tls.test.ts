@@ -161,4 +161,19 @@ describe('PBFT across four nodes over mutual TLS', () => {
     expect(p.committed).toBe(true);
     expect(p.certificate!.signatures.map((x) => x.replica)).not.toContain(oddIndex);
   });
+
+  it('batches are cut by bytes as well as by count, so large values never make an oversized frame', { timeout: 60_000 }, async () => {
+    cluster = await NodeCluster.create(4);
+    // A 1 MiB frame limit: a batch holds about one 60 KiB value.
+    const config = testConfig({ ...FAST, view_change_timeout_ms: 10_000 }, undefined, { max_frame_bytes: 1 << 20 });
+    for (let i = 0; i < 4; i++) await cluster.start(i, config);
+    await cluster.connected();
+    const nodes = cluster.live();
+    const big = (k: number) => `${k}:${'x'.repeat(60 * 1024)}`;
+    const ps = await Promise.all(Array.from({ length: 8 }, (_, k) => nodes[k % 4].consensus.propose('big', big(k), undefined, { timeoutMs: 30_000 })));
+    expect(ps.every((p) => p.committed)).toBe(true);
+    const seqs = new Set(ps.map((p) => p.certificate!.seq));
+    expect(seqs.size).toBeGreaterThanOrEqual(4);
+    for (const p of ps) expect((p.certificate!.batch ?? [p.digest]).length).toBeLessThanOrEqual(2);
+  });
 });
