@@ -244,6 +244,7 @@ export class NodeConsensus {
     const client = new ClientNode(this.n + o.self, statement, o.keys, transport, Math.max(t.retransmitMs, t.viewChangeTimeoutMs / 2), true);
     // Replicas remember executed request ids: ids from the clock stay unique across restarts.
     client.startIdsAt(Date.now() * 1000);
+    client.verifyOnArrival = true;
     const g: Group = { name, statement, replica, node, client, waiters: new Map(), certified: new Set() };
     transport.group = g;
     client.onSettled = (r) => g.waiters.get(r)?.();
@@ -354,11 +355,12 @@ export class NodeConsensus {
     const base = { digest, view, viewChanges: Math.max(0, view - view0) };
     if (res.cert) {
       const c = res.cert;
-      // One certificate per sequence is kept (the values of a batch share it).
+      // One certificate per sequence is kept (the values of a batch share it), written after the
+      // answer is on its way: it is a convenience copy for consensus://{cluster}/log, the caller has it.
       if (!g.certified.has(c.seq)) {
         if (g.certified.size >= 4096) g.certified.clear();
         g.certified.add(c.seq);
-        this.guard(() => this.o.store.saveCertificate(g.statement, { seq: c.seq, view: c.view, digest: c.digest, signatures: c.signatures, batch: c.batch }));
+        setImmediate(() => this.guard(() => this.o.store.saveCertificate(g.statement, { seq: c.seq, view: c.view, digest: c.digest, signatures: c.signatures, batch: c.batch })));
       }
       return { ...base, committed: true, certificate: c };
     }
