@@ -97,10 +97,11 @@ export class NodeCluster {
     return this.nodes.filter((x): x is TestNode => x !== undefined);
   }
 
-  /** Resolves once every live node is connected to every other live node. */
-  async connected(): Promise<void> {
+  /** Resolves once every live node is connected to every other live node; rejects after `ms` naming the pairs that are not. */
+  async connected(ms = 30_000): Promise<void> {
     const live = this.live();
-    await Promise.all(live.flatMap((a) => live.filter((b) => b !== a).map((b) => new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const all = Promise.all(live.flatMap((a) => live.filter((b) => b !== a).map((b) => new Promise<void>((resolve) => {
       if (a.net.isConnected(b.identity.nodeId)) return resolve();
       const off = a.net.onPeer((e) => {
         if (e.peer === b.identity.nodeId && e.state === 'up') {
@@ -109,6 +110,17 @@ export class NodeCluster {
         }
       });
     }))));
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const missing = live.flatMap((a) => live.filter((b) => b !== a && !a.net.isConnected(b.identity.nodeId)).map((b) => `${a.index}->${b.index}`));
+        reject(new Error(`nodes not connected after ${ms} ms: ${missing.join(', ')}; statuses: ${JSON.stringify(live.map((n) => n.net.status()))}`.slice(0, 3000)));
+      }, ms);
+    });
+    try {
+      await Promise.race([all, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

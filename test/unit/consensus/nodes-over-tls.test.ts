@@ -20,12 +20,18 @@ afterEach(async () => {
   cluster = undefined;
 });
 
+/** Resolves when `node` executed `seq`; rejects after 20 s with where its replica stands. */
 function waitExecuted(node: TestNode, name: string, seq: number): Promise<void> {
   if ((node.consensus.status(name)?.last_executed ?? 0) >= seq) return Promise.resolve();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`node ${node.index} did not execute ${seq} in 20 s: ${JSON.stringify(node.consensus.status(name))} ${JSON.stringify(node.consensus.counters)}`));
+    }, 20_000);
     const off = node.consensus.onExecuted((n, s) => {
       if (n === name && s >= seq) {
         off();
+        clearTimeout(timer);
         resolve();
       }
     });
@@ -53,7 +59,7 @@ function logDigests(node: TestNode, name: string): string[] {
 }
 
 describe('PBFT across four nodes over mutual TLS', () => {
-  it('commits through every node; certificates hold 2f+1 valid node signatures; every node logs the same', { timeout: 60_000 }, async () => {
+  it('commits through every node; certificates hold 2f+1 valid node signatures; every node logs the same', { timeout: 90_000 }, async () => {
     cluster = await NodeCluster.create(4);
     // No view change wanted here: a long timeout, so a loaded machine cannot trigger one.
     const config = testConfig({ ...FAST, view_change_timeout_ms: 10_000 });
@@ -82,7 +88,7 @@ describe('PBFT across four nodes over mutual TLS', () => {
   it.each([
     ['corrupt_digest', true],
     ['equivocate', false],
-  ] as const)('a primary that lies (%s) cannot break safety; the commit goes through (view change: %s) and honest logs agree', { timeout: 60_000 }, async (behavior, viewChange) => {
+  ] as const)('a primary that lies (%s) cannot break safety; the commit goes through (view change: %s) and honest logs agree', { timeout: 90_000 }, async (behavior, viewChange) => {
     cluster = await NodeCluster.create(4);
     const sorted = cluster.identities.map((x) => x.nodeId).sort();
     const primary = cluster.identities.findIndex((x) => x.nodeId === sorted[0]);
@@ -100,7 +106,7 @@ describe('PBFT across four nodes over mutual TLS', () => {
     for (const l of logs) expect(l).toEqual(logs[0]);
   });
 
-  it('with f+1 silent nodes nothing commits: no certificate, a reason, nothing executed on the honest nodes', { timeout: 60_000 }, async () => {
+  it('with f+1 silent nodes nothing commits: no certificate, a reason, nothing executed on the honest nodes', { timeout: 90_000 }, async () => {
     cluster = await NodeCluster.create(4);
     for (let i = 0; i < 4; i++) await cluster.start(i, testConfig(FAST, i < 2 ? { behavior: 'silent' } : undefined));
     await cluster.connected();
@@ -111,7 +117,7 @@ describe('PBFT across four nodes over mutual TLS', () => {
     for (const i of [2, 3]) expect(cluster.nodes[i]!.store.count(cluster.nodes[i]!.consensus.status('default')!.statement_cluster).total).toBe(0);
   });
 
-  it('a node stopped and restarted on its database catches up from its peers; nothing it had is lost', { timeout: 60_000 }, async () => {
+  it('a node stopped and restarted on its database catches up from its peers; nothing it had is lost', { timeout: 90_000 }, async () => {
     cluster = await NodeCluster.create(4);
     const config = testConfig(FAST);
     for (let i = 0; i < 4; i++) await cluster.start(i, config);
@@ -143,7 +149,7 @@ describe('PBFT across four nodes over mutual TLS', () => {
     expect((await back.consensus.propose('default', 'after restart', undefined, { timeoutMs: 30_000 })).committed).toBe(true);
   });
 
-  it('a node with another member list is reported by its peers and takes no part; the others still commit', { timeout: 60_000 }, async () => {
+  it('a node with another member list is reported by its peers and takes no part; the others still commit', { timeout: 90_000 }, async () => {
     cluster = await NodeCluster.create(4);
     const stranger = (await identity()).nodeId;
     const config = testConfig({ ...FAST, view_change_timeout_ms: 10_000 });
@@ -162,7 +168,7 @@ describe('PBFT across four nodes over mutual TLS', () => {
     expect(p.certificate!.signatures.map((x) => x.replica)).not.toContain(oddIndex);
   });
 
-  it('batches are cut by bytes as well as by count, so large values never make an oversized frame', { timeout: 60_000 }, async () => {
+  it('batches are cut by bytes as well as by count, so large values never make an oversized frame', { timeout: 90_000 }, async () => {
     cluster = await NodeCluster.create(4);
     // A 1 MiB frame limit: a batch holds about one 60 KiB value.
     const config = testConfig({ ...FAST, view_change_timeout_ms: 10_000 }, undefined, { max_frame_bytes: 1 << 20 });
