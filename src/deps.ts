@@ -8,6 +8,7 @@ import type { Router } from './router/router.js';
 import type { DocStore } from './patterns/crdt/docs.js';
 import type { GossipNode } from './cluster/gossip-node.js';
 import type { PeerNetwork } from './peer/network.js';
+import type { NodeConsensus } from './patterns/consensus/node-consensus.js';
 
 /** Everything a tool, resource or prompt may use; built once in main.ts, passed in, never imported. */
 export interface Deps {
@@ -25,6 +26,8 @@ export interface Deps {
   changes: ChangeFeed;
   /** Warnings and errors forwarded to connected clients (notifications/message). */
   clientLog: ClientLogHub;
+  /** PBFT across the cluster's nodes (this node one replica), when in a cluster of at least 4 nodes. */
+  consensus: NodeConsensus | undefined;
   version: string;
   startedAt: number;
   /** Prometheus metrics for GET /metrics (HTTP transport only; nothing counts them over stdio). */

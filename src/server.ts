@@ -83,7 +83,8 @@ const EXTRAS: ReadonlyArray<{ tools: readonly string[]; register?: Register; kin
   {
     tools: ['byzantine_propose', 'verify_certificate'], register: registerConsensusResources,
     say: 'byzantine_propose commits a value by PBFT consensus (tolerating f lying replicas of 3f+1) and returns a certificate that ' +
-      'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log).',
+      'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log): across the real nodes ' +
+      'of this server\'s cluster (mode "nodes"), or as an in-process simulation that protects against nothing (mode "simulate").',
   },
   {
     tools: ['crdt_merge', 'crdt_read', 'gossip_status'], register: registerCrdtResources, kind: 'crdt',
