@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Example } from './lib/example.js';
 import { DEFAULT_OUT } from './lib/paths.js';
+import { marketCrash } from './market-crash/index.js';
 import { oceanPagerank } from './ocean-pagerank/index.js';
 import { proteinFolding } from './protein-folding/index.js';
 
-const EXAMPLES: readonly Example[] = [proteinFolding, oceanPagerank];
+const EXAMPLES: readonly Example[] = [proteinFolding, oceanPagerank, marketCrash];
 
 const USAGE = `usage: npm run example -- <name> [--seed N] [--out DIR] [--result FILE]\nnames: ${EXAMPLES.map((e) => e.name).join(', ')}`;
 
