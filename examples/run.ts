@@ -10,9 +10,10 @@ import type { Example } from './lib/example.js';
 import { DEFAULT_OUT } from './lib/paths.js';
 import { marketCrash } from './market-crash/index.js';
 import { oceanPagerank } from './ocean-pagerank/index.js';
+import { p2pGame } from './p2p-game/index.js';
 import { proteinFolding } from './protein-folding/index.js';
 
-const EXAMPLES: readonly Example[] = [proteinFolding, oceanPagerank, marketCrash];
+const EXAMPLES: readonly Example[] = [proteinFolding, oceanPagerank, marketCrash, p2pGame];
 
 const USAGE = `usage: npm run example -- <name> [--seed N] [--out DIR] [--result FILE]\nnames: ${EXAMPLES.map((e) => e.name).join(', ')}`;
 

@@ -13,7 +13,8 @@ const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has('--permission') 
 /**
  * The child: reads {code, fn, shared, calls} as JSON on stdin, defines the code, calls
  * fn(shared, ...call) (fn(...call) without shared) for each call, writes {results} or {error} as
- * JSON on stdout.
+ * JSON on stdout. With chain, a call whose result is {ok: true} adds its last argument to
+ * shared.items before the next call (a validator deciding items one after another).
  */
 const CHILD = `
 let input = '';
@@ -21,7 +22,7 @@ process.stdin.setEncoding('utf8');
 process.stdin.on('data', (d) => { input += d; });
 process.stdin.on('end', () => {
   const out = (o) => process.stdout.write(JSON.stringify(o));
-  const { code, fn, shared, calls } = JSON.parse(input);
+  const { code, fn, shared, calls, chain } = JSON.parse(input);
   let f;
   try {
     f = new Function(code + '\\n;return typeof ' + fn + ' === "function" ? ' + fn + ' : undefined;')();
@@ -29,8 +30,11 @@ process.stdin.on('end', () => {
   if (typeof f !== 'function') { out({ error: 'the code defines no function ' + fn }); return; }
   const results = [];
   for (let i = 0; i < calls.length; i++) {
-    try { results.push(shared === undefined ? f(...calls[i]) : f(shared, ...calls[i])); }
+    let r;
+    try { r = shared === undefined ? f(...calls[i]) : f(shared, ...calls[i]); }
     catch (e) { out({ error: 'call ' + i + ' threw: ' + String(e && e.message).slice(0, 300) }); return; }
+    results.push(r);
+    if (chain && r && r.ok === true) shared.items.push(calls[i][calls[i].length - 1]);
   }
   out({ results });
 });
@@ -48,7 +52,10 @@ export function plainScript(code: string): string {
  * data shared by every call crosses once) inside a restricted child process. `fn` must be a plain
  * identifier. Results come back as JSON, so they are plain data.
  */
-export function runGenerated<T>(code: string, fn: string, shared: unknown, calls: unknown[][], timeoutMs = 20_000): Promise<SandboxResult<T>> {
+export function runGenerated<T>(
+  code: string, fn: string, shared: unknown, calls: unknown[][], opts: { timeoutMs?: number; chain?: boolean } = {},
+): Promise<SandboxResult<T>> {
+  const timeoutMs = opts.timeoutMs ?? 20_000;
   if (!/^[A-Za-z_$][\w$]*$/.test(fn)) throw new Error(`not a function name: ${fn}`);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [PERMISSION_FLAG, '--no-warnings', '--max-old-space-size=256', '-e', CHILD], {
@@ -78,6 +85,6 @@ export function runGenerated<T>(code: string, fn: string, shared: unknown, calls
         resolve({ ok: false, error: `exit ${code}: ${(err || out).trim().slice(0, 300) || 'no output'}` });
       }
     });
-    child.stdin.end(JSON.stringify({ code: plainScript(code), fn, shared, calls }));
+    child.stdin.end(JSON.stringify({ code: plainScript(code), fn, shared, calls, chain: opts.chain === true }));
   });
 }

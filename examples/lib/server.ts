@@ -8,6 +8,7 @@
  * example has no model, so the client answers with a scripted stand-in: prepared, deterministic
  * replies, labelled as such wherever they show.
  */
+import { execFile } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -43,6 +44,29 @@ export interface LlmFields {
   agents?: Array<{ provider: string | null }>;
 }
 
+/** The server's environment: ours without SIXFOLD_* (a user's own database, config and tools must not leak into an example), then the example's settings. */
+function serverEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIXFOLD_')) env[k] = v;
+  return {
+    ...env,
+    XDG_DATA_HOME: join(dir, 'xdg'),
+    // hash-384 embeds instantly; use-lite would add seconds of model load and ~0.1 s per embedding.
+    SIXFOLD_EMBEDDER: 'hash-384',
+    ...extra,
+  };
+}
+
+/** `sixfold node-id --db PATH`: makes the database's node identity and returns its id (line 1). */
+export function nodeId(dir: string, dbName = 'sixfold.db'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [SERVER_MAIN, 'node-id', '--db', join(dir, dbName)], { cwd: REPO_ROOT, env: serverEnv(dir), timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`sixfold node-id failed: ${err.message} ${stderr}`));
+      else resolve(stdout.split('\n')[0].trim());
+    });
+  });
+}
+
 export class Sixfold {
   /** Who answered LLM steps so far, one label each (stand-in, router provider/model, memory). */
   readonly answeredBy = new Set<string>();
@@ -57,15 +81,7 @@ export class Sixfold {
   }
 
   static async start(opts: StartOptions): Promise<Sixfold> {
-    const env: Record<string, string> = {};
-    // The user's own sixfold settings (their database, config, tools) must not leak into an example.
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIXFOLD_')) env[k] = v;
-    Object.assign(env, {
-      XDG_DATA_HOME: join(opts.dir, 'xdg'),
-      // hash-384 embeds instantly; use-lite would add seconds of model load and ~0.1 s per embedding.
-      SIXFOLD_EMBEDDER: 'hash-384',
-      ...opts.env,
-    });
+    const env = serverEnv(opts.dir, opts.env);
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [SERVER_MAIN, '--db', join(opts.dir, opts.dbName ?? 'sixfold.db'), '--log-level', 'warn', ...(opts.args ?? [])],
