@@ -12,8 +12,9 @@ import { marketCrash } from './market-crash/index.js';
 import { oceanPagerank } from './ocean-pagerank/index.js';
 import { p2pGame } from './p2p-game/index.js';
 import { proteinFolding } from './protein-folding/index.js';
+import { selfHealingCluster } from './self-healing-cluster/index.js';
 
-const EXAMPLES: readonly Example[] = [proteinFolding, oceanPagerank, marketCrash, p2pGame];
+const EXAMPLES: readonly Example[] = [proteinFolding, oceanPagerank, marketCrash, p2pGame, selfHealingCluster];
 
 const USAGE = `usage: npm run example -- <name> [--seed N] [--out DIR] [--result FILE]\nnames: ${EXAMPLES.map((e) => e.name).join(', ')}`;
 

@@ -48,11 +48,12 @@ export function drawGame(levels: string[][], items: Proposal[], rejected: number
     body.push(circle(600 + i * 170, ly, 8, { fill: '#fff', stroke: color, 'stroke-width': 2.5 }));
     body.push(text(614 + i * 170, ly + 4, `proposed on server ${s}`, { 'font-size': 11 }));
   });
-  const names = items.slice().sort((x, y) => x.level - y.level || x.name.localeCompare(y.name));
-  const perCol = Math.ceil(names.length / 3);
-  names.forEach((it, i) => {
-    const col = Math.floor(i / perCol);
-    body.push(text(20 + col * (w + gap), ly + 30 + (i % perCol) * 14, `L${it.level} ${KIND[it.kind]?.letter ?? '?'} ${it.name} (${it.power})`, { 'font-size': 10, fill: SERVER[it.server] ?? '#000' }));
+  // Under each level, its items (colour: the server that proposed it).
+  let most = 0;
+  levels.forEach((_, l) => {
+    const mine = items.filter((it) => it.level === l + 1).sort((x, y) => x.name.localeCompare(y.name));
+    most = Math.max(most, mine.length);
+    mine.forEach((it, i) => body.push(text(20 + l * (w + gap), ly + 30 + i * 14, `${KIND[it.kind]?.letter ?? '?'} ${it.name} (power ${it.power})`, { 'font-size': 10, fill: SERVER[it.server] ?? '#000' })));
   });
-  return svgDoc(W, ly + 40 + perCol * 14, body);
+  return svgDoc(W, ly + 40 + most * 14, body);
 }
