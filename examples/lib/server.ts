@@ -44,10 +44,17 @@ export interface LlmFields {
   agents?: Array<{ provider: string | null }>;
 }
 
-/** The server's environment: ours without SIXFOLD_* (a user's own database, config and tools must not leak into an example), then the example's settings. */
+/** The user's choice of models and routing carries over into an example; nothing else of SIXFOLD_* does. */
+const KEEP = /^SIXFOLD_(ROUTER_POLICY|ROUTER_PROVIDER|(?!EMBED_)[A-Z0-9_]+_MODEL)$/;
+
+/**
+ * The server's environment: ours without SIXFOLD_* settings (a user's own database, config, tools
+ * or embedder must not leak into an example; provider keys and model choices do pass), then the
+ * example's settings.
+ */
 function serverEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIXFOLD_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (!k.startsWith('SIXFOLD_') || KEEP.test(k))) env[k] = v;
   return {
     ...env,
     XDG_DATA_HOME: join(dir, 'xdg'),
