@@ -2,7 +2,7 @@
 // (so a fresh clone needs nothing else, and a built one starts at once), then runs the example.
 // Build output goes to stderr: the example's stdout ends with the path of its picture.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,8 +18,13 @@ function newest(path) {
   return max;
 }
 
-const sources = ['src', 'tools', 'resources', 'prompts', 'examples', 'web', 'package.json', 'tsconfig.json'].map((p) => newest(join(root, p)));
-const built = Math.min(...[entry, join(root, 'dist', 'src', 'main.js')].map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0)));
+// tsc rewrites only what changed, so compare sources with the last build that ran (its build
+// info, or this launcher's stamp), not with the output files.
+const stamp = join(root, 'dist', '.examples-built');
+const sources = ['src', 'tools', 'resources', 'prompts', 'examples', 'tsconfig.json'].map((p) => newest(join(root, p)));
+const built = existsSync(entry) && existsSync(join(root, 'dist', 'src', 'main.js'))
+  ? Math.max(...[stamp, join(root, 'dist', '.tsbuildinfo')].map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0)))
+  : 0;
 if (built < Math.max(...sources)) {
   process.stderr.write('building sixfold (npm run build) first...\n');
   const npm = process.env.npm_execpath;
@@ -27,6 +32,7 @@ if (built < Math.max(...sources)) {
     ? spawnSync(process.execPath, [npm, 'run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 2, 2] })
     : spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: ['ignore', 2, 2] });
   if (r.status !== 0) process.exit(r.status ?? 1);
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }
 const r = spawnSync(process.execPath, [entry, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -34,7 +34,7 @@ export function drawMarket(p: MarketPicture): string {
   body.push(rect(x(p.crashAt), f.y, x(p.crashAt + 3) - x(p.crashAt) + 1, f.h, { fill: '#d9534f', 'fill-opacity': 0.25 }));
   body.push(text(x(p.crashAt) - 4, f.y + 12, `crash (${p.assets[p.root]})`, { 'text-anchor': 'end', 'font-size': 10, fill: '#c00' }));
   p.prices.forEach((series, k) => {
-    const step = Math.max(1, Math.floor(series.length / 400));
+    const step = Math.max(1, Math.floor(series.length / 250));
     const pts: Array<[number, number]> = [];
     for (let t = 0; t < series.length; t += step) pts.push([x(t), y(series[t])]);
     body.push(polyline(pts, { stroke: COLORS[k % COLORS.length], 'stroke-width': k === p.root ? 2 : 1.2 }));

@@ -25,7 +25,8 @@ export function drawGame(levels: string[][], items: Proposal[], rejected: number
     const ox = 20 + l * (w + gap);
     const oy = 80;
     body.push(text(ox, oy - 8, `level ${l + 1}`, { 'font-size': 13, 'font-weight': 'bold' }));
-    rows.forEach((row, y) => [...row].forEach((c, x) => body.push(rect(ox + x * cell, oy + y * cell, cell, cell, { fill: c === '#' ? '#444' : '#f4f1ea', stroke: '#ddd', 'stroke-width': 0.5 }))));
+    body.push(rect(ox, oy, w, h, { fill: '#f4f1ea' }));
+    rows.forEach((row, y) => [...row].forEach((c, x) => { if (c === '#') body.push(rect(ox + x * cell, oy + y * cell, cell, cell, { fill: '#444' })); }));
     for (const [[x, y], label] of [[START, 'S'], [EXIT, 'E']] as const) {
       body.push(rect(ox + x * cell + 2, oy + y * cell + 2, cell - 4, cell - 4, { fill: label === 'S' ? '#9ccc65' : '#90caf9' }));
       body.push(text(ox + x * cell + cell / 2, oy + y * cell + cell / 2 + 4, label, { 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 'bold' }));

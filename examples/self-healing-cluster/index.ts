@@ -54,7 +54,8 @@ export interface IncidentRecord {
   path: 'llm' | 'memory' | 'llm, then memory';
   actions: string[];
   llm_requests: number;
-  committed_views: number[];
+  /** View changes the PBFT cluster went through to commit this incident's actions (a faulty primary replaced). */
+  view_changes: number;
 }
 
 export interface HealingResult {
@@ -141,7 +142,7 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       opts.progress(`${id}: detected at tick ${cluster.tick} (${sym.scope} ${sym.metric}, ${sym.pods} pods)`);
       const rec: IncidentRecord = {
         id, fault: inc.fault, target: inc.target, fault_tick: faultTick, detected_tick: cluster.tick, healed_tick: null, time_to_heal: null,
-        path: 'llm', actions: [], llm_requests: 0, committed_views: [],
+        path: 'llm', actions: [], llm_requests: 0, view_changes: 0,
       };
       await merge('monitor', [{ op: 'map_set', target: 'incidents', key: id, value: { detected_tick: rec.detected_tick, symptom: task, status: 'open' } }]);
       const failed: string[] = [];
@@ -183,12 +184,12 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
         const role = action === 'restart_pod' ? 'pod' : action === 'drain_node' ? 'node' : 'service';
         const target = role === 'pod' ? sym.pod : role === 'node' ? sym.node : sym.service;
         // Pattern 2: the action is committed by PBFT before anyone acts on it; one replica is faulty.
-        const commit = await sixfold.call<{ committed: boolean; view: number | null; reason?: string }>('byzantine_propose', {
+        const commit = await sixfold.call<{ committed: boolean; view_changes: number; reason?: string }>('byzantine_propose', {
           cluster: 'self-healing', value: { incident: id, attempt, action, target },
           faults: [{ replica: n % 4, behavior: BEHAVIORS[n % BEHAVIORS.length] }], seed: opts.seed + n,
         });
         if (!commit.committed) throw new Error(`${id}: the healing action was not committed: ${commit.reason}`);
-        rec.committed_views.push(commit.view ?? -1);
+        rec.view_changes += commit.view_changes;
         rec.actions.push(`${action}(${target})`);
         opts.progress(`${id}: attempt ${attempt}: ${action} on ${target} (runbook from ${gen.source})`);
         await advance(ACTION_TICKS[action] - 1);
@@ -233,7 +234,8 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       `${healedAll ? 'all' : 'NOT all'} ${records.length} incidents healed; document ${DOC} holds ${Object.keys(doc.snapshot.incidents).length} incidents and every pod (${doc.size_bytes} bytes)`,
       `time to heal: first of each kind ${sig(mean(firsts.map((r) => r.time_to_heal ?? 0)))} ticks on average (${sig(mean(firsts.map((r) => r.llm_requests)))} LLM requests), ` +
         `repeats ${sig(mean(repeats.map((r) => r.time_to_heal ?? 0)))} ticks (${sig(mean(repeats.map((r) => r.llm_requests)))} LLM requests): one tick is ${TICK_SECONDS} simulated seconds`,
-      `every action committed by PBFT (n=4) with one faulty replica of a different behaviour each incident; views ${records.map((r) => r.committed_views.join('/')).join(' ')}`,
+      `every action committed by PBFT (n=4, f=1) before it was applied, with one replica faulty (a different behaviour each incident); ` +
+        `${records.filter((r) => r.view_changes > 0).length} incidents needed a view change to replace a faulty primary`,
     ];
     const svg = drawHealing(records, TICK_SECONDS);
     return {
