@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ChangeFeed, watchNamespaces } from './change-feed.js';
 import { clusterEnabled, loadConfig, type Config } from './config.js';
 import type { Deps } from './deps.js';
+import { runDoctor } from './doctor.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -30,6 +31,7 @@ Usage:
                                write memories (all, or one namespace) as JSON lines to stdout
   sixfold import FILE          add the memories of an export (FILE or - for stdin), all or none
   sixfold node-id [options]    print this database's node id (made if missing), then its cluster addresses
+  sixfold doctor [options]     check Node, native modules, the database and providers (names only)
 
 Options:
   --transport stdio|http   transport (default stdio; env SIXFOLD_TRANSPORT); http also serves the
@@ -70,8 +72,8 @@ function parseCli(argv: string[]) {
     throw new UsageError(`${(err as Error).message.split(/\.\s/)[0]} (see --help)`);
   }
   const [command = 'serve', ...rest] = parsed.positionals;
-  if (!['serve', 'reembed', 'export', 'import', 'node-id'].includes(command)) {
-    throw new UsageError(`unknown command "${parsed.positionals.join(' ').slice(0, 80)}"; commands are: serve (default), reembed, export, import, node-id`);
+  if (!['serve', 'reembed', 'export', 'import', 'node-id', 'doctor'].includes(command)) {
+    throw new UsageError(`unknown command "${parsed.positionals.join(' ').slice(0, 80)}"; commands are: serve (default), reembed, export, import, node-id, doctor`);
   }
   if (command === 'import' ? rest.length !== 1 : rest.length) {
     throw new UsageError(command === 'import' ? 'import takes one FILE (or - for stdin)' : `unexpected "${rest.join(' ').slice(0, 80)}" after ${command}`);
@@ -213,6 +215,11 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(cli.flags);
+  if (cli.command === 'doctor') {
+    // Not serving: stdout is free for the report.
+    process.exitCode = runDoctor(config, cli.flags.config ?? process.env.SIXFOLD_CONFIG, (line) => process.stdout.write(`${line}\n`));
+    return;
+  }
   if (cli.command !== 'serve') {
     const log = createLogger(config.log_level);
     if (cli.command === 'reembed') await runReembed(config, log);

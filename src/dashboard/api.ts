@@ -110,7 +110,7 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
       namespace: namespaceParam(q), tier: q.oneOf<Tier>('tier', TIERS), tag: q.str('tag', { max: 64, what: 'tag' }),
       cursor: q.str('cursor', { max: 64, re: /^\d+\.\d+$/, what: 'cursor (the next value of the previous page)' }), limit,
     }, now());
-    return { items: page.items.map(preview), next: page.next, tags_supported: sql.hasTags };
+    return { items: page.items.map(preview), next: page.next };
   });
 
   routes.set('memory/search', async (q, signal) => {

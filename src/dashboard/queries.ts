@@ -41,13 +41,8 @@ const live = '(expires_at IS NULL OR expires_at > @now)';
 
 export class DashboardQueries {
   private readonly cache = new Map<string, Database.Statement>();
-  /** Whether this database's memories have a tags column (added by a later migration). */
-  readonly hasTags: boolean;
 
-  constructor(private readonly db: DB) {
-    const cols = db.prepare('PRAGMA table_info(memories)').all() as Array<{ name: string }>;
-    this.hasTags = cols.some((c) => c.name === 'tags');
-  }
+  constructor(private readonly db: DB) {}
 
   private st(sql: string): Database.Statement {
     let s = this.cache.get(sql);
@@ -64,7 +59,7 @@ export class DashboardQueries {
     const params: Record<string, unknown> = { now, limit: f.limit + 1 };
     if (f.namespace) (where.push('namespace = @namespace'), (params.namespace = f.namespace));
     if (f.tier) (where.push('tier = @tier'), (params.tier = f.tier));
-    if (f.tag && this.hasTags) (where.push('EXISTS (SELECT 1 FROM json_each(memories.tags) WHERE value = @tag)'), (params.tag = f.tag));
+    if (f.tag) (where.push('rowid IN (SELECT memory_rowid FROM memory_tags WHERE tag = @tag)'), (params.tag = f.tag));
     const [c, r] = (f.cursor ?? '').split('.').map(Number);
     const paged = f.cursor !== undefined && Number.isSafeInteger(c) && Number.isSafeInteger(r);
     let order: string;
@@ -82,12 +77,11 @@ export class DashboardQueries {
     return { items: page.map(rowToMemory), next: more && last ? `${last.created_at}.${last.rowid}` : null };
   }
 
-  /** Tags by how many live memories carry them (null when this database has no tags). */
-  tags(now: number, limit: number): Array<{ tag: string; count: number }> | null {
-    if (!this.hasTags) return null;
+  /** Tags by how many live memories carry them (memory_tags holds one row per tag of a memory). */
+  tags(now: number, limit: number): Array<{ tag: string; count: number }> {
     return this.st(
-      `SELECT j.value AS tag, count(*) AS count FROM memories, json_each(memories.tags) AS j WHERE ${live}
-       GROUP BY j.value ORDER BY count DESC, tag LIMIT @limit`,
+      `SELECT t.tag AS tag, count(*) AS count FROM memory_tags t JOIN memories ON memories.rowid = t.memory_rowid WHERE ${live}
+       GROUP BY t.tag ORDER BY count DESC, tag LIMIT @limit`,
     ).all({ now, limit }) as Array<{ tag: string; count: number }>;
   }
 

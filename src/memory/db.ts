@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
 import { SixfoldError } from '../errors.js';
 import { contentHash } from './dedup.js';
+import { nativeLoadError, sqliteVecLoadError } from '../native.js';
 
 export type DB = Database.Database;
 
@@ -280,9 +281,16 @@ export function openDatabase(path: string): DB {
   try {
     db = new Database(path);
   } catch (err) {
-    throw new SixfoldError('config', `Cannot open database ${path}: ${(err as Error).message}.`, 'Check the --db path and its permissions.');
+    // better-sqlite3 loads its addon on first use: an ABI mismatch surfaces here, not at import.
+    throw nativeLoadError(err, 'better-sqlite3') ??
+      new SixfoldError('config', `Cannot open database ${path}: ${(err as Error).message}.`, 'Check the --db path and its permissions.');
   }
-  sqliteVec.load(db);
+  try {
+    sqliteVec.load(db);
+  } catch (err) {
+    db.close();
+    throw sqliteVecLoadError(err);
+  }
   db.pragma('journal_mode = WAL');
   // NORMAL under WAL survives a process crash (SIGKILL); only power loss can drop the last commits.
   db.pragma('synchronous = NORMAL');

@@ -493,8 +493,9 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
     });
 
     it('an answer outside the choices is a vote with an error and normalized null', async () => {
-      setScript('ollama', 'maybe');
-      // Unanimous: the invalid vote itself settles the outcome, so it is always counted and reported.
+      // The others answer a valid choice, so under unanimous nothing but ollama's invalid vote can
+      // settle the outcome: it is counted and reported whichever SDK answers first.
+      script({ anthropic: 'yes', openai: 'yes', gemini: 'yes', ollama: 'maybe' });
       const { r } = await voteOk({ prompt: prompt('Is it safe?'), choices: ['yes', 'no'], quorum: 'unanimous' });
       expect(r).toMatchObject({ decision: null, quorum_reached: false, quorum: 4 });
       expect(byProvider(r, 'ollama')).toMatchObject({ answer: 'maybe', normalized: null, model: MODEL.ollama, error: 'answer is not one of the choices (yes, no)' });
@@ -522,7 +523,8 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
     });
 
     it('format json: an answer that is not JSON is an invalid vote', async () => {
-      script({ ollama: 'the object a=1' });
+      // As above: the others agree on valid JSON, so only ollama's invalid vote can settle it.
+      script({ anthropic: '{"a":1}', openai: '{"a":1}', gemini: '{"a":1}', ollama: 'the object a=1' });
       const { r } = await voteOk({ prompt: prompt('Give the object.'), format: 'json', quorum: 'unanimous' });
       expect(r.decision).toBeNull();
       expect(byProvider(r, 'ollama')).toMatchObject({ answer: 'the object a=1', normalized: null, error: 'answer is not valid json' });

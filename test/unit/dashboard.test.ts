@@ -70,15 +70,13 @@ describe('dashboard queries', () => {
     expect(sql.memories({ namespace: 'none', limit: 10 }, t)).toEqual({ items: [], next: null });
   });
 
-  it('tags: null without a tags column; counted and filterable once the column exists', async () => {
+  it('tags: counted over live memories, and a filter of the list', async () => {
     await insert(3, 'a');
-    expect(sql.tags(t, 10)).toBeNull();
-    store.db.exec("ALTER TABLE memories ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'");
-    const tagged = new DashboardQueries(store.db);
+    expect(sql.tags(t, 10)).toEqual([]);
     store.db.prepare("UPDATE memories SET tags = ? WHERE content = 'a note 0'").run('["x","y"]');
     store.db.prepare("UPDATE memories SET tags = ? WHERE content = 'a note 1'").run('["x"]');
-    expect(tagged.tags(t, 10)).toEqual([{ tag: 'x', count: 2 }, { tag: 'y', count: 1 }]);
-    expect(tagged.memories({ tag: 'y', limit: 10 }, t).items.map((m) => m.content)).toEqual(['a note 0']);
+    expect(sql.tags(t, 10)).toEqual([{ tag: 'x', count: 2 }, { tag: 'y', count: 1 }]);
+    expect(sql.memories({ tag: 'y', limit: 10 }, t).items.map((m) => m.content)).toEqual(['a note 0']);
   });
 
   it('summarises ephemeral runs with their agents by status and cost', () => {

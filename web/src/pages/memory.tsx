@@ -53,7 +53,6 @@ function Facets({ route }: { route: Route }) {
         ))}
       </ul>
       <h2>Tags</h2>
-      {data && data.tags === null ? <p class="muted small">This database has no tags.</p> : null}
       {data?.tags?.length === 0 ? <p class="muted small">No tagged memories.</p> : null}
       {data?.tags?.length ? (
         <ul class="facet-list tags">
