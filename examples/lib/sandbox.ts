@@ -65,17 +65,22 @@ export function runGenerated<T>(
     let out = '';
     let err = '';
     const limit = 64 * 1024 * 1024;
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let why = '';
+    const stop = (reason: string) => {
+      why ||= reason;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => stop(`stopped after ${timeoutMs} ms`), timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      if (out.length > limit) child.kill('SIGKILL');
+      if (out.length > limit) stop(`stopped after ${limit} bytes of output`);
     });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { err = (err + d).slice(-2000); });
     child.stdin.on('error', () => {}); // the child may die before reading everything
     child.on('error', (e) => resolve({ ok: false, error: `could not start node: ${e.message}` }));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (signal) return resolve({ ok: false, error: signal === 'SIGKILL' ? `stopped after ${timeoutMs} ms or ${limit} bytes of output` : `killed by ${signal}` });
+      if (signal) return resolve({ ok: false, error: why || `killed by ${signal}` });
       try {
         const parsed = JSON.parse(out) as { results?: T[]; error?: string };
         if (parsed.error !== undefined) return resolve({ ok: false, error: parsed.error });

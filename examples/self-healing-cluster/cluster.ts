@@ -23,6 +23,9 @@ export type Action = (typeof ACTIONS)[number];
 export const FAULTS = ['memory_leak', 'bad_deploy', 'noisy_neighbor', 'traffic_spike'] as const;
 export type Fault = (typeof FAULTS)[number];
 
+/** The action that heals each fault, and what it acts on: the simulation's ground truth (for escalation only). */
+export const REMEDY: Record<Fault, Action> = { memory_leak: 'rollback_deploy', bad_deploy: 'rollback_deploy', noisy_neighbor: 'drain_node', traffic_spike: 'scale_out' };
+
 /** Ticks each action takes before its effect is in place. */
 export const ACTION_TICKS: Record<Action, number> = { restart_pod: 1, rollback_deploy: 2, drain_node: 2, scale_out: 1 };
 
