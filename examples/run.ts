@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Example } from './lib/example.js';
 import { DEFAULT_OUT } from './lib/paths.js';
-import { marketCrash } from './market-crash/index.js';
-import { oceanPagerank } from './ocean-pagerank/index.js';
-import { p2pGame } from './p2p-game/index.js';
-import { proteinFolding } from './protein-folding/index.js';
-import { selfHealingCluster } from './self-healing-cluster/index.js';
 
-const EXAMPLES: readonly Example[] = [proteinFolding, oceanPagerank, marketCrash, p2pGame, selfHealingCluster];
+/** Loaded only once chosen: an example's modules (worker threads, Yjs) cost nothing until then. */
+const EXAMPLES: ReadonlyArray<{ name: string; load: () => Promise<Example> }> = [
+  { name: 'protein-folding', load: async () => (await import('./protein-folding/index.js')).proteinFolding },
+  { name: 'ocean-pagerank', load: async () => (await import('./ocean-pagerank/index.js')).oceanPagerank },
+  { name: 'market-crash', load: async () => (await import('./market-crash/index.js')).marketCrash },
+  { name: 'p2p-game', load: async () => (await import('./p2p-game/index.js')).p2pGame },
+  { name: 'self-healing-cluster', load: async () => (await import('./self-healing-cluster/index.js')).selfHealingCluster },
+];
 
 const USAGE = `usage: npm run example -- <name> [--seed N] [--out DIR] [--result FILE]\nnames: ${EXAMPLES.map((e) => e.name).join(', ')}`;
 
@@ -23,7 +25,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function parse(argv: string[]): { example: Example; seed: number; out: string; result?: string } {
+function parse(argv: string[]): { entry: (typeof EXAMPLES)[number]; seed: number; out: string; result?: string } {
   let name: string | undefined;
   let seed = 1;
   let out = DEFAULT_OUT;
@@ -45,13 +47,14 @@ function parse(argv: string[]): { example: Example; seed: number; out: string; r
     else fail(`one example at a time (got "${name}" and "${a.slice(0, 40)}")`);
   }
   if (name === undefined) fail('name an example');
-  const example = EXAMPLES.find((e) => e.name === name);
-  if (!example) fail(`no example "${name.slice(0, 40)}"`);
-  return { example, seed, out, result };
+  const entry = EXAMPLES.find((e) => e.name === name);
+  if (!entry) fail(`no example "${name.slice(0, 40)}"`);
+  return { entry, seed, out, result };
 }
 
 async function main(): Promise<void> {
-  const { example, seed, out, result } = parse(process.argv.slice(2));
+  const { entry, seed, out, result } = parse(process.argv.slice(2));
+  const example = await entry.load();
   const workDir = mkdtempSync(join(tmpdir(), `sixfold-example-${example.name}-`));
   const started = performance.now();
   try {
