@@ -31,6 +31,11 @@ import { registerReasoningBankResources } from '../resources/reasoning-bank.js';
 import { registerConsensusResources } from '../resources/consensus.js';
 import { registerRecallPrompt } from '../prompts/recall.js';
 import { registerSelfImprovingCodegenPrompt } from '../prompts/self-improving-codegen.js';
+import { PROTEIN_FOLDING_TOOLS, registerProteinFoldingPrompt } from '../prompts/protein-folding.js';
+import { OCEAN_PAGERANK_TOOLS, registerOceanPagerankPrompt } from '../prompts/ocean-pagerank.js';
+import { MARKET_CRASH_TOOLS, registerMarketCrashPrompt } from '../prompts/market-crash.js';
+import { P2P_GAME_TOOLS, registerP2pGamePrompt } from '../prompts/p2p-game.js';
+import { SELF_HEALING_CLUSTER_TOOLS, registerSelfHealingClusterPrompt } from '../prompts/self-healing-cluster.js';
 
 type Register = (server: McpServer, deps: Deps) => void;
 
@@ -97,6 +102,17 @@ const EXTRAS: ReadonlyArray<{ tools: readonly string[]; register?: Register; kin
   },
 ];
 
+/** Prompts go with the tools they walk an agent through: each is registered only when all of them are. */
+const PROMPTS: ReadonlyArray<{ tools: readonly string[]; register: Register }> = [
+  { tools: ['memory_search'], register: registerRecallPrompt },
+  { tools: ['generate_code', 'record_outcome'], register: registerSelfImprovingCodegenPrompt },
+  { tools: PROTEIN_FOLDING_TOOLS, register: registerProteinFoldingPrompt },
+  { tools: OCEAN_PAGERANK_TOOLS, register: registerOceanPagerankPrompt },
+  { tools: MARKET_CRASH_TOOLS, register: registerMarketCrashPrompt },
+  { tools: P2P_GAME_TOOLS, register: registerP2pGamePrompt },
+  { tools: SELF_HEALING_CLUSTER_TOOLS, register: registerSelfHealingClusterPrompt },
+];
+
 /**
  * One MCP server over shared deps. stdio builds one; HTTP builds one per session (the SDK binds a
  * server to one transport), all sharing the same store. Only the tools `tools.enabled` names are
@@ -116,8 +132,7 @@ export function createServer(deps: Deps): { server: McpServer; close: () => Prom
   if (enabled.size) compactToolsList(server);
   registerStatusResource(server, deps);
   for (const e of extras) e.register?.(server, deps);
-  if (enabled.has('memory_search')) registerRecallPrompt(server, deps);
-  if (enabled.has('generate_code') && enabled.has('record_outcome')) registerSelfImprovingCodegenPrompt(server, deps);
+  for (const p of PROMPTS) if (p.tools.every((t) => enabled.has(t))) p.register(server, deps);
   const kinds = new Set(extras.flatMap((e) => (e.kind ? [e.kind] : [])));
   const unsubscribe = enableSubscriptions(server, deps.changes, kinds);
   const detachLog = deps.clientLog.attach(server);
