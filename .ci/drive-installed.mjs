@@ -78,7 +78,7 @@ try {
   const doctor = execFileSync('sixfold', ['doctor'], { env, encoding: 'utf8' });
   assert.match(doctor, new RegExp(`better-sqlite3 +\\S+ loads`));
   assert.match(doctor, new RegExp(`sqlite-vec +\\S+ loads \\(${installed.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`));
-  assert.match(doctor, /database +\S+installed\.db \(schema \d+, 1 memories, embedder hash-384 \(384 dims\)\)/);
+  assert.match(doctor, /database +\S+installed\.db \(schema \d+, 1 memories, embedder use-lite \(512 dims\)\)/);
   console.log(doctor.trimEnd());
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -10,7 +10,9 @@
  *   from the call reaching the tree code to the merged answer), p50/p99 over repeated calls.
  *   Once on loopback, once across network namespaces (veth + bridge), and with 1 ms RTT by tc
  *   netem when the kernel has it.
- * - consensus across nodes: hooks only (consensusRows) until that part exists.
+ * - consensus across nodes (consensusRows): commit latency n = 4 and 7 on loopback beside the
+ *   in-process simulation (bench/consensus.ts, same run), with 1 ms RTT by netem when the kernel has
+ *   it (else the row says so), batched proposals/s, and messages/bytes per commit beside 2n².
  */
 import * as Y from 'yjs';
 import { Cluster } from '../src/patterns/crdt/cluster.js';
@@ -18,6 +20,7 @@ import { YDocReplica } from '../src/patterns/crdt/replica.js';
 import { mulberry32 } from '../src/random.js';
 import { Harness, netemAvailable, netnsAvailable, type HarnessOptions } from './lib/cluster-harness.js';
 import { fmt, median, summarize, type Row } from './lib/stats.js';
+import { latency as simCommitLatency, throughput } from './consensus.js';
 
 const GOSSIP_N = 8;
 const GOSSIP_FANOUT = 3;
@@ -153,26 +156,179 @@ async function aggregateRows(placement: HarnessOptions['placement'], rttMs?: num
   return rows;
 }
 
-/**
- * Hooks for the consensus rows of the issue's table (commit latency n = 4 and 7 on loopback and
- * with 1 ms RTT, proposals/s with batching, messages and bytes per commit). Not measured yet:
- * consensus across nodes is the next part of this work; fill these in with Harness (n = 4, 7;
- * placement 'netns' with rttMs for the delay rows). Until then they say so instead of a number.
- */
-export async function consensusRows(): Promise<Row[]> {
-  const pending = 'not measured: consensus across nodes is not built yet';
-  return [
-    { figure: 'commit latency p50/p99, n = 4 and 7, separate processes, loopback', anchor: 'in-process simulation, same n', ours: pending, goal: 'n = 4 p50 < 3 ms' },
-    { figure: 'same with 1 ms RTT between nodes (netem)', anchor: 'theory: 5 one-way delays + processing', ours: pending, goal: 'n = 4 p50 < 6 ms' },
-    { figure: 'committed proposals/s with batching, n = 4, separate processes', anchor: 'in-process batched figure', ours: pending, goal: '>= 2,000/s' },
-    { figure: 'messages and bytes per commit across processes', anchor: '2n²', ours: pending, goal: 'within 5%' },
-  ];
+const CONS_RUNS = Number(process.env.BENCH_CONSENSUS_RUNS ?? 200);
+const CONS_WARM = 20;
+const TP_TOTAL = Number(process.env.BENCH_CONSENSUS_TP ?? 4000);
+/** Calls in flight per node while measuring throughput. */
+const TP_CONCURRENCY = 64;
+/** Checkpoints as rare as in the in-process bench (bench/consensus.ts), so both count the same messages. */
+const CONS_CONFIG = { consensus: { checkpoint_interval: 128, window: 256 } };
+
+interface ConsStatus {
+  last_executed: number;
+  counters: { messages_sent: number; bytes_sent: number; local_messages: number };
 }
 
+interface ProposeOut {
+  committed: boolean;
+  sequence: number | null;
+  elapsed_ms: number;
+  reason?: string;
+}
+
+async function consStatus(h: Harness): Promise<ConsStatus[]> {
+  return Promise.all(h.nodes.map(async (n) => {
+    const r = await n.client.readResource({ uri: 'consensus://bench/status' });
+    return JSON.parse((r.contents[0] as { text: string }).text) as ConsStatus;
+  }));
+}
+
+async function proposeAt(h: Harness, i: number, value: unknown): Promise<ProposeOut> {
+  const r = await h.call<ProposeOut>(i, 'byzantine_propose', { cluster: 'bench', value });
+  if (!r.committed) throw new Error(`bench: a proposal through node ${i} did not commit: ${r.reason}`);
+  return r;
+}
+
+/** Resolves once every node executed `seq` (polls each node's status resource). */
+async function allExecuted(h: Harness, seq: number): Promise<ConsStatus[]> {
+  const t0 = performance.now();
+  for (;;) {
+    const st = await consStatus(h);
+    if (st.every((s) => s.last_executed >= seq)) return st;
+    if (performance.now() - t0 > 30_000) throw new Error(`bench: not every node executed ${seq} within 30 s`);
+    await new Promise((r) => setTimeout(r, 5)); // poll interval
+  }
+}
+
+/**
+ * Sequential commits, the proposer rotating over the nodes; latency = the tool's elapsed_ms on the
+ * proposing node (from the call reaching byzantine_propose to the verified certificate: the MCP
+ * round trip is not in it). Messages and bytes = every node's consensus counters over the run
+ * (wire text bytes, as the in-process simulation counts them), after every node executed the last.
+ */
+async function commitRun(h: Harness, runs: number): Promise<{ lat: number[]; messages: number; remote: number; bytes: number }> {
+  const n = h.nodes.length;
+  let seq = 0;
+  for (let i = 0; i < CONS_WARM; i++) seq = (await proposeAt(h, i % n, { warm: i })).sequence!;
+  const before = await allExecuted(h, seq);
+  const lat: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await proposeAt(h, i % n, { op: 'set', key: `k${i}`, value: i });
+    lat.push(r.elapsed_ms);
+    seq = r.sequence!;
+  }
+  const after = await allExecuted(h, seq);
+  const sum = (xs: ConsStatus[], f: (c: ConsStatus['counters']) => number) => xs.reduce((a, s) => a + f(s.counters), 0);
+  const remote = (sum(after, (c) => c.messages_sent) - sum(before, (c) => c.messages_sent)) / runs;
+  const local = (sum(after, (c) => c.local_messages) - sum(before, (c) => c.local_messages)) / runs;
+  const bytes = (sum(after, (c) => c.bytes_sent) - sum(before, (c) => c.bytes_sent)) / runs;
+  return { lat, messages: remote + local, remote, bytes };
+}
+
+/** TP_TOTAL proposals through all nodes at once (TP_CONCURRENCY calls in flight per node); proposals/s from first call to last certificate. */
+async function throughputRun(h: Harness): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(h.nodes.flatMap((node) => Array.from({ length: TP_CONCURRENCY }, async () => {
+    for (;;) {
+      const k = next++;
+      if (k >= TP_TOTAL) return;
+      await proposeAt(h, node.index, { op: 'incr', k });
+    }
+  })));
+  return (TP_TOTAL / (performance.now() - t0)) * 1000;
+}
+
+function simLatency(n: number): ReturnType<typeof summarize> {
+  return summarize(simCommitLatency(n, 300).map((x) => x.ms));
+}
+
+/**
+ * The consensus rows of the issue's table: PBFT with every node its own process (own key, own
+ * database), over the mutual-TLS peer network, driven through MCP over stdio like a user's client.
+ */
+export async function consensusRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const loopbackP50: Record<number, number> = {};
+  for (const n of [4, 7]) {
+    const sim = simLatency(n);
+    const h = await Harness.start({ n, placement: 'loopback', config: CONS_CONFIG });
+    try {
+      const r = await commitRun(h, CONS_RUNS);
+      const s = summarize(r.lat);
+      loopbackP50[n] = s.p50;
+      rows.push({
+        figure: `commit latency, n = ${n} separate processes, loopback, ${CONS_RUNS} sequential commits (proposer rotating)`,
+        anchor: `in-process simulation, same n: p50 ${fmt(sim.p50, 3)} ms, p99 ${fmt(sim.p99, 3)} ms`,
+        ours: `p50 ${fmt(s.p50, 3)} ms, p99 ${fmt(s.p99, 3)} ms`,
+        goal: n === 4 ? 'p50 < 3 ms' : 'print',
+        met: n === 4 ? s.p50 < 3 : undefined,
+      });
+      const two = 2 * n * n;
+      rows.push({
+        figure: `messages and bytes per commit across processes, n = ${n}`,
+        anchor: `2n² = ${two} (n requests, n − 1 pre-prepares, (n − 1)² prepares, n(n − 1) commits, n replies)`,
+        ours: `${fmt(r.messages, 1)} messages (${fmt(r.messages / two, 3)} × 2n²: ${fmt(r.remote, 1)} between processes + ${fmt(r.messages - r.remote, 1)} inside the proposing node), ${fmt(r.bytes, 0)} bytes`,
+        goal: 'within 5% of 2n²',
+        met: Math.abs(r.messages - two) <= 0.05 * two,
+      });
+      if (n === 4) {
+        const simTp = throughput(10_000);
+        const ours = await throughputRun(h);
+        rows.push({
+          figure: `committed proposals/s with batching, n = 4 separate processes, loopback (${TP_TOTAL} proposals, ${TP_CONCURRENCY} MCP calls in flight per node)`,
+          anchor: `in-process batched: ${fmt(simTp.perSecond, 0)} proposals/s (10,000 at once, batches up to 512)`,
+          ours: `${fmt(ours, 0)} proposals/s (batches up to 64)`,
+          goal: '>= 2,000/s',
+          met: ours >= 2000,
+        });
+      }
+    } finally {
+      await h.close();
+    }
+  }
+  const ns = netnsAvailable();
+  const netem = ns.ok ? netemAvailable() : ns;
+  const theory = `theory: 5 one-way delays (5 × ${RTT_MS / 2} ms) + processing (loopback p50 ${fmt(loopbackP50[4], 2)} ms) = ${fmt(2.5 * RTT_MS + loopbackP50[4], 2)} ms`;
+  if (!netem.ok) {
+    rows.push({ figure: `commit latency, n = 4 and 7, ${RTT_MS} ms RTT between nodes (netem, network namespaces)`, anchor: theory, ours: `not measured: ${netem.why}`, goal: 'n = 4 p50 < 6 ms' });
+  } else {
+    for (const n of [4, 7]) {
+      const h = await Harness.start({ n, placement: 'netns', rttMs: RTT_MS, config: CONS_CONFIG });
+      try {
+        const s = summarize((await commitRun(h, CONS_RUNS)).lat);
+        rows.push({
+          figure: `commit latency, n = ${n}, ${RTT_MS} ms RTT between nodes (netem, network namespaces)`, anchor: theory,
+          ours: `p50 ${fmt(s.p50, 3)} ms, p99 ${fmt(s.p99, 3)} ms`, goal: n === 4 ? 'p50 < 6 ms' : 'print', met: n === 4 ? s.p50 < 6 : undefined,
+        });
+      } finally {
+        await h.close();
+      }
+    }
+  }
+  if (ns.ok) {
+    // Without netem, namespaces still show what a real network path (veth + bridge) adds over loopback.
+    const h = await Harness.start({ n: 4, placement: 'netns', config: CONS_CONFIG });
+    try {
+      const s = summarize((await commitRun(h, CONS_RUNS)).lat);
+      rows.push({
+        figure: 'commit latency, n = 4, separate network namespaces (veth + bridge), no added delay',
+        anchor: `loopback, same n: p50 ${fmt(loopbackP50[4], 3)} ms`, ours: `p50 ${fmt(s.p50, 3)} ms, p99 ${fmt(s.p99, 3)} ms`, goal: 'print',
+      });
+    } finally {
+      await h.close();
+    }
+  }
+  return rows;
+}
+
+/** BENCH_CLUSTER_PARTS=consensus,gossip,aggregate (default: all) runs only some of the suite. */
 export async function runClusterBench(): Promise<Row[]> {
   const rows: Row[] = [];
-  rows.push(...(await consensusRows()));
-  rows.push(...(await gossipRows()));
+  const parts = new Set((process.env.BENCH_CLUSTER_PARTS ?? 'consensus,gossip,aggregate').split(',').map((x) => x.trim()));
+  if (parts.has('consensus')) rows.push(...(await consensusRows()));
+  if (parts.has('gossip')) rows.push(...(await gossipRows()));
+  if (!parts.has('aggregate')) return rows;
   rows.push(...(await aggregateRows('loopback')));
   const ns = netnsAvailable();
   if (!ns.ok) {

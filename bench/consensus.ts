@@ -16,7 +16,7 @@ const keys = keysFor; // one key set per cluster size, shared with the property 
 interface Sample { ms: number; messages: number; bytes: number }
 
 /** Sequential proposals on one long-lived cluster; each timed from request to verified certificate. */
-function latency(n: number, runs: number, opts: { signEverything?: boolean; timing?: Partial<Timing> } = {}): Sample[] {
+export function latency(n: number, runs: number, opts: { signEverything?: boolean; timing?: Partial<Timing> } = {}): Sample[] {
   const c = new SimCluster({ cluster: 'bench', keys: keys(n), seed: 42, signEverything: opts.signEverything, timing: { checkpointInterval: 128, window: 256, ...opts.timing } });
   const out: Sample[] = [];
   const warm = Math.min(20, runs);
@@ -35,7 +35,7 @@ function latency(n: number, runs: number, opts: { signEverything?: boolean; timi
   return out;
 }
 
-function throughput(total: number): { perSecond: number; batches: number } {
+export function throughput(total: number): { perSecond: number; batches: number } {
   const c = new SimCluster({ cluster: 'bench', keys: keys(4), seed: 7, timing: { batchMax: 512, maxInflight: 2, checkpointInterval: 64, window: 256 } });
   const t = performance.now();
   const rs: number[] = [];

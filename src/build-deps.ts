@@ -47,7 +47,7 @@ export function buildDeps(parts: DepsParts): Deps {
   });
   const bank = lazy(async () => (await import('./patterns/codegen/bank.js')).ReasoningBank.open(store));
   return {
-    config, log, store, router, ledger, bank, crdt, peers: undefined, gossip: undefined, changes,
+    config, log, store, router, ledger, bank, crdt, peers: undefined, gossip: undefined, consensus: undefined, changes,
     clientLog: parts.clientLog, version: parts.version, startedAt: Date.now(), metrics,
   };
 }

@@ -7,6 +7,7 @@ import { LOG_LEVELS } from './log.js';
 import { TOOLS_HELP, unknownToolEntries } from './mcp/catalog.js';
 import { isNodeId, parseNodeId } from './peer/node-id.js';
 import { parseAddress } from './peer/transport.js';
+import { BEHAVIORS, type Behavior } from './patterns/consensus/byzantine.js';
 
 /** `$XDG_DATA_HOME/sixfold/sixfold.db`, else `~/.local/share/sixfold/sixfold.db`. */
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -196,6 +197,33 @@ export const ConfigSchema = z.strictObject({
       request_timeout_ms: z.number().int().min(10).max(600_000).default(5000),
     })
     .prefault({}),
+  /**
+   * byzantine_propose across the nodes of the cluster (n = peers + 1 >= 4): every node is one PBFT
+   * replica. Timers are real time; every node should use the same values.
+   */
+  consensus: z
+    .strictObject({
+      /** A backup that waits this long for a pending request starts a view change (the primary may be down or lying). */
+      view_change_timeout_ms: z.number().int().min(20).max(600_000).default(1000),
+      /** Resend period for what peers may have missed (a connection dropped in between). */
+      retransmit_ms: z.number().int().min(5).max(60_000).default(250),
+      /** Timer resolution. */
+      tick_ms: z.number().int().min(1).max(1000).default(10),
+      /** A stable checkpoint every this many sequence numbers (garbage collection, state transfer). */
+      checkpoint_interval: z.number().int().min(2).max(100_000).default(64),
+      /** Sequence numbers accepted above the stable checkpoint (at least twice the checkpoint interval). */
+      window: z.number().int().min(4).max(1_000_000).default(256),
+      /** Requests the primary puts in one pre-prepare when they queue up. */
+      batch_max: z.number().int().min(1).max(4096).default(64),
+      /** Pre-prepares the primary keeps in flight before batching what arrives meanwhile. */
+      max_inflight: z.number().int().min(1).max(256).default(4),
+      /** byzantine_propose's wait for a certificate when timeout_ms is not given. */
+      proposal_timeout_ms: z.number().int().min(50).max(600_000).default(10_000),
+      /** Logs (byzantine_propose `cluster` names) one node holds at most. */
+      max_logs: z.number().int().min(1).max(4096).default(64),
+    })
+    .refine((c) => c.window >= 2 * c.checkpoint_interval, { message: 'consensus.window must be at least twice consensus.checkpoint_interval', path: ['window'] })
+    .prefault({}),
 }).superRefine((cfg, ctx) => {
   for (const [name, p] of Object.entries(cfg.providers)) {
     if (!(BUILT_IN_PROVIDERS as readonly string[]).includes(name) && !p.base_url) {
@@ -204,7 +232,13 @@ export const ConfigSchema = z.strictObject({
   }
 });
 
-export type Config = z.infer<typeof ConfigSchema>;
+/** Tests only: a node that lies to its consensus peers (SIXFOLD_TEST_FAULT, with --unsafe-test-faults). */
+export interface TestFaultConfig {
+  behavior: Behavior;
+  delay_ms?: number;
+}
+
+export type Config = z.infer<typeof ConfigSchema> & { test_fault?: TestFaultConfig };
 export type EmbedderConfig = z.infer<typeof EmbedderSchema>;
 export type ProviderConfig = z.infer<typeof ProviderSchema>;
 export type RouterConfig = Config['router'];
@@ -220,6 +254,8 @@ export interface ConfigFlags {
   clusterPort?: string;
   clusterHost?: string;
   peers?: string[];
+  /** --unsafe-test-faults: SIXFOLD_TEST_FAULT may make this node lie (tests only). */
+  unsafeTestFaults?: boolean;
   /** Removed flags, passed on so the loader can say what replaces them. */
   gossipPort?: string;
   gossipHost?: string;
@@ -318,7 +354,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   }
 
   const parsed = ConfigSchema.safeParse(merged);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const fault = testFault(flags, env);
+    return fault ? { ...parsed.data, test_fault: fault } : parsed.data;
+  }
   const issue = parsed.error.issues[0];
   // An unknown key is reported on its parent object; name the key itself.
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
@@ -380,6 +419,24 @@ function refuseRemoved(flags: ConfigFlags, env: NodeJS.ProcessEnv, raw: Record<s
       if (Object.hasOwn(REMOVED_GOSSIP_KEYS, key)) throw gone(`Config key "gossip.${key}" (in ${file})`, REMOVED_GOSSIP_KEYS[key]);
     }
   }
+}
+
+/**
+ * SIXFOLD_TEST_FAULT=<behavior>[:<delay ms>] makes this node a lying PBFT replica, for tests of
+ * the protocol across processes. Only from the environment (never a config file) and only with
+ * --unsafe-test-faults on the command line too, so it cannot be switched on by accident.
+ */
+function testFault(flags: ConfigFlags, env: NodeJS.ProcessEnv): TestFaultConfig | undefined {
+  const raw = env.SIXFOLD_TEST_FAULT?.trim();
+  if (!raw) return undefined;
+  if (!flags.unsafeTestFaults) {
+    throw new SixfoldError('config', 'SIXFOLD_TEST_FAULT is set: it makes this node lie to its consensus peers, for tests only, and needs --unsafe-test-faults as well.', 'Unset SIXFOLD_TEST_FAULT (normal use), or add --unsafe-test-faults in a test.');
+  }
+  const [behavior, delay, ...rest] = raw.split(':');
+  if (!(BEHAVIORS as readonly string[]).includes(behavior) || rest.length || (delay !== undefined && !/^\d{1,6}$/.test(delay))) {
+    throw new SixfoldError('config', `SIXFOLD_TEST_FAULT "${raw.slice(0, 40)}" is not a fault.`, `Send one of ${BEHAVIORS.join(', ')}, optionally with ":<delay ms>" (e.g. delay:200).`);
+  }
+  return { behavior: behavior as Behavior, ...(delay !== undefined ? { delay_ms: Number(delay) } : {}) };
 }
 
 export function isLoopbackHost(host: string): boolean {

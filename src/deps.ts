@@ -11,6 +11,7 @@ import type { DocStore } from './patterns/crdt/docs.js';
 import type { AgentLedger } from './patterns/ephemeral/ledger.js';
 import type { GossipNode } from './cluster/gossip-node.js';
 import type { PeerNetwork } from './peer/network.js';
+import type { NodeConsensus } from './patterns/consensus/node-consensus.js';
 
 /**
  * Everything a tool, resource or prompt may use: built once (src/build-deps.ts, called by main.ts),
@@ -35,6 +36,8 @@ export interface Deps {
   changes: ChangeFeed;
   /** Warnings and errors forwarded to connected clients (notifications/message). */
   clientLog: ClientLogHub;
+  /** PBFT across the cluster's nodes (this node one replica), when in a cluster of at least 4 nodes. */
+  consensus: NodeConsensus | undefined;
   version: string;
   startedAt: number;
   /** Prometheus metrics for GET /metrics (HTTP transport only; nothing counts them over stdio). */

@@ -11,6 +11,7 @@ import { pinnedEmbedderId } from './memory/pinned.js';
 import { MemoryStore } from './memory/store.js';
 import { drainToolCalls } from './tool-kit.js';
 import { ClientLogHub } from './mcp/client-log.js';
+import type { PeerNetwork } from './peer/network.js';
 import { VERSION } from './version.js';
 import { NAMESPACE_RE } from './memory/schemas.js';
 
@@ -39,6 +40,7 @@ Options:
                            comma-separated; a bare ID only allows it). Ids come from \`sixfold node-id\`.
   --namespace N            export: only this namespace
   env SIXFOLD_TOOLS        tools to load: names and presets memory, codegen, coordination, all (default all)
+  --unsafe-test-faults     allow SIXFOLD_TEST_FAULT to make this node lie to its consensus peers (tests only)
   --help, --version
 `;
 
@@ -55,7 +57,7 @@ function parseCli(argv: string[]) {
         transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
         db: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' },
         'cluster-port': { type: 'string' }, 'cluster-host': { type: 'string' }, peer: { type: 'string', multiple: true },
-        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' },
+        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' }, 'unsafe-test-faults': { type: 'boolean' },
         namespace: { type: 'string' },
         help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
       },
@@ -83,7 +85,7 @@ function parseCli(argv: string[]) {
     version: v.version === true,
     flags: {
       transport: v.transport, host: v.host, port: v.port, db: v.db, config: v.config, logLevel: v['log-level'],
-      clusterPort: v['cluster-port'], clusterHost: v['cluster-host'], peers: v.peer,
+      clusterPort: v['cluster-port'], clusterHost: v['cluster-host'], peers: v.peer, unsafeTestFaults: v['unsafe-test-faults'] === true,
       gossipPort: v['gossip-port'], gossipHost: v['gossip-host'],
     },
   };
@@ -106,6 +108,12 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
   } finally {
     db.close();
   }
+}
+
+/** PBFT across the cluster's nodes (this node one replica); its modules load only on a cluster node. */
+async function startConsensus(peers: PeerNetwork, store: MemoryStore, config: Config, log: Logger) {
+  const [{ startNodeConsensus }, { NodeLogStore }] = await Promise.all([import('./cluster/consensus-node.js'), import('./patterns/consensus/node-store.js')]);
+  return startNodeConsensus(peers, new NodeLogStore(store.db), config, log);
 }
 
 async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Promise<void> {
@@ -145,8 +153,11 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
   const deps = buildDeps({ config, log, store, changes, clientLog, version: VERSION, metrics });
   const peers = cluster ? await cluster.createPeerNetwork(config, store.db, log) : undefined;
   const gossip = peers ? new (await import('./cluster/gossip-node.js')).GossipNode(await deps.crdt(), config.gossip, peers, log) : undefined;
+  const consensus = peers ? await startConsensus(peers, store, config, log) : undefined;
+  if (config.test_fault && !peers) log.warn('SIXFOLD_TEST_FAULT is set but this node is not in a cluster: nothing lies');
   deps.peers = peers;
   deps.gossip = gossip;
+  deps.consensus = consensus;
   if (peers) (await import('./cluster/aggregate-node.js')).registerClusterAggregate(peers, store, log);
 
   let closing = false;
@@ -160,6 +171,7 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     if (pending) log.info({ pending }, 'waited for in-flight tool calls');
     await closeTransport().catch((err) => log.warn({ err }, 'transport close failed'));
     gossip?.close();
+    consensus?.close();
     await peers?.close().catch((err) => log.warn({ err }, 'cluster close failed'));
     deps.crdt.peek()?.close();
     store.close();

@@ -65,7 +65,8 @@ export const TOOL_EXTRAS: ReadonlyArray<{ tools: readonly string[]; resources?: 
   {
     tools: ['byzantine_propose', 'verify_certificate'], resources: 'consensus',
     say: 'byzantine_propose commits a value by PBFT consensus (tolerating f lying replicas of 3f+1) and returns a certificate that ' +
-      'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log).',
+      'verify_certificate checks with public keys (consensus://{cluster}/keys, consensus://{cluster}/log): across the real nodes ' +
+      'of this server\'s cluster (mode "nodes"), or as an in-process simulation that protects against nothing (mode "simulate").',
   },
   {
     tools: ['crdt_merge', 'crdt_read', 'gossip_status'], resources: 'crdt', kind: 'crdt',
@@ -95,4 +96,13 @@ export function serverInstructions(enabled: ReadonlySet<string>): string {
 export const PROMPT_TOOLS: ReadonlyMap<string, readonly string[]> = new Map([
   ['recall', ['memory_search']],
   ['self_improving_codegen', ['generate_code', 'record_outcome']],
+  // The five applications (docs/prompts/): each walks through several patterns.
+  ['protein_folding', ['generate_code', 'record_outcome', 'aggregate', 'byzantine_propose', 'verify_certificate']],
+  ['ocean_pagerank', ['spawn_ephemeral', 'crdt_merge', 'crdt_read', 'aggregate']],
+  ['market_crash', ['generate_code', 'record_outcome', 'spawn_ephemeral', 'multi_model_vote', 'crdt_merge', 'crdt_read']],
+  ['p2p_game', ['crdt_merge', 'crdt_read', 'gossip_status', 'spawn_ephemeral', 'multi_model_vote', 'generate_code', 'record_outcome']],
+  [
+    'self_healing_cluster',
+    ['aggregate', 'generate_code', 'record_outcome', 'spawn_ephemeral', 'multi_model_vote', 'byzantine_propose', 'crdt_merge', 'crdt_read'],
+  ],
 ]);

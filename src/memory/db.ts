@@ -253,6 +253,53 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
     const set = db.prepare('UPDATE memories SET content_hash = ? WHERE rowid = ?');
     for (const r of rows) set.run(contentHash(r.content), r.rowid);
   },
+  // 10 (consensus across nodes): this node's own PBFT log per consensus group (src/patterns/consensus/
+  // node-store.ts). `cluster` is the group's statement name "nodes/<members hash>/<name>", so a
+  // changed member list starts new logs instead of mixing with old ones. Executed batches are
+  // append-only; the latest stable checkpoint (with its 2f+1 signed proof) is what a restart
+  // resumes from; certificates are those this node collected as the proposer; peers' public keys
+  // are remembered (their node id is the key's hash) so certificates verify offline.
+  (db) => {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS consensus_node_log (
+        cluster TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        view INTEGER NOT NULL,
+        digest TEXT NOT NULL,
+        reply_digest TEXT NOT NULL,
+        state_digest TEXT NOT NULL,
+        requests TEXT NOT NULL,
+        committed_at INTEGER NOT NULL,
+        PRIMARY KEY (cluster, seq)
+      );
+      CREATE TRIGGER IF NOT EXISTS consensus_node_log_no_update BEFORE UPDATE ON consensus_node_log BEGIN
+        SELECT RAISE(ABORT, 'consensus_node_log is append-only');
+      END;
+      CREATE TRIGGER IF NOT EXISTS consensus_node_log_no_delete BEFORE DELETE ON consensus_node_log BEGIN
+        SELECT RAISE(ABORT, 'consensus_node_log is append-only');
+      END;
+      CREATE TABLE IF NOT EXISTS consensus_node_checkpoints (
+        cluster TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL,
+        digest TEXT NOT NULL,
+        proof TEXT NOT NULL,
+        view INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS consensus_node_certificates (
+        cluster TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        view INTEGER NOT NULL,
+        digest TEXT NOT NULL,
+        signatures TEXT NOT NULL,
+        batch TEXT,
+        PRIMARY KEY (cluster, seq)
+      );
+      CREATE TABLE IF NOT EXISTS consensus_node_keys (
+        node_id TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL
+      );
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

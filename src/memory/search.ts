@@ -98,10 +98,18 @@ function vectorRanks(store: MemoryStore, q: Float32Array, n: number, s: SearchQu
   return rows.map((r) => ({ rowid: Number(r.rowid), score: Math.max(0, Math.min(1, l2ToCosine(r.distance))) }));
 }
 
-function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuery): Ranked[] {
+/**
+ * BM25 over the rarest query words. With `quorum` (the keyword half of hybrid), a memory must hold
+ * at least half of those words: with any one word enough, a memory sharing one stray word with a
+ * reworded query ranked beside the vector's best, and RRF (which sees ranks, not how good a match
+ * is) let such hits push the meaning matches out of the top k: on paraphrased queries hybrid fell
+ * to a third of vector search's recall@5. A rare identifier beside one other word still counts.
+ */
+function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuery, quorum = false): Ranked[] {
   const vocab = store.statement('SELECT doc FROM memories_fts_vocab WHERE term = ?');
   const df = (term: string) => (vocab.get(term) as { doc: number } | undefined)?.doc ?? 0;
-  const match = ftsQuery(pruneCommonWords(withoutStopwords(queryWords(text)), df));
+  const words = pruneCommonWords(withoutStopwords(queryWords(text)), df);
+  const match = ftsQuery(words);
   if (!match) return [];
   const filters = ['memories_fts MATCH ?', '(m.expires_at IS NULL OR m.expires_at > ?)'];
   const params: unknown[] = [match, store.now()];
@@ -118,11 +126,24 @@ function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuer
        WHERE ${filters.join(' AND ')} ORDER BY bm25 LIMIT ?`,
     )
     .all(...params) as { rowid: number; bm25: number }[];
+  const kept = quorum && words.length > 1 ? withHalfTheWords(store, words, rows) : rows;
   // bm25() is negative, better is lower; s/(1+s) maps its magnitude into [0, 1).
-  return rows.map((r) => {
+  return kept.map((r) => {
     const m = Math.abs(r.bm25);
     return { rowid: r.rowid, score: m / (1 + m) };
   });
+}
+
+/** The rows that hold at least half of `words` (one FTS5 query per word, over these rows only). */
+function withHalfTheWords<R extends { rowid: number }>(store: MemoryStore, words: readonly string[], rows: R[]): R[] {
+  if (!rows.length) return rows;
+  const ids = JSON.stringify(rows.map((r) => r.rowid));
+  const has = store.statement('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))');
+  const count = new Map<number, number>();
+  for (const w of words) {
+    for (const { rowid } of has.all(ftsQuery([w]), ids) as { rowid: number }[]) count.set(rowid, (count.get(rowid) ?? 0) + 1);
+  }
+  return rows.filter((r) => 2 * (count.get(r.rowid) ?? 0) >= words.length);
 }
 
 /** RRF over both lists, scaled so a memory ranked first in both scores 1. */
@@ -153,7 +174,7 @@ export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?
     const vec = store.quantized && !hasTagTimeFilter(s)
       ? (await store.quantized.knn(q, depth, { namespace: s.namespace, tier: s.tier, now: store.now() })).map((r) => ({ rowid: r.rowid, score: Math.max(0, Math.min(1, l2ToCosine(r.distance))) }))
       : vectorRanks(store, q, depth, s);
-    ranked = mode === 'vector' ? vec : fuse([vec, keywordRanks(store, s.query, depth, s)]);
+    ranked = mode === 'vector' ? vec : fuse([vec, keywordRanks(store, s.query, depth, s, true)]);
   }
   const min = s.min_score ?? 0;
   const recent = s.order === 'recent';

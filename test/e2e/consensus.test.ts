@@ -39,7 +39,7 @@ describe('byzantine_propose and verify_certificate', () => {
     const value = { action: 'restart', service: 'api', replicas: 3 };
     const r = await propose({ value });
     expectMatchesSchema(tool.outputSchema, r);
-    expect(r).toMatchObject({ committed: true, cluster: 'default', n: 4, f: 1, quorum: 3, sequence: 1, view: 0, view_changes: 0, faulty_replicas: [] });
+    expect(r).toMatchObject({ mode: 'simulate', committed: true, cluster: 'default', n: 4, f: 1, quorum: 3, sequence: 1, view: 0, view_changes: 0, faulty_replicas: [] });
     expect(r.certificate.length).toBeGreaterThanOrEqual(3);
     expect(r.messages).toBeGreaterThan(0);
     const v = await verify({ cluster: 'default', value, certificate: r.certificate, sequence: r.sequence, view: r.view });
@@ -142,6 +142,11 @@ describe('byzantine_propose and verify_certificate', () => {
       ['verify_certificate', { cluster: 'default', value: 1, certificate: 'abc', sequence: 1, view: 0 }, /certificate must be the array/],
       ['verify_certificate', { cluster: 'ghost', value: 1, certificate: [{ replica: 0, signature: 'x' }], sequence: 1, view: 0 }, /No consensus cluster "ghost"/],
       ['verify_certificate', { cluster: 'default', value: 1, certificate: [{ replica: 0, signature: 'x' }], sequence: 0, view: 0 }, /sequence must be at least 1/],
+      // Without a cluster there are no nodes: mode nodes and node certificates say so.
+      ['byzantine_propose', { value: 'x', mode: 'nodes' }, /needs the cluster, and this node is not in one/],
+      ['byzantine_propose', { value: 'x', mode: 'paxos' }, /mode must be "nodes".*or "simulate"/],
+      ['verify_certificate', { cluster: 'default', value: 1, certificate: [{ node: 'ABC', signature: 'x' }], sequence: 1, view: 0 }, /not in a cluster of 4 or more nodes/],
+      ['verify_certificate', { cluster: 'default', value: 1, certificate: [{ signature: 'x' }], sequence: 1, view: 0 }, /needs "replica" \(simulate\) or "node"/],
     ];
     for (const [tool, args, re] of cases) {
       const text = await callErr(client, tool, args);

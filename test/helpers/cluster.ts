@@ -35,6 +35,10 @@ export interface NodeHandle {
   pid: number;
   stderr(): string;
   close(): Promise<void>;
+  /** The CLI arguments and environment it was started with (restartNode reuses them). */
+  args: string[];
+  env: Record<string, string>;
+  http: boolean;
 }
 
 export interface PeerView {
@@ -77,6 +81,8 @@ export interface ClusterOptions {
   n: number;
   /** Extra CLI arguments for node i. */
   args?: (i: number) => string[];
+  /** Extra environment for node i. */
+  env?: (i: number) => Record<string, string>;
   /** Nodes served over Streamable HTTP instead of stdio. */
   http?: ReadonlySet<number>;
   /** The address node i dials for node j (default: j's own; a relay in tests that watch the wire; null: allow j without dialling it). */
@@ -97,13 +103,7 @@ export async function startCluster(opts: ClusterOptions): Promise<NodeHandle[]> 
     });
     const args = ['--cluster-host', a.host, '--cluster-port', String(a.port), ...peers, ...(opts.args?.(i) ?? [])];
     const base = { index: i, id: ids[i], address: own[i], host: a.host, port: a.port, tmp: tmps[i] };
-    if (opts.http?.has(i)) {
-      const server = await startHttpServer({ db: tmps[i].db, xdg: tmps[i].xdg, extraArgs: args, startTimeoutMs: START_TIMEOUT_MS });
-      const h = await connectHttpClient(server.url);
-      return { ...base, client: h.client, pid: server.proc.pid!, stderr: server.stderr, close: async () => { await h.close(); await server.close(); } };
-    }
-    const h = await startStdioClient({ db: tmps[i].db, xdg: tmps[i].xdg, logLevel: 'info', extraArgs: args, startTimeoutMs: START_TIMEOUT_MS });
-    return { ...base, client: h.client, pid: h.pid, stderr: h.stderr, close: h.close };
+    return launch(base, args, opts.env?.(i) ?? {}, opts.http?.has(i) === true);
   }));
   const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = started.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
@@ -112,6 +112,29 @@ export async function startCluster(opts: ClusterOptions): Promise<NodeHandle[]> 
     throw failed.reason;
   }
   return nodes;
+}
+
+type NodeBase = Pick<NodeHandle, 'index' | 'id' | 'address' | 'host' | 'port' | 'tmp'>;
+
+async function launch(base: NodeBase, args: string[], env: Record<string, string>, http: boolean): Promise<NodeHandle> {
+  const tmp = base.tmp;
+  if (http) {
+    const server = await startHttpServer({ db: tmp.db, xdg: tmp.xdg, env, extraArgs: args, startTimeoutMs: START_TIMEOUT_MS });
+    const h = await connectHttpClient(server.url);
+    return { ...base, args, env, http, client: h.client, pid: server.proc.pid!, stderr: server.stderr, close: async () => { await h.close(); await server.close(); } };
+  }
+  const h = await startStdioClient({ db: tmp.db, xdg: tmp.xdg, env, logLevel: 'info', extraArgs: args, startTimeoutMs: START_TIMEOUT_MS });
+  return { ...base, args, env, http, client: h.client, pid: h.pid, stderr: h.stderr, close: h.close };
+}
+
+/**
+ * Starts a node again on its database and address (after close, or after it was killed), with the
+ * same arguments; `env` replaces its extra environment when given.
+ */
+export async function restartNode(node: NodeHandle, env?: Record<string, string>): Promise<NodeHandle> {
+  await node.close(); // a killed node: closes the stale client (and its transport)
+  const { index, id, address, host, port, tmp } = node;
+  return launch({ index, id, address, host, port, tmp }, node.args, env ?? node.env, node.http);
 }
 
 export async function stopCluster(nodes: NodeHandle[], tmps: TempDir[] = nodes.map((n) => n.tmp)): Promise<void> {

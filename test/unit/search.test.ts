@@ -140,6 +140,21 @@ describe('searchMemories', () => {
     expect(hits[1].score).toBeCloseTo(1 / (RRF_K + 2) / (2 / (RRF_K + 1)), 12); // second in the vector list only
   });
 
+  it("hybrid's keyword half takes only memories holding at least half of the query's words", async () => {
+    // Keyword search (any word) finds all three; each holds one of four words, so none is fused.
+    const stray = 'cinnamon sleep budget quarterly';
+    expect(new Set(await ids({ query: stray, mode: 'keyword', k: 6 }))).toEqual(new Set([m.pie.id, m.cats.id, m.budget.id]));
+    const byVector = (await search({ query: stray, mode: 'vector', k: 6 })).map((h) => h.id);
+    expect((await search({ query: stray, mode: 'hybrid', k: 6 })).map((h) => h.id)).toEqual(byVector);
+    // Two of three words: the pie is fused (first in the keyword half), the cats (one word) are not.
+    const query = 'cinnamon apple sunlight';
+    const vec = (await search({ query, mode: 'vector', k: 6 })).map((h) => h.id);
+    const rowOf = new Map(vec.map((id, i) => [id, i + 1]));
+    const expected = fuse([vec.map((id) => ({ rowid: rowOf.get(id)!, score: 0 })), [{ rowid: rowOf.get(m.pie.id)!, score: 0 }]]);
+    const byRow = new Map([...rowOf].map(([id, row]) => [row, id]));
+    expect((await search({ query, mode: 'hybrid', k: 6 })).map((h) => h.id)).toEqual(expected.map((e) => byRow.get(e.rowid)));
+  });
+
   it('defaults to hybrid and k = 5', async () => {
     const hits = await search({ query: 'redeployment xq7' });
     expect(hits).toHaveLength(5);

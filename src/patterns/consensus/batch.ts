@@ -1,5 +1,6 @@
-import { batchValueDigest, sha256hex, valueDigest } from './canonical.js';
-import type { ClusterKeys } from './keys.js';
+import { canonicalJson } from '../../canonical-json.js';
+import { batchValueDigest, sha256hex } from './canonical.js';
+import type { ReplicaKeys } from './keys.js';
 import { requestStatement, type Request } from './messages.js';
 
 /** A request's identity and digests, computed once per received copy. */
@@ -8,12 +9,15 @@ export interface RequestInfo {
   valueDigest: string;
   schemaDigest: string;
   digest: string;
+  /** Length of the value as canonical JSON (what batches and state transfers are sized by). */
+  bytes: number;
 }
 
 export function requestInfo(q: Request): RequestInfo {
-  const vd = valueDigest(q.v);
-  const sd = q.s === undefined ? '' : valueDigest(q.s);
-  return { key: `${q.c}:${q.r}`, valueDigest: vd, schemaDigest: sd, digest: sha256hex(`${q.c}:${q.r}:${vd}:${sd}`) };
+  const text = canonicalJson(q.v);
+  const vd = sha256hex(text);
+  const sd = q.s === undefined ? '' : sha256hex(canonicalJson(q.s));
+  return { key: `${q.c}:${q.r}`, valueDigest: vd, schemaDigest: sd, digest: sha256hex(`${q.c}:${q.r}:${vd}:${sd}`), bytes: text.length };
 }
 
 /** The pre-prepare digest of a batch (the empty batch is PBFT's null request). */
@@ -32,7 +36,7 @@ export function isRequest(q: unknown): q is Request {
 }
 
 /** Builds a client request with its MAC authenticator (one MAC per replica). */
-export function makeRequest(keys: ClusterKeys, cluster: string, client: number, r: number, value: unknown, schema?: unknown): Request {
+export function makeRequest(keys: ReplicaKeys, cluster: string, client: number, r: number, value: unknown, schema?: unknown): Request {
   const q: Request = { c: client, r, v: value, a: [] };
   if (schema !== undefined) q.s = schema;
   const info = requestInfo(q);
@@ -42,7 +46,7 @@ export function makeRequest(keys: ClusterKeys, cluster: string, client: number, 
 }
 
 /** Whether replica `me` can trust that `q` came from its client unaltered. */
-export function checkRequestMac(keys: ClusterKeys, cluster: string, me: number, q: Request, info: RequestInfo): boolean {
+export function checkRequestMac(keys: ReplicaKeys, cluster: string, me: number, q: Request, info: RequestInfo): boolean {
   if (q.c < keys.n) return false;
   const stmt = requestStatement(cluster, q.c, q.r, info.valueDigest, info.schemaDigest);
   return typeof q.a[me] === 'string' && keys.checkMac(q.c, me, stmt, q.a[me]);

@@ -4,7 +4,8 @@ import { ed25519Generate, ed25519Signer, ed25519Verifier, fromBase64, hmacSha256
  * Key material of one cluster. Each replica has an Ed25519 key pair (commit replies, checkpoints,
  * view changes, new views are signed); every pair of parties (replicas 0..n-1 and clients n..)
  * shares an HMAC-SHA256 key derived from the cluster's MAC secret, for PBFT's MAC authenticators.
- * Key objects are built once here and cached; nothing re-parses key bytes per message.
+ * Keys are parsed once here and cached; nothing re-parses key bytes per message. The primitives
+ * come from crypto.ts (node:crypto), or crypto.browser.ts in the browser bundle.
  */
 export interface StoredKeys {
   n: number;
@@ -27,20 +28,40 @@ export function generateKeys(n: number): StoredKeys {
   return { n, macSecret: randomBytes(32), privateKeys, publicKeys };
 }
 
-/** Verification with public keys only: what verify_certificate and every replica use. */
-export class PublicKeys {
-  private readonly keys: Array<(data: string, signature: Uint8Array) => boolean>;
-  constructor(readonly text: readonly string[]) {
-    this.keys = text.map(ed25519Verifier);
-  }
-  get n(): number {
-    return this.keys.length;
-  }
+/** Signature checks by replica index (what a replica and the client need of the public keys). */
+export interface Verifier {
+  readonly n: number;
+  verify(replica: number, data: string, signature: string): boolean;
+  verifyUncached(replica: number, data: string, signature: string): boolean;
+}
+
+/**
+ * Everything a party of a PBFT cluster needs of keys: the public keys, its own signing key, MACs
+ * with each other party. `generation` changes when MAC keys change (the client then rebuilds a
+ * request's authenticator before resending it).
+ */
+export interface ReplicaKeys {
+  readonly n: number;
+  readonly pub: Verifier;
+  readonly generation?: number;
+  sign(replica: number, data: string): string;
+  mac(from: number, to: number, data: string): string;
+  checkMac(from: number, to: number, data: string, mac: string): boolean;
+}
+
+/** Checks an Ed25519 signature of UTF-8 text with one public key. */
+export type VerifyFn = (data: string, signature: Uint8Array) => boolean;
+
+/** Ed25519 verification against a key per replica, with a memo for retransmitted statements. */
+export abstract class KeyVerifier implements Verifier {
+  abstract readonly n: number;
+  protected abstract verifierOf(replica: number): VerifyFn | undefined;
+
   verifyUncached(replica: number, data: string, signature: string): boolean {
-    const key = this.keys[replica];
-    if (!key) return false;
+    const check = this.verifierOf(replica);
+    if (!check) return false;
     try {
-      return key(data, fromBase64(signature));
+      return check(data, fromBase64(signature));
     } catch {
       return false;
     }
@@ -50,15 +71,15 @@ export class PublicKeys {
   private readonly seen = new Map<string, string>();
 
   verify(replica: number, data: string, signature: string): boolean {
-    const key = this.keys[replica];
-    if (!key || typeof signature !== 'string' || typeof data !== 'string') return false;
+    const check = this.verifierOf(replica);
+    if (!check || typeof signature !== 'string' || typeof data !== 'string') return false;
     const memo = `${replica}|${signature}`;
     if (this.seen.get(memo) === data) return true;
     const sig = fromBase64(signature);
     if (sig.length !== 64) return false;
     let ok = false;
     try {
-      ok = key(data, sig);
+      ok = check(data, sig);
     } catch {
       ok = false;
     }
@@ -70,10 +91,25 @@ export class PublicKeys {
   }
 }
 
+/** Verification with public keys only: what verify_certificate and every replica use. */
+export class PublicKeys extends KeyVerifier {
+  private readonly keys: VerifyFn[];
+  constructor(readonly text: readonly string[]) {
+    super();
+    this.keys = text.map(ed25519Verifier);
+  }
+  get n(): number {
+    return this.keys.length;
+  }
+  protected verifierOf(replica: number): VerifyFn | undefined {
+    return this.keys[replica];
+  }
+}
+
 const MAC_BYTES = 16;
 
 /** Everything a party of the cluster needs: public keys, its own signing key, its MAC keys. */
-export class ClusterKeys {
+export class ClusterKeys implements ReplicaKeys {
   readonly pub: PublicKeys;
   private readonly signing: Array<(data: string) => string>;
   /** pairwise[a][b] for a, b < n + clients. Derived lazily, cached. */

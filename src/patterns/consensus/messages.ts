@@ -1,5 +1,5 @@
 import { sha256Base64 } from './crypto.js';
-import type { ClusterKeys } from './keys.js';
+import type { ReplicaKeys } from './keys.js';
 
 /**
  * PBFT messages. Normal-case messages (request, pre-prepare, prepare, commit, fetch, state,
@@ -43,7 +43,11 @@ export interface ViewChangeBody {
   i: number;
 }
 export interface NewViewBody { t: 'nv'; v: number; vcs: Signed[]; i: number }
-export interface ReplyBody { t: 'rep'; v: number; s: number; d: string; c: number; rs: number[]; i: number; g: string }
+export interface ReplyBody {
+  t: 'rep'; v: number; s: number; d: string; c: number; rs: number[]; i: number; g: string;
+  /** For a batch of several requests: their value digests in order (d is their batchValueDigest). */
+  vd?: string[];
+}
 
 export type Msg =
   | { t: 'req'; q: Request }
@@ -68,7 +72,7 @@ export function digestOf(text: string): string {
  * Wire form: `<from> <to>:<mac>,<to>:<mac>...\n<body JSON>`. One body and one hash for a broadcast;
  * each recipient checks only its own MAC.
  */
-export function encode(keys: ClusterKeys, from: number, to: readonly number[], msg: Msg): string {
+export function encode(keys: ReplicaKeys, from: number, to: readonly number[], msg: Msg): string {
   const body = JSON.stringify(msg);
   const h = digestOf(body);
   const macs = to.map((j) => `${j}:${keys.mac(from, j, h)}`).join(',');
@@ -79,14 +83,24 @@ export function encode(keys: ClusterKeys, from: number, to: readonly number[], m
  * The signatures-everywhere variant (for the benchmark's comparison): replicas sign every message
  * with Ed25519 instead of MACing it; `<from> sig:<signature>\n<body>`. Clients still MAC.
  */
-export function encodeSigned(keys: ClusterKeys, from: number, msg: Msg): string {
+export function encodeSigned(keys: ReplicaKeys, from: number, msg: Msg): string {
   const body = JSON.stringify(msg);
   return `${from} sig:${keys.sign(from, body)}\n${body}`;
 }
 
+/**
+ * Over a channel that itself authenticates the sender and protects integrity (mutual TLS between
+ * nodes), a MAC per message adds nothing but cost: `<from> tls\n<body>`. Only a receiver that
+ * checked the channel's peer is `from` may accept it (decode's `channel`). Requests keep their
+ * MAC authenticators either way: a primary relays them to third parties.
+ */
+export function encodeChannel(from: number, msg: Msg): string {
+  return `${from} tls\n${JSON.stringify(msg)}`;
+}
+
 export type Decoded = { ok: true; from: number; msg: Msg } | { ok: false; why: string };
 
-export function decode(keys: ClusterKeys, me: number, wire: string): Decoded {
+export function decode(keys: ReplicaKeys, me: number, wire: string, channel = false): Decoded {
   const nl = wire.indexOf('\n');
   if (nl < 0) return { ok: false, why: 'malformed' };
   const head = wire.slice(0, nl);
@@ -94,6 +108,9 @@ export function decode(keys: ClusterKeys, me: number, wire: string): Decoded {
   const from = Number(head.slice(0, sp));
   if (!Number.isInteger(from)) return { ok: false, why: 'malformed' };
   const body0 = wire.slice(nl + 1);
+  if (head.length === sp + 4 && head.endsWith(' tls')) {
+    return channel ? parseBody(from, body0) : { ok: false, why: 'no MAC, and the channel does not authenticate the sender' };
+  }
   if (head.startsWith('sig:', sp + 1)) {
     // Checked every time, without the verifier's cache: this variant pays per message by design.
     if (!keys.pub.verifyUncached(from, body0, head.slice(sp + 5))) return { ok: false, why: 'bad signature' };
@@ -119,13 +136,13 @@ function parseBody(from: number, body: string): Decoded {
   return { ok: true, from, msg };
 }
 
-export function signBody(keys: ClusterKeys, i: number, body: object): Signed {
+export function signBody(keys: ReplicaKeys, i: number, body: object): Signed {
   const m = JSON.stringify(body);
   return { i, m, g: keys.sign(i, m) };
 }
 
 /** Parses a signed statement after checking its signature; null if anything is off. */
-export function openSigned<T extends { t: string; i: number }>(keys: ClusterKeys, x: Signed | undefined, t: T['t']): T | null {
+export function openSigned<T extends { t: string; i: number }>(keys: ReplicaKeys, x: Signed | undefined, t: T['t']): T | null {
   if (!x || typeof x.m !== 'string' || typeof x.g !== 'string' || !Number.isInteger(x.i)) return null;
   if (!keys.pub.verify(x.i, x.m, x.g)) return null;
   try {

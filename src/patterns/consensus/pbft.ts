@@ -1,6 +1,6 @@
 import { sha256hex } from './canonical.js';
 import { batchDigest, checkRequestMac, isRequest, replyDigest, requestInfo, type RequestInfo } from './batch.js';
-import type { ClusterKeys } from './keys.js';
+import type { ReplicaKeys } from './keys.js';
 import {
   commitStatement, openSigned, signBody,
   type CheckpointBody, type Msg, type NewViewBody, type ReplyBody, type Request, type Signed, type ViewChangeBody,
@@ -18,7 +18,7 @@ import { bftFaults } from '../vote/quorum.js';
 export interface ReplicaOptions {
   cluster: string;
   id: number;
-  keys: ClusterKeys;
+  keys: ReplicaKeys;
   /** Stable checkpoint every K sequence numbers. */
   checkpointInterval: number;
   /** Watermark window L: sequence numbers in (h, h + L] are accepted. */
@@ -28,10 +28,46 @@ export interface ReplicaOptions {
   /** Pre-prepares the primary keeps in flight; requests arriving meanwhile are batched. */
   maxInflight: number;
   batchMax: number;
+  /**
+   * A batch stops growing past this many bytes of values, and a state-transfer answer past it, so
+   * pre-prepares, view changes and state answers stay well under a transport's frame limit.
+   */
+  batchBytes?: number;
   /** Where the cluster starts: the last persisted commit. */
   base: { seq: number; stateDigest: string; view: number };
   /** Honest replicas accept a value only if it matches the request's schema (null = ok). */
   validate?: (value: unknown, schema: unknown) => string | null;
+  /** Where this replica itself left off (a restarted node): its stable checkpoint and what it executed after it. */
+  resume?: ResumeState;
+  /** Called as each batch is executed (normal case and state transfer), before any reply is sent: persist it here. */
+  onExecute?: (s: number, e: Executed, view: number) => void;
+  /** Called when a checkpoint becomes stable (its proof is what a restart resumes from). */
+  onStable?: (checkpoint: StableCheckpoint) => void;
+  /**
+   * Repeat normal-case messages only when execution made no progress since the last retransmission
+   * (over reliable connections a slow batch is not a lost one; resending it under load only adds load).
+   */
+  retransmitWhenStalled?: boolean;
+  /** Whether 2f other replicas can be reached now (a real network knows; the simulation leaves it unset). */
+  quorumReachable?: () => boolean;
+  /**
+   * Executed batches no longer held in memory (a node's persisted log). With it, the replica keeps
+   * only what lies above its stable checkpoint and serves older state transfers from here.
+   */
+  history?: (s: number) => Executed | undefined;
+}
+
+export interface StableCheckpoint {
+  s: number;
+  d: string;
+  proof: Signed[];
+}
+
+export interface ResumeState {
+  view: number;
+  stable: StableCheckpoint;
+  /** Executed after the stable checkpoint, in sequence order, without gaps. */
+  entries: Array<{ s: number } & Executed>;
 }
 
 export interface Out {
@@ -46,6 +82,8 @@ export interface Executed {
   b: Request[];
   /** State digest after this batch: a hash chain over executed batch digests. */
   state: string;
+  /** Value digest of each request, in batch order (a reply to a batch of several lists them). */
+  vd: string[];
 }
 
 interface Slot {
@@ -86,7 +124,7 @@ export class Replica {
   private out: Out[] = [];
   private readonly all: number[];
   private readonly slots = new Map<number, Slot>();
-  private stable: { s: number; d: string; proof: Signed[] };
+  private stable: StableCheckpoint;
   private readonly cks = new Map<number, Map<string, Map<number, Signed>>>();
   private readonly stateAt = new Map<number, string>();
   private readonly pending = new Map<string, { q: Request; info: RequestInfo }>();
@@ -104,6 +142,7 @@ export class Replica {
   private myVc: Signed | null = null;
   private nvMsg: Signed | null = null;
   private lastRetransmit = 0;
+  private execAtRetransmit = -1;
   private readonly helped = new Map<string, number>();
   private stateTarget: { s: number; d: string; proof: Signed[] } | null = null;
   /** Our latest signed checkpoint and its sequence (retransmitted until it is stable). */
@@ -125,6 +164,51 @@ export class Replica {
     this.seqNext = this.h + 1;
     this.all = [];
     for (let j = 0; j < this.n; j++) if (j !== this.id) this.all.push(j);
+    if (opts.resume) this.resume(opts.resume);
+  }
+
+  private resume(r: ResumeState): void {
+    this.view = r.view;
+    this.vcTarget = r.view;
+    this.stable = r.stable;
+    this.h = r.stable.s;
+    this.lastExec = r.stable.s;
+    this.stateDigest = r.stable.d;
+    this.stateAt.set(this.h, this.stateDigest);
+    for (const { s, ...e } of r.entries) {
+      if (s !== this.lastExec + 1) break;
+      this.executed.set(s, e);
+      this.stateAt.set(s, e.state);
+      for (const q of e.b) this.executedReqs.set(`${q.c}:${q.r}`, s);
+      this.lastExec = s;
+      this.stateDigest = e.state;
+    }
+    this.seqNext = this.lastExec + 1;
+  }
+
+  /**
+   * A peer's connection (re)opened: tell it our view (whichever of us is behind gets the later
+   * new-view relayed), show it our stable checkpoint, and ask for what we may have missed.
+   */
+  greet(to: number, now: number): void {
+    this.now = now;
+    this.send(to, { t: 'st', v: this.view, i: this.id });
+    for (const x of this.stable.proof) this.send(to, { t: 'ck', x });
+    this.send(to, { t: 'fetch', from: this.lastExec + 1, to: this.lastExec + this.o.window, i: this.id });
+  }
+
+  /**
+   * The local client gave up on request `key` (client:id): stop waiting for it here, so a request
+   * that never reached the others cannot drive this replica into a view change of its own. If it
+   * is ordered after all, it executes as usual.
+   */
+  forget(key: string): void {
+    if (this.pending.delete(key) && !this.pending.size) this.waitingSince = null;
+  }
+
+  /** An executed batch, from memory or (below the stable checkpoint) from the persisted history. */
+  private executedAt(s: number): Executed | undefined {
+    return this.executed.get(s) ?? (s <= this.h ? this.o.history?.(s) : undefined);
   }
 
   primary(v = this.view): number {
@@ -201,8 +285,9 @@ export class Replica {
       // Already executed: answer again, signed in the current view so that every honest replica's
       // answer (also one that caught up by state transfer) lands in the same certificate.
       const reply = this.replies.get(done)?.get(q.c);
+      const e = reply && reply.v === this.view ? undefined : this.executedAt(done);
       if (reply && reply.v === this.view) this.send(q.c, reply);
-      else if (this.executed.has(done)) this.reply(done, this.executed.get(done)!, q.c);
+      else if (e) this.reply(done, e, q.c);
       // The client is still asking, so replies do not match: perhaps we sit in different views.
       this.sendStatus();
       return;
@@ -229,13 +314,16 @@ export class Replica {
     while (this.queueHead < this.queue.length && this.seqNext - 1 - this.lastExec < this.o.maxInflight && this.seqNext <= this.h + this.o.window) {
       const batch: Request[] = [];
       const infos: RequestInfo[] = [];
-      while (this.queueHead < this.queue.length && batch.length < this.o.batchMax) {
+      const maxBytes = this.o.batchBytes ?? Infinity;
+      let bytes = 0;
+      while (this.queueHead < this.queue.length && batch.length < this.o.batchMax && bytes < maxBytes) {
         const key = this.queue[this.queueHead++];
         const p = this.pending.get(key);
         if (!p || this.assigned.has(key) || this.executedReqs.has(key)) continue;
         this.assigned.add(key);
         batch.push(p.q);
         infos.push(p.info);
+        bytes += p.info.bytes;
       }
       if (!batch.length) return;
       const s = this.seqNext++;
@@ -267,6 +355,16 @@ export class Replica {
         // The very request we already checked (same MAC, same value): skip re-hashing it.
         infos.push(known.info);
         continue;
+      }
+      if (known) {
+        // The client authenticated this request to us directly; the primary's copy may carry an
+        // authenticator made under MAC keys since replaced (a reconnect). Same digest (client,
+        // id, value, schema): the same request.
+        const info = requestInfo(q);
+        if (info.digest === known.info.digest) {
+          infos.push(info);
+          continue;
+        }
       }
       const checked = this.checkRequest(q);
       if (!checked || checked.error !== null) return;
@@ -373,12 +471,14 @@ export class Replica {
     this.stateDigest = sha256hex(`${this.stateDigest}\n${d}`);
     this.lastExec = s;
     this.stateAt.set(s, this.stateDigest);
-    this.executed.set(s, { d, rd: replyDigest(infos), b, state: this.stateDigest });
+    const e: Executed = { d, rd: replyDigest(infos), b, state: this.stateDigest, vd: infos.map((x) => x.valueDigest) };
+    this.executed.set(s, e);
     for (const info of infos) {
       if (!this.executedReqs.has(info.key)) this.executedReqs.set(info.key, s);
       this.pending.delete(info.key);
       this.assigned.delete(info.key);
     }
+    this.o.onExecute?.(s, e, this.view);
   }
 
   private reply(s: number, e: Executed, only?: number): void {
@@ -398,6 +498,9 @@ export class Replica {
     }
     for (const [c, rs] of byClient) {
       const r: ReplyBody = { t: 'rep', v: this.view, s, d: e.rd, c, rs, i: this.id, g };
+      // A batch of several: the reply lists their value digests, so a client can show that its
+      // value is one of those the signed digest covers.
+      if (e.vd.length > 1) r.vd = e.vd;
       forSeq.set(c, r);
       this.send(c, r);
     }
@@ -466,8 +569,24 @@ export class Replica {
     this.h = s;
     for (const k of this.slots.keys()) if (k <= s) this.slots.delete(k);
     for (const k of this.cks.keys()) if (k < s) this.cks.delete(k);
+    this.o.onStable?.(this.stable);
+    if (this.o.history) this.trim(s);
     if (this.seqNext <= s) this.seqNext = s + 1;
     if (this.isPrimary && !this.inViewChange) this.assign();
+  }
+
+  /**
+   * With a persisted history, memory keeps only what lies above the stable checkpoint (a node runs
+   * for months); request ids are remembered a while longer, to recognise late retransmissions.
+   */
+  private trim(s: number): void {
+    for (const k of this.executed.keys()) if (k < s) this.executed.delete(k);
+    for (const k of this.stateAt.keys()) if (k < s) this.stateAt.delete(k);
+    for (const k of this.replies.keys()) if (k < s) this.replies.delete(k);
+    const keep = s - 4 * this.o.window;
+    if (keep > 0) for (const [k, at] of this.executedReqs) if (at < keep) this.executedReqs.delete(k);
+    // Throttle marks (some keyed by sequence): forgetting them only allows one early repeat.
+    if (this.helped.size > 4096) this.helped.clear();
   }
 
   /** Number of protocol-log slots held (what checkpoints garbage-collect). */
@@ -488,10 +607,13 @@ export class Replica {
   private onFetch(from: number, m: { from: number; to: number }): void {
     if (!Number.isInteger(m.from) || !Number.isInteger(m.to) || this.throttled(`f${from}`)) return;
     const e: Array<[number, string, Request[]]> = [];
-    for (let s = Math.max(m.from, this.o.base.seq + 1); s <= Math.min(m.to, this.lastExec) && e.length < 256; s++) {
-      const x = this.executed.get(s);
-      if (!x) return;
+    const maxBytes = this.o.batchBytes ?? Infinity;
+    let bytes = 0;
+    for (let s = Math.max(m.from, this.o.base.seq + 1); s <= Math.min(m.to, this.lastExec) && e.length < 256 && bytes < maxBytes; s++) {
+      const x = this.executedAt(s);
+      if (!x) break;
       e.push([s, x.d, x.b]);
+      if (maxBytes < Infinity) for (const q of x.b) bytes += JSON.stringify(q.v)?.length ?? 4;
     }
     if (e.length) this.send(from, { t: 'state', e, i: this.id });
   }
@@ -528,7 +650,8 @@ export class Replica {
       }
     }
     for (const x of checked) {
-      if (x.s <= this.lastExec) continue;
+      // Only the window ahead is tallied: a peer cannot fill memory with far-future entries.
+      if (x.s <= this.lastExec || x.s > this.lastExec + this.o.window) continue;
       const k = `${x.s}|${x.d}`;
       let v = this.stateVotes.get(k);
       if (!v) {
@@ -729,7 +852,10 @@ export class Replica {
     this.now = now;
     const T = this.o.viewChangeTimeoutMs;
     if (!this.inViewChange && this.waitingSince !== null && now - this.waitingSince >= T) {
-      this.startViewChange(this.view + 1);
+      // Cut off from a quorum, the fault is more likely ours than the primary's, and a view change
+      // asked for alone would only strand this replica outside the view the others stay in.
+      if (this.o.quorumReachable && !this.o.quorumReachable()) this.waitingSince = now;
+      else this.startViewChange(this.view + 1);
     } else if (this.inViewChange && this.vcTimerFrom !== null && now - this.vcTimerFrom >= T * 2 ** Math.min(this.vcAttempts, 6)) {
       // No new view in time: the next primary may be faulty too; try the view after.
       this.startViewChange(this.vcTarget + 1);
@@ -753,7 +879,10 @@ export class Replica {
       if (this.myVc) this.broadcast({ t: 'vc', x: this.myVc });
       return;
     }
+    const stalled = this.lastExec === this.execAtRetransmit;
+    this.execAtRetransmit = this.lastExec;
     for (const [s, slot] of this.slots) {
+      if (this.o.retransmitWhenStalled && !stalled) break;
       if (s <= this.lastExec || !slot.pp || slot.pp.v !== this.view) continue;
       if (this.isPrimary) this.broadcast({ t: 'pp', v: this.view, s, d: slot.pp.d, b: slot.pp.b, i: this.id });
       else if (slot.sentPrepareView === this.view) this.broadcast({ t: 'p', v: this.view, s, d: slot.pp.d, i: this.id });
