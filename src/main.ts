@@ -169,6 +169,9 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     clearInterval(purge);
     const pending = await drainToolCalls(5000);
     if (pending) log.info({ pending }, 'waited for in-flight tool calls');
+    // A drained call's answer is handed to the transport a few promise jobs after the call settles
+    // (the SDK checks the output first): one turn of the event loop, so closing cannot drop it.
+    await new Promise((resolve) => setImmediate(resolve));
     await closeTransport().catch((err) => log.warn({ err }, 'transport close failed'));
     gossip?.close();
     consensus?.close();
