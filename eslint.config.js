@@ -88,10 +88,4 @@ export default tseslint.config(
       ],
     },
   },
-  // TEMPORARY, until the consensus rewrite lands on main: its store still lives in memory/ and two
-  // of its files carry an unused import. Removed by the commit that moves the store.
-  {
-    files: ['src/memory/consensus-store.ts', 'src/patterns/consensus/nodes.ts', 'tools/byzantine-propose.ts'],
-    rules: { 'import-x/no-restricted-paths': 'off', '@typescript-eslint/no-unused-vars': 'off' },
-  },
 );

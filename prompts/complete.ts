@@ -1,7 +1,6 @@
 import { completable, type CompleteCallback } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { consensusStoreFor } from '../src/memory/consensus-store.js';
 
 /**
  * An optional prompt argument with completions. The SDK looks the completer up on the field as
@@ -21,8 +20,8 @@ export const crdtDocs = (deps: Deps) => async (value: string) =>
   (await deps.crdt()).list(1000).map((d) => d.id).filter((id) => id.startsWith(value)).slice(0, 100);
 
 /** Existing consensus clusters (byzantine_propose's `cluster`) that start with what was typed. */
-export const consensusClusters = (deps: Deps) => (value: string) =>
-  consensusStoreFor(deps.store).clusters().map((c) => c.name).filter((n) => n.startsWith(value)).slice(0, 100);
+export const consensusClusters = (deps: Deps) => async (value: string) =>
+  (await deps.simulatedConsensus()).clusters().map((c) => c.name).filter((n) => n.startsWith(value)).slice(0, 100);
 
 /** ReasoningBank namespaces (generate_code's `namespace`) that start with what was typed. */
 export const codegenNamespaces = (deps: Deps) => async (value: string) =>

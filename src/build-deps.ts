@@ -46,8 +46,10 @@ export function buildDeps(parts: DepsParts): Deps {
     });
   });
   const bank = lazy(async () => (await import('./patterns/codegen/bank.js')).ReasoningBank.open(store));
+  // The simulation's modules (PBFT replicas, keys) load with the first simulated proposal or read.
+  const simulatedConsensus = lazy(async () => new (await import('./patterns/consensus/store.js')).ConsensusStore(store.db, store.now));
   return {
-    config, log, store, router, ledger, bank, crdt, peers: undefined, gossip: undefined, consensus: undefined, changes,
+    config, log, store, router, ledger, bank, crdt, simulatedConsensus, peers: undefined, gossip: undefined, consensus: undefined, changes,
     clientLog: parts.clientLog, version: parts.version, startedAt: Date.now(), metrics,
   };
 }

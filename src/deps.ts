@@ -12,6 +12,7 @@ import type { AgentLedger } from './patterns/ephemeral/ledger.js';
 import type { GossipNode } from './cluster/gossip-node.js';
 import type { PeerNetwork } from './peer/network.js';
 import type { NodeConsensus } from './patterns/consensus/node-consensus.js';
+import type { ConsensusStore } from './patterns/consensus/store.js';
 
 /**
  * Everything a tool, resource or prompt may use: built once (src/build-deps.ts, called by main.ts),
@@ -38,6 +39,8 @@ export interface Deps {
   clientLog: ClientLogHub;
   /** PBFT across the cluster's nodes (this node one replica), when in a cluster of at least 4 nodes. */
   consensus: NodeConsensus | undefined;
+  /** byzantine_propose's simulated clusters (mode "simulate"): keys, committed logs, proposal queues; opened on first use. */
+  simulatedConsensus: Lazy<ConsensusStore>;
   version: string;
   startedAt: number;
   /** Prometheus metrics for GET /metrics (HTTP transport only; nothing counts them over stdio). */

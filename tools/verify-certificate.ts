@@ -2,7 +2,6 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput, notFound } from '../src/errors.js';
-import { consensusStoreFor } from '../src/memory/consensus-store.js';
 import { canonicalJson } from '../src/canonical-json.js';
 import { verifyCertificate } from '../src/patterns/consensus/certificate.js';
 import { verifyNodeCertificate } from '../src/patterns/consensus/node-certificate.js';
@@ -10,7 +9,7 @@ import { publicKeyFromText } from '../src/patterns/consensus/node-keys.js';
 import { nodeIdOf } from '../src/peer/identity.js';
 import { SixfoldError } from '../src/errors.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
-import { clusterField } from './byzantine-propose.js';
+import { clusterField } from '../src/mcp/fields.js';
 
 export function registerVerifyCertificateTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
@@ -83,7 +82,7 @@ export function registerVerifyCertificateTool(server: McpServer, deps: Deps): vo
         return { result, summary };
       }
       if (args.batch) throw invalidInput('batch applies to certificates of mode "nodes" (entries with "node").', 'Drop batch for a simulated cluster\'s certificate.');
-      const pub = consensusStoreFor(deps.store).publicKeys(args.cluster);
+      const pub = (await deps.simulatedConsensus()).publicKeys(args.cluster);
       if (!pub) throw notFound(`No consensus cluster "${args.cluster}".`, 'Use the cluster name byzantine_propose returned.');
       const check = verifyCertificate(pub, args.cluster, args.value, args.certificate.map((e) => ({ replica: e.replica!, signature: e.signature })), args.sequence, args.view);
       const result = { valid: check.valid, mode: 'simulate' as const, signers: check.signers, quorum: check.quorum, ...(check.reason ? { reason: check.reason } : {}) };

@@ -1,6 +1,5 @@
 import type { Deps } from '../deps.js';
 import { SixfoldError, echo, invalidInput, notFound } from '../errors.js';
-import { consensusStoreFor } from '../memory/consensus-store.js';
 import { NAMESPACE_RE } from '../memory/schemas.js';
 import { UUID_RE } from '../mcp/fields.js';
 import { SEARCH_MODES, searchMemories, type SearchMode } from '../memory/search.js';
@@ -76,7 +75,7 @@ function peerLayer(deps: Deps): PeerLayer | undefined {
 
 export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
   const sql = new DashboardQueries(deps.store.db);
-  const consensus = () => consensusStoreFor(deps.store);
+  const consensus = deps.simulatedConsensus;
   const now = () => deps.store.now();
 
   const routes = new Map<string, ApiHandler>();
@@ -131,25 +130,27 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
     return m;
   });
 
-  routes.set('consensus/clusters', () =>
-    consensus().clusters().map((c) => ({
+  routes.set('consensus/clusters', async () =>
+    (await consensus()).clusters().map((c) => ({
       name: c.name, n: c.n, f: c.f, quorum: 2 * c.f + 1, view: c.base.view, last_sequence: c.base.seq, created_at: c.created_at,
     })));
 
-  routes.set('consensus/log', (q) => {
+  routes.set('consensus/log', async (q) => {
     const name = clusterParam(q);
-    if (!consensus().cluster(name)) throw notFound(`No consensus cluster ${echo(name)}.`);
+    const store = await consensus();
+    if (!store.cluster(name)) throw notFound(`No consensus cluster ${echo(name)}.`);
     const limit = q.int('limit', 1, PAGE_MAX, 50);
     const after = q.int('after', 0, Number.MAX_SAFE_INTEGER, 0);
-    const { entries, total } = consensus().log(name, after, limit + 1);
+    const { entries, total } = store.log(name, after, limit + 1);
     const page = entries.slice(0, limit);
     return { cluster: name, total, entries: page, next_after: entries.length > limit ? page[limit - 1].sequence : null };
   });
 
-  routes.set('consensus/keys', (q) => {
+  routes.set('consensus/keys', async (q) => {
     const name = clusterParam(q);
-    const info = consensus().cluster(name);
-    const pub = info && consensus().publicKeys(name);
+    const store = await consensus();
+    const info = store.cluster(name);
+    const pub = info && store.publicKeys(name);
     if (!info || !pub) throw notFound(`No consensus cluster ${echo(name)}.`);
     return { cluster: name, n: info.n, f: info.f, quorum: 2 * info.f + 1, algorithm: 'Ed25519', public_keys: [...pub.text] };
   });

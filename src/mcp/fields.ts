@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AgentRow } from '../patterns/ephemeral/ledger.js';
 import { tagsField } from '../memory/tags.js';
 import { timeField } from '../memory/time.js';
+import { NAMESPACE_RE } from '../memory/schemas.js';
 
 /**
  * Input fields and result views that more than one tool, resource or prompt uses, written once.
@@ -12,6 +13,11 @@ import { timeField } from '../memory/time.js';
 export {
   NAMESPACE_RE, MAX_CONTENT, namespaceField, tierField, contentField, metadataField, salienceField, idField, modeField, memoryShape,
 } from '../memory/schemas.js';
+
+/** A consensus cluster's name (byzantine_propose, verify_certificate, consensus://). */
+export const clusterField = z
+  .string({ error: 'cluster must be a string like "default" or "deploys"' })
+  .regex(NAMESPACE_RE, 'cluster must be 1-64 characters of a-z, 0-9, ".", "_" or "-" (lowercase), e.g. "deploys"');
 
 /** Ids sixfold makes with randomUUID(): runs and agents of spawn_ephemeral. */
 export const UUID_RE = /^[0-9a-f-]{36}$/;

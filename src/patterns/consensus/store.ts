@@ -1,15 +1,16 @@
-import { SixfoldError } from '../errors.js';
-import { canonicalJson } from '../canonical-json.js';
-import { genesis, type ClusterBase } from '../patterns/consensus/cluster.js';
-import { ClusterKeys, generateKeys, PublicKeys } from '../patterns/consensus/keys.js';
-import type { DB } from './db.js';
-import type { MemoryStore } from './store.js';
-import { bftFaults } from '../patterns/vote/quorum.js';
+import { SixfoldError } from '../../errors.js';
+import { canonicalJson } from '../../canonical-json.js';
+import type { DB } from '../../memory/db.js';
+import { genesis, type ClusterBase } from './cluster.js';
+import { ClusterKeys, generateKeys, PublicKeys } from './keys.js';
+import { ProposalQueue } from './queue.js';
+import { bftFaults } from '../vote/quorum.js';
 
 /**
- * Storage for byzantine_propose (migration 5): cluster keys and the committed log. Private keys
- * and the MAC secret are read only to build the in-process replicas; nothing here returns them to
- * a caller. Key objects are built once per cluster and cached.
+ * Storage of the simulated clusters of byzantine_propose (mode "simulate", migration 5): cluster
+ * keys and the committed log. Private keys and the MAC secret are read only to build the
+ * in-process replicas; nothing here returns them to a caller. Key objects are built once per
+ * cluster and cached. One per server (src/build-deps.ts), reached as deps.simulatedConsensus.
  */
 export interface ClusterInfo {
   name: string;
@@ -34,6 +35,8 @@ export class ConsensusStore {
   private readonly keys = new Map<string, ClusterKeys>();
   private readonly pubs = new Map<string, PublicKeys>();
   private readonly stmts;
+  /** Proposals to one cluster, one at a time (each takes the next sequence number). */
+  readonly proposals = new ProposalQueue();
 
   constructor(private readonly db: DB, private readonly now: () => number = Date.now) {
     this.stmts = {
@@ -120,15 +123,4 @@ export class ConsensusStore {
       })),
     };
   }
-}
-
-const stores = new WeakMap<MemoryStore, ConsensusStore>();
-
-export function consensusStoreFor(store: MemoryStore): ConsensusStore {
-  let c = stores.get(store);
-  if (!c) {
-    c = new ConsensusStore(store.db, store.now);
-    stores.set(store, c);
-  }
-  return c;
 }
