@@ -10,10 +10,10 @@ import { ReasoningBank } from '../src/patterns/codegen/bank.js';
 import { codegenDeps, generateCode, recordOutcome, type GenerateInput, type GenerateResult } from '../src/patterns/codegen/generate.js';
 import { resolveProviders } from '../src/router/registry.js';
 import { Router } from '../src/router/router.js';
-import { startFakeProvider, type FakeProvider } from '../test/fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../testkit/fake-provider.js';
 import { fmt, settle, summarize, type Row } from './lib/stats.js';
-import { EVAL_TASKS, TRAIN_TASKS } from './lib/learning-tasks.js';
-import { runLearning } from './learning.js';
+import { EVAL_TASKS, TRAIN_TASKS } from '../testkit/learning-tasks.js';
+import { runLearning } from '../testkit/learning.js';
 
 /**
  * generate_code end to end in-process, through the functions the tools call (codegenDeps →

@@ -21,7 +21,7 @@ import { codegenDeps, generateCode, recordOutcome, type GenerateInput } from '..
 import { mulberry32 } from '../src/random.js';
 import { resolveProviders } from '../src/router/registry.js';
 import { Router } from '../src/router/router.js';
-import { startFakeProvider } from '../test/fake-provider/server.js';
+import { startFakeProvider } from '../testkit/fake-provider.js';
 import { loadRetrievalSet, scoreRetrieval, type RetrievalScore } from './retrieval.js';
 import { fmt, median, settle, summarize, type Row } from './lib/stats.js';
 

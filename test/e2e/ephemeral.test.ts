@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../../testkit/fake-provider.js';
 import { chatRequests, watchFake, type FakeWatch } from '../helpers/fake-watch.js';
 import { callErr, callOk, expectMatchesSchema, search, tapProgress, type ProgressTap } from '../helpers/mcp.js';
 import type { RunResult } from '../../src/patterns/ephemeral/run.js';

@@ -1,7 +1,7 @@
 /**
  * `multi_model_vote` end to end: the built server over stdio, driven by the SDK Client, with all
  * four built-in providers (anthropic, openai, gemini, ollama) pointed at ONE loopback fake provider
- * (test/fake-provider/server.ts), each under its own model name so every voter is scripted on its
+ * (testkit/fake-provider.ts), each under its own model name so every voter is scripted on its
  * own. Covers agreement, a liar, a hung voter cut at quorum, 429 retry, every provider failing, no
  * provider configured, cancellation, progress, critical: false, choices / number / json, provider
  * subsets, tie-breakers, bad input, key redaction and sixfold://router/stats.
@@ -16,7 +16,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { BUILT_INS } from '../../src/router/registry.js';
-import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../../testkit/fake-provider.js';
 import { chatRequests, modelOf, watchFake, type FakeWatch } from '../helpers/fake-watch.js';
 import { expectMatchesSchema, tapProgress, type ProgressTap } from '../helpers/mcp.js';
 import { makeTempDir, resourceJson, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';

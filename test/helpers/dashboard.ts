@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
-import type { FakeProvider } from '../fake-provider/server.js';
+import type { FakeProvider } from '../../testkit/fake-provider.js';
 import { callOk, readStatus } from './mcp.js';
 import { REPO_ROOT } from './server.js';
 

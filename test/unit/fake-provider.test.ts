@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { float32Base64, hashVector, startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { float32Base64, hashVector, startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 
 /** The fake provider itself: its wire format is what the embedder tests rely on. */
 let fake: FakeProvider;

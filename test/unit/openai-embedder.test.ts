@@ -8,7 +8,7 @@ import { HashEmbedder } from '../../src/memory/embed/hash.js';
 import { OpenAICompatibleEmbedder, type OpenAICompatibleEmbedderOptions } from '../../src/memory/embed/openai-compatible.js';
 import { searchMemories } from '../../src/memory/search.js';
 import { MemoryStore } from '../../src/memory/store.js';
-import { hashVector, startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { hashVector, startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 import { rejection, tempDir } from './helpers.js';
 
 const KEY = 'sk-test-SECRET-123';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SixfoldError } from '../../../src/errors.js';
 import { applyEdit } from '../../../src/patterns/codegen/apply-edit.js';
-import { loadApplyCorpus, type ApplyCase } from '../../../bench/lib/apply-corpus.js';
+import { loadApplyCorpus, type ApplyCase } from '../../../testkit/apply-corpus.js';
 
 type Outcome = 'exact' | 'guessed' | 'wrong' | 'refused';
 

@@ -3,7 +3,7 @@
  * blocks), a random true edit of 1 to 3 hunks, and the lazy edit cut from it with 1 to 3 lines of
  * context, as the format describes. Whenever the true spans are the one fewest-deleted sequence of
  * placements fitting that context (an oracle written here, independently of the merger, by brute
- * force, bench/lib/apply-oracle.ts), apply_edit must return the expected file, or refuse, or flag its result as a guess
+ * force, testkit/apply-oracle.ts), apply_edit must return the expected file, or refuse, or flag its result as a guess
  * (confidence < 0.5): never a different file with confidence >= 0.5. Every other case must at least
  * end in a merge or a refusal, never a crash. A fixed seed; APPLY_SEED / APPLY_PATH replay others.
  */
@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SixfoldError } from '../../../src/errors.js';
 import { applyEdit } from '../../../src/patterns/codegen/apply-edit.js';
-import { decidesMerge } from '../../../bench/lib/apply-oracle.js';
+import { decidesMerge } from '../../../testkit/apply-oracle.js';
 
 const RUNS = Number(process.env.APPLY_RUNS ?? 600);
 const SEED = 20261203;

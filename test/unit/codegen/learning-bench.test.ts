@@ -7,13 +7,13 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EVAL_TASKS, TRAIN_TASKS, type LearningTask } from '../../../bench/lib/learning-tasks.js';
-import { runJsTests } from '../../../bench/lib/run-js-tests.js';
-import { runLearning } from '../../../bench/learning.js';
+import { EVAL_TASKS, TRAIN_TASKS, type LearningTask } from '../../../testkit/learning-tasks.js';
+import { runJsTests } from '../../../testkit/run-js-tests.js';
+import { runLearning } from '../../../testkit/learning.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/log.js';
 import { resolveProviders } from '../../../src/router/registry.js';
-import { startFakeProvider, type FakeProvider } from '../../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../../testkit/fake-provider.js';
 import { tempDir } from '../helpers.js';
 
 const task = (id: string): LearningTask => [...TRAIN_TASKS, ...EVAL_TASKS].find((t) => t.id === id)!;

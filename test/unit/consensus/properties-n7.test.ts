@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { CI_RUNS, checkSchedule, replayParams, scheduleArb } from '../../../bench/lib/consensus-schedules.js';
+import { CI_RUNS, checkSchedule, replayParams, scheduleArb } from '../../../testkit/consensus-schedules.js';
 
 it(`n = 7: safe and live with up to f Byzantine replicas (${CI_RUNS[7]} schedules)`, { timeout: 120_000 }, () => {
   let runs = 0;

@@ -3,7 +3,7 @@
  * schedules so every run checks them (checkSchedule throws with the reason and the schedule).
  */
 import { describe, it } from 'vitest';
-import { checkSchedule, type Schedule } from '../../../bench/lib/consensus-schedules.js';
+import { checkSchedule, type Schedule } from '../../../testkit/consensus-schedules.js';
 
 const cases: Array<{ name: string; schedule: Schedule }> = [
   {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LcsScanner } from '../../../../src/patterns/codegen/apply-edit/lcs.js';
-import { lcsLength } from '../../../../bench/lib/apply-oracle.js';
+import { lcsLength } from '../../../../testkit/apply-oracle.js';
 
 describe('LcsScanner (bit-parallel LCS)', () => {
   it('equals the dynamic-programming LCS after every pushed line, for regions longer than one word', () => {

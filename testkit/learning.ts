@@ -7,8 +7,8 @@ import { ReasoningBank } from '../src/patterns/codegen/bank.js';
 import { codegenDeps, generateCode, recordOutcome } from '../src/patterns/codegen/generate.js';
 import type { Provider } from '../src/router/providers/types.js';
 import { Router } from '../src/router/router.js';
-import type { LearningTask } from './lib/learning-tasks.js';
-import { runJsTests } from './lib/run-js-tests.js';
+import type { LearningTask } from './learning-tasks.js';
+import { runJsTests } from './run-js-tests.js';
 
 /**
  * Does generate_code get better from recorded outcomes? The ReasoningBank protocol on a task set

@@ -4,12 +4,12 @@
  * "delivers eventually"), Byzantine replicas with random behaviours, and a few proposals.
  */
 import fc from 'fast-check';
-import { BEHAVIORS, type Fault } from '../../src/patterns/consensus/byzantine.js';
-import { SimCluster, judge, type ProposalOutcome } from '../../src/patterns/consensus/cluster.js';
-import { verifyCertificate } from '../../src/patterns/consensus/certificate.js';
-import { ClusterKeys, generateKeys } from '../../src/patterns/consensus/keys.js';
-import type { NetworkFaults } from '../../src/patterns/consensus/network.js';
-import { bftFaults } from '../../src/patterns/vote/quorum.js';
+import { BEHAVIORS, type Fault } from '../src/patterns/consensus/byzantine.js';
+import { SimCluster, judge, type ProposalOutcome } from '../src/patterns/consensus/cluster.js';
+import { verifyCertificate } from '../src/patterns/consensus/certificate.js';
+import { ClusterKeys, generateKeys } from '../src/patterns/consensus/keys.js';
+import type { NetworkFaults } from '../src/patterns/consensus/network.js';
+import { bftFaults } from '../src/patterns/vote/quorum.js';
 
 export interface Schedule {
   n: number;

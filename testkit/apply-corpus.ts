@@ -1,7 +1,7 @@
 /**
  * The two apply_edit corpora, loaded the same way for the regression test and the benchmark:
  * - `repo`: 180 edits cut from npm release diffs (test/fixtures/apply-edit/, made by
- *   scripts in bench/make-apply-corpus.ts), one folder per case;
+ *   scripts/make-apply-corpus.ts), one folder per case;
  * - `dev`: 250 edits cut from the git history of five open-source repositories
  *   (test/fixtures/apply-corpus-dev/, see its README), one JSON file per case.
  */

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import fc from 'fast-check';
-import { startFakeProvider, type FakeProvider } from '../../test/fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from './fake-provider.js';
 import { callArb, type FuzzCall, type Schema } from './fuzz-arbitraries.js';
 
 export interface Defect {
@@ -114,10 +114,10 @@ export interface FuzzServer {
   close(): Promise<void>;
 }
 
-/** The repository root, from bench/lib (source) or dist/bench/lib (built). */
+/** The repository root, from testkit/ (source) or dist/testkit/ (built). */
 function repoRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return resolve(here, here.includes(`${join('dist', 'bench')}`) ? '../../..' : '../..');
+  return resolve(here, here.includes(`${join('dist', 'testkit')}`) ? '../..' : '..');
 }
 
 /** A stdio server (dist/src/main.js) on a temp file, its LLM providers pointed at a loopback fake. */

@@ -14,8 +14,8 @@
  * output. Re-running reuses the download cache ($APPLY_CORPUS_CACHE, default <tmpdir>/sixfold-apply-corpus).
  * Ends with a self-check of every written case and a summary table; exits 1 if any check fails.
  *
- *   npm run corpus:apply                          (build, then node dist/bench/make-apply-corpus.js)
- *   npx --yes tsx bench/make-apply-corpus.ts      (same, without building)
+ *   npm run corpus:apply                          (build, then node dist/scripts/make-apply-corpus.js)
+ *   npx --yes tsx scripts/make-apply-corpus.ts    (same, without building)
  *   ... --check                                   (only re-verify the fixtures on disk)
  */
 import { spawnSync } from 'node:child_process';
@@ -1020,7 +1020,7 @@ function main(): void {
   const index = {
     description:
       'Lazy-edit merge cases built from real diffs between published npm package versions. For each case, merging edit.* into original.* must produce expected.* byte for byte.',
-    generator: 'bench/make-apply-corpus.ts (npm run corpus:apply)',
+    generator: 'scripts/make-apply-corpus.ts (npm run corpus:apply)',
     format: {
       marker: 'a whole line holding a comment whose text is "... existing code ..." (or: "... rest of code ...", "... existing code here ...", "... unchanged ...", any case), indented like the code it stands for',
       markerStyles: { '//': 'JS/TS/JSON/C/C++/SCSS', '#': 'Python/gyp/TOML/YAML', '--': 'Lua', ';': 'Scheme (tree-sitter queries)', '/* */': 'CSS', '<!-- -->': 'Markdown/HTML' },
