@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Vote } from '../../src/patterns/vote/vote.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { BUILT_INS } from '../../src/router/registry.js';
@@ -30,18 +31,6 @@ const MODEL: Record<Name, string> = { anthropic: 'voter-a', openai: 'voter-b', g
 const KEYS = { anthropic: 'sk-ant-e2e-SECRET-1', openai: 'sk-e2e-SECRET-2', gemini: 'gem-e2e-SECRET-3' } as const;
 /** Events that must come (a request reaching the fake, an abort) fail the test after this long. */
 const EVENT_MS = 10_000;
-
-interface Vote {
-  provider: string;
-  model: string | null;
-  answer: string | null;
-  normalized: string | null;
-  latency_ms: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  error?: string;
-}
 
 interface VoteResult {
   decision: string | null;

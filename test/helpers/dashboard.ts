@@ -12,7 +12,11 @@ import { callOk, readStatus } from './mcp.js';
 import { REPO_ROOT } from './server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-/** The launch flags that work on this machine (see the dashboard issue); the profile dir is fresh per launch. */
+/**
+ * Headless Chromium as root in a container: no sandbox (it needs user namespaces), no GPU, and no
+ * background traffic (QUIC, updates, sync) that would reach for the network. The profile dir is
+ * fresh per launch.
+ */
 export const CHROMIUM_FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
