@@ -409,7 +409,13 @@ export class Replica {
     if (this.inViewChange || m.v !== this.view || !this.inWindow(m.s)) return;
     if (kind === 'p' && from === this.primary()) return;
     const slot = this.slot(m.s);
-    this.vote(slot, kind, m.v, m.d, from);
+    const votes = this.vote(slot, kind, m.v, m.d, from);
+    if (kind === 'c' && votes >= this.f + 1 && m.s > this.lastExec && this.waitingSince === null) {
+      // f+1 commits (one honest at least): sequence s is committing in this view. A replica that
+      // has nothing pending (its copy of the request was lost, and an equivocating primary gave it
+      // another batch) would otherwise never time out nor fetch: wait for s like for a request.
+      this.waitingSince = this.now;
+    }
     if (slot.committedView === this.view && slot.pp) {
       // Still hearing about a sequence we committed a while ago: the sender is stuck; repeat our commit to it.
       if (this.now - slot.committedAt >= this.o.retransmitMs) this.helpCommit(from, m.s, slot);
