@@ -3,13 +3,24 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput, notFound } from '../src/errors.js';
 import { canonicalJson } from '../src/canonical-json.js';
-import { verifyCertificate } from '../src/patterns/consensus/certificate.js';
-import { verifyNodeCertificate } from '../src/patterns/consensus/node-certificate.js';
-import { publicKeyFromText } from '../src/patterns/consensus/node-keys.js';
-import { nodeIdOf } from '../src/peer/identity.js';
+import { lazy } from '../src/lazy.js';
 import { SixfoldError } from '../src/errors.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
 import { clusterField } from '../src/mcp/fields.js';
+
+/** The checks (Ed25519 keys, node ids), loaded on the first call. */
+const checks = lazy(async () => {
+  const [simulated, nodes, keys, identity] = await Promise.all([
+    import('../src/patterns/consensus/certificate.js'),
+    import('../src/patterns/consensus/node-certificate.js'),
+    import('../src/patterns/consensus/node-keys.js'),
+    import('../src/peer/identity.js'),
+  ]);
+  return {
+    verifyCertificate: simulated.verifyCertificate, verifyNodeCertificate: nodes.verifyNodeCertificate,
+    publicKeyFromText: keys.publicKeyFromText, nodeIdOf: identity.nodeIdOf,
+  };
+});
 
 export function registerVerifyCertificateTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
@@ -55,6 +66,7 @@ export function registerVerifyCertificateTool(server: McpServer, deps: Deps): vo
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(args) {
+      const { verifyCertificate, verifyNodeCertificate, publicKeyFromText, nodeIdOf } = await checks();
       if (Buffer.byteLength(canonicalJson(args.value)) > 64 * 1024) throw invalidInput('value is over 64 KiB as JSON.', 'No committed value is larger; check what you sent.');
       const nodes = args.certificate.some((e) => e.node !== undefined);
       if (nodes) {
