@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure the issues name, measured here, printed beside its anchor.
- * Usage: node dist/bench/run.js [memory|stdio|tools ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
+ * Usage: node dist/bench/run.js [memory|stdio|http|tools ...] (default: all). BENCH_SIZES=10000,100000 to change sizes.
  */
 import { runCodegenSuite } from './codegen.js';
 import { runEphemeralBench } from './ephemeral.js';
@@ -8,6 +8,7 @@ import { runApplyEditBench } from './apply-edit.js';
 import { runMemoryBench } from './memory.js';
 import { runSemanticMemoryBench } from './memory-semantic.js';
 import { runStdioBench } from './stdio.js';
+import { runHttpBench } from './http.js';
 import { runVoteBench } from './vote.js';
 import { runAggregateBench } from './aggregate.js';
 import { runConsensusBench, runConsensusLong } from './consensus.js';
@@ -35,6 +36,7 @@ const suites: Record<string, () => Promise<void>> = {
   },
   'memory-semantic': semantic,
   stdio: async () => printTable('MCP over stdio', await runStdioBench()),
+  http: async () => printTable('MCP over Streamable HTTP (loopback, bearer token on)', await runHttpBench()),
   vote: async () => printTable('multi_model_vote and the LLM router (loopback fake provider, real SDKs)', await runVoteBench()),
   apply: async () => printTable('apply_edit on two corpora of real edits (commit history; npm release diffs), beside agent-booster', await runApplyEditBench()),
   codegen: async () => printTable('generate_code: memory path vs LLM path (real store on a temp file, hash-384, loopback fake provider)', await runCodegenSuite()),

@@ -2,6 +2,13 @@
  * A per-provider circuit breaker. Closed: calls flow. After `threshold` consecutive failures it
  * opens: calls are refused without touching the provider. After `cooldownMs` one probe call is let
  * through (half-open): success closes it, failure opens it for another cool-down.
+ *
+ * Hand-written rather than cockatiel 3.x (the line that runs on Node 20), whose breaker differs
+ * where the router relies on it: while its probe is out, other callers wait for the probe (up to a
+ * whole provider timeout) instead of being refused and falling back at once; a cancelled probe
+ * closes it instead of letting the next caller probe; it stays "open" past the cool-down until a
+ * call arrives, so stats cannot report half-open or the time to the next probe; and it reads
+ * Date.now() itself, so the router's injected clock cannot reach it.
  */
 export type BreakerState = 'closed' | 'open' | 'half_open';
 

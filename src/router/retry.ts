@@ -1,6 +1,10 @@
 /**
  * Backoff for retryable provider failures (429, 5xx, network): exponential with full jitter,
  * but never sooner than the provider's Retry-After.
+ *
+ * Hand-written rather than cockatiel 3.x's retry policy: its backoff could take Retry-After from
+ * the error, but its wait ignores the abort signal (a caller who cancels during a backoff waits it
+ * out, up to backoff_max_ms) and is a bare setTimeout the router's injected sleep cannot replace.
  */
 export interface BackoffPolicy {
   baseMs: number;

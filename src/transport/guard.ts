@@ -3,28 +3,34 @@ import { hostname, networkInterfaces } from 'node:os';
 import { isLoopbackHost } from '../config.js';
 import { SixfoldError } from '../errors.js';
 
-/** What the HTTP listener checks on every connection: the bearer token and the Host header. */
+/** What the HTTP listener checks on every request: the names it answers to, and the bearer token. */
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 
-/** Host header names that mean this server: loopback names, the bound address, and configured extras. */
-export function allowedHostnames(host: string, extra: string[] = []): Set<string> {
-  const names = new Set(['localhost', '127.0.0.1', '::1', ...extra.map((h) => h.toLowerCase())]);
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (WILDCARD.has(host)) {
-    // Bound everywhere: accept this machine's own names and addresses, nothing else.
-    names.add(hostname().toLowerCase());
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(a.address.toLowerCase());
-  } else {
-    names.add(bare);
+/**
+ * A host name or address as the WHATWG URL parser gives `hostname` (lower case, IPv6 in brackets,
+ * any port dropped): the form the SDK's Host check compares. Undefined for what cannot be a host.
+ */
+export function urlHostname(name: string): string | undefined {
+  const v6 = name.startsWith('[') || (name.match(/:/g)?.length ?? 0) > 1;
+  try {
+    return new URL(`http://${v6 ? `[${name.replace(/^\[|\](:\d+)?$/g, '')}]` : name}`).hostname || undefined;
+  } catch {
+    return undefined;
   }
-  return names;
 }
 
-export function hostnameOf(hostHeader: string): string {
-  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(hostHeader);
-  if (m) return m[1].toLowerCase();
-  return hostHeader.replace(/:\d+$/, '').toLowerCase();
+/** Host names that mean this server: loopback names, the bound address, and configured extras. */
+export function allowedHostnames(host: string, extra: string[] = []): string[] {
+  const names = ['localhost', '127.0.0.1', '::1', ...extra];
+  if (WILDCARD.has(host)) {
+    // Bound everywhere: accept this machine's own names and addresses, nothing else.
+    names.push(hostname());
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.push(a.address);
+  } else {
+    names.push(host);
+  }
+  return [...new Set(names.map(urlHostname).filter((n): n is string => n !== undefined))];
 }
 
 /** Constant-time token check (hashing first makes the lengths equal). */

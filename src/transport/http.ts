@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Deps } from '../deps.js';
-import { SixfoldError } from '../errors.js';
+import { SixfoldError, clipText } from '../errors.js';
 import { mountDashboard } from '../dashboard/routes.js';
 import { createServer } from '../server.js';
 import { guardTransport } from './edge.js';
-import { allowedHostnames, assertTokenBeyondLoopback, hostnameOf, tokenMatches } from './guard.js';
+import { allowedHostnames, assertTokenBeyondLoopback, tokenMatches } from './guard.js';
+
+/** What body-parser (via http-errors) puts on the errors it passes on. */
+interface HttpError extends Error {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -26,37 +35,60 @@ function rpcError(res: ServerResponse, status: number, code: number, message: st
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }
 
-class TooLarge extends Error {
-  constructor(readonly drained: boolean) {
-    super('request body too large');
-  }
-}
-
-/** How much of an oversize body we read and discard so the client can still read our 413. */
+/** How much of an oversize body we read past the limit and discard before dropping the connection. */
 const DRAIN_CAP = 64 * 1024 * 1024;
 
+const HOST_HINT = ' (DNS-rebinding protection); add the name to http.allowed_hosts (SIXFOLD_ALLOWED_HOSTS) if it is yours.';
+
 /**
- * Reads a body up to `limit` bytes. An oversize body is read to its end and discarded (up to
- * DRAIN_CAP), because closing a socket the client is still writing to resets it and the client
- * never sees the 413 (RFC 9112 §9.6); past the cap the connection is dropped instead.
+ * The SDK's Host check (port-agnostic, names as the URL parser reads them). It answers a refusal
+ * itself; we only clip what it echoes and add which setting to change.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = declared > limit;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      if (size > DRAIN_CAP) {
-        req.removeAllListeners('data');
-        reject(new TooLarge(false));
-      } else if (!over) chunks.push(c);
+function hostCheck(allowed: string[]): RequestHandler {
+  const check = hostHeaderValidation(allowed);
+  return (req, res, next) => {
+    res.json = (body: { error?: { message?: unknown } }) => {
+      if (typeof body?.error?.message === 'string') body.error.message = clipText(body.error.message, 300) + HOST_HINT;
+      return Object.getPrototypeOf(res).json.call(res, body);
+    };
+    check(req, res, (err?: unknown) => {
+      delete (res as Partial<Response>).json;
+      next(err);
     });
-    req.on('end', () => (over ? reject(new TooLarge(true)) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
-  });
+  };
+}
+
+/**
+ * POST bodies, read and parsed by Express's JSON parser (body-parser) up to `limit` bytes, whatever
+ * the Content-Type says (the SDK's transport checks that and answers 415 itself). An oversize body
+ * is read to its end and discarded before the 413 goes out, because closing a socket the client is
+ * still writing to resets it and the client never sees the 413 (RFC 9112 §9.6); body-parser does
+ * that, but without an end, so past DRAIN_CAP we answer and drop the connection ourselves.
+ */
+function jsonBody(limit: number): RequestHandler {
+  const parse = express.json({ limit, type: () => true });
+  const dropAfter = limit + DRAIN_CAP;
+  return (req, res, next) => {
+    if (req.method !== 'POST') return next();
+    parse(req, res, next); // attaches the parser's reader now; ours below sees the same chunks
+    let seen = 0;
+    const count = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen <= dropAfter) return;
+      req.off('data', count);
+      tooLarge(res, limit, false);
+      res.once('finish', () => req.socket.destroy());
+    };
+    req.on('data', count);
+  };
+}
+
+function tooLarge(res: ServerResponse, limit: number, drained: boolean): void {
+  rpcError(
+    res, 413, -32600,
+    `Request body over ${limit} bytes; send smaller requests, or raise http.max_body_bytes (10485760 fits the largest tool call: 8 MiB of arguments).`,
+    drained ? {} : { connection: 'close' },
+  );
 }
 
 export interface HttpHandle {
@@ -65,10 +97,6 @@ export interface HttpHandle {
   close: () => Promise<void>;
 }
 
-/**
- * Streamable HTTP at /mcp with stateful sessions, GET /healthz. Loopback by default; any other bind
- * needs a bearer token. Host and Origin are checked on every request (DNS-rebinding protection).
- */
 /** Binding beyond loopback without a token would hand the server to the whole network. */
 export function assertSafeBind(cfg: Deps['config']['http']): void {
   assertTokenBeyondLoopback(
@@ -78,6 +106,18 @@ export function assertSafeBind(cfg: Deps['config']['http']): void {
   );
 }
 
+/**
+ * Streamable HTTP at /mcp with stateful sessions, GET /healthz, and the dashboard (routes.ts), as
+ * an Express app. Loopback by default; any other bind needs a bearer token. Host and Origin are
+ * checked on every request (DNS-rebinding protection), before anything else.
+ *
+ * Built from the SDK's parts rather than its createMcpExpressApp: that one installs express.json()
+ * with body-parser's fixed 100 kB limit on every path, ahead of anything added after it, so every
+ * call over 100 kB would be refused and bodies would be read before the bearer check. The bearer
+ * check stays ours too: the SDK's requireBearerAuth answers 401 in OAuth's shape
+ * ({"error":"invalid_token"}) where clients of /mcp get a JSON-RPC error naming the header to send,
+ * and it expects an OAuth access token with an expiry rather than a fixed secret.
+ */
 export async function startHttp(deps: Deps): Promise<HttpHandle> {
   const cfg = deps.config.http;
   const { log } = deps;
@@ -96,29 +136,14 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
     await s.close().catch(() => {});
   }
 
-  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (cfg.token && !tokenMatches(req.headers.authorization, cfg.token)) {
-      return rpcError(res, 401, -32001, 'Missing or wrong bearer token: send "Authorization: Bearer <SIXFOLD_HTTP_TOKEN>".', { 'www-authenticate': 'Bearer' });
-    }
-    let body: unknown;
-    if (req.method === 'POST') {
-      let raw: Buffer;
-      try {
-        raw = await readBody(req, cfg.max_body_bytes);
-      } catch (err) {
-        if (err instanceof TooLarge) {
-          rpcError(res, 413, -32600, `Request body over ${cfg.max_body_bytes} bytes; send smaller requests.`, err.drained ? {} : { connection: 'close' });
-          if (!err.drained) res.once('finish', () => req.socket.destroy());
-          return;
-        }
-        throw err;
-      }
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return rpcError(res, 400, -32700, 'Parse error: the request body is not valid JSON.');
-      }
-    }
+  /** Bearer token on /mcp, before any body is read (constant-time, see guard.ts). */
+  const bearer: RequestHandler = (req, res, next) => {
+    if (!cfg.token || tokenMatches(req.headers.authorization, cfg.token)) return next();
+    rpcError(res, 401, -32001, 'Missing or wrong bearer token: send "Authorization: Bearer <SIXFOLD_HTTP_TOKEN>".', { 'www-authenticate': 'Bearer' });
+  };
+
+  async function handleMcp(req: Request, res: Response): Promise<void> {
+    const body: unknown = req.method === 'POST' ? req.body : undefined;
     const sid = req.headers['mcp-session-id'];
     const id = Array.isArray(sid) ? sid[0] : sid;
     if (id) {
@@ -149,30 +174,46 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
     if (!transport.sessionId) await close().catch(() => {});
   }
 
-  const http = createHttpServer((req, res) => {
-    const host = req.headers.host;
-    if (!host || !hosts.has(hostnameOf(host))) {
-      return rpcError(res, 403, -32000, `Host "${host ?? ''}" is not allowed (DNS-rebinding protection); add it to http.allowed_hosts if it is yours.`);
-    }
+  /** A browser page from another site: refused unless its origin names this server or is listed. */
+  const originCheck: RequestHandler = (req, res, next) => {
     const origin = req.headers.origin;
-    if (origin && !cfg.allowed_origins.includes(origin)) {
-      let ok = false;
-      try {
-        ok = hosts.has(new URL(origin).hostname.replace(/^\[|\]$/g, '').toLowerCase());
-      } catch { /* malformed origin: refused below */ }
-      if (!ok) return rpcError(res, 403, -32000, `Origin "${origin}" is not allowed; add it to http.allowed_origins if it is yours.`);
-    }
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz' && req.method === 'GET') {
-      return sendJson(res, 200, { ok: true, name: 'sixfold', version: deps.version, sessions: sessions.size });
-    }
-    if (path !== '/mcp' && dashboard.handle(req, res, path)) return;
-    if (path !== '/mcp') return sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp, health is /healthz${cfg.dashboard ? ', the dashboard is /' : ''}${cfg.metrics ? ', metrics are /metrics' : ''}.` });
-    handleMcp(req, res).catch((err) => {
-      log.error({ err }, 'http request failed');
-      rpcError(res, 500, -32603, 'Internal error.');
-    });
+    if (!origin || cfg.allowed_origins.includes(origin)) return next();
+    let ok = false;
+    try {
+      ok = hosts.includes(new URL(origin).hostname);
+    } catch { /* malformed origin: refused below */ }
+    if (ok) return next();
+    rpcError(res, 403, -32000, `Origin "${clipText(origin, 300)}" is not allowed; add it to http.allowed_origins if it is yours.`);
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.use(hostCheck(hosts), originCheck);
+  app.get('/healthz', (_req, res) => sendJson(res, 200, { ok: true, name: 'sixfold', version: deps.version, sessions: sessions.size }));
+  app.all('/mcp', bearer, jsonBody(cfg.max_body_bytes), (req, res, next) => void handleMcp(req, res).catch(next));
+  app.use((req, res) => {
+    const path = req.path;
+    if (dashboard.handle(req, res, path)) return;
+    sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp, health is /healthz${cfg.dashboard ? ', the dashboard is /' : ''}${cfg.metrics ? ', metrics are /metrics' : ''}.` });
   });
+  // Errors from the body parser, as JSON-RPC errors; anything else is ours (logged, 500).
+  app.use((err: HttpError, _req: Request, res: Response, _next: NextFunction) => {
+    if (err.type === 'entity.too.large') return tooLarge(res, cfg.max_body_bytes, true);
+    if (err.type === 'entity.parse.failed') {
+      return rpcError(res, 400, -32700, 'Parse error: the request body is not valid JSON, or not an object; send one JSON-RPC message as a JSON object.');
+    }
+    if (err.type === 'request.aborted') return; // the client is gone
+    if (err.expose && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+      return rpcError(res, err.status, -32600, `${clipText(err.message, 300)}; send a JSON-RPC message as JSON in UTF-8.`);
+    }
+    log.error({ err }, 'http request failed');
+    rpcError(res, 500, -32603, 'Internal error.');
+  });
+
+  const http = createHttpServer(app);
   http.requestTimeout = 0; // SSE streams stay open; idle sessions are reaped below instead
 
   const sweep = setInterval(() => {

@@ -128,6 +128,28 @@ describe('HTTP security (token set)', () => {
     expect(r.response).toMatch(/over 4194304 bytes/);
   });
 
+  // Draining has an end: a client that keeps sending past 64 MiB beyond the limit is answered and
+  // cut off, so nobody can keep the server reading a refused body forever.
+  it('an oversize upload that goes on past the drain cap is cut off', async () => {
+    const body = Buffer.alloc(MAX_BODY + 100 * 1024 * 1024, 0x20); // well past the cap and the socket buffers
+    const r = await rawUpload(server.port, {
+      method: 'POST',
+      path: '/mcp',
+      headers: { ...mcpHeaders, authorization: `Bearer ${TOKEN}` },
+      body,
+      chunked: true,
+    }, 60_000).catch((e: Error) => e);
+    if (r instanceof Error) {
+      // The reset reached the client before it read the answer: it must still have been cut off.
+      const sent = Number(/after (\d+) body bytes/.exec(r.message)?.[1]);
+      expect(sent).toBeLessThan(body.length);
+    } else {
+      expect(r.status).toBe(413);
+      expect(r.bytesSent).toBeLessThan(body.length);
+      expect(r.response).toMatch(/over 4194304 bytes/);
+    }
+  });
+
   it('a body just under the limit is not refused for its size', async () => {
     // Valid JSON padded to just under 4 MiB: an initialize request with a long clientInfo name.
     const pad = MAX_BODY - Buffer.byteLength(initializeBody) - 64;
