@@ -16,8 +16,8 @@ import { createRequire } from 'node:module';
 import { SixfoldError } from '../src/errors.js';
 import { applyEdit, parseEdit } from '../src/patterns/codegen/apply-edit.js';
 import { splitLines } from '../src/patterns/codegen/lines.js';
-import { loadApplyCorpus, type ApplyCase } from './lib/apply-corpus.js';
-import { decidesMerge } from './lib/apply-oracle.js';
+import { loadApplyCorpus, type ApplyCase } from '../testkit/apply-corpus.js';
+import { decidesMerge } from '../testkit/apply-oracle.js';
 import { fmt, summarize, type Row } from './lib/stats.js';
 
 const WARMUP = 3;

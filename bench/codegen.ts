@@ -5,13 +5,15 @@ import { loadConfig, type Config } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { HashEmbedder } from '../src/memory/embed/hash.js';
 import { MemoryStore } from '../src/memory/store.js';
+import { lazy } from '../src/lazy.js';
+import { ReasoningBank } from '../src/patterns/codegen/bank.js';
 import { codegenDeps, generateCode, recordOutcome, type GenerateInput, type GenerateResult } from '../src/patterns/codegen/generate.js';
 import { resolveProviders } from '../src/router/registry.js';
 import { Router } from '../src/router/router.js';
-import { startFakeProvider, type FakeProvider } from '../test/fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../testkit/fake-provider.js';
 import { fmt, settle, summarize, type Row } from './lib/stats.js';
-import { EVAL_TASKS, TRAIN_TASKS } from './lib/learning-tasks.js';
-import { runLearning } from './learning.js';
+import { EVAL_TASKS, TRAIN_TASKS } from '../testkit/learning-tasks.js';
+import { runLearning } from '../testkit/learning.js';
 
 /**
  * generate_code end to end in-process, through the functions the tools call (codegenDeps →
@@ -129,7 +131,7 @@ export async function runCodegenBench(): Promise<Row[]> {
   // As src/main.ts builds them: the store on the DB file, the router's call log in the same DB.
   const store = await MemoryStore.open({ path: config.db, embedder: new HashEmbedder(), log, workingTtlSeconds: config.memory.working_ttl_seconds });
   const router = new Router(providers, config.router, { db: store.db, log });
-  const deps = { config, store, router };
+  const deps = { config, store, router, bank: lazy(() => ReasoningBank.open(store)) };
   const llmCalls = () => (store.db.prepare("SELECT count(*) AS n FROM llm_calls WHERE purpose = 'codegen'").get() as { n: number }).n;
 
   // What tools/generate-code.ts and tools/record-outcome.ts run per call (minus MCP framing).

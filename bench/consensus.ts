@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { SimCluster, type Timing } from '../src/patterns/consensus/cluster.js';
-import { CI_RUNS, checkSchedule, keysFor, scheduleArb } from './lib/consensus-schedules.js';
+import { CI_RUNS, checkSchedule, keysFor, scheduleArb } from '../testkit/consensus-schedules.js';
 import { fmt, summarize, type Row } from './lib/stats.js';
 import { bftFaults } from '../src/patterns/vote/quorum.js';
 

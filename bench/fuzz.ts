@@ -5,7 +5,7 @@
 import { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { LineReader } from '../src/transport/line-reader.js';
-import { runFuzz, startFuzzServer } from './lib/fuzz-driver.js';
+import { runFuzz, startFuzzServer } from '../testkit/fuzz-driver.js';
 import { fmt, median, type Row } from './lib/stats.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 2026);

@@ -15,11 +15,13 @@ import { QuantizedIndex, OVERSAMPLE, MIN_CANDIDATES } from '../src/memory/quanti
 import { searchMemories, type SearchMode } from '../src/memory/search.js';
 import { MemoryStore } from '../src/memory/store.js';
 import { toBlob } from '../src/memory/vectors.js';
+import { lazy } from '../src/lazy.js';
+import { ReasoningBank } from '../src/patterns/codegen/bank.js';
 import { codegenDeps, generateCode, recordOutcome, type GenerateInput } from '../src/patterns/codegen/generate.js';
 import { mulberry32 } from '../src/random.js';
 import { resolveProviders } from '../src/router/registry.js';
 import { Router } from '../src/router/router.js';
-import { startFakeProvider } from '../test/fake-provider/server.js';
+import { startFakeProvider } from '../testkit/fake-provider.js';
 import { loadRetrievalSet, scoreRetrieval, type RetrievalScore } from './retrieval.js';
 import { fmt, median, settle, summarize, type Row } from './lib/stats.js';
 
@@ -339,7 +341,7 @@ export async function nearRepeats(dir: string, log: Logger): Promise<Row[]> {
       const { providers } = resolveProviders(config, env);
       const store = await MemoryStore.open({ path: config.db, embedder: createEmbedder({ kind }, process.env, log), log });
       const router = new Router(providers, config.router, { db: store.db, log });
-      const deps = await codegenDeps({ config, store, router });
+      const deps = await codegenDeps({ config, router, bank: lazy(() => ReasoningBank.open(store)) });
       const gen = (task: string) => generateCode(deps, { task, language: 'python' } satisfies GenerateInput);
       for (const t of LEARNED) {
         const r = await gen(t.task);

@@ -6,7 +6,7 @@ import { Tally } from '../src/patterns/vote/quorum.js';
 import { runVote, type Voter } from '../src/patterns/vote/vote.js';
 import { resolveProviders } from '../src/router/registry.js';
 import { Router } from '../src/router/router.js';
-import { startFakeProvider, type FakeProvider } from '../test/fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../testkit/fake-provider.js';
 import { mulberry32 } from '../src/random.js';
 import { fmt, median, summarize, type Row } from './lib/stats.js';
 

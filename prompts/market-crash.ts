@@ -3,8 +3,6 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { codegenNamespaces, crdtDocs, fromList, optionalCompletable } from './complete.js';
 
-export const MARKET_CRASH_TOOLS = ['generate_code', 'record_outcome', 'spawn_ephemeral', 'multi_model_vote', 'crdt_merge', 'crdt_read'];
-
 /** `market_crash`: which assets drive which, by Granger tests, ephemeral judges and votes, into a CRDT graph. */
 export function registerMarketCrashPrompt(server: McpServer, deps: Deps): void {
   server.registerPrompt(

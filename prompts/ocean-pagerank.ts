@@ -3,8 +3,6 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { crdtDocs, fromList, optionalCompletable } from './complete.js';
 
-export const OCEAN_PAGERANK_TOOLS = ['spawn_ephemeral', 'crdt_merge', 'crdt_read', 'aggregate'];
-
 /** `ocean_pagerank`: PageRank by partition workers whose rank vectors merge through CRDT documents. */
 export function registerOceanPagerankPrompt(server: McpServer, deps: Deps): void {
   server.registerPrompt(

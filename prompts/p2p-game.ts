@@ -3,8 +3,6 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { codegenNamespaces, crdtDocs, fromList, optionalCompletable } from './complete.js';
 
-export const P2P_GAME_TOOLS = ['crdt_merge', 'crdt_read', 'gossip_status', 'spawn_ephemeral', 'multi_model_vote', 'generate_code', 'record_outcome'];
-
 /** `p2p_game`: game content proposed by agents into a gossiped CRDT world, accepted by vote and a generated validator. */
 export function registerP2pGamePrompt(server: McpServer, deps: Deps): void {
   server.registerPrompt(

@@ -5,9 +5,6 @@ import type { Deps } from '../src/deps.js';
 import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
 import { codegenNamespaces, consensusClusters, fromList, optionalCompletable } from './complete.js';
 
-/** The tools this prompt walks through; it is registered only when all of them are. */
-export const PROTEIN_FOLDING_TOOLS = ['generate_code', 'record_outcome', 'aggregate', 'byzantine_propose', 'verify_certificate'];
-
 /** Classic 2D HP benchmark sequences (Unger and Moult 1993), offered while typing. */
 const BENCHMARKS = ['HPHPPHHPHPPHPHHPPHPH', 'HHPPHPPHPPHPPHPPHPPHPPHH', 'PPHPPHHPPPPHHPPPPHHPPPPHH', 'PPPHHPPHHPPPPPHHHHHHHPPHHPPPPHHPPHPP'];
 

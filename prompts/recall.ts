@@ -2,6 +2,7 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
+import { NAMESPACE_RE } from '../src/mcp/fields.js';
 import { optionalCompletable } from './complete.js';
 
 /** `recall`: asks the agent to check memory before answering, and to store what it learns. */
@@ -14,7 +15,7 @@ export function registerRecallPrompt(server: McpServer, deps: Deps): void {
       description: 'Search sixfold memory for what is known about a topic before answering, then store new facts.',
       argsSchema: {
         topic: completable(z.string().min(1).max(2000).describe('What the question is about'), (value) => topicsLike(deps, value)),
-        namespace: optionalCompletable(z.string().regex(/^[a-z0-9._-]{1,64}$/).describe('Namespace to search, default all'), namespaces),
+        namespace: optionalCompletable(z.string().regex(NAMESPACE_RE).describe('Namespace to search, default all'), namespaces),
       },
     },
     ({ topic, namespace }) => ({

@@ -3,10 +3,6 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { codegenNamespaces, consensusClusters, crdtDocs, fromList, optionalCompletable } from './complete.js';
 
-export const SELF_HEALING_CLUSTER_TOOLS = [
-  'aggregate', 'generate_code', 'record_outcome', 'spawn_ephemeral', 'multi_model_vote', 'byzantine_propose', 'crdt_merge', 'crdt_read',
-];
-
 const QUORUMS = ['majority', 'two_thirds', 'bft', 'unanimous'];
 
 /** `self_healing_cluster`: detect, diagnose, vote, commit, act, and learn so the next incident heals from memory. */

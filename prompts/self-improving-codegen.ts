@@ -2,7 +2,7 @@ import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { reasoningBankFor } from '../src/memory/reasoning-bank.js';
+import { NAMESPACE_RE } from '../src/mcp/fields.js';
 import { optionalCompletable } from './complete.js';
 
 /** Offered while typing `language`; any other name is accepted too. */
@@ -14,7 +14,7 @@ const LANGUAGES = [
 /** `self_improving_codegen`: generate → test → record_outcome, retrying with what failed. */
 export function registerSelfImprovingCodegenPrompt(server: McpServer, deps: Deps): void {
   const namespaces = async (value: string) =>
-    (await reasoningBankFor(deps.store)).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100);
+    (await deps.bank()).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100);
   server.registerPrompt(
     'self_improving_codegen',
     {
@@ -24,7 +24,7 @@ export function registerSelfImprovingCodegenPrompt(server: McpServer, deps: Deps
         task: z.string().min(1).max(20_000).describe('The code to write'),
         language: completable(z.string().regex(/^[A-Za-z0-9+#._ -]{1,40}$/).describe('Programming language, e.g. "python"'),
           (value) => LANGUAGES.filter((l) => l.startsWith(value.toLowerCase()))),
-        namespace: optionalCompletable(z.string().regex(/^[a-z0-9._-]{1,64}$/).describe('ReasoningBank namespace, default "codegen"'), namespaces),
+        namespace: optionalCompletable(z.string().regex(NAMESPACE_RE).describe('ReasoningBank namespace, default "codegen"'), namespaces),
         max_attempts: optionalCompletable(z.string().regex(/^[1-9]$/).describe('Attempts before giving up, 1-9, default 3'),
           (value) => ['1', '2', '3', '4', '5', '6', '7', '8', '9'].filter((n) => n.startsWith(value))),
       },

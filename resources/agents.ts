@@ -1,14 +1,14 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
-import { AgentLedger, agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
-import { agentView } from '../tools/list-agents.js';
+import { AgentLedger } from '../src/patterns/ephemeral/ledger.js';
+import { UUID_RE, agentView } from '../src/mcp/fields.js';
 import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
 
 /** `agents://{run_id}`: every agent of one spawn_ephemeral run, in input order, with results and its transitions. */
 export function registerAgentsResource(server: McpServer, deps: Deps): void {
-  const ledger = agentLedgerFor(deps.store.db);
+  const ledger = deps.ledger;
   server.registerResource(
     'agents-run',
     new ResourceTemplate('agents://{run_id}', { list: undefined }),
@@ -19,7 +19,7 @@ export function registerAgentsResource(server: McpServer, deps: Deps): void {
     },
     async (uri) => {
       const runId = decodeURIComponent(uri.host);
-      if (!/^[0-9a-f-]{36}$/.test(runId)) throw new ResourceError(ErrorCode.InvalidParams, `"${runId}" is not a run id: use the run_id spawn_ephemeral returned.`);
+      if (!UUID_RE.test(runId)) throw new ResourceError(ErrorCode.InvalidParams, `"${runId}" is not a run id: use the run_id spawn_ephemeral returned.`);
       const rows = ledger.run(runId);
       if (!rows.length) throw new ResourceError(RESOURCE_NOT_FOUND, `No run ${runId}; list_agents shows recent runs.`);
       const agents = rows.map((r) => ({

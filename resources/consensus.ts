@@ -1,7 +1,6 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
-import { consensusStoreFor } from '../src/memory/consensus-store.js';
 import { NAMESPACE_RE } from '../src/memory/schemas.js';
 import type { NodeConsensus } from '../src/patterns/consensus/node-consensus.js';
 import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
@@ -45,23 +44,24 @@ export function registerConsensusResources(server: McpServer, deps: Deps): void 
 }
 
 function registerSimulatedResources(server: McpServer, deps: Deps, sub: string): void {
-  const store = () => consensusStoreFor(deps.store);
-  const complete = { cluster: (value: string) => store().clusters().map((c) => c.name).filter((n) => n.startsWith(value)).slice(0, 100) };
+  const store = deps.simulatedConsensus;
+  const complete = { cluster: async (value: string) => (await store()).clusters().map((c) => c.name).filter((n) => n.startsWith(value)).slice(0, 100) };
   const label = sub ? 'simulated consensus cluster' : 'consensus cluster (in-process simulation)';
 
   server.registerResource(
     sub ? 'consensus-simulated-keys' : 'consensus-keys',
     new ResourceTemplate(`consensus://{cluster}/${sub}keys`, {
       list: async () => ({
-        resources: store().clusters().map((c) => ({ uri: `consensus://${c.name}/${sub}keys`, name: `public keys of ${label} ${c.name}`, description: `${c.n} replicas, quorum ${2 * c.f + 1}`, mimeType: 'application/json' })),
+        resources: (await store()).clusters().map((c) => ({ uri: `consensus://${c.name}/${sub}keys`, name: `public keys of ${label} ${c.name}`, description: `${c.n} replicas, quorum ${2 * c.f + 1}`, mimeType: 'application/json' })),
       }),
       complete,
     }),
     { title: `Public keys of a ${label}`, description: 'Ed25519 public keys (raw, base64url) per replica and the statement a certificate signs; enough to verify certificates offline. A simulation: this one process holds every private key.', mimeType: 'application/json' },
     async (uri) => {
       const name = clusterOf(uri);
-      const info = store().cluster(name);
-      const pub = info && store().publicKeys(name);
+      const simulated = await store();
+      const info = simulated.cluster(name);
+      const pub = info && simulated.publicKeys(name);
       if (!info || !pub) throw new ResourceError(RESOURCE_NOT_FOUND, `No ${sub ? 'simulated ' : ''}consensus cluster "${name}".`, { uri: uri.href });
       return json(uri, {
         cluster: name, mode: 'simulate', n: info.n, f: info.f, quorum: 2 * info.f + 1, algorithm: 'Ed25519', statement: STATEMENT,
@@ -72,10 +72,11 @@ function registerSimulatedResources(server: McpServer, deps: Deps, sub: string):
 
   const readLog = async (uri: URL) => {
     const name = clusterOf(uri);
-    if (!store().cluster(name)) throw new ResourceError(RESOURCE_NOT_FOUND, `No ${sub ? 'simulated ' : ''}consensus cluster "${name}".`, { uri: uri.href });
+    const simulated = await store();
+    if (!simulated.cluster(name)) throw new ResourceError(RESOURCE_NOT_FOUND, `No ${sub ? 'simulated ' : ''}consensus cluster "${name}".`, { uri: uri.href });
     const { after, limit } = page(uri);
     // One row past the page says whether there is a next one (sequences may have gaps).
-    const { entries: rows, total } = store().log(name, after, limit + 1);
+    const { entries: rows, total } = simulated.log(name, after, limit + 1);
     const entries = rows.slice(0, limit);
     const next = rows.length > limit ? `consensus://${name}/${sub}log?after=${entries[limit - 1].sequence}&limit=${limit}` : null;
     return json(uri, { cluster: name, mode: 'simulate', total, entries, next });
@@ -85,7 +86,7 @@ function registerSimulatedResources(server: McpServer, deps: Deps, sub: string):
     sub ? 'consensus-simulated-log' : 'consensus-log',
     new ResourceTemplate(`consensus://{cluster}/${sub}log`, {
       list: async () => ({
-        resources: store().clusters().map((c) => ({ uri: `consensus://${c.name}/${sub}log`, name: `committed log of ${label} ${c.name}`, description: `${c.base.seq} entries`, mimeType: 'application/json' })),
+        resources: (await store()).clusters().map((c) => ({ uri: `consensus://${c.name}/${sub}log`, name: `committed log of ${label} ${c.name}`, description: `${c.base.seq} entries`, mimeType: 'application/json' })),
       }),
       complete,
     }),

@@ -2,7 +2,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
 import { SixfoldError } from '../src/errors.js';
-import { NAMESPACE_RE } from '../src/memory/schemas.js';
+import { NAMESPACE_RE } from '../src/mcp/fields.js';
 import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
 const PAGE_MAX = 100;

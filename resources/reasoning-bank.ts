@@ -1,8 +1,8 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Deps } from '../src/deps.js';
-import { NAMESPACE_RE } from '../src/memory/schemas.js';
-import { reasoningBankFor, type ReasoningItem, type Trajectory } from '../src/memory/reasoning-bank.js';
+import { NAMESPACE_RE } from '../src/mcp/fields.js';
+import type { ReasoningItem, Trajectory } from '../src/patterns/codegen/bank.js';
 import { RESOURCE_NOT_FOUND, ResourceError } from './errors.js';
 
 const PAGE_DEFAULT = 100;
@@ -28,13 +28,11 @@ function trajectoryOut(t: Trajectory) {
  * generate_code call, its prompt, code, memories used and outcome.
  */
 export function registerReasoningBankResources(server: McpServer, deps: Deps): void {
-  const bank = () => reasoningBankFor(deps.store);
-
   server.registerResource(
     'reasoning-bank',
     new ResourceTemplate('reasoningbank://{namespace}', {
       list: async () => ({
-        resources: (await bank()).namespaces().map((n) => ({
+        resources: (await deps.bank()).namespaces().map((n) => ({
           uri: `reasoningbank://${n.namespace}`,
           name: `learned code strategies and pitfalls in ${n.namespace}`,
           description: `${n.count} items, most trusted first`,
@@ -42,7 +40,7 @@ export function registerReasoningBankResources(server: McpServer, deps: Deps): v
         })),
       }),
       complete: {
-        namespace: async (value) => (await bank()).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100),
+        namespace: async (value) => (await deps.bank()).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100),
       },
     }),
     {
@@ -60,7 +58,7 @@ export function registerReasoningBankResources(server: McpServer, deps: Deps): v
       if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) {
         throw new ResourceError(ErrorCode.InvalidParams, `limit must be a whole number from 1 to ${PAGE_MAX}, got "${raw}".`);
       }
-      const { items, total } = (await bank()).list(namespace, limit);
+      const { items, total } = (await deps.bank()).list(namespace, limit);
       return {
         contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ namespace, total, items: items.map(itemOut) }, null, 2) }],
       };
@@ -73,7 +71,7 @@ export function registerReasoningBankResources(server: McpServer, deps: Deps): v
     { title: 'One generate_code trajectory', description: 'A generate_code call: task, prompt, code, memories used, provider, cost and outcome.', mimeType: 'application/json' },
     async (uri, vars) => {
       const id = decodeURIComponent(String(vars.id));
-      const t = (await bank()).trajectory(id);
+      const t = (await deps.bank()).trajectory(id);
       if (!t) throw new ResourceError(RESOURCE_NOT_FOUND, `No trajectory ${id}.`, { uri: uri.href });
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(trajectoryOut(t), null, 2) }] };
     },

@@ -2,25 +2,17 @@
 import { parseArgs } from 'node:util';
 import { ChangeFeed, watchNamespaces } from './change-feed.js';
 import { clusterEnabled, loadConfig, type Config } from './config.js';
-import type { Deps } from './deps.js';
-import { runDoctor } from './doctor.js';
+import { buildDeps } from './build-deps.js';
 import { SixfoldError, describeError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
-import { Metrics } from './metrics.js';
 import { openDatabase } from './memory/db.js';
 import { DEFAULT_EMBEDDER, chooseEmbedderConfig, createEmbedder } from './memory/embed/index.js';
 import { pinnedEmbedderId } from './memory/pinned.js';
-import { reembed } from './memory/reembed.js';
 import { MemoryStore } from './memory/store.js';
-import { resolveProviders } from './router/registry.js';
-import { Router } from './router/router.js';
 import { drainToolCalls } from './tool-kit.js';
-import { DocStore } from './patterns/crdt/docs.js';
-import { agentLedgerFor } from './patterns/ephemeral/ledger.js';
 import { ClientLogHub } from './mcp/client-log.js';
 import type { PeerNetwork } from './peer/network.js';
 import { VERSION } from './version.js';
-import { runExport, runImport } from './transfer.js';
 import { NAMESPACE_RE } from './memory/schemas.js';
 
 const USAGE = `sixfold ${VERSION} — MCP server: coordination patterns over SQLite vector memory
@@ -105,6 +97,7 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
     // No embedder configured: move the DB to the default for new databases.
     const embedder = createEmbedder(config.embedder ?? DEFAULT_EMBEDDER, process.env, log);
     try {
+      const { reembed } = await import('./memory/reembed.js');
       const r = await reembed(db, embedder, log, (done, total) => {
         if (done === total || done % 10_240 === 0) process.stderr.write(`re-embedded ${done}/${total}\n`);
       });
@@ -126,6 +119,10 @@ async function startConsensus(peers: PeerNetwork, store: MemoryStore, config: Co
 async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Promise<void> {
   // The HTTP transport and the cluster are imported only when used: each pulls in modules (Hono,
   // X.509, TLS) that a stdio server without peers would otherwise load before its first answer.
+  // The stdio transport (and with it the server, the tools and the MCP SDK) starts loading now,
+  // so reading its files overlaps opening the database; it is awaited once the deps are built.
+  const stdio = config.transport === 'http' ? undefined : import('./transport/stdio.js');
+  stdio?.catch(() => {}); // a failure surfaces where it is awaited, not as an unhandled rejection first
   const http = config.transport === 'http' ? await import('./transport/http.js') : undefined;
   http?.assertSafeBind(config.http);
   const cluster = clusterEnabled(config) ? await import('./cluster/start.js') : undefined;
@@ -142,7 +139,6 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     onChange: (c) => changes.emit({ kind: 'memory', changes: c }),
   });
   watchNamespaces(changes, store);
-  agentLedgerFor(store.db).onWrite = (runIds) => changes.emit({ kind: 'agents', runIds });
   store.purgeExpired();
   const purge = setInterval(() => {
     try {
@@ -152,24 +148,16 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     }
   }, config.memory.purge_interval_ms);
   purge.unref();
-  const { providers, ollamaProbe } = resolveProviders(config);
-  // Metrics are read over HTTP only (GET /metrics); over stdio nothing counts them.
-  const metrics = config.transport === 'http' && config.http.metrics ? new Metrics(VERSION) : undefined;
-  const router = new Router(providers, config.router, { db: store.db, log, onCall: metrics && ((c) => metrics.providerCall(c)) }, ollamaProbe);
-  log.info({ providers: providers.map((p) => `${p.name}:${p.model}`) }, 'LLM providers');
-  const crdt = new DocStore(store.db, {
-    compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
-    // Local merges and those gossip brings in alike.
-    onCommitted: (doc, { created, origin }) => {
-      changes.emit({ kind: 'crdt', doc, created, origin });
-      if (created) changes.emit({ kind: 'list', of: 'crdt' });
-    },
-  });
+  // Metrics are read over HTTP only (GET /metrics); over stdio nothing counts them (nor loads prom-client).
+  const metrics = config.transport === 'http' && config.http.metrics ? new (await import('./metrics.js')).Metrics(VERSION) : undefined;
+  const deps = buildDeps({ config, log, store, changes, clientLog, version: VERSION, metrics });
   const peers = cluster ? await cluster.createPeerNetwork(config, store.db, log) : undefined;
-  const gossip = peers ? new (await import('./cluster/gossip-node.js')).GossipNode(crdt, config.gossip, peers, log) : undefined;
+  const gossip = peers ? new (await import('./cluster/gossip-node.js')).GossipNode(await deps.crdt(), config.gossip, peers, log) : undefined;
   const consensus = peers ? await startConsensus(peers, store, config, log) : undefined;
   if (config.test_fault && !peers) log.warn('SIXFOLD_TEST_FAULT is set but this node is not in a cluster: nothing lies');
-  const deps: Deps = { config, log, store, router, crdt, peers, gossip, consensus, changes, clientLog, version: VERSION, startedAt: Date.now(), metrics };
+  deps.peers = peers;
+  deps.gossip = gossip;
+  deps.consensus = consensus;
   if (peers) (await import('./cluster/aggregate-node.js')).registerClusterAggregate(peers, store, log);
 
   let closing = false;
@@ -181,11 +169,14 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     clearInterval(purge);
     const pending = await drainToolCalls(5000);
     if (pending) log.info({ pending }, 'waited for in-flight tool calls');
+    // A drained call's answer is handed to the transport a few promise jobs after the call settles
+    // (the SDK checks the output first): one turn of the event loop, so closing cannot drop it.
+    await new Promise((resolve) => setImmediate(resolve));
     await closeTransport().catch((err) => log.warn({ err }, 'transport close failed'));
     gossip?.close();
     consensus?.close();
     await peers?.close().catch((err) => log.warn({ err }, 'cluster close failed'));
-    crdt.close();
+    deps.crdt.peek()?.close();
     store.close();
     await store.embedder.close?.().catch((err) => log.warn({ err }, 'embedder close failed'));
     process.exit(exitCode);
@@ -203,7 +194,7 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
     closeTransport = (await http!.startHttp(deps)).close;
   } else {
     // A closed stdin is the normal end; any other close (a message over the read cap) exits 1.
-    closeTransport = (await (await import('./transport/stdio.js')).startStdio(deps, (why) => void shutdown(why, why === 'stdin closed' ? 0 : 1))).close;
+    closeTransport = (await (await stdio!).startStdio(deps, (why) => void shutdown(why, why === 'stdin closed' ? 0 : 1))).close;
   }
   // The model loads in a worker once the server answers, so it never delays the first response.
   store.embedder.warm?.();
@@ -228,11 +219,14 @@ async function main(): Promise<void> {
   const config = loadConfig(cli.flags);
   if (cli.command === 'doctor') {
     // Not serving: stdout is free for the report.
+    // The commands' modules load only for them: serving never pays for them before its first answer.
+    const { runDoctor } = await import('./doctor.js');
     process.exitCode = runDoctor(config, cli.flags.config ?? process.env.SIXFOLD_CONFIG, (line) => process.stdout.write(`${line}\n`));
     return;
   }
   if (cli.command !== 'serve') {
     const log = createLogger(config.log_level);
+    const { runExport, runImport } = await import('./transfer.js');
     if (cli.command === 'reembed') await runReembed(config, log);
     else if (cli.command === 'export') await runExport(config, log, cli.namespace);
     else if (cli.command === 'node-id') await (await import('./cluster/node-id-command.js')).printNodeId(config, log);

@@ -2,17 +2,36 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput, unknownKeys } from '../src/errors.js';
-import { namespaceField } from '../src/memory/schemas.js';
-import { aggregate, readOp, DEFAULT_FANOUT, type AggregateResult, type OpValue } from '../src/patterns/aggregate/aggregate.js';
-import { DEFAULT_CLUSTER_TIMEOUT_MS, heapHeight } from '../src/patterns/aggregate/cluster.js';
-import { runClusterAggregate } from '../src/cluster/aggregate-node.js';
-import { clusterOff } from '../src/peer/network.js';
-import { MAX_ROUNDS } from '../src/patterns/aggregate/gossip.js';
-import { readMemoryField } from '../src/patterns/aggregate/memory-source.js';
+import { namespaceField } from '../src/mcp/fields.js';
+import { lazy } from '../src/lazy.js';
+import type { AggregateResult, OpValue } from '../src/patterns/aggregate/aggregate.js';
+import { MAX_FANOUT, MIN_FANOUT } from '../src/patterns/aggregate/limits.js';
 import { OP_HELP } from '../src/patterns/aggregate/ops.js';
 import { DISTRIBUTIONS, numberSource, simulatedSource, stringSource, type ChunkSource } from '../src/patterns/aggregate/sources.js';
-import { MAX_FANOUT, MIN_FANOUT } from '../src/patterns/aggregate/tree.js';
 import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
+
+/** The engine, loaded on the first call (DDSketch and the tree stay out of start-up). */
+const engine = lazy(async () => {
+  const [agg, gossip, memory] = await Promise.all([
+    import('../src/patterns/aggregate/aggregate.js'),
+    import('../src/patterns/aggregate/gossip.js'),
+    import('../src/patterns/aggregate/memory-source.js'),
+  ]);
+  return { aggregate: agg.aggregate, readOp: agg.readOp, DEFAULT_FANOUT: agg.DEFAULT_FANOUT, MAX_ROUNDS: gossip.MAX_ROUNDS, readMemoryField: memory.readMemoryField };
+});
+
+/** The cluster client, loaded on the first cluster call (the peer layer's framing: msgpackr). */
+const clusterClient = lazy(async () => {
+  const [node, network, cluster] = await Promise.all([
+    import('../src/cluster/aggregate-node.js'),
+    import('../src/peer/network.js'),
+    import('../src/patterns/aggregate/cluster.js'),
+  ]);
+  return {
+    runClusterAggregate: node.runClusterAggregate, clusterOff: network.clusterOff,
+    DEFAULT_CLUSTER_TIMEOUT_MS: cluster.DEFAULT_CLUSTER_TIMEOUT_MS, heapHeight: cluster.heapHeight,
+  };
+});
 
 const MAX_VALUES = 1_000_000;
 const MAX_AGENTS = 10_000_000;
@@ -159,6 +178,7 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
       }
       const source = given[0];
       if (source === 'cluster') return runCluster(deps, args, extra, start);
+      const { aggregate, readMemoryField, MAX_ROUNDS } = await engine();
       let src: ChunkSource;
       let skipped: number | undefined;
       // Progress must only increase: the aggregation's counts continue after the memories read.
@@ -201,6 +221,7 @@ export function registerAggregateTool(server: McpServer, deps: Deps): void {
 
 /** The cluster source: a real tree over this node and its peers (see src/patterns/aggregate/cluster.ts). */
 async function runCluster(deps: Deps, args: Record<string, any>, extra: ToolExtra, start: number) {
+  const [{ runClusterAggregate, clusterOff, DEFAULT_CLUSTER_TIMEOUT_MS, heapHeight }, { readOp, DEFAULT_FANOUT }] = await Promise.all([clusterClient(), engine()]);
   if (!deps.peers) throw clusterOff('aggregate with a cluster source');
   const simOnly = (['method', 'failures', 'failed_subtrees', 'reparent', 'loss', 'target_error', 'seed'] as const).filter((k) => args[k] !== undefined);
   if (simOnly.length) {

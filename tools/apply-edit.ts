@@ -1,8 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { applyEdit } from '../src/patterns/codegen/apply-edit.js';
+import { lazy } from '../src/lazy.js';
 import { defineTool, elapsedMs, toolInput } from '../src/tool-kit.js';
+
+/** The merge, loaded on the first call. */
+const merge = lazy(() => import('../src/patterns/codegen/apply-edit.js'));
 
 const MAX_FILE = 2_000_000;
 
@@ -40,6 +43,7 @@ export function registerApplyEditTool(server: McpServer, deps: Deps): void {
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(args) {
+      const { applyEdit } = await merge();
       const start = performance.now();
       const r = applyEdit(args.original, args.edit);
       const result = { ...r, elapsed_ms: elapsedMs(start) };

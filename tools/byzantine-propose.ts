@@ -2,37 +2,33 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { SixfoldError, clipText, invalidInput } from '../src/errors.js';
-import { consensusStoreFor } from '../src/memory/consensus-store.js';
-import { NAMESPACE_RE } from '../src/memory/schemas.js';
-import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
 import { canonicalJson } from '../src/canonical-json.js';
-import { propose } from '../src/patterns/consensus/propose.js';
+import { lazy } from '../src/lazy.js';
+import { clusterField } from '../src/mcp/fields.js';
+import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
+import { checkFaults, replicasFor } from '../src/patterns/consensus/faults.js';
 import type { NodeConsensus } from '../src/patterns/consensus/node-consensus.js';
-import { clusterOff } from '../src/peer/network.js';
-import { SchemaValidator, withVerdict } from '../src/patterns/consensus/schema.js';
-import { SchemaWorker, ValidationTimeout } from '../src/patterns/consensus/schema-worker.js';
+import { clusterOff } from '../src/peer/cluster-off.js';
 import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
 
 const MAX_VALUE_BYTES = 64 * 1024;
 const MAX_SCHEMA_BYTES = 16 * 1024;
 
-export const clusterField = z
-  .string({ error: 'cluster must be a string like "default" or "deploys"' })
-  .regex(NAMESPACE_RE, 'cluster must be 1-64 characters of a-z, 0-9, ".", "_" or "-" (lowercase), e.g. "deploys"');
-
-/** Per-cluster queue: proposals to one cluster run one at a time (one sequence number each). */
-const queues = new Map<string, Promise<unknown>>();
-function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const prev = queues.get(key) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  const settled = next.catch(() => {});
-  queues.set(key, settled);
-  void settled.then(() => { if (queues.get(key) === settled) queues.delete(key); });
-  return next;
-}
-
-const validator = new SchemaValidator();
-const schemaWorker = new SchemaWorker();
+/**
+ * The schema check (ajv, RE2) and the simulation, loaded on the first call. The validator and
+ * its worker are made once per process: compiled schemas and the worker thread are reused.
+ */
+const engine = lazy(async () => {
+  const [schema, worker, sim] = await Promise.all([
+    import('../src/patterns/consensus/schema.js'),
+    import('../src/patterns/consensus/schema-worker.js'),
+    import('../src/patterns/consensus/propose.js'),
+  ]);
+  return {
+    validator: new schema.SchemaValidator(), withVerdict: schema.withVerdict,
+    schemaWorker: new worker.SchemaWorker(), ValidationTimeout: worker.ValidationTimeout, propose: sim.propose,
+  };
+});
 /** Longest a value's check against a caller's schema may take (normally well under a millisecond). */
 const SCHEMA_CHECK_MS = 1000;
 
@@ -102,6 +98,7 @@ export function registerByzantineProposeTool(server: McpServer, deps: Deps): voi
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     async run(args, extra) {
       const start = performance.now();
+      const { validator, withVerdict, schemaWorker, ValidationTimeout, propose } = await engine();
       const name = args.cluster ?? 'default';
       const valueText = canonicalJson(args.value);
       if (Buffer.byteLength(valueText) > MAX_VALUE_BYTES) throw invalidInput(`value is ${Buffer.byteLength(valueText)} bytes as JSON, over the 64 KiB limit.`, 'Commit a smaller value, e.g. a digest or a reference to the large data.');
@@ -136,21 +133,12 @@ export function registerByzantineProposeTool(server: McpServer, deps: Deps): voi
         }
         return proposeOnNodes(consensus, name, args.value, args.schema, args.timeout_ms ?? deps.config.consensus.proposal_timeout_ms, valueText, extra, start);
       }
-      const store = consensusStoreFor(deps.store);
-      return serialized(name, async () => {
+      const store = await deps.simulatedConsensus();
+      return store.proposals.run(name, async () => {
         let info = store.cluster(name);
-        if (info && args.replicas !== undefined && args.replicas !== info.n) {
-          throw invalidInput(`Cluster "${name}" already exists with ${info.n} replicas; replicas applies only when creating a cluster.`, `Omit replicas, or use a new cluster name for ${args.replicas} replicas.`);
-        }
-        const n = info?.n ?? args.replicas ?? 4;
+        const n = replicasFor(name, info?.n, args.replicas);
         const faults = args.faults ?? [];
-        const seen = new Set<number>();
-        for (const x of faults) {
-          if (x.replica >= n) throw invalidInput(`faults names replica ${x.replica}, but cluster "${name}" has replicas 0..${n - 1}.`, `Use replica indexes from 0 to ${n - 1}.`);
-          if (seen.has(x.replica)) throw invalidInput(`faults lists replica ${x.replica} twice.`, 'Give each faulty replica one behavior.');
-          if (x.delay_ms !== undefined && x.behavior !== 'delay' && x.behavior !== 'random') throw invalidInput(`faults[replica ${x.replica}] has delay_ms but behavior "${x.behavior}".`, 'delay_ms applies to behavior "delay" (or "random"); drop it or change the behavior.');
-          seen.add(x.replica);
-        }
+        checkFaults(name, n, faults);
         if (!info) {
           info = store.create(name, n);
           deps.log.info({ cluster: name, n }, 'created consensus cluster');

@@ -36,8 +36,9 @@ export function registerCrdtMergeTool(server: McpServer, deps: Deps): void {
       }
       const since = args.since === undefined ? undefined : fromBase64(args.since, 'since');
       const updates = args.updates?.map((u, i) => fromBase64(u, `updates[${i}]`));
-      const { changed } = deps.crdt.merge(args.doc, { ops: args.ops, updates, actor: args.actor });
-      const view = deps.crdt.view(args.doc, since);
+      const crdt = await deps.crdt();
+      const { changed } = crdt.merge(args.doc, { ops: args.ops, updates, actor: args.actor });
+      const view = crdt.view(args.doc, since);
       const what = [args.ops?.length ? `${args.ops.length} op(s)` : '', updates?.length ? `${updates.length} update(s)` : ''].filter(Boolean).join(' and ');
       return {
         result: { ...view, changed },

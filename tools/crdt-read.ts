@@ -15,7 +15,7 @@ export function registerCrdtReadTool(server: McpServer, deps: Deps): void {
     output: docViewSchema,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(args) {
-      const view = deps.crdt.view(args.doc, args.since === undefined ? undefined : fromBase64(args.since, 'since'));
+      const view = (await deps.crdt()).view(args.doc, args.since === undefined ? undefined : fromBase64(args.since, 'since'));
       return {
         result: view,
         summary: `"${args.doc}": ${Object.keys(view.snapshot).length} top-level type(s), ${view.size_bytes} bytes, ${view.clients} writer(s). Snapshot: ${JSON.stringify(view.snapshot).slice(0, 200)}`,

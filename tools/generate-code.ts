@@ -1,11 +1,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { namespaceField } from '../src/memory/schemas.js';
-import { DEFAULT_NAMESPACE, codegenDeps, generateCode } from '../src/patterns/codegen/generate.js';
+import { namespaceField } from '../src/mcp/fields.js';
+import { lazy } from '../src/lazy.js';
+import { DEFAULT_NAMESPACE } from '../src/patterns/codegen/bank.js';
 import { defineTool, elapsedMs, toolInput } from '../src/tool-kit.js';
 import { trajectoryLink } from '../src/mcp/links.js';
 import { samplingFallback } from '../src/mcp/sampling.js';
+
+/** The loop, loaded on the first call. */
+const loop = lazy(() => import('../src/patterns/codegen/generate.js'));
 
 const MAX_TASK = 20_000;
 const MAX_CONTEXT = 200_000;
@@ -67,6 +71,7 @@ export function registerGenerateCodeTool(server: McpServer, deps: Deps): void {
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     async run(args, extra) {
       const start = performance.now();
+      const { codegenDeps, generateCode } = await loop();
       const cd = await codegenDeps(deps);
       const sampler = await samplingFallback(server, extra, deps, args.provider);
       if (sampler) cd.complete = (req, opts) => sampler.complete(req, opts);

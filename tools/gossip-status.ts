@@ -38,7 +38,7 @@ export function registerGossipStatusTool(server: McpServer, deps: Deps): void {
       const g = deps.config.gossip;
       const result = deps.gossip?.status() ?? {
         enabled: false, node_id: null, listen: null, fanout: g.fanout, period_ms: g.period_ms, push: g.push, peers: [],
-        docs: deps.crdt.list(1000).map((d) => ({ doc: d.id, last_sync: null })),
+        docs: (await deps.crdt()).list(1000).map((d) => ({ doc: d.id, last_sync: null })),
         counters: { rounds: 0, sent: 0, sent_bytes: 0, received: 0, received_bytes: 0 },
       };
       const open = result.peers.filter((p) => p.state === 'open').length;

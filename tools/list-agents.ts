@@ -1,26 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { AGENT_STATUSES, agentLedgerFor, type AgentRow } from '../src/patterns/ephemeral/ledger.js';
+import { agentView, runIdField } from '../src/mcp/fields.js';
+import { AGENT_STATUSES } from '../src/patterns/ephemeral/ledger.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
 
-export const runIdField = z.string({ error: 'run_id must be the run_id spawn_ephemeral returned' })
-  .regex(/^[0-9a-f-]{36}$/, 'run_id must be the run_id spawn_ephemeral returned (a UUID)');
-export const agentIdField = z.string({ error: 'id must be an agent id from spawn_ephemeral or list_agents' })
-  .regex(/^[0-9a-f-]{36}$/, 'id must be an agent id from spawn_ephemeral or list_agents (a UUID)');
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-/** An agent as list_agents and agents://{run_id} show it. */
-export function agentView(r: AgentRow) {
-  return {
-    id: r.id, run_id: r.run_id, role: r.role, status: r.status, phase: r.phase, input_index: r.input_index,
-    started_at: iso(r.started_at), ended_at: iso(r.ended_at), ...(r.error !== null ? { error: r.error } : {}),
-  };
-}
-
 export function registerListAgentsTool(server: McpServer, deps: Deps): void {
-  const ledger = agentLedgerFor(deps.store.db);
+  const ledger = deps.ledger;
   defineTool(server, deps, {
     name: 'list_agents',
     title: 'List running and recent ephemeral agents',

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
-import { idField, namespaceField } from '../src/memory/schemas.js';
+import { idField, namespaceField } from '../src/mcp/fields.js';
 import { toolInput, defineTool } from '../src/tool-kit.js';
 
 export function registerMemoryDeleteTool(server: McpServer, deps: Deps): void {

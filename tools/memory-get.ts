@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { notFound } from '../src/errors.js';
 import { memoryLink } from '../src/mcp/links.js';
-import { idField, memoryShape } from '../src/memory/schemas.js';
+import { idField, memoryShape } from '../src/mcp/fields.js';
 import { clip, defineTool, toolInput } from '../src/tool-kit.js';
 
 export function registerMemoryGetTool(server: McpServer, deps: Deps): void {

@@ -1,10 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { memoryShape, namespaceField, tierField } from '../src/memory/schemas.js';
+import { memoryShape, namespaceField, tagTimeInput, tierField } from '../src/mcp/fields.js';
 import { listMemories } from '../src/memory/upkeep.js';
 import { clip, defineTool, toolInput } from '../src/tool-kit.js';
-import { tagTimeInput } from './memory-search.js';
 
 export function registerMemoryListTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {

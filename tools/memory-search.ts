@@ -1,19 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { memoryShape, modeField, namespaceField, tierField } from '../src/memory/schemas.js';
+import { memoryShape, modeField, namespaceField, tagTimeInput, tierField } from '../src/mcp/fields.js';
 import { SEARCH_ORDERS, searchMemories } from '../src/memory/search.js';
-import { tagsField } from '../src/memory/tags.js';
-import { timeField } from '../src/memory/time.js';
 import { clip, defineTool, elapsedMs, toolInput } from '../src/tool-kit.js';
-
-/** Tag and time filters, shared with memory_list. */
-export const tagTimeInput = {
-  tags_any: tagsField('tags_any').optional(),
-  tags_all: tagsField('tags_all').optional(),
-  after: timeField('after').optional().describe('created since: ISO time or age (7d, 24h)'),
-  before: timeField('before').optional().describe('created before: ISO time or age'),
-};
 
 export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
   const { expires_at: _e, ...hitShape } = memoryShape;

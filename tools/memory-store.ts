@@ -2,19 +2,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
-import { contentField, metadataField, namespaceField, salienceField, tierField } from '../src/memory/schemas.js';
+import { contentField, metadataField, namespaceField, salienceField, tierField, ttlField } from '../src/mcp/fields.js';
 import { tagsField } from '../src/memory/tags.js';
 import { storeMemory } from '../src/memory/upkeep.js';
 import { toolInput, defineTool } from '../src/tool-kit.js';
 import { memoryLink } from '../src/mcp/links.js';
-
-export const MAX_TTL = 10 * 365 * 24 * 3600;
-
-export const ttlField = z
-  .number({ error: 'ttl_seconds must be a whole number of seconds' })
-  .int('ttl_seconds must be a whole number of seconds')
-  .min(1, 'ttl_seconds must be at least 1')
-  .max(MAX_TTL, `ttl_seconds must be at most ${MAX_TTL} (10 years); omit it to keep the memory`);
 
 export function registerMemoryStoreTool(server: McpServer, deps: Deps): void {
   const near = deps.config.memory.dedup_threshold;

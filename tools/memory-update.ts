@@ -2,11 +2,10 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { memoryLink } from '../src/mcp/links.js';
-import { contentField, idField, memoryShape, metadataField, salienceField, tierField } from '../src/memory/schemas.js';
+import { contentField, idField, memoryShape, metadataField, salienceField, tierField, ttlField } from '../src/mcp/fields.js';
 import { tagsField } from '../src/memory/tags.js';
 import { updateMemory } from '../src/memory/upkeep.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
-import { ttlField } from './memory-store.js';
 
 export function registerMemoryUpdateTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {

@@ -8,7 +8,7 @@ import { QUORUMS, quorumSize } from '../src/patterns/vote/quorum.js';
 import { TIE_BREAKERS, ballotVote, runVote, type Ballot, type Vote } from '../src/patterns/vote/vote.js';
 import type { CallResult } from '../src/router/router.js';
 import { costUsd } from '../src/router/providers/types.js';
-import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
+import { clip, defineTool, elapsedMs, toolInput, sendProgress } from '../src/tool-kit.js';
 import { CLIENT_PROVIDER, samplingFallback } from '../src/mcp/sampling.js';
 
 const voteOut = z.object({

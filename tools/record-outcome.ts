@@ -1,12 +1,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
-import { codegenDeps, recordOutcome } from '../src/patterns/codegen/generate.js';
+import { lazy } from '../src/lazy.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
 import { samplingFallback } from '../src/mcp/sampling.js';
 
 const MAX_NOTES = 20_000;
 const MAX_CODE = 200_000;
+
+/** The loop, loaded on the first call. */
+const loop = lazy(() => import('../src/patterns/codegen/generate.js'));
 
 export function registerRecordOutcomeTool(server: McpServer, deps: Deps): void {
   const cfg = deps.config.codegen;
@@ -55,6 +58,7 @@ export function registerRecordOutcomeTool(server: McpServer, deps: Deps): void {
     // Consolidation deletes distrusted and merged items; a second outcome for a trajectory is refused.
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     async run(args, extra) {
+      const { codegenDeps, recordOutcome } = await loop();
       const cd = await codegenDeps(deps);
       // Only the judge needs an LLM; without a provider it may be the client's model (sampling).
       const sampler = args.judge ? await samplingFallback(server, extra, deps) : undefined;

@@ -2,14 +2,14 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput } from '../src/errors.js';
-import { MAX_CONTENT, namespaceField } from '../src/memory/schemas.js';
+import { MAX_CONTENT, namespaceField } from '../src/mcp/fields.js';
 import type { AgentIO } from '../src/patterns/ephemeral/agent.js';
 import { memoryIO } from '../src/patterns/ephemeral/memory-io.js';
-import { AGENT_STATUSES, agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
+import { AGENT_STATUSES } from '../src/patterns/ephemeral/ledger.js';
 import { REDUCERS, runEphemeral } from '../src/patterns/ephemeral/run.js';
 import { FORMATS } from '../src/patterns/vote/normalize.js';
 import { QUORUMS } from '../src/patterns/vote/quorum.js';
-import { clip, defineTool, elapsedMs, toolInput, type ToolExtra, sendProgress } from '../src/tool-kit.js';
+import { clip, defineTool, elapsedMs, toolInput, sendProgress } from '../src/tool-kit.js';
 import { agentsLink } from '../src/mcp/links.js';
 import { samplingFallback } from '../src/mcp/sampling.js';
 
@@ -38,7 +38,7 @@ const reducedOut = z.discriminatedUnion('kind', [
 ]);
 
 export function registerSpawnEphemeralTool(server: McpServer, deps: Deps): void {
-  const ledger = agentLedgerFor(deps.store.db); // also marks agents a crashed server left running
+  const ledger = deps.ledger;
   defineTool(server, deps, {
     name: 'spawn_ephemeral',
     title: 'Fan a task out to short-lived agents that share a memory',

@@ -2,12 +2,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { SixfoldError, invalidInput, notFound } from '../src/errors.js';
-import { agentLedgerFor } from '../src/patterns/ephemeral/ledger.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
-import { agentIdField, runIdField } from './list-agents.js';
+import { agentIdField, runIdField } from '../src/mcp/fields.js';
 
 export function registerTerminateAgentTool(server: McpServer, deps: Deps): void {
-  const ledger = agentLedgerFor(deps.store.db);
+  const ledger = deps.ledger;
   defineTool(server, deps, {
     name: 'terminate_agent',
     title: 'Stop ephemeral agents',

@@ -2,15 +2,25 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Deps } from '../src/deps.js';
 import { invalidInput, notFound } from '../src/errors.js';
-import { consensusStoreFor } from '../src/memory/consensus-store.js';
 import { canonicalJson } from '../src/canonical-json.js';
-import { verifyCertificate } from '../src/patterns/consensus/certificate.js';
-import { verifyNodeCertificate } from '../src/patterns/consensus/node-certificate.js';
-import { publicKeyFromText } from '../src/patterns/consensus/node-keys.js';
-import { nodeIdOf } from '../src/peer/node-id.js';
+import { lazy } from '../src/lazy.js';
 import { SixfoldError } from '../src/errors.js';
 import { defineTool, toolInput } from '../src/tool-kit.js';
-import { clusterField } from './byzantine-propose.js';
+import { clusterField } from '../src/mcp/fields.js';
+
+/** The checks (Ed25519 keys, node ids), loaded on the first call. */
+const checks = lazy(async () => {
+  const [simulated, nodes, keys, identity] = await Promise.all([
+    import('../src/patterns/consensus/certificate.js'),
+    import('../src/patterns/consensus/node-certificate.js'),
+    import('../src/patterns/consensus/node-keys.js'),
+    import('../src/peer/identity.js'),
+  ]);
+  return {
+    verifyCertificate: simulated.verifyCertificate, verifyNodeCertificate: nodes.verifyNodeCertificate,
+    publicKeyFromText: keys.publicKeyFromText, nodeIdOf: identity.nodeIdOf,
+  };
+});
 
 export function registerVerifyCertificateTool(server: McpServer, deps: Deps): void {
   defineTool(server, deps, {
@@ -56,6 +66,7 @@ export function registerVerifyCertificateTool(server: McpServer, deps: Deps): vo
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(args) {
+      const { verifyCertificate, verifyNodeCertificate, publicKeyFromText, nodeIdOf } = await checks();
       if (Buffer.byteLength(canonicalJson(args.value)) > 64 * 1024) throw invalidInput('value is over 64 KiB as JSON.', 'No committed value is larger; check what you sent.');
       const nodes = args.certificate.some((e) => e.node !== undefined);
       if (nodes) {
@@ -83,7 +94,7 @@ export function registerVerifyCertificateTool(server: McpServer, deps: Deps): vo
         return { result, summary };
       }
       if (args.batch) throw invalidInput('batch applies to certificates of mode "nodes" (entries with "node").', 'Drop batch for a simulated cluster\'s certificate.');
-      const pub = consensusStoreFor(deps.store).publicKeys(args.cluster);
+      const pub = (await deps.simulatedConsensus()).publicKeys(args.cluster);
       if (!pub) throw notFound(`No consensus cluster "${args.cluster}".`, 'Use the cluster name byzantine_propose returned.');
       const check = verifyCertificate(pub, args.cluster, args.value, args.certificate.map((e) => ({ replica: e.replica!, signature: e.signature })), args.sequence, args.view);
       const result = { valid: check.valid, mode: 'simulate' as const, signers: check.signers, quorum: check.quorum, ...(check.reason ? { reason: check.reason } : {}) };

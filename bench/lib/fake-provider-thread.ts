@@ -3,7 +3,7 @@
  * HTTP parsing and timers must not share (and slow) the event loop being measured.
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { startFakeProvider, type ModelScript } from '../../test/fake-provider/server.js';
+import { startFakeProvider, type ModelScript } from '../../testkit/fake-provider.js';
 
 export interface ThreadedFake {
   baseURL: string;

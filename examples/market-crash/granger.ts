@@ -67,12 +67,15 @@ export function grangerTest(series: number[][], cause: number, effect: number, l
     return { beta, rss };
   }
   function lnGamma(x: number): number {
+    // Lanczos' coefficients as published (Numerical Recipes, gammln): some have more digits than a double holds.
+    /* eslint-disable no-loss-of-precision */
     const c = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
     let tmp = x + 5.5;
     tmp -= (x + 0.5) * Math.log(tmp);
     let ser = 1.000000000190015;
     for (let j = 0; j < 6; j++) ser += c[j] / (x + j + 1);
     return -tmp + Math.log((2.5066282746310005 * ser) / x);
+    /* eslint-enable no-loss-of-precision */
   }
   function betacf(a: number, b: number, x: number): number {
     const qab = a + b;

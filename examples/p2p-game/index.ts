@@ -18,7 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { drawGame } from './draw.js';
 import { CODEGEN_MARKER, DESIGN_MARKER, REVIEW_MARKER, standIn } from './stand-in.js';
-import { checkWorld, LEVELS, makeTerrain, validateItem, WIDTH, HEIGHT, type Item, type World } from './world.js';
+import { checkWorld, makeTerrain, validateItem, WIDTH, HEIGHT, type Item, type World } from './world.js';
 
 export const DOC = 'game.world';
 export const THEMES: Record<'A' | 'B', string[]> = {

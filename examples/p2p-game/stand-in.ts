@@ -33,7 +33,7 @@ function design(prompt: string): string {
     else if (c === '#' && !edge) walls.push([x, y]);
   }));
   const word = theme.split(' ')[1] ?? theme;
-  const items: Item[] = KINDS[server].map((kind, i) => {
+  const items: Item[] = KINDS[server].map((kind) => {
     const [x, y] = floor.splice(Math.floor(rng() * floor.length), 1)[0];
     const [lo, hi] = POWER[kind];
     return { name: `${word} ${kind} ${designer}`, kind, level, x, y, power: lo + Math.floor(rng() * (hi - lo + 1)), flavor: `A ${kind} found in ${theme}.` };

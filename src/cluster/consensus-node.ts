@@ -15,7 +15,7 @@ import { NodeKeys } from '../patterns/consensus/node-keys.js';
 import type { NodeLogStore } from '../patterns/consensus/node-store.js';
 import { SchemaValidator } from '../patterns/consensus/schema.js';
 import type { PeerNetwork } from '../peer/network.js';
-import { nodeIdOf } from '../peer/node-id.js';
+import { nodeIdOf } from '../peer/identity.js';
 
 /** TLS exporter label of the pairwise PBFT MAC keys. */
 export const CONSENSUS_MAC_LABEL = 'sixfold consensus mac v1';

@@ -1,11 +1,11 @@
 import type { Deps } from '../deps.js';
 import { SixfoldError, echo, invalidInput, notFound } from '../errors.js';
-import { consensusStoreFor } from '../memory/consensus-store.js';
 import { NAMESPACE_RE } from '../memory/schemas.js';
+import { UUID_RE } from '../mcp/fields.js';
 import { SEARCH_MODES, searchMemories, type SearchMode } from '../memory/search.js';
 import { TIERS, type Memory, type Tier } from '../memory/store.js';
 import { DOC_ID_RE } from '../patterns/crdt/codec.js';
-import { AgentLedger, agentLedgerFor } from '../patterns/ephemeral/ledger.js';
+import { AgentLedger } from '../patterns/ephemeral/ledger.js';
 import { DashboardQueries } from './queries.js';
 
 /**
@@ -20,7 +20,6 @@ export type ApiHandler = (q: Params, signal: AbortSignal) => unknown;
 /** Memory contents in listings are cut to this many characters (the item view has all of it). */
 export const PREVIEW_CHARS = 280;
 const PAGE_MAX = 100;
-const UUID_RE = /^[0-9a-f-]{36}$/;
 
 /** Query parameters with bounds and messages that say what to send. */
 export class Params {
@@ -76,8 +75,7 @@ function peerLayer(deps: Deps): PeerLayer | undefined {
 
 export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
   const sql = new DashboardQueries(deps.store.db);
-  const consensus = () => consensusStoreFor(deps.store);
-  const ledger = () => agentLedgerFor(deps.store.db);
+  const consensus = deps.simulatedConsensus;
   const now = () => deps.store.now();
 
   const routes = new Map<string, ApiHandler>();
@@ -85,7 +83,7 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
   routes.set('overview', () => {
     const namespaces = deps.store.namespaces();
     const c = sql.counts();
-    ledger().flush();
+    deps.ledger.flush();
     return {
       name: 'sixfold', version: deps.version, uptime_s: Math.round((Date.now() - deps.startedAt) / 1000), db: deps.store.path,
       embedder: { id: deps.store.embedder.id, dims: deps.store.vec.dims },
@@ -132,36 +130,39 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
     return m;
   });
 
-  routes.set('consensus/clusters', () =>
-    consensus().clusters().map((c) => ({
+  routes.set('consensus/clusters', async () =>
+    (await consensus()).clusters().map((c) => ({
       name: c.name, n: c.n, f: c.f, quorum: 2 * c.f + 1, view: c.base.view, last_sequence: c.base.seq, created_at: c.created_at,
     })));
 
-  routes.set('consensus/log', (q) => {
+  routes.set('consensus/log', async (q) => {
     const name = clusterParam(q);
-    if (!consensus().cluster(name)) throw notFound(`No consensus cluster ${echo(name)}.`);
+    const store = await consensus();
+    if (!store.cluster(name)) throw notFound(`No consensus cluster ${echo(name)}.`);
     const limit = q.int('limit', 1, PAGE_MAX, 50);
     const after = q.int('after', 0, Number.MAX_SAFE_INTEGER, 0);
-    const { entries, total } = consensus().log(name, after, limit + 1);
+    const { entries, total } = store.log(name, after, limit + 1);
     const page = entries.slice(0, limit);
     return { cluster: name, total, entries: page, next_after: entries.length > limit ? page[limit - 1].sequence : null };
   });
 
-  routes.set('consensus/keys', (q) => {
+  routes.set('consensus/keys', async (q) => {
     const name = clusterParam(q);
-    const info = consensus().cluster(name);
-    const pub = info && consensus().publicKeys(name);
+    const store = await consensus();
+    const info = store.cluster(name);
+    const pub = info && store.publicKeys(name);
     if (!info || !pub) throw notFound(`No consensus cluster ${echo(name)}.`);
     return { cluster: name, n: info.n, f: info.f, quorum: 2 * info.f + 1, algorithm: 'Ed25519', public_keys: [...pub.text] };
   });
 
-  routes.set('crdt/docs', () => deps.crdt.list(1000).map((d) => ({ id: d.id, updated_at: d.updated_at, state_bytes: d.state_bytes, log_updates: d.pending })));
+  routes.set('crdt/docs', async () => (await deps.crdt()).list(1000).map((d) => ({ id: d.id, updated_at: d.updated_at, state_bytes: d.state_bytes, log_updates: d.pending })));
 
-  routes.set('crdt/doc', (q) => {
+  routes.set('crdt/doc', async (q) => {
     const id = q.str('id', { max: 128, re: DOC_ID_RE, what: 'document id', required: true })!;
-    const history = deps.crdt.history(id, q.int('limit', 1, PAGE_MAX, 50));
+    const crdt = await deps.crdt();
+    const history = crdt.history(id, q.int('limit', 1, PAGE_MAX, 50));
     if (!history) throw notFound(`No CRDT document ${echo(id)}.`);
-    const v = deps.crdt.view(id);
+    const v = crdt.view(id);
     return {
       id, snapshot: v.snapshot, size_bytes: v.size_bytes, clients: v.clients, created_at: history.created_at, updated_at: history.updated_at,
       compact_every: deps.config.crdt.compact_every, history: history.entries,
@@ -169,13 +170,13 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
   });
 
   routes.set('agents/runs', (q) => {
-    ledger().flush();
+    deps.ledger.flush();
     return sql.runs(q.int('limit', 1, PAGE_MAX, 50));
   });
 
   routes.set('agents/run', (q) => {
     const id = q.str('id', { max: 36, re: UUID_RE, what: 'run id', required: true })!;
-    const rows = ledger().run(id);
+    const rows = deps.ledger.run(id);
     if (!rows.length) throw notFound(`No run ${id} (runs are kept 7 days).`);
     return {
       run_id: id,

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Deps } from '../deps.js';
 import { describeError } from '../errors.js';
-import { agentLedgerFor } from '../patterns/ephemeral/ledger.js';
 import { Params, createDashboardApi, statusOf } from './api.js';
 import { DEFAULT_ASSETS_DIR, loadAssets } from './assets.js';
 import { crossSiteRefusal, tokenRefusal, type Refusal } from './auth.js';
@@ -127,7 +126,7 @@ export function mountDashboard(deps: Deps, opts: DashboardOptions = {}): Dashboa
   }
 
   async function serveMetrics(res: ServerResponse): Promise<void> {
-    const ledger = agentLedgerFor(deps.store.db);
+    const ledger = deps.ledger;
     const text = await deps.metrics!.render({
       memoryTiers: () => deps.store.tierCounts(),
       agentStatuses: () => {

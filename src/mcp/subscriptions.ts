@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Change, ChangeFeed } from '../change-feed.js';
 import { NAMESPACE_RE } from '../memory/schemas.js';
+import { UUID_RE } from './fields.js';
 import { DOC_ID_RE } from '../patterns/crdt/codec.js';
 
 /** What a session may subscribe to, by the resources its server registered. */
@@ -17,8 +18,6 @@ class SubscribeError extends Error {
     super(message);
   }
 }
-
-const RUN_ID_RE = /^[0-9a-f-]{36}$/;
 
 const SUPPORTED: Record<SubscribableKind, string> = {
   memory: 'memory://{namespace}, memory://{namespace}/{id}',
@@ -50,7 +49,7 @@ export function subscriptionKey(uri: string, kinds: ReadonlySet<SubscribableKind
     return sub === undefined ? `memory:${host}` : `memory:${host}/${sub}`;
   }
   if (kind === 'crdt' && m[3] === undefined && host !== undefined && DOC_ID_RE.test(host)) return `crdt:${host}`;
-  if (kind === 'agents' && m[3] === undefined && host !== undefined && RUN_ID_RE.test(host)) return `agents:${host}`;
+  if (kind === 'agents' && m[3] === undefined && host !== undefined && UUID_RE.test(host)) return `agents:${host}`;
   return { error: `"${uri.slice(0, 120)}" is not a valid ${kind}:// URI. ${accepted()}` };
 }
 

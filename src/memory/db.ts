@@ -185,7 +185,7 @@ const MIGRATIONS: ReadonlyArray<(db: DB) => void> = [
       END;
     `);
   },
-  // 7 (crdt): Yjs documents (issue 6). A compacted state per doc, an append-only update log
+  // 7 (crdt): Yjs documents (crdt_merge, crdt_read, gossip). A compacted state per doc, an append-only update log
   // folded into it every N updates, and the top-level types chosen for content from raw updates.
   // A log row holds one merge's Yjs updates, each length-prefixed (lib0 varuint encoding).
   (db) => {

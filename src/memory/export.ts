@@ -4,7 +4,6 @@ import { contentHash } from './dedup.js';
 import { contentField, metadataField, namespaceField, salienceField, tierField } from './schemas.js';
 import type { MemoryRow, MemoryStore } from './store.js';
 import { MAX_TAGS, normalizeTags } from './tags.js';
-import { toBlob } from './vectors.js';
 
 /**
  * Moving memories between databases as JSON lines: a header line, then one memory per line with

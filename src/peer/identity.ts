@@ -6,13 +6,20 @@
  * The private key lives in a KeyObject behind a private field: it is exported only as a PEM handed
  * straight to a TLS context, never returned, logged or serialised (toJSON and inspect show the id).
  */
-import { X509Certificate, createPrivateKey, createPublicKey, sign, verify, webcrypto, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, createPublicKey, sign, verify, webcrypto, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { SixfoldError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DB } from '../memory/db.js';
-import { nodeIdOf, type NodeId } from './node-id.js';
+import { base32nopad } from '@scure/base';
+import { ID_BYTES, nodeIdFromBase32, type NodeId } from './node-id.js';
+
+/** The node id of a public key (any key type node:crypto can export as SPKI); the format is in node-id.ts. */
+export function nodeIdOf(publicKey: KeyObject): NodeId {
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  return nodeIdFromBase32(base32nopad.encode(createHash('sha256').update(spki).digest().subarray(0, ID_BYTES)));
+}
 
 const CERT_YEARS = 100;
 

@@ -19,7 +19,7 @@
  *   TLS session: equal on both ends, new with every connection (its epoch), never stored.
  */
 import type { KeyObject } from 'node:crypto';
-import { SixfoldError, describeError } from '../errors.js';
+import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { FrameReader, FrameType, encodeFrame, type Frame } from './frame.js';
 import type { NodeIdentity } from './identity.js';
@@ -602,7 +602,4 @@ function clipError(err: unknown): string {
   return (typeof code === 'string' && !msg.includes(code) ? `${code}: ${msg}` : msg).slice(0, 300);
 }
 
-/** The one error the tools see for an unreachable cluster feature. */
-export function clusterOff(what: string): SixfoldError {
-  return new SixfoldError('unavailable', `${what} needs the cluster, and this node is not in one.`, 'Start sixfold with --cluster-port N and --peer NODE_ID@HOST:PORT for each other node (see README, "Running a cluster").');
-}
+export { clusterOff } from './cluster-off.js';

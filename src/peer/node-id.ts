@@ -8,13 +8,15 @@
  * The id names the key, not the certificate, so a re-issued certificate keeps the id. 160 bits
  * keep forging a key for a given id (a second preimage) at 2^160 work while the id stays short
  * enough to read out or paste. The check characters catch a mistyped character in each group.
+ *
+ * This module is the text form only (config.ts checks peer ids with it at start-up); the hashing
+ * and base32 encoding of a key is nodeIdOf in identity.ts, loaded with the cluster.
  */
-import { createHash, type KeyObject } from 'node:crypto';
-import { base32nopad } from '@scure/base';
 import { invalidInput } from '../errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const ID_BYTES = 20;
+/** Bytes of the key's SHA-256 an id keeps. */
+export const ID_BYTES = 20;
 const GROUPS = 4;
 const GROUP_CHARS = 8;
 
@@ -38,11 +40,8 @@ export function luhn32(chars: string): string {
   return ALPHABET[(32 - (sum % 32)) % 32];
 }
 
-/** The node id of a public key (any key type node:crypto can export as SPKI). */
-export function nodeIdOf(publicKey: KeyObject): NodeId {
-  const spki = publicKey.export({ type: 'spki', format: 'der' });
-  const digest = createHash('sha256').update(spki).digest().subarray(0, ID_BYTES);
-  const text = base32nopad.encode(digest);
+/** The id for the 32 base32 characters of a key's hash: four groups, each with its check character. */
+export function nodeIdFromBase32(text: string): NodeId {
   const groups: string[] = [];
   for (let g = 0; g < GROUPS; g++) {
     const part = text.slice(g * GROUP_CHARS, (g + 1) * GROUP_CHARS);

@@ -13,8 +13,8 @@ import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import type { Logger } from '../log.js';
-import type { NodeIdentity } from './identity.js';
-import { nodeIdOf, shortId, type NodeId } from './node-id.js';
+import { nodeIdOf, type NodeIdentity } from './identity.js';
+import { shortId, type NodeId } from './node-id.js';
 import { formatAddress, type PeerAddress, type PeerTransport, type SecureStream } from './transport.js';
 import { SixfoldError } from '../errors.js';
 

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 import { fakeProviderEnv, launchChromium, screenshotPath, seedDashboard, type Browser, type Seeded } from '../helpers/dashboard.js';
 import { callOk } from '../helpers/mcp.js';
 import { connectHttpClient, makeTempDir, startHttpServer, type HttpClientHandle, type HttpServerHandle, type TempDir } from '../helpers/server.js';

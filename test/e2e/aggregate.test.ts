@@ -15,7 +15,6 @@ const TOOL = 'aggregate';
 
 /** The tool's structured result: the engine's result plus what the tool adds. */
 type Result = AggregateResult & { source: 'values' | 'simulate' | 'memory'; skipped?: number; elapsed_ms: number };
-type TopItem = Extract<AggregateResult['results'][string], unknown[]>[number];
 
 describe('aggregate over stdio', () => {
   let tmp: TempDir;

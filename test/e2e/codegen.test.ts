@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 import { callErr, callOk, expectMatchesSchema } from '../helpers/mcp.js';
 import { makeTempDir, resourceJson, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
 

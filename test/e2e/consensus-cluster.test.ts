@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicKeyFromText } from '../../src/patterns/consensus/node-keys.js';
-import { nodeIdOf } from '../../src/peer/node-id.js';
+import { nodeIdOf } from '../../src/peer/identity.js';
 import { callErr, callOk } from '../helpers/mcp.js';
 import { fullyConnected, restartNode, startCluster, stopCluster, until, type NodeHandle } from '../helpers/cluster.js';
 import { startRelay, type Relay } from '../helpers/relay.js';

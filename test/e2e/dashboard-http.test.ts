@@ -6,7 +6,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 import { fakeProviderEnv } from '../helpers/dashboard.js';
 import { callErr, callOk } from '../helpers/mcp.js';
 import {

@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../../testkit/fake-provider.js';
 import { chatRequests, watchFake, type FakeWatch } from '../helpers/fake-watch.js';
 import { callErr, callOk, expectMatchesSchema, search, tapProgress, type ProgressTap } from '../helpers/mcp.js';
 import type { RunResult } from '../../src/patterns/ephemeral/run.js';
@@ -31,7 +31,6 @@ const RESTARTED = 'server restarted while the agent was running';
 
 /** The tool's structured result: the run's result plus the call's elapsed_ms. */
 type Run = RunResult & { elapsed_ms: number };
-type Agent = Run['agents'][number];
 interface Listed { id: string; run_id: string; role: string; status: string; phase: string; input_index: number; started_at: string | null; ended_at: string | null; error?: string }
 
 /** The fake's answers: by what the agent's prompt carries. */

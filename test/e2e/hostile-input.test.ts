@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 import { call, callErr, callOk, readStatus, search, store } from '../helpers/mcp.js';
 import {
   connectHttpClient, makeTempDir, rawRpc, spawnStdioServer, startHttpServer, startStdioClient, withTimeout, type ServerProcess, type StdioClientHandle, type TempDir,

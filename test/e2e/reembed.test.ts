@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 import { callOk } from '../helpers/mcp.js';
 import { childEnv, makeTempDir, runCli, startStdioClient, type TempDir } from '../helpers/server.js';
 

@@ -1,7 +1,7 @@
 /**
  * `multi_model_vote` end to end: the built server over stdio, driven by the SDK Client, with all
  * four built-in providers (anthropic, openai, gemini, ollama) pointed at ONE loopback fake provider
- * (test/fake-provider/server.ts), each under its own model name so every voter is scripted on its
+ * (testkit/fake-provider.ts), each under its own model name so every voter is scripted on its
  * own. Covers agreement, a liar, a hung voter cut at quorum, 429 retry, every provider failing, no
  * provider configured, cancellation, progress, critical: false, choices / number / json, provider
  * subsets, tie-breakers, bad input, key redaction and sixfold://router/stats.
@@ -13,10 +13,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Vote } from '../../src/patterns/vote/vote.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, Progress, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { BUILT_INS } from '../../src/router/registry.js';
-import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider, type RecordedRequest } from '../../testkit/fake-provider.js';
 import { chatRequests, modelOf, watchFake, type FakeWatch } from '../helpers/fake-watch.js';
 import { expectMatchesSchema, tapProgress, type ProgressTap } from '../helpers/mcp.js';
 import { makeTempDir, resourceJson, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
@@ -30,18 +31,6 @@ const MODEL: Record<Name, string> = { anthropic: 'voter-a', openai: 'voter-b', g
 const KEYS = { anthropic: 'sk-ant-e2e-SECRET-1', openai: 'sk-e2e-SECRET-2', gemini: 'gem-e2e-SECRET-3' } as const;
 /** Events that must come (a request reaching the fake, an abort) fail the test after this long. */
 const EVENT_MS = 10_000;
-
-interface Vote {
-  provider: string;
-  model: string | null;
-  answer: string | null;
-  normalized: string | null;
-  latency_ms: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  error?: string;
-}
 
 interface VoteResult {
   decision: string | null;

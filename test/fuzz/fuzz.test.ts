@@ -6,7 +6,7 @@
  * `npm run bench -- fuzz`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFuzz, startFuzzServer, type FuzzServer } from '../../bench/lib/fuzz-driver.js';
+import { runFuzz, startFuzzServer, type FuzzServer } from '../../testkit/fuzz-driver.js';
 
 const SEED = 13;
 const CALLS_PER_TOOL = 200;

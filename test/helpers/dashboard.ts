@@ -7,12 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { chromium, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
-import type { FakeProvider } from '../fake-provider/server.js';
+import type { FakeProvider } from '../../testkit/fake-provider.js';
 import { callOk, readStatus } from './mcp.js';
 import { REPO_ROOT } from './server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-/** The launch flags that work on this machine (see the dashboard issue); the profile dir is fresh per launch. */
+/**
+ * Headless Chromium as root in a container: no sandbox (it needs user namespaces), no GPU, and no
+ * background traffic (QUIC, updates, sync) that would reach for the network. The profile dir is
+ * fresh per launch.
+ */
 export const CHROMIUM_FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startFakeProvider, type FakeProvider } from '../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 import { REPO_ROOT, makeTempDir, withTimeout, type TempDir } from './server.js';
 
 export const EXAMPLE_RUNNER = 'dist/examples/run.js';

@@ -1,12 +1,12 @@
 /**
- * Events from the fake LLM provider (test/fake-provider/server.ts), so an e2e test can wait for
+ * Events from the fake LLM provider (testkit/fake-provider.ts), so an e2e test can wait for
  * "the fake has received the 4th request" or "that request was aborted" without polling or sleeping.
  *
  * The fake records each request by pushing it onto its (shared) `requests` array and later sets
  * `aborted` on that record when the client hangs up early. `watchFake` hooks both: every push and
  * every change of `aborted` re-checks the predicates tests are waiting on.
  */
-import type { FakeProvider, RecordedRequest } from '../fake-provider/server.js';
+import type { FakeProvider, RecordedRequest } from '../../testkit/fake-provider.js';
 import { withTimeout } from './server.js';
 
 export interface FakeWatch {

@@ -4,9 +4,11 @@
  * Agent i holds the i-th value.
  */
 import { mulberry32 } from '../../random.js';
-import { CHUNK } from './tree.js';
 
 export type ValueKind = 'number' | 'string';
+
+/** Values read from a source at a time: a leaf's share of the tree, and the unit `drain` reads in. */
+export const CHUNK = 65_536;
 
 export interface ChunkSource {
   readonly total: number;

@@ -22,11 +22,7 @@ import { SixfoldError } from '../../errors.js';
 import { unitHash } from './hash.js';
 import type { Plan } from './ops.js';
 import { Partial } from './partial.js';
-import type { ChunkSource } from './sources.js';
-
-export const MIN_FANOUT = 2;
-export const MAX_FANOUT = 256;
-export const CHUNK = 65_536;
+import { CHUNK, type ChunkSource } from './sources.js';
 
 export interface TreeOptions {
   fanout: number;

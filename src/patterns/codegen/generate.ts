@@ -3,7 +3,7 @@ import type { Config } from '../../config.js';
 import { SixfoldError } from '../../errors.js';
 import type { Deps } from '../../deps.js';
 import { hashEmbed } from '../../memory/embed/hash.js';
-import { reasoningBankFor, type NewItem, type ReasoningBank, type ReasoningItem, type UsedMemory } from '../../memory/reasoning-bank.js';
+import { DEFAULT_NAMESPACE, type NewItem, type ReasoningBank, type ReasoningItem, type UsedMemory } from './bank.js';
 import type { CompletionRequest } from '../../router/providers/types.js';
 import { planConsolidation } from './consolidate.js';
 import { FAILURE_DELTA, SUCCESS_DELTA, distil } from './distil.js';
@@ -42,7 +42,6 @@ export interface CodegenDeps {
 
 /** KNN depth before scoring and MMR pick the few that go into the prompt. */
 export const CANDIDATES = 32;
-export const DEFAULT_NAMESPACE = 'codegen';
 
 export interface GenerateInput {
   task: string;
@@ -234,10 +233,10 @@ export function consolidate(deps: Pick<CodegenDeps, 'bank' | 'config'>, namespac
   }));
 }
 
-/** The loop's dependencies from the server's: the bank over the store, the router's complete. */
-export async function codegenDeps(deps: Pick<Deps, 'store' | 'router' | 'config'>): Promise<CodegenDeps> {
+/** The loop's dependencies from the server's: the bank, the router's complete. */
+export async function codegenDeps(deps: Pick<Deps, 'bank' | 'router' | 'config'>): Promise<CodegenDeps> {
   return {
-    bank: await reasoningBankFor(deps.store),
+    bank: await deps.bank(),
     complete: (req, opts) => deps.router.complete(req, opts),
     config: deps.config.codegen,
   };

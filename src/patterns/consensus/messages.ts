@@ -6,6 +6,31 @@ import type { ReplicaKeys } from './keys.js';
  * status, reject) travel with a MAC authenticator: one HMAC per recipient over the body's SHA-256.
  * Replies, checkpoints, view changes and new views carry an Ed25519 signature of their own so they
  * can be shown to third parties (certificates, checkpoint proofs, new-view evidence).
+ *
+ * Field names are short because every message crosses the wire many times. Legend, against
+ * Castro and Liskov, "Practical Byzantine Fault Tolerance" (OSDI 1999) and Castro's thesis:
+ *
+ * | `t`     | paper's message                     | fields here -> paper                                                        |
+ * |---------|-------------------------------------|-----------------------------------------------------------------------------|
+ * | `req`   | REQUEST <o, t, c>                   | q.c client c, q.r request id (timestamp t), q.v value (operation o),        |
+ * |         |                                     | q.s JSON Schema the value must match (ours), q.a authenticator (MACs)       |
+ * | `pp`    | PRE-PREPARE <v, n, d>, m            | v view, s sequence n, d digest of the batch, b the batch (m), i primary     |
+ * | `p`     | PREPARE <v, n, d, i>                | v, s = n, d, i sender                                                       |
+ * | `c`     | COMMIT <v, n, D(m), i>              | v, s = n, d = D(m), i sender                                                |
+ * | `rep`   | REPLY <v, t, c, i, r>               | v view, s sequence, d digest (result r), c client, rs request ids (t),      |
+ * |         |                                     | i replica, g its signature (a certificate share), vd batch value digests   |
+ * | `ck`    | CHECKPOINT <n, d, i>                | x signed body: s = n, d state digest, i                                     |
+ * | `vc`    | VIEW-CHANGE <v+1, n, C, P, i>       | x signed body: v = v+1, h = n (last stable checkpoint), hd its state digest,|
+ * |         |                                     | ck = C (its proof), P prepared set, Q pre-prepared set (thesis),           |
+ * |         |                                     | B request batches for the digests in P and Q                               |
+ * | `nv`    | NEW-VIEW <v+1, V, O>                | x signed body: v = v+1, vcs = V; O is not sent: each replica computes it   |
+ * |         |                                     | from V itself (selectNewView in new-view.ts)                               |
+ * | `st`    | STATUS (thesis)                     | v the sender's view, i; trimmed to what repair needs                        |
+ * | `fetch` | FETCH (thesis, state transfer)      | from..to sequences wanted, i                                               |
+ * | `state` | state-transfer reply (thesis)       | e: [sequence, digest, batch] per executed sequence, i                      |
+ * | `rej`   | (ours) refusal of a request         | c, r the request, why, i                                                    |
+ *
+ * `Signed` wraps a statement: i signer, m the JSON text signed, g the Ed25519 signature.
  */
 
 /** A client request: MACs in `a` (one per replica) cover the cluster, client, id, value and schema digests. */

@@ -120,12 +120,13 @@ export class Replica {
   conflicts = 0;
   viewChanges = 0;
 
-  private readonly o: ReplicaOptions;
+  private readonly opts: ReplicaOptions;
   private out: Out[] = [];
   private readonly all: number[];
   private readonly slots = new Map<number, Slot>();
   private stable: StableCheckpoint;
-  private readonly cks = new Map<number, Map<string, Map<number, Signed>>>();
+  /** Signed checkpoint messages by sequence, then state digest, then sender: 2f+1 alike make a checkpoint stable. */
+  private readonly checkpointVotes = new Map<number, Map<string, Map<number, Signed>>>();
   private readonly stateAt = new Map<number, string>();
   private readonly pending = new Map<string, { q: Request; info: RequestInfo }>();
   private readonly executedReqs = new Map<string, number>();
@@ -138,7 +139,8 @@ export class Replica {
   /** When 2f+1 view changes for vcTarget were in hand (PBFT starts the new-view timer only then). */
   private vcTimerFrom: number | null = null;
   private vcAttempts = 0;
-  private readonly vcs = new Map<number, Map<number, { x: Signed; body: ViewChangeBody }>>();
+  /** View-change messages by the view they ask for, then sender (signed message and its opened body). */
+  private readonly viewChangeVotes = new Map<number, Map<number, { x: Signed; body: ViewChangeBody }>>();
   private myVc: Signed | null = null;
   private nvMsg: Signed | null = null;
   private lastRetransmit = 0;
@@ -150,7 +152,7 @@ export class Replica {
   private now = 0;
 
   constructor(opts: ReplicaOptions) {
-    this.o = opts;
+    this.opts = opts;
     this.id = opts.id;
     this.n = opts.keys.n;
     this.f = bftFaults(this.n);
@@ -194,7 +196,7 @@ export class Replica {
     this.now = now;
     this.send(to, { t: 'st', v: this.view, i: this.id });
     for (const x of this.stable.proof) this.send(to, { t: 'ck', x });
-    this.send(to, { t: 'fetch', from: this.lastExec + 1, to: this.lastExec + this.o.window, i: this.id });
+    this.send(to, { t: 'fetch', from: this.lastExec + 1, to: this.lastExec + this.opts.window, i: this.id });
   }
 
   /**
@@ -208,7 +210,7 @@ export class Replica {
 
   /** An executed batch, from memory or (below the stable checkpoint) from the persisted history. */
   private executedAt(s: number): Executed | undefined {
-    return this.executed.get(s) ?? (s <= this.h ? this.o.history?.(s) : undefined);
+    return this.executed.get(s) ?? (s <= this.h ? this.opts.history?.(s) : undefined);
   }
 
   primary(v = this.view): number {
@@ -244,7 +246,7 @@ export class Replica {
   }
 
   private inWindow(s: number): boolean {
-    return Number.isInteger(s) && s > this.h && s <= this.h + this.o.window;
+    return Number.isInteger(s) && s > this.h && s <= this.h + this.opts.window;
   }
 
   /** Handles one authenticated message (the transport checked its MAC and sender). */
@@ -271,8 +273,8 @@ export class Replica {
   private checkRequest(q: Request): { info: RequestInfo; error: string | null } | null {
     if (!isRequest(q)) return null;
     const info = requestInfo(q);
-    if (!checkRequestMac(this.o.keys, this.o.cluster, this.id, q, info)) return null;
-    const error = q.s !== undefined && this.o.validate ? this.o.validate(q.v, q.s) : null;
+    if (!checkRequestMac(this.opts.keys, this.opts.cluster, this.id, q, info)) return null;
+    const error = q.s !== undefined && this.opts.validate ? this.opts.validate(q.v, q.s) : null;
     return { info, error };
   }
 
@@ -311,12 +313,12 @@ export class Replica {
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
-    while (this.queueHead < this.queue.length && this.seqNext - 1 - this.lastExec < this.o.maxInflight && this.seqNext <= this.h + this.o.window) {
+    while (this.queueHead < this.queue.length && this.seqNext - 1 - this.lastExec < this.opts.maxInflight && this.seqNext <= this.h + this.opts.window) {
       const batch: Request[] = [];
       const infos: RequestInfo[] = [];
-      const maxBytes = this.o.batchBytes ?? Infinity;
+      const maxBytes = this.opts.batchBytes ?? Infinity;
       let bytes = 0;
-      while (this.queueHead < this.queue.length && batch.length < this.o.batchMax && bytes < maxBytes) {
+      while (this.queueHead < this.queue.length && batch.length < this.opts.batchMax && bytes < maxBytes) {
         const key = this.queue[this.queueHead++];
         const p = this.pending.get(key);
         if (!p || this.assigned.has(key) || this.executedReqs.has(key)) continue;
@@ -418,7 +420,7 @@ export class Replica {
     }
     if (slot.committedView === this.view && slot.pp) {
       // Still hearing about a sequence we committed a while ago: the sender is stuck; repeat our commit to it.
-      if (this.now - slot.committedAt >= this.o.retransmitMs) this.helpCommit(from, m.s, slot);
+      if (this.now - slot.committedAt >= this.opts.retransmitMs) this.helpCommit(from, m.s, slot);
       return;
     }
     if (kind === 'p') this.checkPrepared(m.s);
@@ -464,7 +466,7 @@ export class Replica {
       this.apply(s, slot.pp.d, slot.pp.b, slot.pp.infos);
       this.reply(s, this.executed.get(s)!);
       progressed = true;
-      if (s % this.o.checkpointInterval === 0) this.checkpoint(s);
+      if (s % this.opts.checkpointInterval === 0) this.checkpoint(s);
     }
     if (progressed) {
       this.waitingSince = this.pending.size ? this.now : null;
@@ -484,12 +486,12 @@ export class Replica {
       this.pending.delete(info.key);
       this.assigned.delete(info.key);
     }
-    this.o.onExecute?.(s, e, this.view);
+    this.opts.onExecute?.(s, e, this.view);
   }
 
   private reply(s: number, e: Executed, only?: number): void {
     if (!e.b.length) return;
-    const g = this.o.keys.sign(this.id, commitStatement(this.o.cluster, this.view, s, e.rd));
+    const g = this.opts.keys.sign(this.id, commitStatement(this.opts.cluster, this.view, s, e.rd));
     const byClient = new Map<number, number[]>();
     for (const q of e.b) {
       if (this.executedReqs.get(`${q.c}:${q.r}`) !== s || (only !== undefined && q.c !== only)) continue;
@@ -514,7 +516,7 @@ export class Replica {
 
   private throttled(key: string): boolean {
     const last = this.helped.get(key);
-    if (last !== undefined && this.now - last < this.o.retransmitMs) return true;
+    if (last !== undefined && this.now - last < this.opts.retransmitMs) return true;
     this.helped.set(key, this.now);
     return false;
   }
@@ -535,23 +537,23 @@ export class Replica {
 
   private checkpoint(s: number): void {
     const body: CheckpointBody = { t: 'ck', s, d: this.stateDigest, i: this.id };
-    const x = signBody(this.o.keys, this.id, body);
+    const x = signBody(this.opts.keys, this.id, body);
     this.myCheckpoint = { x, s };
     this.broadcast({ t: 'ck', x });
     this.addCheckpoint(x, body);
   }
 
   private onCheckpoint(x: Signed): void {
-    const body = openSigned<CheckpointBody>(this.o.keys, x, 'ck');
-    if (!body || body.s <= this.h || body.s % this.o.checkpointInterval !== 0) return;
+    const body = openSigned<CheckpointBody>(this.opts.keys, x, 'ck');
+    if (!body || body.s <= this.h || body.s % this.opts.checkpointInterval !== 0) return;
     this.addCheckpoint(x, body);
   }
 
   private addCheckpoint(x: Signed, body: CheckpointBody): void {
-    let bySeq = this.cks.get(body.s);
+    let bySeq = this.checkpointVotes.get(body.s);
     if (!bySeq) {
       bySeq = new Map();
-      this.cks.set(body.s, bySeq);
+      this.checkpointVotes.set(body.s, bySeq);
     }
     let signers = bySeq.get(body.d);
     if (!signers) {
@@ -574,9 +576,9 @@ export class Replica {
     this.stable = { s, d, proof };
     this.h = s;
     for (const k of this.slots.keys()) if (k <= s) this.slots.delete(k);
-    for (const k of this.cks.keys()) if (k < s) this.cks.delete(k);
-    this.o.onStable?.(this.stable);
-    if (this.o.history) this.trim(s);
+    for (const k of this.checkpointVotes.keys()) if (k < s) this.checkpointVotes.delete(k);
+    this.opts.onStable?.(this.stable);
+    if (this.opts.history) this.trim(s);
     if (this.seqNext <= s) this.seqNext = s + 1;
     if (this.isPrimary && !this.inViewChange) this.assign();
   }
@@ -589,7 +591,7 @@ export class Replica {
     for (const k of this.executed.keys()) if (k < s) this.executed.delete(k);
     for (const k of this.stateAt.keys()) if (k < s) this.stateAt.delete(k);
     for (const k of this.replies.keys()) if (k < s) this.replies.delete(k);
-    const keep = s - 4 * this.o.window;
+    const keep = s - 4 * this.opts.window;
     if (keep > 0) for (const [k, at] of this.executedReqs) if (at < keep) this.executedReqs.delete(k);
     // Throttle marks (some keyed by sequence): forgetting them only allows one early repeat.
     if (this.helped.size > 4096) this.helped.clear();
@@ -613,9 +615,9 @@ export class Replica {
   private onFetch(from: number, m: { from: number; to: number }): void {
     if (!Number.isInteger(m.from) || !Number.isInteger(m.to) || this.throttled(`f${from}`)) return;
     const e: Array<[number, string, Request[]]> = [];
-    const maxBytes = this.o.batchBytes ?? Infinity;
+    const maxBytes = this.opts.batchBytes ?? Infinity;
     let bytes = 0;
-    for (let s = Math.max(m.from, this.o.base.seq + 1); s <= Math.min(m.to, this.lastExec) && e.length < 256 && bytes < maxBytes; s++) {
+    for (let s = Math.max(m.from, this.opts.base.seq + 1); s <= Math.min(m.to, this.lastExec) && e.length < 256 && bytes < maxBytes; s++) {
       const x = this.executedAt(s);
       if (!x) break;
       e.push([s, x.d, x.b]);
@@ -657,7 +659,7 @@ export class Replica {
     }
     for (const x of checked) {
       // Only the window ahead is tallied: a peer cannot fill memory with far-future entries.
-      if (x.s <= this.lastExec || x.s > this.lastExec + this.o.window) continue;
+      if (x.s <= this.lastExec || x.s > this.lastExec + this.opts.window) continue;
       const k = `${x.s}|${x.d}`;
       let v = this.stateVotes.get(k);
       if (!v) {
@@ -671,7 +673,7 @@ export class Replica {
       const agreed = [...this.stateVotes.values()].find((v) => v.x.s === s && v.senders.size >= this.f + 1);
       if (!agreed) break;
       this.apply(s, agreed.x.d, agreed.x.b, agreed.x.infos);
-      if (s % this.o.checkpointInterval === 0) this.checkpoint(s);
+      if (s % this.opts.checkpointInterval === 0) this.checkpoint(s);
     }
     for (const [k, v] of this.stateVotes) if (v.x.s <= this.lastExec) this.stateVotes.delete(k);
     // Only real progress restarts the view-change timer: a liar's chatter must not hold it off.
@@ -708,7 +710,7 @@ export class Replica {
       }
     }
     const body: ViewChangeBody = { t: 'vc', v, h: this.stable.s, hd: this.stable.d, ck: this.stable.proof, P, Q, B, i: this.id };
-    const x = signBody(this.o.keys, this.id, body);
+    const x = signBody(this.opts.keys, this.id, body);
     this.myVc = x;
     this.broadcast({ t: 'vc', x });
     this.addViewChange(x, body);
@@ -716,15 +718,15 @@ export class Replica {
 
   /** A view change is usable if signed, for a later view, and its checkpoint claim is proven. */
   private checkViewChange(x: Signed): ViewChangeBody | null {
-    const body = openSigned<ViewChangeBody>(this.o.keys, x, 'vc');
+    const body = openSigned<ViewChangeBody>(this.opts.keys, x, 'vc');
     if (!body || !Number.isInteger(body.v) || !Array.isArray(body.P) || !Array.isArray(body.Q) || !Array.isArray(body.ck)) return null;
     if (!body.B || typeof body.B !== 'object') return null;
-    if (body.h < this.o.base.seq) return null;
-    if (body.h === this.o.base.seq) return body.hd === this.o.base.stateDigest ? body : null;
-    if (body.h % this.o.checkpointInterval !== 0) return null;
+    if (body.h < this.opts.base.seq) return null;
+    if (body.h === this.opts.base.seq) return body.hd === this.opts.base.stateDigest ? body : null;
+    if (body.h % this.opts.checkpointInterval !== 0) return null;
     const signers = new Set<number>();
     for (const c of body.ck) {
-      const ck = openSigned<CheckpointBody>(this.o.keys, c, 'ck');
+      const ck = openSigned<CheckpointBody>(this.opts.keys, c, 'ck');
       if (ck && ck.s === body.h && ck.d === body.hd) signers.add(ck.i);
     }
     return signers.size >= 2 * this.f + 1 ? body : null;
@@ -742,16 +744,16 @@ export class Replica {
   }
 
   private addViewChange(x: Signed, body: ViewChangeBody): void {
-    let forView = this.vcs.get(body.v);
+    let forView = this.viewChangeVotes.get(body.v);
     if (!forView) {
       forView = new Map();
-      this.vcs.set(body.v, forView);
+      this.viewChangeVotes.set(body.v, forView);
     }
     forView.set(body.i, { x, body });
     // f+1 replicas want a later view: at least one is honest, so join (the smallest such view).
     const current = this.inViewChange ? this.vcTarget : this.view;
     const highest = new Map<number, number>();
-    for (const [v, senders] of this.vcs) {
+    for (const [v, senders] of this.viewChangeVotes) {
       if (v <= current) continue;
       for (const i of senders.keys()) if (i !== this.id) highest.set(i, Math.max(highest.get(i) ?? 0, v));
     }
@@ -761,26 +763,26 @@ export class Replica {
     }
     // PBFT's first liveness rule: the timer that moves on to the next view runs only once 2f+1
     // replicas want this one; a replica cut off alone must not race ahead through views.
-    if (this.inViewChange && this.vcTimerFrom === null && (this.vcs.get(this.vcTarget)?.size ?? 0) >= 2 * this.f + 1) this.vcTimerFrom = this.now;
+    if (this.inViewChange && this.vcTimerFrom === null && (this.viewChangeVotes.get(this.vcTarget)?.size ?? 0) >= 2 * this.f + 1) this.vcTimerFrom = this.now;
     this.tryNewView(body.v);
   }
 
   private tryNewView(v: number): void {
     if (this.primary(v) !== this.id || !this.inViewChange || this.vcTarget !== v) return;
-    const forView = this.vcs.get(v);
+    const forView = this.viewChangeVotes.get(v);
     if (!forView || forView.size < 2 * this.f + 1) return;
     const bodies = [...forView.values()].sort((a, b) => a.body.i - b.body.i);
-    const decision = selectNewView(bodies.map((e) => e.body), this.f, this.o.window);
+    const decision = selectNewView(bodies.map((e) => e.body), this.f, this.opts.window);
     if (!decision) return;
     const body: NewViewBody = { t: 'nv', v, vcs: bodies.map((e) => e.x), i: this.id };
-    const x = signBody(this.o.keys, this.id, body);
+    const x = signBody(this.opts.keys, this.id, body);
     this.nvMsg = x;
     this.broadcast({ t: 'nv', x });
     this.enterView(v, decision);
   }
 
   private onNewView(x: Signed): void {
-    const body = openSigned<NewViewBody>(this.o.keys, x, 'nv');
+    const body = openSigned<NewViewBody>(this.opts.keys, x, 'nv');
     if (!body || !Number.isInteger(body.v) || body.v <= this.view || this.primary(body.v) !== body.i || !Array.isArray(body.vcs)) return;
     // Having asked for view vcTarget, a replica never goes back to an earlier one (its signed view
     // change for vcTarget may yet be used without what it would prepare there).
@@ -793,7 +795,7 @@ export class Replica {
       seen.add(vc.i);
       vcs.push(vc);
     }
-    const decision = selectNewView(vcs, this.f, this.o.window);
+    const decision = selectNewView(vcs, this.f, this.opts.window);
     if (!decision) return;
     this.nvMsg = x;
     this.enterView(body.v, decision);
@@ -804,7 +806,7 @@ export class Replica {
     this.vcTarget = v;
     this.inViewChange = false;
     this.vcAttempts = 0;
-    for (const k of this.vcs.keys()) if (k <= v) this.vcs.delete(k);
+    for (const k of this.viewChangeVotes.keys()) if (k <= v) this.viewChangeVotes.delete(k);
     this.assigned.clear();
     this.waitingSince = this.pending.size ? this.now : null;
     if (d.h > this.lastExec) this.requestState({ s: d.h, d: d.hd, proof: d.proof });
@@ -856,17 +858,17 @@ export class Replica {
 
   tick(now: number): void {
     this.now = now;
-    const T = this.o.viewChangeTimeoutMs;
+    const T = this.opts.viewChangeTimeoutMs;
     if (!this.inViewChange && this.waitingSince !== null && now - this.waitingSince >= T) {
       // Cut off from a quorum, the fault is more likely ours than the primary's, and a view change
       // asked for alone would only strand this replica outside the view the others stay in.
-      if (this.o.quorumReachable && !this.o.quorumReachable()) this.waitingSince = now;
+      if (this.opts.quorumReachable && !this.opts.quorumReachable()) this.waitingSince = now;
       else this.startViewChange(this.view + 1);
     } else if (this.inViewChange && this.vcTimerFrom !== null && now - this.vcTimerFrom >= T * 2 ** Math.min(this.vcAttempts, 6)) {
       // No new view in time: the next primary may be faulty too; try the view after.
       this.startViewChange(this.vcTarget + 1);
     }
-    if (now - this.lastRetransmit < this.o.retransmitMs) return;
+    if (now - this.lastRetransmit < this.opts.retransmitMs) return;
     this.lastRetransmit = now;
     this.retransmit();
   }
@@ -875,10 +877,10 @@ export class Replica {
   private retransmit(): void {
     if (this.stateTarget && this.lastExec < this.stateTarget.s) {
       this.broadcast({ t: 'fetch', from: this.lastExec + 1, to: this.stateTarget.s, i: this.id });
-    } else if (this.waitingSince !== null && this.now - this.waitingSince >= this.o.retransmitMs) {
+    } else if (this.waitingSince !== null && this.now - this.waitingSince >= this.opts.retransmitMs) {
       // Waiting a while: perhaps the others executed it and we lost the messages (or moved to a
       // view change alone). Ask; f+1 matching answers suffice.
-      this.broadcast({ t: 'fetch', from: this.lastExec + 1, to: this.lastExec + this.o.window, i: this.id });
+      this.broadcast({ t: 'fetch', from: this.lastExec + 1, to: this.lastExec + this.opts.window, i: this.id });
       this.sendStatus();
     }
     if (this.inViewChange) {
@@ -888,7 +890,7 @@ export class Replica {
     const stalled = this.lastExec === this.execAtRetransmit;
     this.execAtRetransmit = this.lastExec;
     for (const [s, slot] of this.slots) {
-      if (this.o.retransmitWhenStalled && !stalled) break;
+      if (this.opts.retransmitWhenStalled && !stalled) break;
       if (s <= this.lastExec || !slot.pp || slot.pp.v !== this.view) continue;
       if (this.isPrimary) this.broadcast({ t: 'pp', v: this.view, s, d: slot.pp.d, b: slot.pp.b, i: this.id });
       else if (slot.sentPrepareView === this.view) this.broadcast({ t: 'p', v: this.view, s, d: slot.pp.d, i: this.id });

@@ -1,22 +1,9 @@
 import * as Y from 'yjs';
 import { invalidInput } from '../../errors.js';
+import type { CrdtOp, OpKind } from './op-kinds.js';
 import { CTORS, kindOf, type TypeKind } from './types.js';
 
-export const OP_KINDS = ['map_set', 'map_delete', 'text_insert', 'text_delete', 'array_push', 'array_insert', 'array_delete'] as const;
-export type OpKind = (typeof OP_KINDS)[number];
-
-/** A JSON edit for callers that cannot produce Yjs bytes (an LLM). */
-export interface CrdtOp {
-  op: OpKind;
-  /** Name of a top-level shared type. */
-  target: string;
-  /** Keys into nested maps below `target`; missing maps on the way are created. */
-  path?: string[];
-  key?: string;
-  index?: number;
-  value?: unknown;
-  length?: number;
-}
+export { OP_KINDS, type CrdtOp, type OpKind } from './op-kinds.js';
 
 const PROTO = '__proto__';
 

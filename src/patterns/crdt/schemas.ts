@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { unknownKeys } from '../../errors.js';
 import { DOC_ID_RE } from './codec.js';
-import { OP_KINDS } from './ops.js';
+import { OP_KINDS } from './op-kinds.js';
 
 /** Field schemas shared by the crdt tools and resources; error texts say what to send instead. */
 export const MAX_OPS = 1000;

@@ -278,12 +278,3 @@ export class AgentLedger {
     this.wrote(runs);
   }
 }
-
-const ledgers = new WeakMap<DB, AgentLedger>();
-
-/** The one ledger of a DB in this process (HTTP builds a server per session over the same store). */
-export function agentLedgerFor(db: DB): AgentLedger {
-  let l = ledgers.get(db);
-  if (!l) ledgers.set(db, (l = new AgentLedger(db)));
-  return l;
-}

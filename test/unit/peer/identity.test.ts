@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/memory/db.js';
-import { loadOrCreateIdentity, verifyNodeSignature } from '../../../src/peer/identity.js';
-import { NODE_ID_RE, luhn32, nodeIdOf, parseNodeId } from '../../../src/peer/node-id.js';
+import { loadOrCreateIdentity, nodeIdOf, verifyNodeSignature } from '../../../src/peer/identity.js';
+import { NODE_ID_RE, luhn32, parseNodeId } from '../../../src/peer/node-id.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -7,7 +7,7 @@ import { openDatabase, type DB } from '../../../src/memory/db.js';
 import { resolveProviders, type ResolvedProviders } from '../../../src/router/registry.js';
 import { ProviderError } from '../../../src/router/providers/types.js';
 import { Router } from '../../../src/router/router.js';
-import type { FakeProvider } from '../../fake-provider/server.js';
+import type { FakeProvider } from '../../../testkit/fake-provider.js';
 import { tempDir } from '../helpers.js';
 
 /**

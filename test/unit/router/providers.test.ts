@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigSchema } from '../../../src/config.js';
 import { SixfoldError } from '../../../src/errors.js';
 import { BUILT_INS, resolveProviders } from '../../../src/router/registry.js';
-import { startFakeProvider, type FakeProvider } from '../../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../../testkit/fake-provider.js';
 import { tempDir } from '../helpers.js';
 import { ALL, KEY, MODEL, REQ, configFrom, fakeEnv, makeRouter, runCleanups, type BuiltIn } from './harness.js';
 

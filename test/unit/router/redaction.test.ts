@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redact } from '../../../src/router/providers/classify.js';
-import { startFakeProvider, type FakeProvider } from '../../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../../testkit/fake-provider.js';
 import { rejection } from '../helpers.js';
 import { MODEL, REQ, callRows, makeRouter, providerError, runCleanups } from './harness.js';
 

@@ -5,7 +5,7 @@ import { SixfoldError } from '../../../src/errors.js';
 import { resolveProviders } from '../../../src/router/registry.js';
 import { sleep as realSleep } from '../../../src/router/retry.js';
 import { Router } from '../../../src/router/router.js';
-import { startFakeProvider, type FakeProvider } from '../../fake-provider/server.js';
+import { startFakeProvider, type FakeProvider } from '../../../testkit/fake-provider.js';
 import { rejection } from '../helpers.js';
 import {
   ALL, MODEL, REQ, T0, callRows, captureLog, configFrom, controlPerformanceClock, makeRouter, onCleanup, openDb, providerError,
