@@ -37,7 +37,12 @@ const env = {
 };
 const withTimeout = (p, ms, what) => {
   let t;
-  return Promise.race([p, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`timed out after ${ms} ms: ${what}`)), ms); })]).finally(() => clearTimeout(t));
+  return Promise.race([
+    p,
+    new Promise((_, rej) => {
+      t = setTimeout(() => rej(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
 };
 
 try {
@@ -46,14 +51,25 @@ try {
 
   const transport = new StdioClientTransport({ command: entry.command, args: entry.args ?? [], env, stderr: 'pipe' });
   let stderr = '';
-  transport.stderr?.on('data', (c) => { stderr += c; });
+  transport.stderr?.on('data', (c) => {
+    stderr += c;
+  });
   const client = new Client({ name: 'sixfold-ci', version: '0.0.0' });
   try {
     await withTimeout(client.connect(transport), 30_000, 'initialize');
     assert.deepEqual(client.getServerVersion(), { name: 'sixfold', title: 'sixfold', version: pkg.version });
 
     const tools = (await client.listTools()).tools.map((t) => t.name);
-    for (const name of ['memory_store', 'memory_search', 'multi_model_vote', 'byzantine_propose', 'crdt_merge', 'spawn_ephemeral', 'aggregate', 'apply_edit']) {
+    for (const name of [
+      'memory_store',
+      'memory_search',
+      'multi_model_vote',
+      'byzantine_propose',
+      'crdt_merge',
+      'spawn_ephemeral',
+      'aggregate',
+      'apply_edit',
+    ]) {
       assert.ok(tools.includes(name), `tools/list lacks ${name}: ${tools.join(', ')}`);
     }
 
@@ -66,7 +82,9 @@ try {
     assert.ok(!found.isError, JSON.stringify(found.content));
     assert.equal(found.structuredContent.results[0]?.id, id, 'memory_search finds the stored memory first');
     assert.equal(found.structuredContent.results[0].content, content);
-    console.log(`installed sixfold ${version} under Node ${process.version}: initialize, tools/list (${tools.length} tools), memory_store, memory_search ok`);
+    console.log(
+      `installed sixfold ${version} under Node ${process.version}: initialize, tools/list (${tools.length} tools), memory_store, memory_search ok`,
+    );
   } catch (err) {
     console.error(`server stderr:\n${stderr}`);
     throw err;

@@ -43,7 +43,12 @@ class Tally {
   }
   describe(): string {
     const t = this.total;
-    const parts = [`${pct(this.exact, t)} exact (${this.exact}/${t}; ${this.n('flagged')} of them flagged as guesses)`, `refused ${this.n('refused')}`, `wrong but flagged ${this.n('guessed')}`, `**wrong with confidence >= 0.5: ${this.n('wrong')}**`];
+    const parts = [
+      `${pct(this.exact, t)} exact (${this.exact}/${t}; ${this.n('flagged')} of them flagged as guesses)`,
+      `refused ${this.n('refused')}`,
+      `wrong but flagged ${this.n('guessed')}`,
+      `**wrong with confidence >= 0.5: ${this.n('wrong')}**`,
+    ];
     if (this.n('crashed')) parts.push(`crashed ${this.n('crashed')}`);
     return parts.join('; ');
   }
@@ -75,13 +80,17 @@ function decidable(c: ApplyCase): boolean {
   const o = splitLines(c.original).lines;
   const regions = parseEdit(splitLines(c.edit).lines);
   if (regions.length !== c.spans.length) return false;
-  return decidesMerge(o, regions.map((r, i) => ({
-    lines: r.lines,
-    fixedStart: i === 0 && !r.leadingMarker,
-    fixedEnd: i === regions.length - 1 && !r.trailingMarker,
-    start: c.spans[i].start_line - 1,
-    end: c.spans[i].end_line - 1,
-  })), c.context);
+  return decidesMerge(
+    o,
+    regions.map((r, i) => ({
+      lines: r.lines,
+      fixedStart: i === 0 && !r.leadingMarker,
+      fixedEnd: i === regions.length - 1 && !r.trailingMarker,
+      start: c.spans[i].start_line - 1,
+      end: c.spans[i].end_line - 1,
+    })),
+    c.context,
+  );
 }
 
 /** The part of agent-booster's public API used here (dist/index.d.ts: AgentBooster#apply). */
@@ -94,7 +103,16 @@ interface Booster {
 }
 
 /** Corpus languages agent-booster lists (JS, TS, Python, Rust, Go, Java, C, C++); others go as named. */
-const BOOSTER_LANGUAGE = new Map([['javascript', 'javascript'], ['dts', 'typescript'], ['typescript', 'typescript'], ['python', 'python'], ['rust', 'rust'], ['go', 'go'], ['c', 'c'], ['cpp', 'cpp']]);
+const BOOSTER_LANGUAGE = new Map([
+  ['javascript', 'javascript'],
+  ['dts', 'typescript'],
+  ['typescript', 'typescript'],
+  ['python', 'python'],
+  ['rust', 'rust'],
+  ['go', 'go'],
+  ['c', 'c'],
+  ['cpp', 'cpp'],
+]);
 
 async function loadBooster(): Promise<{ booster: Booster; version: string } | { error: string }> {
   const name = 'agent-booster'; // not a literal import, so the bench compiles without the devDependency
@@ -105,7 +123,11 @@ async function loadBooster(): Promise<{ booster: Booster; version: string } | { 
     const Ctor = mod.AgentBooster ?? mod.default?.AgentBooster;
     if (!Ctor) return { error: `${name} ${version} exports no AgentBooster class` };
     const booster = new Ctor();
-    const probe = await booster.apply({ code: 'function f() {\n  return 1;\n}\n', edit: 'function f() {\n  return 2;\n}', language: 'javascript' });
+    const probe = await booster.apply({
+      code: 'function f() {\n  return 1;\n}\n',
+      edit: 'function f() {\n  return 2;\n}',
+      language: 'javascript',
+    });
     if (typeof probe.output !== 'string') return { error: `${name} ${version}: apply() returned no output` };
     return { booster, version };
   } catch (err) {
@@ -114,7 +136,11 @@ async function loadBooster(): Promise<{ booster: Booster; version: string } | { 
   }
 }
 
-const boosterRequest = (c: ApplyCase) => ({ code: c.original, edit: c.edit, language: BOOSTER_LANGUAGE.get(c.language) ?? c.language });
+const boosterRequest = (c: ApplyCase) => ({
+  code: c.original,
+  edit: c.edit,
+  language: BOOSTER_LANGUAGE.get(c.language) ?? c.language,
+});
 
 function boosterOutcome(c: ApplyCase, r: BoosterResult): Outcome {
   if (!r.success) return 'refused';
@@ -126,7 +152,13 @@ const ms = (x: number) => `${fmt(x, x < 10 ? 3 : 1)} ms`;
 
 const SIZE_BUCKETS = [
   { label: '~100', range: '≤ 150 lines', has: (n: number) => n <= 150, goal: '—', target: undefined },
-  { label: '~1000', range: '500–1500 lines', has: (n: number) => n >= 500 && n <= 1500, goal: 'p50 < 2 ms at ~1000 lines', target: 2 },
+  {
+    label: '~1000',
+    range: '500–1500 lines',
+    has: (n: number) => n >= 500 && n <= 1500,
+    goal: 'p50 < 2 ms at ~1000 lines',
+    target: 2,
+  },
   { label: '~3000', range: '≥ 2000 lines', has: (n: number) => n >= 2000, goal: '—', target: undefined },
 ] as const;
 const DEV_SIZES = [
@@ -178,7 +210,10 @@ export async function runApplyEditBench(): Promise<Row[]> {
     for (const c of list) t.add(c.id, m.get(c.id)!);
     return t;
   };
-  const boosterRate = (list: ApplyCase[]) => (b ? `${boosterName}: ${pct(tallyOf(list, theirs).n('exact'), list.length)} exact on the same cases` : `${boosterName}: could not run`);
+  const boosterRate = (list: ApplyCase[]) =>
+    b
+      ? `${boosterName}: ${pct(tallyOf(list, theirs).n('exact'), list.length)} exact on the same cases`
+      : `${boosterName}: could not run`;
   const devT = tallyOf(dev);
   const repoT = tallyOf(repo);
   const decided = repo.filter(decidable);
@@ -193,19 +228,32 @@ export async function runApplyEditBench(): Promise<Row[]> {
     },
     ...(['unique', 'nearest'] as const).map((d) => {
       const list = dev.filter((c) => c.determinacy === d);
-      return { figure: `… ${d} (${d === 'unique' ? 'one place fits the context' : 'the fewest-deleted of several'}): ${list.length} cases`, anchor: boosterRate(list), ours: tallyOf(list).describe(), goal: '—' };
+      return {
+        figure: `… ${d} (${d === 'unique' ? 'one place fits the context' : 'the fewest-deleted of several'}): ${list.length} cases`,
+        anchor: boosterRate(list),
+        ours: tallyOf(list).describe(),
+        goal: '—',
+      };
     }),
     ...DEV_SIZES.map((s) => {
       const list = dev.filter((c) => s.has(c.lines));
-      return { figure: `… files of ${s.label}: ${list.length} cases`, anchor: boosterRate(list), ours: tallyOf(list).describe(), goal: '—' };
+      return {
+        figure: `… files of ${s.label}: ${list.length} cases`,
+        anchor: boosterRate(list),
+        ours: tallyOf(list).describe(),
+        goal: '—',
+      };
     }),
     {
       figure: '… by language (exact / cases)',
       anchor: '—',
-      ours: [...new Set(dev.map((c) => c.language))].sort().map((l) => {
-        const list = dev.filter((c) => c.language === l);
-        return `${l} ${tallyOf(list).exact}/${list.length}`;
-      }).join(', '),
+      ours: [...new Set(dev.map((c) => c.language))]
+        .sort()
+        .map((l) => {
+          const list = dev.filter((c) => c.language === l);
+          return `${l} ${tallyOf(list).exact}/${list.length}`;
+        })
+        .join(', '),
       goal: '—',
     },
     {
@@ -236,7 +284,13 @@ export async function runApplyEditBench(): Promise<Row[]> {
       met: bucket.target === undefined ? undefined : s.p50 < bucket.target,
     });
   }
-  if (!b) rows.push({ figure: 'agent-booster on the same corpora', anchor: 'its README: 91% success across 8 languages, ~1 ms per edit', ours: `could not run: ${'error' in loaded ? loaded.error : ''}`, goal: '—' });
+  if (!b)
+    rows.push({
+      figure: 'agent-booster on the same corpora',
+      anchor: 'its README: 91% success across 8 languages, ~1 ms per edit',
+      ours: `could not run: ${'error' in loaded ? loaded.error : ''}`,
+      goal: '—',
+    });
 
   const slowest = cases
     .map((c) => ({ id: c.id, lines: c.lines, p50: summarize(oursMs.get(c.id) ?? []).p50 }))

@@ -38,14 +38,19 @@ interface Status {
 function simulatedRounds(n: number, fanout: number, seed: number): number {
   const rng = mulberry32(seed);
   const cluster = new Cluster<YDocReplica>({
-    n, fanout, seed,
+    n,
+    fanout,
+    seed,
     make: (i) => {
       const doc = new Y.Doc();
       doc.clientID = Math.floor(rng() * 0x7fffffff) + 1;
       doc.getMap('m').set(`k${i}`, i);
       return new YDocReplica(doc);
     },
-    apply: (r, updates) => r.doc.transact(() => { for (const u of updates) Y.applyUpdate(r.doc, u); }),
+    apply: (r, updates) =>
+      r.doc.transact(() => {
+        for (const u of updates) Y.applyUpdate(r.doc, u);
+      }),
   });
   return cluster.runUntil(() => cluster.nodes.every((x) => x.replica.doc.store.clients.size === n), 60);
 }
@@ -53,11 +58,23 @@ function simulatedRounds(n: number, fanout: number, seed: number): number {
 /** One edit on every node at once; resolves with ms from the last edit until every node holds all of them. */
 async function convergeOnce(h: Harness, doc: string): Promise<{ ms: number; rounds: number[] }> {
   const before = await Promise.all(h.nodes.map((_, i) => h.call<Status>(i, 'gossip_status', {})));
-  await Promise.all(h.nodes.map((n) => h.call(n.index, 'crdt_merge', { doc, ops: [{ op: 'map_set', target: 'm', key: `k${n.index}`, value: n.index }], actor: `a${n.index}` })));
+  await Promise.all(
+    h.nodes.map((n) =>
+      h.call(n.index, 'crdt_merge', {
+        doc,
+        ops: [{ op: 'map_set', target: 'm', key: `k${n.index}`, value: n.index }],
+        actor: `a${n.index}`,
+      }),
+    ),
+  );
   const t0 = performance.now();
   for (;;) {
     const views = await Promise.all(h.nodes.map((n) => n.client.callTool({ name: 'crdt_read', arguments: { doc } })));
-    const full = views.every((v) => !v.isError && Object.keys(((v.structuredContent as { snapshot: { m?: object } }).snapshot.m) ?? {}).length === h.nodes.length);
+    const full = views.every(
+      (v) =>
+        !v.isError &&
+        Object.keys((v.structuredContent as { snapshot: { m?: object } }).snapshot.m ?? {}).length === h.nodes.length,
+    );
     if (full) break;
     if (performance.now() - t0 > 60_000) throw new Error(`gossip did not converge on ${doc} in 60 s`);
     await new Promise((r) => setTimeout(r, 5)); // poll interval
@@ -71,7 +88,11 @@ async function gossipRows(): Promise<Row[]> {
   const sims = Array.from({ length: GOSSIP_TRIALS }, (_, t) => simulatedRounds(GOSSIP_N, GOSSIP_FANOUT, 42 + t));
   const rows: Row[] = [];
   // Anti-entropy only: what the simulation models.
-  let h = await Harness.start({ n: GOSSIP_N, placement: 'loopback', config: { gossip: { push: false, period_ms: GOSSIP_PERIOD_MS, fanout: GOSSIP_FANOUT } } });
+  let h = await Harness.start({
+    n: GOSSIP_N,
+    placement: 'loopback',
+    config: { gossip: { push: false, period_ms: GOSSIP_PERIOD_MS, fanout: GOSSIP_FANOUT } },
+  });
   const periods: number[] = [];
   try {
     for (let t = 0; t < GOSSIP_TRIALS; t++) {
@@ -93,7 +114,11 @@ async function gossipRows(): Promise<Row[]> {
     met: Math.abs(ourMed - simMed) <= 1,
   });
   // With push (the default): edits go to every connected peer at once.
-  h = await Harness.start({ n: GOSSIP_N, placement: 'loopback', config: { gossip: { period_ms: GOSSIP_PERIOD_MS, fanout: GOSSIP_FANOUT } } });
+  h = await Harness.start({
+    n: GOSSIP_N,
+    placement: 'loopback',
+    config: { gossip: { period_ms: GOSSIP_PERIOD_MS, fanout: GOSSIP_FANOUT } },
+  });
   const ms: number[] = [];
   try {
     for (let t = 0; t < GOSSIP_TRIALS; t++) ms.push((await convergeOnce(h, `bench-push-${t}`)).ms);
@@ -128,14 +153,25 @@ async function aggregateRows(placement: HarnessOptions['placement'], rttMs?: num
   const h = await Harness.start({ n: AGG_N, placement, rttMs });
   const rows: Row[] = [];
   try {
-    await Promise.all(h.nodes.map(async (n) => {
-      for (let v = 0; v < 100; v++) await h.call(n.index, 'memory_store', { namespace: 'bench', content: `sample ${n.index}/${v}`, metadata: { v: n.index * 100 + v } });
-    }));
+    await Promise.all(
+      h.nodes.map(async (n) => {
+        for (let v = 0; v < 100; v++)
+          await h.call(n.index, 'memory_store', {
+            namespace: 'bench',
+            content: `sample ${n.index}/${v}`,
+            metadata: { v: n.index * 100 + v },
+          });
+      }),
+    );
     for (const k of [2, 3, 16]) {
       const lat: number[] = [];
       let last: AggOut | undefined;
       for (let c = 0; c < AGG_CALLS + 3; c++) {
-        const r = await h.call<AggOut>(0, 'aggregate', { cluster: { namespace: 'bench', field: 'v' }, ops: ['count', 'sum', 'mean', 'p50'], fanout: k });
+        const r = await h.call<AggOut>(0, 'aggregate', {
+          cluster: { namespace: 'bench', field: 'v' },
+          ops: ['count', 'sum', 'mean', 'p50'],
+          fanout: k,
+        });
         if (r.coverage !== 1) throw new Error(`aggregate lost nodes (coverage ${r.coverage})`);
         if (c >= 3) lat.push(r.elapsed_ms); // the first calls warm the nodes up
         last = r;
@@ -147,7 +183,8 @@ async function aggregateRows(placement: HarnessOptions['placement'], rttMs?: num
         anchor: `⌈log_k N⌉ = ${anchorDepth} (complete ${k}-ary tree: ${last!.cluster.complete_tree_depth}) / N − 1 = ${AGG_N - 1}`,
         ours: `${last!.depth} / ${last!.messages_total} / ${fmt(s.p50)} ms, ${fmt(s.p99)} ms`,
         goal: 'depth ≤ ⌈log_k N⌉, messages = N − 1',
-        met: last!.depth <= anchorDepth && last!.depth === last!.cluster.complete_tree_depth && last!.messages_total === AGG_N - 1,
+        met:
+          last!.depth <= anchorDepth && last!.depth === last!.cluster.complete_tree_depth && last!.messages_total === AGG_N - 1,
       });
     }
   } finally {
@@ -177,10 +214,12 @@ interface ProposeOut {
 }
 
 async function consStatus(h: Harness): Promise<ConsStatus[]> {
-  return Promise.all(h.nodes.map(async (n) => {
-    const r = await n.client.readResource({ uri: 'consensus://bench/status' });
-    return JSON.parse((r.contents[0] as { text: string }).text) as ConsStatus;
-  }));
+  return Promise.all(
+    h.nodes.map(async (n) => {
+      const r = await n.client.readResource({ uri: 'consensus://bench/status' });
+      return JSON.parse((r.contents[0] as { text: string }).text) as ConsStatus;
+    }),
+  );
 }
 
 async function proposeAt(h: Harness, i: number, value: unknown): Promise<ProposeOut> {
@@ -229,13 +268,17 @@ async function commitRun(h: Harness, runs: number): Promise<{ lat: number[]; mes
 async function throughputRun(h: Harness): Promise<number> {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(h.nodes.flatMap((node) => Array.from({ length: TP_CONCURRENCY }, async () => {
-    for (;;) {
-      const k = next++;
-      if (k >= TP_TOTAL) return;
-      await proposeAt(h, node.index, { op: 'incr', k });
-    }
-  })));
+  await Promise.all(
+    h.nodes.flatMap((node) =>
+      Array.from({ length: TP_CONCURRENCY }, async () => {
+        for (;;) {
+          const k = next++;
+          if (k >= TP_TOTAL) return;
+          await proposeAt(h, node.index, { op: 'incr', k });
+        }
+      }),
+    ),
+  );
   return (TP_TOTAL / (performance.now() - t0)) * 1000;
 }
 
@@ -291,15 +334,23 @@ export async function consensusRows(): Promise<Row[]> {
   const netem = ns.ok ? netemAvailable() : ns;
   const theory = `theory: 5 one-way delays (5 × ${RTT_MS / 2} ms) + processing (loopback p50 ${fmt(loopbackP50[4], 2)} ms) = ${fmt(2.5 * RTT_MS + loopbackP50[4], 2)} ms`;
   if (!netem.ok) {
-    rows.push({ figure: `commit latency, n = 4 and 7, ${RTT_MS} ms RTT between nodes (netem, network namespaces)`, anchor: theory, ours: `not measured: ${netem.why}`, goal: 'n = 4 p50 < 6 ms' });
+    rows.push({
+      figure: `commit latency, n = 4 and 7, ${RTT_MS} ms RTT between nodes (netem, network namespaces)`,
+      anchor: theory,
+      ours: `not measured: ${netem.why}`,
+      goal: 'n = 4 p50 < 6 ms',
+    });
   } else {
     for (const n of [4, 7]) {
       const h = await Harness.start({ n, placement: 'netns', rttMs: RTT_MS, config: CONS_CONFIG });
       try {
         const s = summarize((await commitRun(h, CONS_RUNS)).lat);
         rows.push({
-          figure: `commit latency, n = ${n}, ${RTT_MS} ms RTT between nodes (netem, network namespaces)`, anchor: theory,
-          ours: `p50 ${fmt(s.p50, 3)} ms, p99 ${fmt(s.p99, 3)} ms`, goal: n === 4 ? 'p50 < 6 ms' : 'print', met: n === 4 ? s.p50 < 6 : undefined,
+          figure: `commit latency, n = ${n}, ${RTT_MS} ms RTT between nodes (netem, network namespaces)`,
+          anchor: theory,
+          ours: `p50 ${fmt(s.p50, 3)} ms, p99 ${fmt(s.p99, 3)} ms`,
+          goal: n === 4 ? 'p50 < 6 ms' : 'print',
+          met: n === 4 ? s.p50 < 6 : undefined,
         });
       } finally {
         await h.close();
@@ -313,7 +364,9 @@ export async function consensusRows(): Promise<Row[]> {
       const s = summarize((await commitRun(h, CONS_RUNS)).lat);
       rows.push({
         figure: 'commit latency, n = 4, separate network namespaces (veth + bridge), no added delay',
-        anchor: `loopback, same n: p50 ${fmt(loopbackP50[4], 3)} ms`, ours: `p50 ${fmt(s.p50, 3)} ms, p99 ${fmt(s.p99, 3)} ms`, goal: 'print',
+        anchor: `loopback, same n: p50 ${fmt(loopbackP50[4], 3)} ms`,
+        ours: `p50 ${fmt(s.p50, 3)} ms, p99 ${fmt(s.p99, 3)} ms`,
+        goal: 'print',
       });
     } finally {
       await h.close();
@@ -332,12 +385,23 @@ export async function runClusterBench(): Promise<Row[]> {
   rows.push(...(await aggregateRows('loopback')));
   const ns = netnsAvailable();
   if (!ns.ok) {
-    rows.push({ figure: `aggregate over ${AGG_N} processes in network namespaces`, anchor: '—', ours: `not measured: ${ns.why}`, goal: '—' });
+    rows.push({
+      figure: `aggregate over ${AGG_N} processes in network namespaces`,
+      anchor: '—',
+      ours: `not measured: ${ns.why}`,
+      goal: '—',
+    });
     return rows;
   }
   rows.push(...(await aggregateRows('netns')));
   const netem = netemAvailable();
   if (netem.ok) rows.push(...(await aggregateRows('netns', RTT_MS)));
-  else rows.push({ figure: `aggregate over ${AGG_N} processes, ${RTT_MS} ms RTT (netem)`, anchor: 'depth × RTT + processing', ours: `not measured: ${netem.why}`, goal: '—' });
+  else
+    rows.push({
+      figure: `aggregate over ${AGG_N} processes, ${RTT_MS} ms RTT (netem)`,
+      anchor: 'depth × RTT + processing',
+      ours: `not measured: ${netem.why}`,
+      goal: '—',
+    });
   return rows;
 }

@@ -13,11 +13,21 @@ import { bftFaults } from '../src/patterns/vote/quorum.js';
 
 const keys = keysFor; // one key set per cluster size, shared with the property runs
 
-interface Sample { ms: number; messages: number; bytes: number }
+interface Sample {
+  ms: number;
+  messages: number;
+  bytes: number;
+}
 
 /** Sequential proposals on one long-lived cluster; each timed from request to verified certificate. */
 export function latency(n: number, runs: number, opts: { signEverything?: boolean; timing?: Partial<Timing> } = {}): Sample[] {
-  const c = new SimCluster({ cluster: 'bench', keys: keys(n), seed: 42, signEverything: opts.signEverything, timing: { checkpointInterval: 128, window: 256, ...opts.timing } });
+  const c = new SimCluster({
+    cluster: 'bench',
+    keys: keys(n),
+    seed: 42,
+    signEverything: opts.signEverything,
+    timing: { checkpointInterval: 128, window: 256, ...opts.timing },
+  });
   const out: Sample[] = [];
   const warm = Math.min(20, runs);
   for (let i = 0; i < warm + runs; i++) {
@@ -25,7 +35,8 @@ export function latency(n: number, runs: number, opts: { signEverything?: boolea
     const b0 = c.net.stats.bytes;
     const t = performance.now();
     const r = c.propose({ op: 'set', key: `k${i}`, value: i });
-    if (!c.net.run(() => c.client.settled(r), c.net.now + 10_000) || !c.client.result(r).cert) throw new Error(`bench: n=${n} proposal ${i} did not commit`);
+    if (!c.net.run(() => c.client.settled(r), c.net.now + 10_000) || !c.client.result(r).cert)
+      throw new Error(`bench: n=${n} proposal ${i} did not commit`);
     const ms = performance.now() - t;
     // Let stragglers finish before the next proposal (untimed), so every sample starts idle.
     const seq = c.client.result(r).cert!.seq;
@@ -36,7 +47,12 @@ export function latency(n: number, runs: number, opts: { signEverything?: boolea
 }
 
 export function throughput(total: number): { perSecond: number; batches: number } {
-  const c = new SimCluster({ cluster: 'bench', keys: keys(4), seed: 7, timing: { batchMax: 512, maxInflight: 2, checkpointInterval: 64, window: 256 } });
+  const c = new SimCluster({
+    cluster: 'bench',
+    keys: keys(4),
+    seed: 7,
+    timing: { batchMax: 512, maxInflight: 2, checkpointInterval: 64, window: 256 },
+  });
   const t = performance.now();
   const rs: number[] = [];
   for (let i = 0; i < total; i++) rs.push(c.propose({ op: 'incr', i }));
@@ -58,7 +74,8 @@ function faultyPrimary(n: number, runs: number): { wall: number[]; sim: number[]
     const c = new SimCluster({ cluster: 'bench', keys: keys(n), seed: 100 + i, faults: [{ replica: 0, behavior: 'silent' }] });
     const t = performance.now();
     const r = c.propose({ heal: i });
-    if (!c.net.run(() => c.client.settled(r), 10_000) || !c.client.result(r).cert) throw new Error('bench: faulty-primary proposal did not commit');
+    if (!c.net.run(() => c.client.settled(r), 10_000) || !c.client.result(r).cert)
+      throw new Error('bench: faulty-primary proposal did not commit');
     wall.push(performance.now() - t);
     const res = c.client.result(r);
     sim.push(res.doneAt! - res.sentAt);
@@ -69,7 +86,13 @@ function faultyPrimary(n: number, runs: number): { wall: number[]; sim: number[]
 
 export async function runConsensusBench(): Promise<Row[]> {
   const rows: Row[] = [];
-  const sizes: Array<[number, number]> = [[4, 400], [7, 300], [10, 200], [16, 100], [31, 40]];
+  const sizes: Array<[number, number]> = [
+    [4, 400],
+    [7, 300],
+    [10, 200],
+    [16, 100],
+    [31, 40],
+  ];
   const perCommit: string[] = [];
   for (const [n, runs] of sizes) {
     const s = latency(n, runs);
@@ -94,11 +117,22 @@ export async function runConsensusBench(): Promise<Row[]> {
     });
   }
   const tp = throughput(20_000);
-  rows.push({ figure: 'throughput with batching, n = 4 (20,000 proposals submitted at once, batches up to 512)', anchor: '—', ours: `${fmt(tp.perSecond, 0)} proposals/s (${tp.batches} batches)`, goal: '>= 5,000/s', met: tp.perSecond >= 5000 });
+  rows.push({
+    figure: 'throughput with batching, n = 4 (20,000 proposals submitted at once, batches up to 512)',
+    anchor: '—',
+    ours: `${fmt(tp.perSecond, 0)} proposals/s (${tp.batches} batches)`,
+    goal: '>= 5,000/s',
+    met: tp.perSecond >= 5000,
+  });
   for (const n of [4, 16]) {
     const mac = summarize(latency(n, n === 4 ? 300 : 60).map((x) => x.ms)).p50;
     const sig = summarize(latency(n, n === 4 ? 300 : 60, { signEverything: true }).map((x) => x.ms)).p50;
-    rows.push({ figure: `MAC fast path vs signatures-everywhere, n = ${n}, p50 commit latency`, anchor: `signatures everywhere: ${fmt(sig, 3)} ms`, ours: `MACs: ${fmt(mac, 3)} ms (${fmt(sig / mac, 1)}× faster)`, goal: 'print the ratio' });
+    rows.push({
+      figure: `MAC fast path vs signatures-everywhere, n = ${n}, p50 commit latency`,
+      anchor: `signatures everywhere: ${fmt(sig, 3)} ms`,
+      ours: `MACs: ${fmt(mac, 3)} ms (${fmt(sig / mac, 1)}× faster)`,
+      goal: 'print the ratio',
+    });
   }
   for (const n of [4, 7]) {
     const fp = faultyPrimary(n, 30);
@@ -122,12 +156,21 @@ export async function runConsensusLong(): Promise<Row[]> {
     const t = performance.now();
     let failure = '';
     try {
-      fc.assert(fc.property(scheduleArb(n), (s) => checkSchedule(s, true)), { numRuns: runs, seed: Number(process.env.CONSENSUS_SEED ?? Date.now() % 2 ** 31) });
+      fc.assert(
+        fc.property(scheduleArb(n), (s) => checkSchedule(s, true)),
+        { numRuns: runs, seed: Number(process.env.CONSENSUS_SEED ?? Date.now() % 2 ** 31) },
+      );
     } catch (err) {
       failure = (err as Error).message;
       process.stderr.write(`${failure}\n`);
     }
-    rows.push({ figure: `property schedules, n = ${n} (safety + liveness, up to f Byzantine)`, anchor: `CI runs ${CI_RUNS[n]}`, ours: `${runs} schedules in ${fmt((performance.now() - t) / 1000, 1)} s${failure ? ': FAILED (see stderr)' : ''}`, goal: 'all pass', met: !failure });
+    rows.push({
+      figure: `property schedules, n = ${n} (safety + liveness, up to f Byzantine)`,
+      anchor: `CI runs ${CI_RUNS[n]}`,
+      ours: `${runs} schedules in ${fmt((performance.now() - t) / 1000, 1)} s${failure ? ': FAILED (see stderr)' : ''}`,
+      goal: 'all pass',
+      met: !failure,
+    });
   }
   return rows;
 }

@@ -34,7 +34,6 @@ function editedDoc(i: number, rng: () => number): Y.Doc {
   return doc;
 }
 
-
 interface YRun {
   n: number;
   fanout: number;
@@ -59,7 +58,10 @@ new PerformanceObserver((list) => {
  * every node's heap in one process, so one collection walks a thousand heaps and lands on
  * whichever node is running. A real node collects only its own (a thousandth of this heap).
  */
-function slowestWithoutGc(trace: NonNullable<Cluster<YDocReplica>['net']['trace']>, rounds: number): { sum: number; gcMs: number } {
+function slowestWithoutGc(
+  trace: NonNullable<Cluster<YDocReplica>['net']['trace']>,
+  rounds: number,
+): { sum: number; gcMs: number } {
   const busy: Array<Map<string, number>> = Array.from({ length: rounds }, () => new Map());
   const pauses = [...gcPauses].sort((a, b) => a[0] - b[0]);
   let gcMs = 0;
@@ -69,7 +71,8 @@ function slowestWithoutGc(trace: NonNullable<Cluster<YDocReplica>['net']['trace'
     const t1 = trace.t1[i];
     while (p < pauses.length && pauses[p][1] < t0) p++;
     let inGc = 0;
-    for (let q = p; q < pauses.length && pauses[q][0] < t1; q++) inGc += Math.max(0, Math.min(t1, pauses[q][1]) - Math.max(t0, pauses[q][0]));
+    for (let q = p; q < pauses.length && pauses[q][0] < t1; q++)
+      inGc += Math.max(0, Math.min(t1, pauses[q][1]) - Math.max(t0, pauses[q][0]));
     gcMs += inGc;
     const m = busy[trace.round[i]];
     // The span's CPU time (not its wall time: other processes' time slices are not this node's
@@ -84,9 +87,15 @@ function slowestWithoutGc(trace: NonNullable<Cluster<YDocReplica>['net']['trace'
 export async function runYjs(n: number, fanout: number, loss = 0): Promise<YRun> {
   const rng = mulberry32(SEED + n);
   const cluster: Cluster<YDocReplica> = new Cluster<YDocReplica>({
-    n, fanout, seed: SEED, loss,
+    n,
+    fanout,
+    seed: SEED,
+    loss,
     make: (i) => new YDocReplica(editedDoc(i, rng)),
-    apply: (r, updates) => r.doc.transact(() => { for (const u of updates) Y.applyUpdate(r.doc, u); }),
+    apply: (r, updates) =>
+      r.doc.transact(() => {
+        for (const u of updates) Y.applyUpdate(r.doc, u);
+      }),
   });
   const done = () => cluster.nodes.every((x) => x.replica.doc.store.clients.size === n);
   cluster.net.trace = { round: [], node: [], t0: [], t1: [], cpu: [] };
@@ -155,7 +164,9 @@ function runBitset(n: number, fanout: number): number {
   const expect = new Uint32Array(words);
   for (let i = 0; i < n; i++) expect[i >>> 5] |= 1 << (i & 31);
   const cluster = new Cluster<BitsetReplica>({
-    n, fanout, seed: SEED,
+    n,
+    fanout,
+    seed: SEED,
     make: (i) => Object.assign(new BitsetReplica(words, i), { expect }),
     apply: (r, updates) => {
       for (const u of updates) {
@@ -215,7 +226,8 @@ export function throughput(count: number, batch: number): { raw: number; pattern
     const t1 = performance.now();
     for (let i = 0; i < updates.length; i += batch) store.merge('bench', { updates: updates.slice(i, i + batch) });
     const patternMs = performance.now() - t1;
-    if (JSON.stringify(store.view('bench').snapshot) !== JSON.stringify({ t: text.toString() })) throw new Error('throughput: result differs');
+    if (JSON.stringify(store.view('bench').snapshot) !== JSON.stringify({ t: text.toString() }))
+      throw new Error('throughput: result differs');
     return { raw: count / (rawMs / 1000), pattern: count / (patternMs / 1000) };
   } finally {
     db.close();
@@ -237,7 +249,8 @@ export async function runCrdtBench(): Promise<Row[]> {
   const rounds = (rs: YRun[]) => rs.map((r) => `f${r.fanout}: ${r.rounds}`).join(', ');
   const best1000 = Math.min(...at(1000).map((r) => r.rounds));
   rows.push({
-    figure: 'rounds to converge (one distinct edit per node; f = fanout: a round is f push-pull exchanges per node, one after another)',
+    figure:
+      'rounds to converge (one distinct edit per node; f = fanout: a round is f push-pull exchanges per node, one after another)',
     anchor: 'push-pull theory ≈ log3 N + O(log log N) (≈ 9 at 1000); original project: no convergence in 30 s at 1000',
     ours: `N=100 ${rounds(at(100))}; N=1000 ${rounds(at(1000))}; N=10000 (bitset stand-in doc, same engine) ${bits.map((b, i) => `f${i + 1}: ${b}`).join(', ')}`,
     goal: '1000 nodes <= 12 rounds',
@@ -250,16 +263,21 @@ export async function runCrdtBench(): Promise<Row[]> {
   const floorGc = median(floors.map((f) => f.gc));
   const f3 = at(1000).find((r) => r.fanout === 3)!;
   rows.push({
-    figure: 'total CPU to converge, N=1000, vs the integration floor (1000 docs each applying one merged 1000-item update), same run',
+    figure:
+      'total CPU to converge, N=1000, vs the integration floor (1000 docs each applying one merged 1000-item update), same run',
     anchor: 'naive full-diff push-pull ≈ 6.5× the floor',
-    ours: `floor ${fmt(floor, 0)} ms; ${at(1000).map((r) => `f${r.fanout}: ${fmt(r.cpuMs, 0)} ms (${fmt(r.cpuMs / floor)}×)`).join(', ')}. GC pauses (wall): floor ${fmt(floorGc, 0)} ms, f3 ${fmt(f3.gcMs, 0)} ms`,
+    ours: `floor ${fmt(floor, 0)} ms; ${at(1000)
+      .map((r) => `f${r.fanout}: ${fmt(r.cpuMs, 0)} ms (${fmt(r.cpuMs / floor)}×)`)
+      .join(', ')}. GC pauses (wall): floor ${fmt(floorGc, 0)} ms, f3 ${fmt(f3.gcMs, 0)} ms`,
     goal: '<= 2× the floor (f3)',
     met: f3.cpuMs <= 2 * floor,
   });
   rows.push({
     figure: `simulated distributed time at N=1000: Σ rounds (slowest node's measured processing, shared-heap GC pauses excluded, + fanout × ${RTT_PER_EXCHANGE} × ${RTT_MS} ms RTT)`,
     anchor: 'seeds: < 100 ms at 1000 nodes',
-    ours: at(1000).map((r) => `f${r.fanout}: ${fmt(r.simulatedMs, 1)} ms`).join(', '),
+    ours: at(1000)
+      .map((r) => `f${r.fanout}: ${fmt(r.simulatedMs, 1)} ms`)
+      .join(', '),
     goal: '< 100 ms at 1000 nodes (f3)',
     met: f3.simulatedMs < 100,
   });
@@ -274,7 +292,9 @@ export async function runCrdtBench(): Promise<Row[]> {
   rows.push({
     figure: 'messages and bytes sent per node to converge (N=1000)',
     anchor: 'naive: ≈ 38 KB per node at 1000',
-    ours: at(1000).map((r) => `f${r.fanout}: ${fmt(r.msgsPerNode, 1)} msgs, ${fmt(r.bytesPerNode / 1024, 1)} KB`).join('; '),
+    ours: at(1000)
+      .map((r) => `f${r.fanout}: ${fmt(r.msgsPerNode, 1)} msgs, ${fmt(r.bytesPerNode / 1024, 1)} KB`)
+      .join('; '),
     goal: 'print, and below naive (f3)',
     met: f3.bytesPerNode < 38 * 1024,
   });
@@ -290,9 +310,11 @@ export async function runCrdtBench(): Promise<Row[]> {
   const big = tp(20_000, 1000);
   const mid = tp(20_000, 100);
   const one = tp(2_000, 1);
-  const show = (t: { raw: number; pat: number; overhead: number }) => `raw ${fmt(t.raw, 0)}/s, pattern ${fmt(t.pat, 0)}/s (overhead ${fmt(t.overhead * 100, 0)}%)`;
+  const show = (t: { raw: number; pat: number; overhead: number }) =>
+    `raw ${fmt(t.raw, 0)}/s, pattern ${fmt(t.pat, 0)}/s (overhead ${fmt(t.overhead * 100, 0)}%)`;
   rows.push({
-    figure: 'crdt_merge throughput: single-char text updates/s through DocStore.merge (persisted: one SQLite commit per call) vs raw Y.applyUpdate batched the same way, best of 5',
+    figure:
+      'crdt_merge throughput: single-char text updates/s through DocStore.merge (persisted: one SQLite commit per call) vs raw Y.applyUpdate batched the same way, best of 5',
     anchor: 'Yjs itself',
     ours: `1000 per call: ${show(big)}; 100 per call: ${show(mid)}; 1 per call: ${show(one)}`,
     goal: 'overhead < 10% (1000 per call)',

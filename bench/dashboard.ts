@@ -26,7 +26,16 @@ const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const MAIN = join(ROOT, 'dist/src/main.js');
 const ASSETS = join(ROOT, 'dist/src/dashboard/assets');
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const MEMORIES = Number(process.env.BENCH_DASHBOARD_MEMORIES ?? 10_000);
 const SAMPLES = Number(process.env.BENCH_DASHBOARD_SAMPLES ?? 7);
 const ROWS = 50;
@@ -36,7 +45,9 @@ async function buildDb(path: string, n: number): Promise<void> {
   const corpus = new TopicCorpus(20);
   for (let done = 0; done < n; done += 500) {
     const batch = Array.from({ length: Math.min(500, n - done) }, (_, i) => ({
-      content: corpus.text(), namespace: `ns${(done + i) % 10}`, tier: TIERS[(done + i) % 7 === 0 ? 2 : 1],
+      content: corpus.text(),
+      namespace: `ns${(done + i) % 10}`,
+      tier: TIERS[(done + i) % 7 === 0 ? 2 : 1],
       metadata: { i: done + i },
     }));
     await store.insert(batch);
@@ -47,8 +58,12 @@ async function buildDb(path: string, n: number): Promise<void> {
 /** The built server over HTTP on a free port; resolves with its origin once it logs "sixfold ready". */
 function startServer(db: string, xdg: string): Promise<{ origin: string; stop: () => Promise<void> }> {
   const env: Record<string, string> = { XDG_DATA_HOME: xdg };
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SIXFOLD_') && !/_API_KEY$/.test(k)) env[k] = v;
-  const proc = spawn(process.execPath, [MAIN, '--transport', 'http', '--port', '0', '--db', db, '--log-level', 'info'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('SIXFOLD_') && !/_API_KEY$/.test(k)) env[k] = v;
+  const proc = spawn(process.execPath, [MAIN, '--transport', 'http', '--port', '0', '--db', db, '--log-level', 'info'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const stop = async () => {
     proc.kill('SIGTERM');
@@ -60,7 +75,8 @@ function startServer(db: string, xdg: string): Promise<{ origin: string; stop: (
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (c: string) => {
       buf += c;
-      const m = /"msg":"sixfold ready".*?"url":"(http:\/\/[^"]+)\/mcp"|"url":"(http:\/\/[^"]+)\/mcp".*?"msg":"sixfold ready"/.exec(buf);
+      const m =
+        /"msg":"sixfold ready".*?"url":"(http:\/\/[^"]+)\/mcp"|"url":"(http:\/\/[^"]+)\/mcp".*?"msg":"sixfold ready"/.exec(buf);
       if (m) {
         clearTimeout(timer);
         resolveStart({ origin: m[1] ?? m[2], stop });
@@ -83,7 +99,10 @@ const LIST_PAINTED = `
   }).observe(document, { childList: true, subtree: true });
 `;
 
-interface Sample { fcp: number; list: number }
+interface Sample {
+  fcp: number;
+  list: number;
+}
 
 async function measure(browser: Browser, origin: string, samples: number): Promise<Sample[]> {
   const out: Sample[] = [];
@@ -92,7 +111,9 @@ async function measure(browser: Browser, origin: string, samples: number): Promi
     const page = await context.newPage();
     await page.addInitScript(LIST_PAINTED);
     await page.goto(`${origin}/#/memory`);
-    await page.waitForFunction(() => (window as unknown as { __listPainted?: number }).__listPainted !== undefined, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => (window as unknown as { __listPainted?: number }).__listPainted !== undefined, undefined, {
+      timeout: 30_000,
+    });
     const s = await page.evaluate(() => ({
       fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
       list: (window as unknown as { __listPainted: number }).__listPainted,
@@ -110,19 +131,28 @@ async function plainFcp(browser: Browser, url: string, samples: number): Promise
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(url);
-    await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, undefined, {
+      timeout: 30_000,
+    });
     out.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0].startTime));
     await context.close();
   }
   return median(out);
 }
 
-function bundleSizes(): { initial: { raw: number; gzip: number; files: number }; all: { raw: number; gzip: number; files: number } } {
+function bundleSizes(): {
+  initial: { raw: number; gzip: number; files: number };
+  all: { raw: number; gzip: number; files: number };
+} {
   const files = readdirSync(ASSETS).filter((f) => /\.(js|css)$/.test(f));
-  const size = (names: string[]) => names.reduce((acc, f) => {
-    const body = readFileSync(join(ASSETS, f));
-    return { raw: acc.raw + body.length, gzip: acc.gzip + gzipSync(body, { level: 9 }).length, files: acc.files + 1 };
-  }, { raw: 0, gzip: 0, files: 0 });
+  const size = (names: string[]) =>
+    names.reduce(
+      (acc, f) => {
+        const body = readFileSync(join(ASSETS, f));
+        return { raw: acc.raw + body.length, gzip: acc.gzip + gzipSync(body, { level: 9 }).length, files: acc.files + 1 };
+      },
+      { raw: 0, gzip: 0, files: 0 },
+    );
   const app = readFileSync(join(ASSETS, 'app.js'), 'utf8');
   const eager = [...app.slice(0, 4096).matchAll(/from"\.\/(chunk-[A-Za-z0-9]+\.js)"/g)].map((m) => m[1]);
   return { initial: size(['app.js', 'app.css', ...eager]), all: size(files) };
@@ -156,16 +186,24 @@ export async function runDashboardBench(): Promise<Row[]> {
     return [
       {
         figure: `first contentful paint, #/memory, ${MEMORIES.toLocaleString('en-US')} memories (median of ${SAMPLES}, cold cache)`,
-        anchor: `same page, empty database: ${fmt(fcp0, 0)} ms; plain text (/healthz): ${fmt(floor, 0)} ms`, ours: `${fmt(fcp, 0)} ms`, goal: '< 500 ms', met: fcp < 500,
+        anchor: `same page, empty database: ${fmt(fcp0, 0)} ms; plain text (/healthz): ${fmt(floor, 0)} ms`,
+        ours: `${fmt(fcp, 0)} ms`,
+        goal: '< 500 ms',
+        met: fcp < 500,
       },
       {
         figure: `memory list painted (first ${ROWS} of ${MEMORIES.toLocaleString('en-US')}, with namespace and tier counts)`,
-        anchor: `same page, empty database: ${fmt(list0, 0)} ms`, ours: `${fmt(list, 0)} ms`, goal: '< 1000 ms', met: list < 1000,
+        anchor: `same page, empty database: ${fmt(list0, 0)} ms`,
+        ours: `${fmt(list, 0)} ms`,
+        goal: '< 1000 ms',
+        met: list < 1000,
       },
       {
         figure: `bundle: first load (app.js, app.css and the ${size.initial.files - 2} chunks app.js imports)`,
         anchor: `everything incl. lazy pages and demos: ${kib(size.all.raw)} raw, ${kib(size.all.gzip)} gzip (${size.all.files} files)`,
-        ours: `${kib(size.initial.raw)} raw, ${kib(size.initial.gzip)} gzip`, goal: '< 100 KiB gzip', met: size.initial.gzip < 100 * 1024,
+        ours: `${kib(size.initial.raw)} raw, ${kib(size.initial.gzip)} gzip`,
+        goal: '< 100 KiB gzip',
+        met: size.initial.gzip < 100 * 1024,
       },
     ];
   } finally {

@@ -32,8 +32,15 @@ const MEMORIES = 10_000;
 const MODEL = 'bench-agent';
 
 const base: Omit<RunOptions, 'task'> = {
-  role: 'worker', namespace: NS, memoryK: 3, persist: false, ttlMs: 60_000, concurrency: 8,
-  maxTokens: 1024, maxMemoryChars: 100_000, reduce: 'none',
+  role: 'worker',
+  namespace: NS,
+  memoryK: 3,
+  persist: false,
+  ttlMs: 60_000,
+  concurrency: 8,
+  maxTokens: 1024,
+  maxMemoryChars: 100_000,
+  reduce: 'none',
 };
 
 /** A real gc() whatever flags node was started with, so heap figures are after collection. */
@@ -80,7 +87,8 @@ export async function runEphemeralBench(): Promise<Row[]> {
     const store = await MemoryStore.open({ path: join(dir, 'sixfold.db'), embedder: new HashEmbedder(), log });
     const corpus = new TopicCorpus(42);
     const texts = Array.from({ length: MEMORIES }, () => corpus.text());
-    for (let i = 0; i < MEMORIES; i += 1000) await store.insert(texts.slice(i, i + 1000).map((content) => ({ content, namespace: NS })));
+    for (let i = 0; i < MEMORIES; i += 1000)
+      await store.insert(texts.slice(i, i + 1000).map((content) => ({ content, namespace: NS })));
     const ledger = new AgentLedger(store.db);
     const inputs = Array.from({ length: 1000 }, () => corpus.text());
 
@@ -89,7 +97,12 @@ export async function runEphemeralBench(): Promise<Row[]> {
     const noMem = storeIO(store, noop);
     await runEphemeral({ ...base, task: 'warm up', count: 1000, memoryK: 0 }, noMem, ledger); // JIT
     const bare: number[] = [];
-    for (let i = 0; i < 5; i++) bare.push(...(await runEphemeral({ ...base, task: 'summarise', count: 1000, memoryK: 0 }, noMem, ledger)).agents.map((a) => a.spawn_ms));
+    for (let i = 0; i < 5; i++)
+      bare.push(
+        ...(await runEphemeral({ ...base, task: 'summarise', count: 1000, memoryK: 0 }, noMem, ledger)).agents.map(
+          (a) => a.spawn_ms,
+        ),
+      );
     const b = summarize(bare);
     rows.push({
       figure: 'spawn latency, no memory load (spawn → ready to execute), 5000 agents',
@@ -99,7 +112,9 @@ export async function runEphemeralBench(): Promise<Row[]> {
       met: b.p50 < 1,
     });
     await runEphemeral({ ...base, task: 'warm up', inputs: inputs.slice(0, 50), concurrency: 1 }, noMem, ledger);
-    const loaded = (await runEphemeral({ ...base, task: 'summarise the note', inputs: inputs.slice(0, 500), concurrency: 1 }, noMem, ledger)).agents;
+    const loaded = (
+      await runEphemeral({ ...base, task: 'summarise the note', inputs: inputs.slice(0, 500), concurrency: 1 }, noMem, ledger)
+    ).agents;
     if (loaded.some((a) => a.memories_loaded !== 3)) throw new Error('bench ephemeral: an agent loaded fewer than 3 memories');
     const l = summarize(loaded.map((a) => a.spawn_ms));
     rows.push({
@@ -124,7 +139,8 @@ export async function runEphemeralBench(): Promise<Row[]> {
     };
     const spawnRate = await rate(noMem, 0, 7);
     rows.push({
-      figure: 'spawns per second, no-op executor (id, TTL timer, 4 transitions recorded in SQLite; no memory load; empty result so no memory write)',
+      figure:
+        'spawns per second, no-op executor (id, TTL timer, 4 transitions recorded in SQLite; no memory load; empty result so no memory write)',
       anchor: 'seeds: 10K/s',
       ours: `${fmt(spawnRate, 0)} agents/s (median of 7 runs of 1000)`,
       goal: '>= 10,000/s',
@@ -141,16 +157,25 @@ export async function runEphemeralBench(): Promise<Row[]> {
 
     // 3. Memory at rest: 1000 idle always-on agents, each holding its loaded context, vs the same
     // work done ephemerally (after the run nothing of the agents stays in the heap).
-    const contexts = await Promise.all(inputs.map(async (input, i) => {
-      const memories = (await searchMemories(store, { query: recallQuery({ task: 'summarise the note', input }), namespace: NS, k: 3 })).map((h) => h.content);
-      return { input, memories, i };
-    }));
+    const contexts = await Promise.all(
+      inputs.map(async (input, i) => {
+        const memories = (
+          await searchMemories(store, { query: recallQuery({ task: 'summarise the note', input }), namespace: NS, k: 3 })
+        ).map((h) => h.content);
+        return { input, memories, i };
+      }),
+    );
     const h0 = await heapAfterGc(gc);
     const alwaysOn = contexts.map(({ input, memories, i }) => {
       const brief = { role: 'worker', task: 'summarise the note', input, index: i, total: 1000 };
       const agent = {
-        id: crypto.randomUUID(), brief, memories: memories.map((m) => m.slice()), system: agentSystem(brief),
-        prompt: agentPrompt({ ...brief, memories }), controller: new AbortController(), inbox: [] as string[],
+        id: crypto.randomUUID(),
+        brief,
+        memories: memories.map((m) => m.slice()),
+        system: agentSystem(brief),
+        prompt: agentPrompt({ ...brief, memories }),
+        controller: new AbortController(),
+        inbox: [] as string[],
         wake: undefined as undefined | (() => void),
       };
       // Idle: waiting for work on its inbox, with a heartbeat timer, as a resident agent would.
@@ -162,13 +187,23 @@ export async function runEphemeralBench(): Promise<Row[]> {
     for (const a of alwaysOn) clearInterval(a.heartbeat);
     alwaysOn.length = 0;
     const h2 = await heapAfterGc(gc);
-    const run = await runEphemeral({ ...base, task: 'summarise the note', inputs, concurrency: 8 }, storeIO(store, async () => ({ text: '', provider: 'noop', costUsd: 0 })), ledger);
+    const run = await runEphemeral(
+      { ...base, task: 'summarise the note', inputs, concurrency: 8 },
+      storeIO(store, async () => ({ text: '', provider: 'noop', costUsd: 0 })),
+      ledger,
+    );
     const runId = run.run_id;
     run.agents.length = 0;
     const h3 = await heapAfterGc(gc);
     const held = h1 - h0;
     const rest = Math.max(0, h3 - h2);
-    const ledgerBytes = (store.db.prepare("SELECT sum(length(id) + length(run_id) + length(role) + length(phase) + coalesce(length(error), 0) + 48) AS b FROM agents WHERE run_id = ?").get(runId) as { b: number }).b;
+    const ledgerBytes = (
+      store.db
+        .prepare(
+          'SELECT sum(length(id) + length(run_id) + length(role) + length(phase) + coalesce(length(error), 0) + 48) AS b FROM agents WHERE run_id = ?',
+        )
+        .get(runId) as { b: number }
+    ).b;
     rows.push({
       figure: '1000 agents, each with its loaded context (3 memories + prompt): heap held at rest, after GC',
       anchor: `1000 idle always-on agents: ${fmt(held / 1024, 0)} KiB`,
@@ -207,7 +242,18 @@ export async function runEphemeralBench(): Promise<Row[]> {
       for (let i = 0; i < 5; i++) {
         const s = performance.now();
         const e0 = perfHooks.eventLoopUtilization();
-        const r = await runEphemeral({ ...base, task: `fan out ${c} ${memoryK} ${i}`, inputs: inputs.slice(i * 100, i * 100 + 100), memoryK, concurrency: c, namespace: 'fanout' }, io, freshLedger);
+        const r = await runEphemeral(
+          {
+            ...base,
+            task: `fan out ${c} ${memoryK} ${i}`,
+            inputs: inputs.slice(i * 100, i * 100 + 100),
+            memoryK,
+            concurrency: c,
+            namespace: 'fanout',
+          },
+          io,
+          freshLedger,
+        );
         times.push(performance.now() - s);
         cpu.push(perfHooks.eventLoopUtilization(e0).active / 100);
         if (r.totals.succeeded !== 100) throw new Error(`bench ephemeral: ${100 - r.totals.succeeded} agents did not succeed`);

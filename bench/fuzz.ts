@@ -20,10 +20,28 @@ export async function runFuzzBench(): Promise<Row[]> {
     const crashes = r.defects.filter((d) => /call failed|control/.test(d.why)).length;
     const accepted = r.defects.filter((d) => d.why.startsWith('invalid input accepted')).length;
     return [
-      { figure: `seeded schema-aware calls over stdio (seed ${SEED}, ${CALLS_PER_TOOL} per tool, ${Object.keys(r.perTool).length} tools)`, anchor: 'the issue: about 4,000 calls by hand', ours: `${r.calls} calls (${r.accepted} accepted, ${r.refused} refused) in ${fmt(r.elapsedMs / 1000, 1)} s`, goal: '>= 10,000 calls', met: r.calls >= 10_000 },
+      {
+        figure: `seeded schema-aware calls over stdio (seed ${SEED}, ${CALLS_PER_TOOL} per tool, ${Object.keys(r.perTool).length} tools)`,
+        anchor: 'the issue: about 4,000 calls by hand',
+        ours: `${r.calls} calls (${r.accepted} accepted, ${r.refused} refused) in ${fmt(r.elapsedMs / 1000, 1)} s`,
+        goal: '>= 10,000 calls',
+        met: r.calls >= 10_000,
+      },
       { figure: 'calls per second (one client, sequential)', anchor: '—', ours: fmt(perSec, 0), goal: '—' },
-      { figure: 'defects found (crashes or lost connections / invalid input accepted / all)', anchor: 'the issue: 10 before the fixes', ours: `${crashes} / ${accepted} / ${r.defects.length}`, goal: '0 / 0 / 0', met: r.defects.length === 0 },
-      { figure: 'server RSS before / after', anchor: '—', ours: `${fmt(r.rssBeforeKiB / 1024, 0)} MB / ${fmt(r.rssAfterKiB / 1024, 0)} MB`, goal: 'bounded (< +512 MB)', met: r.rssAfterKiB < r.rssBeforeKiB + 512 * 1024 },
+      {
+        figure: 'defects found (crashes or lost connections / invalid input accepted / all)',
+        anchor: 'the issue: 10 before the fixes',
+        ours: `${crashes} / ${accepted} / ${r.defects.length}`,
+        goal: '0 / 0 / 0',
+        met: r.defects.length === 0,
+      },
+      {
+        figure: 'server RSS before / after',
+        anchor: '—',
+        ours: `${fmt(r.rssBeforeKiB / 1024, 0)} MB / ${fmt(r.rssAfterKiB / 1024, 0)} MB`,
+        goal: 'bounded (< +512 MB)',
+        met: r.rssAfterKiB < r.rssBeforeKiB + 512 * 1024,
+      },
     ];
   } finally {
     await server.close();
@@ -46,7 +64,13 @@ function readLine(mb: number, reader: 'sdk' | 'sixfold', runs: number): number {
       }
     } else {
       // The same work as the SDK's readMessage: split, JSON.parse, then the JSON-RPC schema.
-      const lr = new LineReader(10 * 1024 * 1024, (l) => { if (JSONRPCMessageSchema.safeParse(JSON.parse(l)).success) got++; }, () => {});
+      const lr = new LineReader(
+        10 * 1024 * 1024,
+        (l) => {
+          if (JSONRPCMessageSchema.safeParse(JSON.parse(l)).success) got++;
+        },
+        () => {},
+      );
       for (let off = 0; off < line.length; off += 65536) lr.push(line.subarray(off, off + 65536));
     }
     times.push(performance.now() - start);
@@ -59,6 +83,12 @@ export function runStdioReadBench(): Row[] {
   return [1, 2, 4, 8, 9.9].map((mb) => {
     const sdk = readLine(mb, 'sdk', 3);
     const ours = readLine(mb, 'sixfold', 3);
-    return { figure: `one ${mb} MB line in 64 KiB chunks: split, JSON.parse, JSON-RPC schema (median of 3)`, anchor: `SDK ReadBuffer: ${fmt(sdk, 0)} ms`, ours: `${fmt(ours, 0)} ms`, goal: 'linear in size; below the SDK', met: ours < sdk };
+    return {
+      figure: `one ${mb} MB line in 64 KiB chunks: split, JSON.parse, JSON-RPC schema (median of 3)`,
+      anchor: `SDK ReadBuffer: ${fmt(sdk, 0)} ms`,
+      ours: `${fmt(ours, 0)} ms`,
+      goal: 'linear in size; below the SDK',
+      met: ours < sdk,
+    };
   });
 }

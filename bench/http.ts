@@ -44,7 +44,14 @@ function startServer(db: string): Promise<{ origin: string; stop: () => Promise<
 }
 
 /** One request on a keep-alive agent; resolves with the status once the body is read. */
-function send(agent: Agent, origin: string, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<number> {
+function send(
+  agent: Agent,
+  origin: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+): Promise<number> {
   return new Promise((res, rej) => {
     const req = request(`${origin}${path}`, { method, headers, agent }, (r) => {
       r.resume();
@@ -101,8 +108,16 @@ export async function runHttpBench(): Promise<Row[]> {
       search.push(performance.now() - s);
     }
     const p = summarize(ping);
-    rows.push({ figure: 'ping round trip over Streamable HTTP (one session, bearer token)', anchor: '—', ours: `p50 ${fmt(p.p50, 3)} ms, p95 ${fmt(p.p95, 3)} ms`, goal: '—' });
-    for (const [what, samples] of [['memory_store', store], ['memory_search hybrid k=5, 1k memories', search]] as const) {
+    rows.push({
+      figure: 'ping round trip over Streamable HTTP (one session, bearer token)',
+      anchor: '—',
+      ours: `p50 ${fmt(p.p50, 3)} ms, p95 ${fmt(p.p95, 3)} ms`,
+      goal: '—',
+    });
+    for (const [what, samples] of [
+      ['memory_store', store],
+      ['memory_search hybrid k=5, 1k memories', search],
+    ] as const) {
       const t = summarize(samples);
       rows.push({
         figure: `tools/call round trip over Streamable HTTP: ${what}`,
@@ -121,14 +136,22 @@ export async function runHttpBench(): Promise<Row[]> {
       if (status !== 200) throw new Error(`/healthz answered ${status}`);
     }
     const h = summarize(health);
-    rows.push({ figure: 'GET /healthz round trip (keep-alive; Host/Origin checks, routing, no MCP)', anchor: '—', ours: `p50 ${fmt(h.p50, 3)} ms, p95 ${fmt(h.p95, 3)} ms`, goal: '—' });
+    rows.push({
+      figure: 'GET /healthz round trip (keep-alive; Host/Origin checks, routing, no MCP)',
+      anchor: '—',
+      ours: `p50 ${fmt(h.p50, 3)} ms, p95 ${fmt(h.p95, 3)} ms`,
+      goal: '—',
+    });
 
     // A ping padded with whitespace to just under the limit: the body is read, parsed and answered.
     const head = '{"jsonrpc":"2.0","id":1,"method":"ping"';
     const big = Buffer.from(head + ' '.repeat(BIG_BYTES - head.length - 1) + '}');
     const headers = {
-      'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${TOKEN}`,
-      'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': transport.protocolVersion ?? '2025-06-18',
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${TOKEN}`,
+      'mcp-session-id': transport.sessionId!,
+      'mcp-protocol-version': transport.protocolVersion ?? '2025-06-18',
     };
     await settle();
     const bigT: number[] = [];
@@ -139,7 +162,12 @@ export async function runHttpBench(): Promise<Row[]> {
       if (status !== 200) throw new Error(`the ${big.length}-byte ping answered ${status}`);
     }
     const b = summarize(bigT);
-    rows.push({ figure: `POST /mcp, ${fmt(big.length / 1024 / 1024, 2)} MiB body (a ping padded with spaces): read, parse, answer (${BIG} samples)`, anchor: '—', ours: `p50 ${fmt(b.p50, 2)} ms, p95 ${fmt(b.p95, 2)} ms`, goal: '—' });
+    rows.push({
+      figure: `POST /mcp, ${fmt(big.length / 1024 / 1024, 2)} MiB body (a ping padded with spaces): read, parse, answer (${BIG} samples)`,
+      anchor: '—',
+      ours: `p50 ${fmt(b.p50, 2)} ms, p95 ${fmt(b.p95, 2)} ms`,
+      goal: '—',
+    });
   } finally {
     agent.destroy();
     await client.close().catch(() => {});

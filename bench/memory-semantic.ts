@@ -157,7 +157,9 @@ export async function runSemanticMemoryBench(): Promise<SemanticBench> {
     await worker.embed(['warm up']);
     await settle();
     const one = summarize(await timeEach(sentences.slice(0, 100), (s) => worker.embed([s])));
-    const batchTimes = await timeEach([0, 1, 2, 3], (b) => worker.embed(sentences.slice(32 + b * 32, 64 + b * 32).map((s) => `${s} (${b})`)));
+    const batchTimes = await timeEach([0, 1, 2, 3], (b) =>
+      worker.embed(sentences.slice(32 + b * 32, 64 + b * 32).map((s) => `${s} (${b})`)),
+    );
     await worker.close();
     const hashOne = summarize(await timeEach(sentences.slice(0, 100), (s) => hashEmbed(s)));
     table.push({
@@ -194,11 +196,16 @@ export async function runSemanticMemoryBench(): Promise<SemanticBench> {
     // --- Insert rate with the semantic embedder, in batches, beside raw vec0 inserts.
     {
       const insertTexts = [...distractors, ...sentences].slice(0, 1024);
-      const store = await MemoryStore.open({ path: join(dir, 'insert.db'), embedder: createEmbedder({ kind: 'use-lite' }, process.env, log), log });
+      const store = await MemoryStore.open({
+        path: join(dir, 'insert.db'),
+        embedder: createEmbedder({ kind: 'use-lite' }, process.env, log),
+        log,
+      });
       await store.insert([{ content: 'warm up the model' }]);
       await settle();
       const t0 = performance.now();
-      for (let i = 0; i < insertTexts.length; i += 32) await store.insert(insertTexts.slice(i, i + 32).map((content) => ({ content })));
+      for (let i = 0; i < insertTexts.length; i += 32)
+        await store.insert(insertTexts.slice(i, i + 32).map((content) => ({ content })));
       const rate = insertTexts.length / ((performance.now() - t0) / 1000);
       await store.embedder.close?.();
       store.db.exec('CREATE VIRTUAL TABLE bench_raw USING vec0(embedding float[512])');
@@ -229,7 +236,9 @@ export async function runSemanticMemoryBench(): Promise<SemanticBench> {
       // Exact top 10 from sqlite-vec's brute-force KNN on the same vec0 table: the anchor and the truth.
       const exact = store.db.prepare(`SELECT rowid FROM ${store.vec.name} WHERE embedding MATCH ? AND k = ? ORDER BY distance`);
       const truth: Set<number>[] = [];
-      const exactMs = await timeEach(queryVectors, (q) => truth.push(new Set((exact.all(toBlob(q), K) as { rowid: number }[]).map((r) => Number(r.rowid)))));
+      const exactMs = await timeEach(queryVectors, (q) =>
+        truth.push(new Set((exact.all(toBlob(q), K) as { rowid: number }[]).map((r) => Number(r.rowid)))),
+      );
       const E = summarize(exactMs);
       const rowidOf = store.db.prepare('SELECT rowid FROM memories WHERE id = ?');
       const recall = (rowids: number[], i: number) => rowids.filter((r) => truth[i].has(r)).length / K;
@@ -242,7 +251,10 @@ export async function runSemanticMemoryBench(): Promise<SemanticBench> {
         await settle();
         let rec = 0;
         const ms = await timeEach(queryVectors, async (q, i) => {
-          rec += recall((await qi.knn(q, K, { now: store.now() })).map((r) => r.rowid), i);
+          rec += recall(
+            (await qi.knn(q, K, { now: store.now() })).map((r) => r.rowid),
+            i,
+          );
         });
         const t = summarize(ms);
         const r = rec / queries.length;
@@ -264,7 +276,11 @@ export async function runSemanticMemoryBench(): Promise<SemanticBench> {
         const ms = await timeEach(queries, async (q, i) => {
           seq.push([queryVectors[i]]);
           const hits = await searchMemories(store, { query: q, k: K, mode });
-          if (mode === 'vector') rec += recall(hits.map((h) => (rowidOf.get(h.id) as { rowid: number }).rowid), i);
+          if (mode === 'vector')
+            rec += recall(
+              hits.map((h) => (rowidOf.get(h.id) as { rowid: number }).rowid),
+              i,
+            );
         });
         const t = summarize(ms);
         const r = rec / queries.length;
@@ -289,7 +305,12 @@ export async function runSemanticMemoryBench(): Promise<SemanticBench> {
         spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
         bare.push(performance.now() - s);
         s = performance.now();
-        const transport = new StdioClientTransport({ command: process.execPath, args: [ENTRY, '--db', join(dir, `cold-${i}.db`), '--log-level', 'silent'], stderr: 'ignore', env: { PATH: process.env.PATH ?? '', HOME: dir } });
+        const transport = new StdioClientTransport({
+          command: process.execPath,
+          args: [ENTRY, '--db', join(dir, `cold-${i}.db`), '--log-level', 'silent'],
+          stderr: 'ignore',
+          env: { PATH: process.env.PATH ?? '', HOME: dir },
+        });
         const c = new Client({ name: 'bench', version: '1' });
         await c.connect(transport);
         await c.listTools();
@@ -316,16 +337,86 @@ export async function runSemanticMemoryBench(): Promise<SemanticBench> {
 
 /** Learned tasks, their rewordings (same task) and look-alikes (a different task: must not be served). */
 const LEARNED: Array<{ task: string; reworded: string[]; different: string }> = [
-  { task: 'Write a function that parses ISO 8601 durations such as PT1H30M into a number of seconds.', reworded: ['Implement a function that parses ISO 8601 durations such as PT1H30M into a number of seconds.', 'Implement a routine that converts ISO 8601 duration strings like PT1H30M to seconds.'], different: 'Write a function that formats a number of seconds as an ISO 8601 duration such as PT1H30M.' },
-  { task: 'Write a min heap class with push, pop and peek for numbers.', reworded: ['Implement a min heap class with push, pop and peek for numbers.', 'Create a priority queue of numbers, smallest first, supporting push, pop and peek.'], different: 'Write a max heap class with push, pop and peek for numbers.' },
-  { task: 'Write a function that converts a Roman numeral string like MCMXCIV into an integer.', reworded: ['Implement a function that converts a Roman numeral string like MCMXCIV into an integer.', 'Implement conversion of Roman numerals such as MCMXCIV to a number.'], different: 'Write a function that converts an integer into a Roman numeral string.' },
-  { task: 'Write a function that converts camelCase identifiers into snake_case identifiers.', reworded: ['Implement a function that converts camelCase identifiers into snake_case identifiers.', 'Turn camelCase names into snake_case names.'], different: 'Write a function that converts snake_case identifiers into camelCase identifiers.' },
-  { task: 'Write a generator that yields the Fibonacci numbers below a given limit.', reworded: ['Implement a generator that yields the Fibonacci numbers below a given limit.', 'Implement a generator producing Fibonacci values smaller than some bound.'], different: 'Write a generator that yields the prime numbers below a given limit.' },
-  { task: 'Write a function that computes the Levenshtein edit distance between two strings with dynamic programming.', reworded: ['Implement a function that computes the Levenshtein edit distance between two strings with dynamic programming.', 'Implement Levenshtein distance for a pair of strings using dynamic programming.'], different: 'Write a function that computes the longest common subsequence of two strings with dynamic programming.' },
-  { task: 'Write a debounce function that delays calling a callback until it has not been invoked for a given wait in milliseconds.', reworded: ['Implement a debounce function that delays calling a callback until it has not been invoked for a given wait in milliseconds.', 'Implement debounce: postpone a callback until no calls happened for the wait time in ms.'], different: 'Write a function that throttles a callback so it runs at most once per interval.' },
-  { task: 'Write a function that validates an IPv4 address string and returns True only for four octets in range.', reworded: ['Implement a function that validates an IPv4 address string and returns True only for four octets in range.', 'Create a checker for IPv4 addresses that is true only when there are four in-range octets.'], different: 'Write a function that validates an IPv6 address string.' },
-  { task: 'Write a function that slugifies an article title into a lowercase URL slug with hyphens.', reworded: ['Implement a function that slugifies an article title into a lowercase URL slug with hyphens.', 'Convert a post heading into a lower-case web address slug joined by dashes.'], different: 'Write a function that turns a URL slug back into a title-cased heading.' },
-  { task: 'Write a function that checks whether a string of brackets ()[]{} is balanced using a stack.', reworded: ['Implement a function that checks whether a string of brackets ()[]{} is balanced using a stack.', 'Using a stack, decide if the parentheses, square and curly braces in a string are properly matched.'], different: 'Write a function that removes all brackets ()[]{} from a string.' },
+  {
+    task: 'Write a function that parses ISO 8601 durations such as PT1H30M into a number of seconds.',
+    reworded: [
+      'Implement a function that parses ISO 8601 durations such as PT1H30M into a number of seconds.',
+      'Implement a routine that converts ISO 8601 duration strings like PT1H30M to seconds.',
+    ],
+    different: 'Write a function that formats a number of seconds as an ISO 8601 duration such as PT1H30M.',
+  },
+  {
+    task: 'Write a min heap class with push, pop and peek for numbers.',
+    reworded: [
+      'Implement a min heap class with push, pop and peek for numbers.',
+      'Create a priority queue of numbers, smallest first, supporting push, pop and peek.',
+    ],
+    different: 'Write a max heap class with push, pop and peek for numbers.',
+  },
+  {
+    task: 'Write a function that converts a Roman numeral string like MCMXCIV into an integer.',
+    reworded: [
+      'Implement a function that converts a Roman numeral string like MCMXCIV into an integer.',
+      'Implement conversion of Roman numerals such as MCMXCIV to a number.',
+    ],
+    different: 'Write a function that converts an integer into a Roman numeral string.',
+  },
+  {
+    task: 'Write a function that converts camelCase identifiers into snake_case identifiers.',
+    reworded: [
+      'Implement a function that converts camelCase identifiers into snake_case identifiers.',
+      'Turn camelCase names into snake_case names.',
+    ],
+    different: 'Write a function that converts snake_case identifiers into camelCase identifiers.',
+  },
+  {
+    task: 'Write a generator that yields the Fibonacci numbers below a given limit.',
+    reworded: [
+      'Implement a generator that yields the Fibonacci numbers below a given limit.',
+      'Implement a generator producing Fibonacci values smaller than some bound.',
+    ],
+    different: 'Write a generator that yields the prime numbers below a given limit.',
+  },
+  {
+    task: 'Write a function that computes the Levenshtein edit distance between two strings with dynamic programming.',
+    reworded: [
+      'Implement a function that computes the Levenshtein edit distance between two strings with dynamic programming.',
+      'Implement Levenshtein distance for a pair of strings using dynamic programming.',
+    ],
+    different: 'Write a function that computes the longest common subsequence of two strings with dynamic programming.',
+  },
+  {
+    task: 'Write a debounce function that delays calling a callback until it has not been invoked for a given wait in milliseconds.',
+    reworded: [
+      'Implement a debounce function that delays calling a callback until it has not been invoked for a given wait in milliseconds.',
+      'Implement debounce: postpone a callback until no calls happened for the wait time in ms.',
+    ],
+    different: 'Write a function that throttles a callback so it runs at most once per interval.',
+  },
+  {
+    task: 'Write a function that validates an IPv4 address string and returns True only for four octets in range.',
+    reworded: [
+      'Implement a function that validates an IPv4 address string and returns True only for four octets in range.',
+      'Create a checker for IPv4 addresses that is true only when there are four in-range octets.',
+    ],
+    different: 'Write a function that validates an IPv6 address string.',
+  },
+  {
+    task: 'Write a function that slugifies an article title into a lowercase URL slug with hyphens.',
+    reworded: [
+      'Implement a function that slugifies an article title into a lowercase URL slug with hyphens.',
+      'Convert a post heading into a lower-case web address slug joined by dashes.',
+    ],
+    different: 'Write a function that turns a URL slug back into a title-cased heading.',
+  },
+  {
+    task: 'Write a function that checks whether a string of brackets ()[]{} is balanced using a stack.',
+    reworded: [
+      'Implement a function that checks whether a string of brackets ()[]{} is balanced using a stack.',
+      'Using a stack, decide if the parentheses, square and curly braces in a string are properly matched.',
+    ],
+    different: 'Write a function that removes all brackets ()[]{} from a string.',
+  },
 ];
 
 export async function nearRepeats(dir: string, log: Logger): Promise<Row[]> {
@@ -337,7 +428,10 @@ export async function nearRepeats(dir: string, log: Logger): Promise<Row[]> {
   try {
     for (const kind of ['hash-384', 'use-lite'] as const) {
       const env = { OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL };
-      const config: Config = { ...loadConfig({ db: join(dir, `nr-${kind}.db`) }, env), providers: { ollama: { enabled: false } } };
+      const config: Config = {
+        ...loadConfig({ db: join(dir, `nr-${kind}.db`) }, env),
+        providers: { ollama: { enabled: false } },
+      };
       const { providers } = resolveProviders(config, env);
       const store = await MemoryStore.open({ path: config.db, embedder: createEmbedder({ kind }, process.env, log), log });
       const router = new Router(providers, config.router, { db: store.db, log });

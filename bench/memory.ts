@@ -88,7 +88,9 @@ export async function runMemoryBench(sizes = [10_000, 100_000]): Promise<Row[]> 
           const hits = await searchMemories(store, { query: queries[i], k: K, mode });
           times.push(performance.now() - s);
           if (mode === 'vector') {
-            const rowids = hits.map((h) => (store.db.prepare('SELECT rowid FROM memories WHERE id = ?').get(h.id) as { rowid: number }).rowid);
+            const rowids = hits.map(
+              (h) => (store.db.prepare('SELECT rowid FROM memories WHERE id = ?').get(h.id) as { rowid: number }).rowid,
+            );
             rec += recall(rowids, truth[i]);
           }
         }
@@ -125,7 +127,7 @@ export async function runMemoryBench(sizes = [10_000, 100_000]): Promise<Row[]> 
         const t = summarize(times);
         rows.push({
           figure: `(rejected) bit[384] prefilter ×${oversample} + float rerank, ${n.toLocaleString('en-US')}`,
-          anchor: 'the issue\'s suggested shortcut',
+          anchor: "the issue's suggested shortcut",
           ours: `p50 ${fmt(t.p50)} ms, recall@10 ${fmt(rec / qvecs.length, 3)}`,
           goal: 'recall@10 >= 0.95',
           met: rec / qvecs.length >= 0.95,

@@ -22,7 +22,10 @@ export interface Pair {
 export const DATA_DIR = resolve('bench/data/retrieval');
 
 function readJsonl<T>(file: string): T[] {
-  return readFileSync(join(DATA_DIR, file), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+  return readFileSync(join(DATA_DIR, file), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
 }
 
 export function loadRetrievalSet(): { pairs: Pair[]; distractors: string[] } {
@@ -49,13 +52,19 @@ function rankOf(hits: Array<{ id: string }>, want: string): number | undefined {
  * Loads the set into a real store (SQLite file, FTS5, vec0) with `embedder`, then runs every
  * query through memory_search's own code in each mode. MRR counts ranks up to 10.
  */
-export async function scoreRetrieval(embedder: Embedder, dbPath: string, log: Logger, modes: SearchMode[]): Promise<Map<SearchMode, RetrievalScore>> {
+export async function scoreRetrieval(
+  embedder: Embedder,
+  dbPath: string,
+  log: Logger,
+  modes: SearchMode[],
+): Promise<Map<SearchMode, RetrievalScore>> {
   const { pairs, distractors } = loadRetrievalSet();
   const store = await MemoryStore.open({ path: dbPath, embedder, log });
   try {
     const texts = [...pairs.map((p) => p.memory), ...distractors];
     const saved = [];
-    for (let i = 0; i < texts.length; i += 256) saved.push(...(await store.insert(texts.slice(i, i + 256).map((content) => ({ content })))));
+    for (let i = 0; i < texts.length; i += 256)
+      saved.push(...(await store.insert(texts.slice(i, i + 256).map((content) => ({ content })))));
     const out = new Map<SearchMode, RetrievalScore>();
     for (const mode of modes) {
       let r1 = 0;

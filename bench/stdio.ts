@@ -57,7 +57,10 @@ export async function runStdioBench(): Promise<Row[]> {
     }
     await client.close();
     const p = summarize(ping);
-    for (const [what, samples] of [['memory_store', store], ['memory_search hybrid k=5, 1k memories', search]] as const) {
+    for (const [what, samples] of [
+      ['memory_store', store],
+      ['memory_search hybrid k=5, 1k memories', search],
+    ] as const) {
       const t = summarize(samples);
       rows.push({
         figure: `tools/call round trip over stdio: ${what}`,

@@ -48,9 +48,10 @@ export async function runToolsListBench(): Promise<Row[]> {
       const memory = preset === 'memory';
       return {
         figure: `tools/list, SIXFOLD_TOOLS=${preset} (${s.tools} tools)`,
-        anchor: preset === 'all'
-          ? 'before presets: all 16 tools, 41,839 chars (~10.5k tokens)'
-          : `every tool, this run: ${fmt(all.chars, 0)} chars, ~${fmt(all.chars / 4, 0)} tokens`,
+        anchor:
+          preset === 'all'
+            ? 'before presets: all 16 tools, 41,839 chars (~10.5k tokens)'
+            : `every tool, this run: ${fmt(all.chars, 0)} chars, ~${fmt(all.chars / 4, 0)} tokens`,
         ours: `${fmt(s.chars, 0)} chars, ~${fmt(approx, 0)} tokens (chars/4), ${fmt(s.tokens, 0)} o200k tokens`,
         goal: memory ? `< ${MEMORY_GOAL_TOKENS} tokens` : '—',
         met: memory ? approx < MEMORY_GOAL_TOKENS && s.tokens < MEMORY_GOAL_TOKENS : undefined,

@@ -14,10 +14,17 @@ const LATENCIES: Record<string, number> = { anthropic: 50, openai: 100, gemini: 
 
 function fourProviders(fake: FakeProvider, providersConfig: Config['providers'] = {}) {
   const env = {
-    ANTHROPIC_API_KEY: 'bench', ANTHROPIC_BASE_URL: fake.origin, SIXFOLD_ANTHROPIC_MODEL: 'v-anthropic',
-    OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: 'v-openai',
-    GEMINI_API_KEY: 'bench', GEMINI_BASE_URL: fake.geminiBaseURL, SIXFOLD_GEMINI_MODEL: 'v-gemini',
-    OLLAMA_BASE_URL: fake.baseURL, SIXFOLD_OLLAMA_MODEL: 'v-ollama',
+    ANTHROPIC_API_KEY: 'bench',
+    ANTHROPIC_BASE_URL: fake.origin,
+    SIXFOLD_ANTHROPIC_MODEL: 'v-anthropic',
+    OPENAI_API_KEY: 'bench',
+    OPENAI_BASE_URL: fake.baseURL,
+    SIXFOLD_OPENAI_MODEL: 'v-openai',
+    GEMINI_API_KEY: 'bench',
+    GEMINI_BASE_URL: fake.geminiBaseURL,
+    SIXFOLD_GEMINI_MODEL: 'v-gemini',
+    OLLAMA_BASE_URL: fake.baseURL,
+    SIXFOLD_OLLAMA_MODEL: 'v-ollama',
   };
   const config = { ...loadConfig({ db: ':memory:' }, env), providers: providersConfig };
   const db = openDatabase(':memory:');
@@ -54,13 +61,15 @@ async function voteLatency(fake: FakeProvider): Promise<Row[]> {
   db.close();
   const v = median(runs);
   const solo = median(third);
-  return [{
-    figure: 'vote latency, 4 fake providers at 50/100/200/3000 ms, bft (3 of 4), median of 7',
-    anchor: `naive wait-for-all, this run: ${fmt(naive, 0)} ms; the 200 ms voter alone: ${fmt(solo, 1)} ms`,
-    ours: `${fmt(v, 1)} ms (overhead over the quorum-th fastest voter: ${fmt(v - solo, 1)} ms)`,
-    goal: '<= 210 ms',
-    met: v <= 210,
-  }];
+  return [
+    {
+      figure: 'vote latency, 4 fake providers at 50/100/200/3000 ms, bft (3 of 4), median of 7',
+      anchor: `naive wait-for-all, this run: ${fmt(naive, 0)} ms; the 200 ms voter alone: ${fmt(solo, 1)} ms`,
+      ours: `${fmt(v, 1)} ms (overhead over the quorum-th fastest voter: ${fmt(v - solo, 1)} ms)`,
+      goal: '<= 210 ms',
+      met: v <= 210,
+    },
+  ];
 }
 
 async function routerOverhead(fake: FakeProvider): Promise<Row[]> {
@@ -84,13 +93,15 @@ async function routerOverhead(fake: FakeProvider): Promise<Row[]> {
   db.close();
   const ds = summarize(d);
   const rs = summarize(r);
-  return [{
-    figure: 'router overhead per call vs the openai SDK called directly (fake at 0 ms, 1000 calls)',
-    anchor: `direct SDK call, this run: p50 ${fmt(ds.p50, 3)} ms`,
-    ours: `router p50 ${fmt(rs.p50, 3)} ms: overhead ${fmt(rs.p50 - ds.p50, 3)} ms p50`,
-    goal: '< 1 ms p50',
-    met: rs.p50 - ds.p50 < 1,
-  }];
+  return [
+    {
+      figure: 'router overhead per call vs the openai SDK called directly (fake at 0 ms, 1000 calls)',
+      anchor: `direct SDK call, this run: p50 ${fmt(ds.p50, 3)} ms`,
+      ours: `router p50 ${fmt(rs.p50, 3)} ms: overhead ${fmt(rs.p50 - ds.p50, 3)} ms p50`,
+      goal: '< 1 ms p50',
+      met: rs.p50 - ds.p50 < 1,
+    },
+  ];
 }
 
 /** Exact probability that plurality of n voters (accuracy p, errors uniform over k−1 wrong choices) is right, ties split evenly. */
@@ -154,7 +165,7 @@ function accuracySimulation(): Row[] {
       figure: 'accuracy: same, bft quorum (3 of 4 must agree)',
       anchor: `theory: decides ${fmt((rightQuorum + wrongQuorum) * 100, 1)}%, right when deciding ${fmt((rightQuorum / (rightQuorum + wrongQuorum)) * 100, 2)}%`,
       ours: `decides ${fmt((decided / N) * 100, 1)}%, right when deciding ${fmt((decidedRight / Math.max(1, decided)) * 100, 2)}%`,
-      goal: 'print; real models\' errors correlate, so real gains are smaller',
+      goal: "print; real models' errors correlate, so real gains are smaller",
     },
   ];
 }
@@ -174,15 +185,20 @@ async function nonCriticalCost(fake: FakeProvider): Promise<Row[]> {
   };
   const voters = providers.map((p) => ({ name: p.name, price: p.priceInput + p.priceOutput }));
   // Unanimous, so every voter answers: the full cost of asking all four.
-  const full = (await runVote(voters, ask, { quorum: 'unanimous', format: 'text', tieBreaker: 'none' })).votes.reduce((a, v) => a + v.cost_usd, 0);
+  const full = (await runVote(voters, ask, { quorum: 'unanimous', format: 'text', tieBreaker: 'none' })).votes.reduce(
+    (a, v) => a + v.cost_usd,
+    0,
+  );
   const one = await router.complete(req, { policy: 'cost' });
   db.close();
-  return [{
-    figure: 'non-critical routing (cheapest provider only) vs a full 4-provider vote, same prompt',
-    anchor: 'seeds: 10× saving',
-    ours: `${one.provider} $${one.costUsd.toExponential(2)} vs all four $${full.toExponential(2)}: ${fmt(full / one.costUsd, 1)}× cheaper (prices $/Mtok in/out: anthropic 3/15, openai 0.4/1.6, gemini 0.3/2.5, openrouter 0.15/0.6)`,
-    goal: 'print the measured ratio',
-  }];
+  return [
+    {
+      figure: 'non-critical routing (cheapest provider only) vs a full 4-provider vote, same prompt',
+      anchor: 'seeds: 10× saving',
+      ours: `${one.provider} $${one.costUsd.toExponential(2)} vs all four $${full.toExponential(2)}: ${fmt(full / one.costUsd, 1)}× cheaper (prices $/Mtok in/out: anthropic 3/15, openai 0.4/1.6, gemini 0.3/2.5, openrouter 0.15/0.6)`,
+      goal: 'print the measured ratio',
+    },
+  ];
 }
 
 export async function runVoteBench(): Promise<Row[]> {

@@ -22,9 +22,10 @@ function newest(path) {
 // info, or this launcher's stamp), not with the output files.
 const stamp = join(root, 'dist', '.examples-built');
 const sources = ['src', 'tools', 'resources', 'prompts', 'examples', 'tsconfig.json'].map((p) => newest(join(root, p)));
-const built = existsSync(entry) && existsSync(join(root, 'dist', 'src', 'main.js'))
-  ? Math.max(...[stamp, join(root, 'dist', '.tsbuildinfo')].map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0)))
-  : 0;
+const built =
+  existsSync(entry) && existsSync(join(root, 'dist', 'src', 'main.js'))
+    ? Math.max(...[stamp, join(root, 'dist', '.tsbuildinfo')].map((p) => (existsSync(p) ? statSync(p).mtimeMs : 0)))
+    : 0;
 if (built < Math.max(...sources)) {
   process.stderr.write('building sixfold (npm run build) first...\n');
   const npm = process.env.npm_execpath;

@@ -66,7 +66,9 @@ async function main(): Promise<void> {
     const lines = [
       `sixfold example: ${example.name} (${example.title}), seed ${seed}`,
       `Simulated: ${report.simulated}`,
-      ...(report.llm.length ? report.llm.map((l, i) => `${i === 0 ? 'LLM steps answered by: ' : '                       '}${l}`) : ['LLM steps: none']),
+      ...(report.llm.length
+        ? report.llm.map((l, i) => `${i === 0 ? 'LLM steps answered by: ' : '                       '}${l}`)
+        : ['LLM steps: none']),
       '',
       report.table,
       '',
@@ -81,6 +83,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`example failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`example failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

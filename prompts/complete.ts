@@ -17,12 +17,24 @@ export const fromList = (list: readonly string[]) => (value: string) => list.fil
 
 /** Existing CRDT document ids that start with what was typed. */
 export const crdtDocs = (deps: Deps) => async (value: string) =>
-  (await deps.crdt()).list(1000).map((d) => d.id).filter((id) => id.startsWith(value)).slice(0, 100);
+  (await deps.crdt())
+    .list(1000)
+    .map((d) => d.id)
+    .filter((id) => id.startsWith(value))
+    .slice(0, 100);
 
 /** Existing consensus clusters (byzantine_propose's `cluster`) that start with what was typed. */
 export const consensusClusters = (deps: Deps) => async (value: string) =>
-  (await deps.simulatedConsensus()).clusters().map((c) => c.name).filter((n) => n.startsWith(value)).slice(0, 100);
+  (await deps.simulatedConsensus())
+    .clusters()
+    .map((c) => c.name)
+    .filter((n) => n.startsWith(value))
+    .slice(0, 100);
 
 /** ReasoningBank namespaces (generate_code's `namespace`) that start with what was typed. */
 export const codegenNamespaces = (deps: Deps) => async (value: string) =>
-  (await deps.bank()).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100);
+  (await deps.bank())
+    .namespaces()
+    .map((n) => n.namespace)
+    .filter((n) => n.startsWith(value))
+    .slice(0, 100);

@@ -9,12 +9,31 @@ export function registerP2pGamePrompt(server: McpServer, deps: Deps): void {
     'p2p_game',
     {
       title: 'P2P game content',
-      description: 'Agents propose items for a small game world kept in a CRDT document that sixfold servers gossip; proposals pass a review vote and a generated validator.',
+      description:
+        'Agents propose items for a small game world kept in a CRDT document that sixfold servers gossip; proposals pass a review vote and a generated validator.',
       argsSchema: {
         theme: z.string().min(1).max(500).describe('The world\'s theme, e.g. "a drowned city"'),
-        levels: optionalCompletable(z.string().regex(/^[1-9]$/).describe('Levels, 1-9, default 3'), fromList(['1', '2', '3', '4', '5'])),
-        doc: optionalCompletable(z.string().regex(/^[a-zA-Z0-9._:-]{1,128}$/).describe('CRDT document of the world, default "game.world"'), crdtDocs(deps)),
-        namespace: optionalCompletable(z.string().regex(/^[a-z0-9._-]{1,64}$/).describe('generate_code namespace, default "p2p-game"'), codegenNamespaces(deps)),
+        levels: optionalCompletable(
+          z
+            .string()
+            .regex(/^[1-9]$/)
+            .describe('Levels, 1-9, default 3'),
+          fromList(['1', '2', '3', '4', '5']),
+        ),
+        doc: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-zA-Z0-9._:-]{1,128}$/)
+            .describe('CRDT document of the world, default "game.world"'),
+          crdtDocs(deps),
+        ),
+        namespace: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-z0-9._-]{1,64}$/)
+            .describe('generate_code namespace, default "p2p-game"'),
+          codegenNamespaces(deps),
+        ),
       },
     },
     ({ theme, levels, doc, namespace }) => {
@@ -30,7 +49,7 @@ export function registerP2pGamePrompt(server: McpServer, deps: Deps): void {
           '{name, kind, level, x, y, power, flavor}: kind key (power 0), potion (1-3), chest (1-5), sword (3-6) or monster (2-8), on a floor square. ' +
           'Merge every item into map "proposals" (key "<designer>.<n>") with the designer as actor.',
         `3. Validator: generate_code (language "javascript", namespace "${ns}") for "function validateItem(world, item)" returning {ok, reason}: known kind and power range, a name of a-z 0-9 space -, ` +
-          'unique; a floor square of an existing level, not the start or the exit, not taken; one key per level; the level\'s power at most 12 + 6 x level. ' +
+          "unique; a floor square of an existing level, not the start or the exit, not taken; one key per level; the level's power at most 12 + 6 x level. " +
           'Test it on items you know the answer for before trusting it, then record_outcome with the evidence.',
         '4. Review each proposal: multi_model_vote (choices ["accept", "reject"], quorum "bft") on whether it fits the level\'s theme; then run the validator on the vote-accepted ones in order, ' +
           'each against the world so far. Write accepted items into map "world" with key "L<level>:<x>,<y>" (one key per square: no merge can ever put two items on one square), and every decision into map "reviews".',

@@ -6,7 +6,12 @@ import { BEHAVIORS } from '../src/patterns/consensus/byzantine.js';
 import { codegenNamespaces, consensusClusters, fromList, optionalCompletable } from './complete.js';
 
 /** Classic 2D HP benchmark sequences (Unger and Moult 1993), offered while typing. */
-const BENCHMARKS = ['HPHPPHHPHPPHPHHPPHPH', 'HHPPHPPHPPHPPHPPHPPHPPHH', 'PPHPPHHPPPPHHPPPPHHPPPPHH', 'PPPHHPPHHPPPPPHHHHHHHPPHHPPPPHHPPHPP'];
+const BENCHMARKS = [
+  'HPHPPHHPHPPHPHHPPHPH',
+  'HHPPHPPHPPHPPHPPHPPHPPHH',
+  'PPHPPHHPPPPHHPPPPHHPPPPHH',
+  'PPPHHPPHHPPPPPHHHHHHHPPHHPPPPHHPPHPP',
+];
 
 /** `protein_folding`: fold an HP sequence by consensus of several predictors, one possibly faulty. */
 export function registerProteinFoldingPrompt(server: McpServer, deps: Deps): void {
@@ -14,20 +19,52 @@ export function registerProteinFoldingPrompt(server: McpServer, deps: Deps): voi
     'protein_folding',
     {
       title: 'Protein folding consensus (HP lattice)',
-      description: 'Several predictors fold a toy HP sequence; a generated, tested scorer verifies them; aggregate summarises their claims; byzantine_propose commits the best verified fold despite a faulty predictor.',
+      description:
+        'Several predictors fold a toy HP sequence; a generated, tested scorer verifies them; aggregate summarises their claims; byzantine_propose commits the best verified fold despite a faulty predictor.',
       argsSchema: {
-        sequence: completable(z.string().regex(/^[HPhp]{4,64}$/).describe('The HP sequence, 4-64 letters H and P'), fromList(BENCHMARKS)),
-        predictors: optionalCompletable(z.string().regex(/^([4-9]|[12]\d|3[01])$/).describe('Predictors = PBFT replicas, 4-31, default 4'), fromList(['4', '5', '6', '7'])),
-        faulty_behavior: optionalCompletable(z.string().regex(/^[a-z_]{1,20}$/).describe(`How a faulty predictor's replica lies: ${BEHAVIORS.join(', ')}`), fromList(BEHAVIORS)),
-        cluster: optionalCompletable(z.string().regex(/^[a-z0-9._-]{1,64}$/).describe('Consensus cluster, default "protein-folding"'), consensusClusters(deps)),
-        namespace: optionalCompletable(z.string().regex(/^[a-z0-9._-]{1,64}$/).describe('generate_code namespace, default "protein-folding"'), codegenNamespaces(deps)),
+        sequence: completable(
+          z
+            .string()
+            .regex(/^[HPhp]{4,64}$/)
+            .describe('The HP sequence, 4-64 letters H and P'),
+          fromList(BENCHMARKS),
+        ),
+        predictors: optionalCompletable(
+          z
+            .string()
+            .regex(/^([4-9]|[12]\d|3[01])$/)
+            .describe('Predictors = PBFT replicas, 4-31, default 4'),
+          fromList(['4', '5', '6', '7']),
+        ),
+        faulty_behavior: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-z_]{1,20}$/)
+            .describe(`How a faulty predictor's replica lies: ${BEHAVIORS.join(', ')}`),
+          fromList(BEHAVIORS),
+        ),
+        cluster: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-z0-9._-]{1,64}$/)
+            .describe('Consensus cluster, default "protein-folding"'),
+          consensusClusters(deps),
+        ),
+        namespace: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-z0-9._-]{1,64}$/)
+            .describe('generate_code namespace, default "protein-folding"'),
+          codegenNamespaces(deps),
+        ),
       },
     },
     ({ sequence, predictors, faulty_behavior, cluster, namespace }) => {
       const seq = sequence.toUpperCase();
       const n = Number(predictors ?? '4');
       const f = Math.floor((n - 1) / 3);
-      const behavior = faulty_behavior && (BEHAVIORS as readonly string[]).includes(faulty_behavior) ? faulty_behavior : 'corrupt_digest';
+      const behavior =
+        faulty_behavior && (BEHAVIORS as readonly string[]).includes(faulty_behavior) ? faulty_behavior : 'corrupt_digest';
       const cl = cluster ?? 'protein-folding';
       const ns = namespace ?? 'protein-folding';
       const text = [
@@ -41,8 +78,8 @@ export function registerProteinFoldingPrompt(server: McpServer, deps: Deps): voi
           'followed by the rules above. Test the code before trusting it: score a dozen folds you have checked by hand (at least one that passes through itself). ' +
           'Call record_outcome with the trajectory_id, success true or false, and the evidence in notes. If it fails, retry with what failed in the task, or score by hand.',
         '3. Summarise the claims with aggregate: values = every claimed run energy, ops ["count", "min", "mean", "stddev", "max"]; then once per predictor (ops ["min", "mean", "stddev"]). ' +
-          'A predictor whose claims sit far below everyone else\'s is suspect.',
-        '4. Verify every predictor\'s best fold with the scorer: an invalid fold, or one whose energy is not what was claimed, is out.',
+          "A predictor whose claims sit far below everyone else's is suspect.",
+        "4. Verify every predictor's best fold with the scorer: an invalid fold, or one whose energy is not what was claimed, is out.",
         `5. Commit with byzantine_propose: value {sequence, moves, energy, proposer} of the lowest verified energy, cluster "${cl}", replicas ${n} (predictor i is replica i), ` +
           `schema {"type": "object", "required": ["sequence", "moves", "energy", "proposer"], "properties": {"sequence": {"const": "${seq}"}, "moves": {"type": "string", "pattern": "^[FLR]{${seq.length - 2}}$"}, "energy": {"type": "integer", "maximum": 0}}}. ` +
           `To see the cluster commit despite a faulty predictor, name it: faults [{"replica": <its index>, "behavior": "${behavior}"}] (a faulty primary is replaced by a view change). committed must be true.`,

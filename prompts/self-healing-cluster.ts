@@ -11,13 +11,38 @@ export function registerSelfHealingClusterPrompt(server: McpServer, deps: Deps):
     'self_healing_cluster',
     {
       title: 'Self-healing cluster',
-      description: 'Heal an incident with all six patterns: aggregate detects, a runbook is generated or served from memory, agents diagnose, a vote picks the action, PBFT commits it, record_outcome learns, a CRDT document keeps the state.',
+      description:
+        'Heal an incident with all six patterns: aggregate detects, a runbook is generated or served from memory, agents diagnose, a vote picks the action, PBFT commits it, record_outcome learns, a CRDT document keeps the state.',
       argsSchema: {
         incident: z.string().min(1).max(5000).describe('What is wrong: the alert, the metrics, what changed recently'),
-        namespace: optionalCompletable(z.string().regex(/^[a-z0-9._-]{1,64}$/).describe('generate_code namespace of the runbooks, default "self-healing"'), codegenNamespaces(deps)),
-        cluster: optionalCompletable(z.string().regex(/^[a-z0-9._-]{1,64}$/).describe('Consensus cluster that commits actions, default "self-healing"'), consensusClusters(deps)),
-        state_doc: optionalCompletable(z.string().regex(/^[a-zA-Z0-9._:-]{1,128}$/).describe('CRDT document of the cluster state, default "cluster.state"'), crdtDocs(deps)),
-        quorum: optionalCompletable(z.string().regex(/^[a-z_]{1,20}$/).describe(`Vote quorum: ${QUORUMS.join(', ')}; default bft`), fromList(QUORUMS)),
+        namespace: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-z0-9._-]{1,64}$/)
+            .describe('generate_code namespace of the runbooks, default "self-healing"'),
+          codegenNamespaces(deps),
+        ),
+        cluster: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-z0-9._-]{1,64}$/)
+            .describe('Consensus cluster that commits actions, default "self-healing"'),
+          consensusClusters(deps),
+        ),
+        state_doc: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-zA-Z0-9._:-]{1,128}$/)
+            .describe('CRDT document of the cluster state, default "cluster.state"'),
+          crdtDocs(deps),
+        ),
+        quorum: optionalCompletable(
+          z
+            .string()
+            .regex(/^[a-z_]{1,20}$/)
+            .describe(`Vote quorum: ${QUORUMS.join(', ')}; default bft`),
+          fromList(QUORUMS),
+        ),
       },
     },
     ({ incident, namespace, cluster, state_doc, quorum }) => {
@@ -40,9 +65,9 @@ export function registerSelfHealingClusterPrompt(server: McpServer, deps: Deps):
         `6. Commit: byzantine_propose value {incident, attempt, action, target} on cluster "${cl}": nobody acts on an action that is not committed.`,
         '7. Act with your own tools (sixfold does not touch your infrastructure), then watch the metrics for a few intervals.',
         '8. Learn: record_outcome with the trajectory_id, success true or false and the evidence in notes (if it failed, say which action did not hold for which symptom); ' +
-          'if the vote changed the runbook\'s action, send the runbook you ran as final_code, so that is what memory serves next time.',
+          "if the vote changed the runbook's action, send the runbook you ran as final_code, so that is what memory serves next time.",
         `9. Keep the state: crdt_merge into "${doc}" the incident (map "incidents", key = its id: detected, symptom, actions, status, healed) and what changed (map "pods"). ` +
-          'If it is not healed, go back to step 3: the failed attempt is now a lesson in the runbook\'s prompt.',
+          "If it is not healed, go back to step 3: the failed attempt is now a lesson in the runbook's prompt.",
         '',
         'Report the actions taken, whether the runbook came from memory, how many LLM calls it took, and the time from detection to healed.',
         'A runnable version on a simulated cluster with twelve incidents: `npm run example -- self-healing-cluster` in a sixfold checkout.',

@@ -6,7 +6,11 @@ export const RESOURCE_NOT_FOUND = -32002;
  * into the message it sends, and the client adds the same prefix again.
  */
 export class ResourceError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
   }
 }

@@ -22,7 +22,11 @@ function checkNamespace(ns: string): string {
  */
 export function registerMemoryResources(server: McpServer, deps: Deps): void {
   const completeNamespace = (value: string) =>
-    deps.store.namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100);
+    deps.store
+      .namespaces()
+      .map((n) => n.namespace)
+      .filter((n) => n.startsWith(value))
+      .slice(0, 100);
 
   server.registerResource(
     'memory-namespace',
@@ -39,14 +43,16 @@ export function registerMemoryResources(server: McpServer, deps: Deps): void {
     }),
     {
       title: 'Memories in a namespace',
-      description: 'Memories of one namespace, newest first; at most 100 per page. Add ?cursor=<next_cursor> for the next page and ?limit=N (1..100, default 100).',
+      description:
+        'Memories of one namespace, newest first; at most 100 per page. Add ?cursor=<next_cursor> for the next page and ?limit=N (1..100, default 100).',
       mimeType: 'application/json',
     },
     async (uri) => {
       const namespace = checkNamespace(decodeURIComponent(uri.host));
       const limitRaw = uri.searchParams.get('limit');
       const limit = limitRaw === null ? PAGE_MAX : Number(limitRaw);
-      if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX) throw badParams(`limit must be a whole number from 1 to ${PAGE_MAX}, got "${limitRaw}".`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > PAGE_MAX)
+        throw badParams(`limit must be a whole number from 1 to ${PAGE_MAX}, got "${limitRaw}".`);
       let page;
       try {
         page = deps.store.list(namespace, limit, uri.searchParams.get('cursor') ?? undefined);
@@ -54,13 +60,17 @@ export function registerMemoryResources(server: McpServer, deps: Deps): void {
         if (err instanceof SixfoldError) throw badParams(err.describe());
         throw err;
       }
-      const next = page.next_cursor ? `memory://${namespace}?cursor=${page.next_cursor}${limitRaw ? `&limit=${limit}` : ''}` : null;
+      const next = page.next_cursor
+        ? `memory://${namespace}?cursor=${page.next_cursor}${limitRaw ? `&limit=${limit}` : ''}`
+        : null;
       return {
-        contents: [{
-          uri: uri.href,
-          mimeType: 'application/json',
-          text: JSON.stringify({ namespace, memories: page.items, next_cursor: page.next_cursor, next }),
-        }],
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: 'application/json',
+            text: JSON.stringify({ namespace, memories: page.items, next_cursor: page.next_cursor, next }),
+          },
+        ],
       };
     },
   );
@@ -73,7 +83,8 @@ export function registerMemoryResources(server: McpServer, deps: Deps): void {
       const namespace = checkNamespace(decodeURIComponent(uri.host));
       const id = decodeURIComponent(String(vars.id));
       const m = deps.store.get(id);
-      if (!m || m.namespace !== namespace) throw new ResourceError(RESOURCE_NOT_FOUND, `No memory ${id} in namespace "${namespace}".`, { uri: uri.href });
+      if (!m || m.namespace !== namespace)
+        throw new ResourceError(RESOURCE_NOT_FOUND, `No memory ${id} in namespace "${namespace}".`, { uri: uri.href });
       return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(m) }] };
     },
   );

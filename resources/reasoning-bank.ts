@@ -12,9 +12,18 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 function itemOut(i: ReasoningItem) {
   return {
-    id: i.id, kind: i.kind, language: i.language, title: i.title, description: i.description, content: i.content,
-    confidence: i.confidence, uses: i.uses, created_at: iso(i.created_at), last_used_at: iso(i.last_used_at),
-    has_solution: i.code !== null, trajectory_id: i.trajectory_id,
+    id: i.id,
+    kind: i.kind,
+    language: i.language,
+    title: i.title,
+    description: i.description,
+    content: i.content,
+    confidence: i.confidence,
+    uses: i.uses,
+    created_at: iso(i.created_at),
+    last_used_at: iso(i.last_used_at),
+    has_solution: i.code !== null,
+    trajectory_id: i.trajectory_id,
   };
 }
 
@@ -40,18 +49,27 @@ export function registerReasoningBankResources(server: McpServer, deps: Deps): v
         })),
       }),
       complete: {
-        namespace: async (value) => (await deps.bank()).namespaces().map((n) => n.namespace).filter((n) => n.startsWith(value)).slice(0, 100),
+        namespace: async (value) =>
+          (await deps.bank())
+            .namespaces()
+            .map((n) => n.namespace)
+            .filter((n) => n.startsWith(value))
+            .slice(0, 100),
       },
     }),
     {
       title: 'ReasoningBank items in a namespace',
-      description: 'Strategies and pitfalls that generate_code learned from record_outcome, most trusted first, with confidence and use counts. ?limit=N (1..500, default 100).',
+      description:
+        'Strategies and pitfalls that generate_code learned from record_outcome, most trusted first, with confidence and use counts. ?limit=N (1..500, default 100).',
       mimeType: 'application/json',
     },
     async (uri) => {
       const namespace = decodeURIComponent(uri.host);
       if (!NAMESPACE_RE.test(namespace)) {
-        throw new ResourceError(ErrorCode.InvalidParams, `"${namespace}" is not a namespace: use 1-64 characters of a-z, 0-9, ".", "_" or "-".`);
+        throw new ResourceError(
+          ErrorCode.InvalidParams,
+          `"${namespace}" is not a namespace: use 1-64 characters of a-z, 0-9, ".", "_" or "-".`,
+        );
       }
       const raw = uri.searchParams.get('limit');
       const limit = raw === null ? PAGE_DEFAULT : Number(raw);
@@ -60,7 +78,13 @@ export function registerReasoningBankResources(server: McpServer, deps: Deps): v
       }
       const { items, total } = (await deps.bank()).list(namespace, limit);
       return {
-        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ namespace, total, items: items.map(itemOut) }, null, 2) }],
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: 'application/json',
+            text: JSON.stringify({ namespace, total, items: items.map(itemOut) }, null, 2),
+          },
+        ],
       };
     },
   );
@@ -68,7 +92,11 @@ export function registerReasoningBankResources(server: McpServer, deps: Deps): v
   server.registerResource(
     'trajectory',
     new ResourceTemplate('trajectory://{id}', { list: undefined }),
-    { title: 'One generate_code trajectory', description: 'A generate_code call: task, prompt, code, memories used, provider, cost and outcome.', mimeType: 'application/json' },
+    {
+      title: 'One generate_code trajectory',
+      description: 'A generate_code call: task, prompt, code, memories used, provider, cost and outcome.',
+      mimeType: 'application/json',
+    },
     async (uri, vars) => {
       const id = decodeURIComponent(String(vars.id));
       const t = (await deps.bank()).trajectory(id);

@@ -6,7 +6,11 @@ export function registerRouterStatsResource(server: McpServer, deps: Deps): void
   server.registerResource(
     'router-stats',
     'sixfold://router/stats',
-    { title: 'LLM router statistics', description: 'Per-provider totals (calls, tokens, cost), EWMA latency and circuit-breaker state.', mimeType: 'application/json' },
+    {
+      title: 'LLM router statistics',
+      description: 'Per-provider totals (calls, tokens, cost), EWMA latency and circuit-breaker state.',
+      mimeType: 'application/json',
+    },
     async (uri) => {
       await deps.router.list(); // runs the one-time Ollama probe so the listing is complete
       const stats = { policy: deps.config.router.policy, providers: deps.router.stats() };

@@ -7,7 +7,11 @@ export function registerStatusResource(server: McpServer, deps: Deps): void {
   server.registerResource(
     'status',
     'sixfold://status',
-    { title: 'Server status', description: 'Version, database, embedder, memory counts and registered tools.', mimeType: 'application/json' },
+    {
+      title: 'Server status',
+      description: 'Version, database, embedder, memory counts and registered tools.',
+      mimeType: 'application/json',
+    },
     async (uri) => {
       const namespaces = deps.store.namespaces();
       const status = {

@@ -89,7 +89,13 @@ type Style = '//' | '#' | '--' | ';' | '%' | '/* */' | '<!-- -->';
 type Bucket = 'lt100' | '100-999' | '1000-3000';
 const BUCKETS: Bucket[] = ['lt100', '100-999', '1000-3000'];
 
-const WORDINGS = ['... existing code ...', '... rest of code ...', '... existing code here ...', '... unchanged ...', '... Existing Code ...'];
+const WORDINGS = [
+  '... existing code ...',
+  '... rest of code ...',
+  '... existing code here ...',
+  '... unchanged ...',
+  '... Existing Code ...',
+];
 const WORDING_WEIGHTS = [40, 15, 15, 15, 15];
 const HUNK_COUNT_WEIGHTS = [20, 18, 15, 13, 11, 9, 7, 7]; // for 1..8 hunks
 
@@ -535,7 +541,8 @@ function kindsOf(f: FileDiff, start: number, count: number, b: Built, crlf: bool
   const expEofNl = !b.expected[b.expected.length - 1].endsWith(NOEOL);
   if (!expEofNl) k.push('no-final-newline');
   if (oldEofNl !== expEofNl) k.push('final-newline-change');
-  if (f.lang.style !== '//' && f.lang.style !== '#') k.push(`marker-${f.lang.style === '/* */' ? 'block-comment' : f.lang.style === '<!-- -->' ? 'html-comment' : 'other'}`);
+  if (f.lang.style !== '//' && f.lang.style !== '#')
+    k.push(`marker-${f.lang.style === '/* */' ? 'block-comment' : f.lang.style === '<!-- -->' ? 'html-comment' : 'other'}`);
   return k;
 }
 
@@ -757,11 +764,16 @@ function selfCheck(metas: Meta[], fetched: Map<string, Fetched>): string[] {
     const rawO = readFileSync(join(dir, m.files.original), 'utf8');
     const rawE = readFileSync(join(dir, m.files.edit), 'utf8');
     const rawX = readFileSync(join(dir, m.files.expected), 'utf8');
-    for (const [name, raw] of [['original', rawO], ['edit', rawE], ['expected', rawX]] as const) {
+    for (const [name, raw] of [
+      ['original', rawO],
+      ['edit', rawE],
+      ['expected', rawX],
+    ] as const) {
       const cr = (raw.match(/\r/g) ?? []).length;
       const crlf = (raw.match(/\r\n/g) ?? []).length;
       const lf = (raw.match(/\n/g) ?? []).length;
-      if (m.eol === 'crlf' ? !(cr === crlf && crlf === lf) : cr !== 0) fail(`${name}: line endings are not consistently ${m.eol}`);
+      if (m.eol === 'crlf' ? !(cr === crlf && crlf === lf) : cr !== 0)
+        fail(`${name}: line endings are not consistently ${m.eol}`);
     }
     const norm = (s: string): string => s.replace(/\r\n/g, '\n');
     const o = norm(rawO);
@@ -779,13 +791,15 @@ function selfCheck(metas: Meta[], fetched: Map<string, Fetched>): string[] {
     const sub = { ...patch, hunks: patch.hunks.slice(m.hunkRange[0] - 1, m.hunkRange[1]) };
     const applied = applyPatch(a.text, sub);
     if (applied !== x) fail('applying the chosen hunks to original does not give expected');
-    if (m.hunkRange[1] === m.fileHunks && m.hunkRange[0] === 1 && x !== b.text) fail('all hunks chosen but expected != new version');
+    if (m.hunkRange[1] === m.fileHunks && m.hunkRange[0] === 1 && x !== b.text)
+      fail('all hunks chosen but expected != new version');
 
     // 2. the edit: markers, regions, anchors
     const O = tokenize(o).map(strip);
     const X = tokenize(x).map(strip);
     const E = tokenize(e).map(strip);
-    if (O.some((l) => MARKER_LIKE_RE.test(l)) || X.some((l) => MARKER_LIKE_RE.test(l))) fail('original/expected contains a marker-like line');
+    if (O.some((l) => MARKER_LIKE_RE.test(l)) || X.some((l) => MARKER_LIKE_RE.test(l)))
+      fail('original/expected contains a marker-like line');
     const xSet = new Set(X);
     const segs: string[][] = [];
     const markerBefore: boolean[] = [];
@@ -822,20 +836,24 @@ function selfCheck(metas: Meta[], fetched: Map<string, Fetched>): string[] {
       const seg = segs[i] ?? [];
       if (seg.join('\n') !== X.slice(xs, xe).join('\n')) fail(`region ${i + 1} is not expected lines ${xs + 1}..${xe}`);
       // markers exactly where regions are non-contiguous
-      if (markerBefore[i] !== os > prevE) fail(`region ${i + 1}: leading marker ${markerBefore[i] ? 'present' : 'absent'} but gap is ${os - prevE}`);
+      if (markerBefore[i] !== os > prevE)
+        fail(`region ${i + 1}: leading marker ${markerBefore[i] ? 'present' : 'absent'} but gap is ${os - prevE}`);
       // first/last line are context lines from the original (unless at line 1 / EOF), with `context` lines each
       if (os > 0) {
         if (seg[0] !== O[os]) fail(`region ${i + 1}: first line is not original line ${os + 1}`);
-        if (seg.slice(0, m.context).join('\n') !== O.slice(os, os + m.context).join('\n')) fail(`region ${i + 1}: leading context != ${m.context} original lines`);
+        if (seg.slice(0, m.context).join('\n') !== O.slice(os, os + m.context).join('\n'))
+          fail(`region ${i + 1}: leading context != ${m.context} original lines`);
       }
       if (oe < N) {
         if (seg[seg.length - 1] !== O[oe - 1]) fail(`region ${i + 1}: last line is not original line ${oe}`);
-        if (seg.slice(-m.context).join('\n') !== O.slice(oe - m.context, oe).join('\n')) fail(`region ${i + 1}: trailing context != ${m.context} original lines`);
+        if (seg.slice(-m.context).join('\n') !== O.slice(oe - m.context, oe).join('\n'))
+          fail(`region ${i + 1}: trailing context != ${m.context} original lines`);
       }
       rebuilt = rebuilt.concat(O.slice(prevE, os), seg);
       prevE = oe;
     });
-    if (trailingMarker !== prevE < N) fail(`trailing marker ${trailingMarker ? 'present' : 'absent'} but ${N - prevE} lines follow the last region`);
+    if (trailingMarker !== prevE < N)
+      fail(`trailing marker ${trailingMarker ? 'present' : 'absent'} but ${N - prevE} lines follow the last region`);
     rebuilt = rebuilt.concat(O.slice(prevE));
     // reference merge with known spans must reproduce expected
     if (rebuilt.join('\n') !== X.join('\n')) fail('reference merge (original + regions at their spans) != expected');
@@ -843,11 +861,17 @@ function selfCheck(metas: Meta[], fetched: Map<string, Fetched>): string[] {
     // 3. a few kind tags, recomputed
     const freq = new Map<string, number>();
     for (const l of O) freq.set(l, (freq.get(l) ?? 0) + 1);
-    const rep = m.regions.some((r) => (r.original[0] > 1 && (freq.get(O[r.original[0] - 1]) ?? 0) > 1) || (r.original[1] < N && (freq.get(O[r.original[1] - 1]) ?? 0) > 1));
+    const rep = m.regions.some(
+      (r) =>
+        (r.original[0] > 1 && (freq.get(O[r.original[0] - 1]) ?? 0) > 1) ||
+        (r.original[1] < N && (freq.get(O[r.original[1] - 1]) ?? 0) > 1),
+    );
     if (rep !== m.kinds.includes('repeated-anchor')) fail('repeated-anchor tag is wrong');
     if ((m.eol === 'crlf') !== m.kinds.includes('crlf')) fail('crlf tag is wrong');
-    if (m.kinds.includes('insert-at-start') && m.regions[0].original[0] !== 1) fail('insert-at-start but the first region does not start at line 1');
-    if (m.kinds.includes('insert-at-end') && m.regions[m.regions.length - 1].original[1] !== N) fail('insert-at-end but the last region does not reach EOF');
+    if (m.kinds.includes('insert-at-start') && m.regions[0].original[0] !== 1)
+      fail('insert-at-start but the first region does not start at line 1');
+    if (m.kinds.includes('insert-at-end') && m.regions[m.regions.length - 1].original[1] !== N)
+      fail('insert-at-end but the last region does not reach EOF');
     if (m.lines !== N || m.expectedLines !== X.length || m.editLines !== E.length) fail('line counts differ from meta');
   }
   return errors;
@@ -869,7 +893,8 @@ function countBy<T>(xs: T[], key: (x: T) => string | string[]): [string, number]
 
 function dirSize(dir: string): number {
   let n = 0;
-  for (const d of readdirSync(dir, { withFileTypes: true })) n += d.isDirectory() ? dirSize(join(dir, d.name)) : statSync(join(dir, d.name)).size;
+  for (const d of readdirSync(dir, { withFileTypes: true }))
+    n += d.isDirectory() ? dirSize(join(dir, d.name)) : statSync(join(dir, d.name)).size;
   return n;
 }
 
@@ -910,12 +935,17 @@ function main(): void {
   const skipped = new Map<string, number>();
   const files: FileDiff[] = [];
   PAIRS.forEach((p, i) => files.push(...candidates(p, i, get(p.name, p.from), get(p.name, p.to), skipped)));
-  console.log(`${files.length} candidate files (${countBy(files, (f) => f.bucket).map(([k, v]) => `${k}: ${v}`).join(', ')})`);
+  console.log(
+    `${files.length} candidate files (${countBy(files, (f) => f.bucket)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')})`,
+  );
   for (const [why, n] of [...skipped.entries()].sort()) console.log(`  skipped ${n}: ${why}`);
 
   const specs = files.flatMap(specsFor);
   const sel = new Selection();
-  const tagged = (kind: string): number => sel.chosen.filter((s) => kindsOf(s.f, s.start, s.count, s.built, false).includes(kind)).length;
+  const tagged = (kind: string): number =>
+    sel.chosen.filter((s) => kindsOf(s.f, s.start, s.count, s.built, false).includes(kind)).length;
   // Phase A: the special kinds first, so they get their quota from a spread of languages.
   const purposeKind: [Purpose, string][] = [
     ['deletion', 'deletion-only'],
@@ -1022,12 +1052,22 @@ function main(): void {
       'Lazy-edit merge cases built from real diffs between published npm package versions. For each case, merging edit.* into original.* must produce expected.* byte for byte.',
     generator: 'scripts/make-apply-corpus.ts (npm run corpus:apply)',
     format: {
-      marker: 'a whole line holding a comment whose text is "... existing code ..." (or: "... rest of code ...", "... existing code here ...", "... unchanged ...", any case), indented like the code it stands for',
-      markerStyles: { '//': 'JS/TS/JSON/C/C++/SCSS', '#': 'Python/gyp/TOML/YAML', '--': 'Lua', ';': 'Scheme (tree-sitter queries)', '/* */': 'CSS', '<!-- -->': 'Markdown/HTML' },
+      marker:
+        'a whole line holding a comment whose text is "... existing code ..." (or: "... rest of code ...", "... existing code here ...", "... unchanged ...", any case), indented like the code it stands for',
+      markerStyles: {
+        '//': 'JS/TS/JSON/C/C++/SCSS',
+        '#': 'Python/gyp/TOML/YAML',
+        '--': 'Lua',
+        ';': 'Scheme (tree-sitter queries)',
+        '/* */': 'CSS',
+        '<!-- -->': 'Markdown/HTML',
+      },
       regions:
-        'each region is the new text of one or more hunks with `context` unchanged lines before and after; original lines between the region\'s first and last line are replaced by the region. No leading marker: the region starts at line 1. No trailing marker: it runs to EOF.',
-      regionsField: 'meta.regions[i].original / .expected are 1-based inclusive line spans (original span = what the region replaces)',
-      fileExtensions: 'TypeScript files use .ts.txt / .d.ts.txt etc. so the repository typecheck (which includes test/) skips them',
+        "each region is the new text of one or more hunks with `context` unchanged lines before and after; original lines between the region's first and last line are replaced by the region. No leading marker: the region starts at line 1. No trailing marker: it runs to EOF.",
+      regionsField:
+        'meta.regions[i].original / .expected are 1-based inclusive line spans (original span = what the region replaces)',
+      fileExtensions:
+        'TypeScript files use .ts.txt / .d.ts.txt etc. so the repository typecheck (which includes test/) skips them',
     },
     kinds: {
       'deletion-only': 'every chosen hunk only removes lines (the edit is context lines only)',
@@ -1071,21 +1111,56 @@ function main(): void {
 
   const errors = selfCheck(metas, fetched);
   console.log('');
-  console.log(table('language', countBy(metas, (m) => m.language)));
+  console.log(
+    table(
+      'language',
+      countBy(metas, (m) => m.language),
+    ),
+  );
   console.log('');
-  console.log(table('size (original lines)', BUCKETS.map((bk) => [bk, metas.filter((m) => bucketOf(m.lines) === bk).length])));
+  console.log(
+    table(
+      'size (original lines)',
+      BUCKETS.map((bk) => [bk, metas.filter((m) => bucketOf(m.lines) === bk).length]),
+    ),
+  );
   console.log('');
-  console.log(table('hunks', countBy(metas, (m) => String(m.hunks)).sort((a, b) => Number(a[0]) - Number(b[0]))));
+  console.log(
+    table(
+      'hunks',
+      countBy(metas, (m) => String(m.hunks)).sort((a, b) => Number(a[0]) - Number(b[0])),
+    ),
+  );
   console.log('');
   console.log(table('context', countBy(metas, (m) => String(m.context)).sort()));
   console.log('');
-  console.log(table('regions', countBy(metas, (m) => String(m.regions.length)).sort((a, b) => Number(a[0]) - Number(b[0]))));
+  console.log(
+    table(
+      'regions',
+      countBy(metas, (m) => String(m.regions.length)).sort((a, b) => Number(a[0]) - Number(b[0])),
+    ),
+  );
   console.log('');
-  console.log(table('marker text', countBy(metas, (m) => m.markerText)));
+  console.log(
+    table(
+      'marker text',
+      countBy(metas, (m) => m.markerText),
+    ),
+  );
   console.log('');
-  console.log(table('kind', countBy(metas, (m) => m.kinds)));
+  console.log(
+    table(
+      'kind',
+      countBy(metas, (m) => m.kinds),
+    ),
+  );
   console.log('');
-  console.log(table('package', countBy(metas, (m) => `${m.package}@${m.from}..${m.to}`)));
+  console.log(
+    table(
+      'package',
+      countBy(metas, (m) => `${m.package}@${m.from}..${m.to}`),
+    ),
+  );
   console.log('');
   console.log(`${metas.length} cases, ${(dirSize(OUT) / 1024 / 1024).toFixed(2)} MB in ${OUT}`);
   if (errors.length) {

@@ -32,12 +32,19 @@ export function buildDeps(parts: DepsParts): Deps {
   const ledger = new AgentLedger(store.db); // also marks agents a crashed server left running
   ledger.onWrite = (runIds) => changes.emit({ kind: 'agents', runIds });
   const { providers, ollamaProbe } = resolveProviders(config);
-  const router = new Router(providers, config.router, { db: store.db, log, onCall: metrics && ((c) => metrics.providerCall(c)) }, ollamaProbe);
+  const router = new Router(
+    providers,
+    config.router,
+    { db: store.db, log, onCall: metrics && ((c) => metrics.providerCall(c)) },
+    ollamaProbe,
+  );
   log.info({ providers: providers.map((p) => `${p.name}:${p.model}`) }, 'LLM providers');
   const crdt = lazy(async () => {
     const { DocStore } = await import('./patterns/crdt/docs.js');
     return new DocStore(store.db, {
-      compactEvery: config.crdt.compact_every, cacheSize: config.crdt.cache_docs, maxDocBytes: config.crdt.max_doc_bytes,
+      compactEvery: config.crdt.compact_every,
+      cacheSize: config.crdt.cache_docs,
+      maxDocBytes: config.crdt.max_doc_bytes,
       // Local merges and those gossip brings in alike.
       onCommitted: (doc, { created, origin }) => {
         changes.emit({ kind: 'crdt', doc, created, origin });
@@ -47,9 +54,25 @@ export function buildDeps(parts: DepsParts): Deps {
   });
   const bank = lazy(async () => (await import('./patterns/codegen/bank.js')).ReasoningBank.open(store));
   // The simulation's modules (PBFT replicas, keys) load with the first simulated proposal or read.
-  const simulatedConsensus = lazy(async () => new (await import('./patterns/consensus/store.js')).ConsensusStore(store.db, store.now));
+  const simulatedConsensus = lazy(
+    async () => new (await import('./patterns/consensus/store.js')).ConsensusStore(store.db, store.now),
+  );
   return {
-    config, log, store, router, ledger, bank, crdt, simulatedConsensus, peers: undefined, gossip: undefined, consensus: undefined, changes,
-    clientLog: parts.clientLog, version: parts.version, startedAt: Date.now(), metrics,
+    config,
+    log,
+    store,
+    router,
+    ledger,
+    bank,
+    crdt,
+    simulatedConsensus,
+    peers: undefined,
+    gossip: undefined,
+    consensus: undefined,
+    changes,
+    clientLog: parts.clientLog,
+    version: parts.version,
+    startedAt: Date.now(),
+    metrics,
   };
 }

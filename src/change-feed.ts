@@ -42,7 +42,10 @@ export class ChangeFeed {
  * Turns memory writes into memory:// list changes: a namespace's first memory adds it to the list,
  * deleting its last removes it. The set of namespaces is read once (at start), then kept from the writes.
  */
-export function watchNamespaces(feed: ChangeFeed, store: { namespaces(): Array<{ namespace: string }>; hasNamespace(ns: string): boolean }): () => void {
+export function watchNamespaces(
+  feed: ChangeFeed,
+  store: { namespaces(): Array<{ namespace: string }>; hasNamespace(ns: string): boolean },
+): () => void {
   const known = new Set(store.namespaces().map((n) => n.namespace));
   return feed.listen((c) => {
     if (c.kind !== 'memory') return;

@@ -21,7 +21,8 @@ interface Check {
 function nodeCheck(): Check {
   const major = Number(process.versions.node.split('.')[0]);
   const abi = `NODE_MODULE_VERSION ${process.versions.modules}`;
-  if (major < 20) return { label: 'node', ok: false, text: `${process.version} (${abi}): too old, sixfold needs Node 20 or newer` };
+  if (major < 20)
+    return { label: 'node', ok: false, text: `${process.version} (${abi}): too old, sixfold needs Node 20 or newer` };
   const tested = TESTED_NODE_MAJORS.includes(major) ? 'tested' : `not among the tested ${TESTED_NODE_MAJORS.join(', ')}`;
   return { label: 'node', ok: true, text: `${process.version} (${abi}, ${tested}); ${process.execPath}` };
 }
@@ -29,7 +30,12 @@ function nodeCheck(): Check {
 function platformText(): string {
   const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
   const header = report?.header;
-  const libc = process.platform === 'linux' ? (header?.glibcVersionRuntime ? `, glibc ${header.glibcVersionRuntime}` : ', musl or other libc') : '';
+  const libc =
+    process.platform === 'linux'
+      ? header?.glibcVersionRuntime
+        ? `, glibc ${header.glibcVersionRuntime}`
+        : ', musl or other libc'
+      : '';
   return `${process.platform} ${process.arch}${libc}`;
 }
 
@@ -78,12 +84,14 @@ function databaseCheck(config: Config, nativeOk: boolean): Check {
   const configured = configuredEmbedder(config);
   const forNew = configured ?? `${DEFAULT_EMBEDDER.kind} (the default for a new database)`;
   if (config.db === ':memory:') return { label, ok: true, text: `:memory: (nothing kept on disk); embedder ${forNew}` };
-  if (!existsSync(config.db)) return { label, ok: true, text: `${config.db} (not created yet; the first start creates it with embedder ${forNew})` };
+  if (!existsSync(config.db))
+    return { label, ok: true, text: `${config.db} (not created yet; the first start creates it with embedder ${forNew})` };
   if (!nativeOk) return { label, ok: false, text: `${config.db} (not read: better-sqlite3 does not load)` };
   let db: Database.Database | undefined;
   try {
     db = new Database(config.db, { readonly: true, fileMustExist: true });
-    const meta = (key: string) => (db!.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    const meta = (key: string) =>
+      (db!.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     const pinned = meta('embedder_id');
     const dims = meta('embedder_dims');
     const schema = db.pragma('user_version', { simple: true });
@@ -91,7 +99,11 @@ function databaseCheck(config: Config, nativeOk: boolean): Check {
     const recorded = pinned ? `embedder ${pinned}${dims ? ` (${dims} dims)` : ''}` : 'no embedder recorded yet';
     const base = `${config.db} (schema ${schema}, ${memories} memories, ${recorded})`;
     if (pinned && configured && pinned !== configured) {
-      return { label, ok: false, text: `${base}; the configured embedder is ${configured}: the server will refuse this file until you run "sixfold reembed" or configure ${pinned}` };
+      return {
+        label,
+        ok: false,
+        text: `${base}; the configured embedder is ${configured}: the server will refuse this file until you run "sixfold reembed" or configure ${pinned}`,
+      };
     }
     return { label, ok: true, text: base };
   } catch (err) {
@@ -106,7 +118,12 @@ function providersCheck(config: Config): Check {
   const { providers, ollamaProbe } = resolveProviders(config);
   const names = providers.map((p) => p.name);
   if (ollamaProbe) names.push(`${ollamaProbe.name} (used if it answers at its default address)`);
-  if (!names.length) return { label: 'providers', ok: true, text: `none (memory and local tools work; LLM-backed tools need one: ${KEY_ENV_HELP})` };
+  if (!names.length)
+    return {
+      label: 'providers',
+      ok: true,
+      text: `none (memory and local tools work; LLM-backed tools need one: ${KEY_ENV_HELP})`,
+    };
   return { label: 'providers', ok: true, text: names.join(', ') };
 }
 

@@ -2,14 +2,7 @@
  * The one error type. `message` says what was wrong, `hint` says what to send or do instead.
  * Tool glue turns it into an `isError` result; the CLI prints it as a one-line reason.
  */
-export type ErrorCode =
-  | 'invalid_input'
-  | 'not_found'
-  | 'conflict'
-  | 'config'
-  | 'embedder_mismatch'
-  | 'unavailable'
-  | 'internal';
+export type ErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'config' | 'embedder_mismatch' | 'unavailable' | 'internal';
 
 export class SixfoldError extends Error {
   readonly code: ErrorCode;
@@ -28,11 +21,9 @@ export class SixfoldError extends Error {
   }
 }
 
-export const invalidInput = (message: string, hint?: string) =>
-  new SixfoldError('invalid_input', message, hint);
+export const invalidInput = (message: string, hint?: string) => new SixfoldError('invalid_input', message, hint);
 
-export const notFound = (message: string, hint?: string) =>
-  new SixfoldError('not_found', message, hint);
+export const notFound = (message: string, hint?: string) => new SixfoldError('not_found', message, hint);
 
 /** Text safe to show a user for any thrown value; never includes a stack. */
 export function describeError(err: unknown): string {
@@ -60,6 +51,9 @@ export function echo(value: unknown, max = 60): string {
 
 /** Unknown field names for an error text: each clipped, at most five listed. */
 export function unknownKeys(keys: readonly PropertyKey[]): string {
-  const shown = keys.slice(0, 5).map((k) => echo(String(k), 40)).join(', ');
+  const shown = keys
+    .slice(0, 5)
+    .map((k) => echo(String(k), 40))
+    .join(', ');
   return keys.length > 5 ? `${shown} and ${keys.length - 5} more` : shown;
 }

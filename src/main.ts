@@ -54,12 +54,21 @@ function parseCli(argv: string[]) {
       allowPositionals: true,
       strict: true,
       options: {
-        transport: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' },
-        db: { type: 'string' }, config: { type: 'string' }, 'log-level': { type: 'string' },
-        'cluster-port': { type: 'string' }, 'cluster-host': { type: 'string' }, peer: { type: 'string', multiple: true },
-        'gossip-port': { type: 'string' }, 'gossip-host': { type: 'string' }, 'unsafe-test-faults': { type: 'boolean' },
+        transport: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        db: { type: 'string' },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+        'cluster-port': { type: 'string' },
+        'cluster-host': { type: 'string' },
+        peer: { type: 'string', multiple: true },
+        'gossip-port': { type: 'string' },
+        'gossip-host': { type: 'string' },
+        'unsafe-test-faults': { type: 'boolean' },
         namespace: { type: 'string' },
-        help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (err) {
@@ -67,15 +76,23 @@ function parseCli(argv: string[]) {
   }
   const [command = 'serve', ...rest] = parsed.positionals;
   if (!['serve', 'reembed', 'export', 'import', 'node-id', 'doctor'].includes(command)) {
-    throw new UsageError(`unknown command "${parsed.positionals.join(' ').slice(0, 80)}"; commands are: serve (default), reembed, export, import, node-id, doctor`);
+    throw new UsageError(
+      `unknown command "${parsed.positionals.join(' ').slice(0, 80)}"; commands are: serve (default), reembed, export, import, node-id, doctor`,
+    );
   }
   if (command === 'import' ? rest.length !== 1 : rest.length) {
-    throw new UsageError(command === 'import' ? 'import takes one FILE (or - for stdin)' : `unexpected "${rest.join(' ').slice(0, 80)}" after ${command}`);
+    throw new UsageError(
+      command === 'import'
+        ? 'import takes one FILE (or - for stdin)'
+        : `unexpected "${rest.join(' ').slice(0, 80)}" after ${command}`,
+    );
   }
   const v = parsed.values;
   if (v.namespace !== undefined && command !== 'export') throw new UsageError('--namespace is for export');
   if (v.namespace !== undefined && !NAMESPACE_RE.test(v.namespace)) {
-    throw new UsageError(`--namespace "${v.namespace.slice(0, 80)}" is not a namespace: 1-64 characters of a-z, 0-9, ".", "_" or "-"`);
+    throw new UsageError(
+      `--namespace "${v.namespace.slice(0, 80)}" is not a namespace: 1-64 characters of a-z, 0-9, ".", "_" or "-"`,
+    );
   }
   return {
     command,
@@ -84,9 +101,18 @@ function parseCli(argv: string[]) {
     help: v.help === true,
     version: v.version === true,
     flags: {
-      transport: v.transport, host: v.host, port: v.port, db: v.db, config: v.config, logLevel: v['log-level'],
-      clusterPort: v['cluster-port'], clusterHost: v['cluster-host'], peers: v.peer, unsafeTestFaults: v['unsafe-test-faults'] === true,
-      gossipPort: v['gossip-port'], gossipHost: v['gossip-host'],
+      transport: v.transport,
+      host: v.host,
+      port: v.port,
+      db: v.db,
+      config: v.config,
+      logLevel: v['log-level'],
+      clusterPort: v['cluster-port'],
+      clusterHost: v['cluster-host'],
+      peers: v.peer,
+      unsafeTestFaults: v['unsafe-test-faults'] === true,
+      gossipPort: v['gossip-port'],
+      gossipHost: v['gossip-host'],
     },
   };
 }
@@ -101,7 +127,9 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
       const r = await reembed(db, embedder, log, (done, total) => {
         if (done === total || done % 10_240 === 0) process.stderr.write(`re-embedded ${done}/${total}\n`);
       });
-      process.stderr.write(`sixfold: re-embedded ${r.count} memories in ${config.db}: ${r.from ?? '(none)'} -> ${r.to} (${r.dims} dims)\n`);
+      process.stderr.write(
+        `sixfold: re-embedded ${r.count} memories in ${config.db}: ${r.from ?? '(none)'} -> ${r.to} (${r.dims} dims)\n`,
+      );
     } finally {
       await embedder.close?.();
     }
@@ -112,7 +140,10 @@ async function runReembed(config: Config, log: Logger): Promise<void> {
 
 /** PBFT across the cluster's nodes (this node one replica); its modules load only on a cluster node. */
 async function startConsensus(peers: PeerNetwork, store: MemoryStore, config: Config, log: Logger) {
-  const [{ startNodeConsensus }, { NodeLogStore }] = await Promise.all([import('./cluster/consensus-node.js'), import('./patterns/consensus/node-store.js')]);
+  const [{ startNodeConsensus }, { NodeLogStore }] = await Promise.all([
+    import('./cluster/consensus-node.js'),
+    import('./patterns/consensus/node-store.js'),
+  ]);
   return startNodeConsensus(peers, new NodeLogStore(store.db), config, log);
 }
 
@@ -130,12 +161,18 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
   const pinned = pinnedEmbedderId(config.db);
   const embedderConfig = chooseEmbedderConfig(config.embedder, pinned);
   if (!config.embedder && pinned === 'hash-384') {
-    log.info({ db: config.db }, 'this database uses the lexical hash-384 embedder; `sixfold reembed` moves it to use-lite (semantic, local)');
+    log.info(
+      { db: config.db },
+      'this database uses the lexical hash-384 embedder; `sixfold reembed` moves it to use-lite (semantic, local)',
+    );
   }
   // What changed, for every session's resource subscriptions: writers report after they commit.
   const changes = new ChangeFeed();
   const store = await MemoryStore.open({
-    path: config.db, embedder: createEmbedder(embedderConfig, process.env, log), log, workingTtlSeconds: config.memory.working_ttl_seconds,
+    path: config.db,
+    embedder: createEmbedder(embedderConfig, process.env, log),
+    log,
+    workingTtlSeconds: config.memory.working_ttl_seconds,
     onChange: (c) => changes.emit({ kind: 'memory', changes: c }),
   });
   watchNamespaces(changes, store);
@@ -149,10 +186,13 @@ async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Prom
   }, config.memory.purge_interval_ms);
   purge.unref();
   // Metrics are read over HTTP only (GET /metrics); over stdio nothing counts them (nor loads prom-client).
-  const metrics = config.transport === 'http' && config.http.metrics ? new (await import('./metrics.js')).Metrics(VERSION) : undefined;
+  const metrics =
+    config.transport === 'http' && config.http.metrics ? new (await import('./metrics.js')).Metrics(VERSION) : undefined;
   const deps = buildDeps({ config, log, store, changes, clientLog, version: VERSION, metrics });
   const peers = cluster ? await cluster.createPeerNetwork(config, store.db, log) : undefined;
-  const gossip = peers ? new (await import('./cluster/gossip-node.js')).GossipNode(await deps.crdt(), config.gossip, peers, log) : undefined;
+  const gossip = peers
+    ? new (await import('./cluster/gossip-node.js')).GossipNode(await deps.crdt(), config.gossip, peers, log)
+    : undefined;
   const consensus = peers ? await startConsensus(peers, store, config, log) : undefined;
   if (config.test_fault && !peers) log.warn('SIXFOLD_TEST_FAULT is set but this node is not in a cluster: nothing lies');
   deps.peers = peers;
@@ -221,7 +261,9 @@ async function main(): Promise<void> {
     // Not serving: stdout is free for the report.
     // The commands' modules load only for them: serving never pays for them before its first answer.
     const { runDoctor } = await import('./doctor.js');
-    process.exitCode = runDoctor(config, cli.flags.config ?? process.env.SIXFOLD_CONFIG, (line) => process.stdout.write(`${line}\n`));
+    process.exitCode = runDoctor(config, cli.flags.config ?? process.env.SIXFOLD_CONFIG, (line) =>
+      process.stdout.write(`${line}\n`),
+    );
     return;
   }
   if (cli.command !== 'serve') {

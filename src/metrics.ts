@@ -51,32 +51,105 @@ export class Metrics {
 
   constructor(version: string) {
     const registers = [this.registry];
-    this.toolCalls = new Counter({ name: 'sixfold_tool_calls_total', help: 'Tool calls handled, by tool.', labelNames: ['tool'] as const, registers });
-    this.toolErrors = new Counter({ name: 'sixfold_tool_errors_total', help: 'Tool calls that returned isError, by tool.', labelNames: ['tool'] as const, registers });
+    this.toolCalls = new Counter({
+      name: 'sixfold_tool_calls_total',
+      help: 'Tool calls handled, by tool.',
+      labelNames: ['tool'] as const,
+      registers,
+    });
+    this.toolErrors = new Counter({
+      name: 'sixfold_tool_errors_total',
+      help: 'Tool calls that returned isError, by tool.',
+      labelNames: ['tool'] as const,
+      registers,
+    });
     this.toolSeconds = new Histogram({
-      name: 'sixfold_tool_call_duration_seconds', help: 'Tool call latency, by tool.', labelNames: ['tool'] as const, registers,
+      name: 'sixfold_tool_call_duration_seconds',
+      help: 'Tool call latency, by tool.',
+      labelNames: ['tool'] as const,
+      registers,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     });
-    this.providerCalls = new Counter({ name: 'sixfold_provider_calls_total', help: 'LLM call attempts, by provider.', labelNames: ['provider'] as const, registers });
+    this.providerCalls = new Counter({
+      name: 'sixfold_provider_calls_total',
+      help: 'LLM call attempts, by provider.',
+      labelNames: ['provider'] as const,
+      registers,
+    });
     this.providerFailures = new Counter({
-      name: 'sixfold_provider_failures_total', help: 'Failed LLM call attempts, by provider and kind (cancelled calls are not failures).',
-      labelNames: ['provider', 'kind'] as const, registers,
+      name: 'sixfold_provider_failures_total',
+      help: 'Failed LLM call attempts, by provider and kind (cancelled calls are not failures).',
+      labelNames: ['provider', 'kind'] as const,
+      registers,
     });
     this.providerSeconds = new Histogram({
-      name: 'sixfold_provider_call_duration_seconds', help: 'LLM call attempt latency, by provider.', labelNames: ['provider'] as const, registers,
+      name: 'sixfold_provider_call_duration_seconds',
+      help: 'LLM call attempt latency, by provider.',
+      labelNames: ['provider'] as const,
+      registers,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     });
-    this.providerCost = new Counter({ name: 'sixfold_provider_cost_usd_total', help: 'LLM spend in USD (from configured prices), by provider.', labelNames: ['provider'] as const, registers });
-    this.providerTokens = new Counter({ name: 'sixfold_provider_tokens_total', help: 'LLM tokens, by provider and direction.', labelNames: ['provider', 'direction'] as const, registers });
-    this.memories = new Gauge({ name: 'sixfold_memories', help: 'Live (unexpired) memories, by tier.', labelNames: ['tier'] as const, registers });
-    this.agents = new Gauge({ name: 'sixfold_agents', help: 'Ephemeral agents in the ledger, by state.', labelNames: ['state'] as const, registers });
-    this.proposals = new Counter({ name: 'sixfold_consensus_proposals_total', help: 'byzantine_propose runs, by cluster and outcome.', labelNames: ['cluster', 'outcome'] as const, registers });
-    this.commits = new Counter({ name: 'sixfold_consensus_commits_total', help: 'Values committed with a certificate, by cluster.', labelNames: ['cluster'] as const, registers });
-    this.viewChanges = new Counter({ name: 'sixfold_consensus_view_changes_total', help: 'PBFT view changes during proposals, by cluster.', labelNames: ['cluster'] as const, registers });
+    this.providerCost = new Counter({
+      name: 'sixfold_provider_cost_usd_total',
+      help: 'LLM spend in USD (from configured prices), by provider.',
+      labelNames: ['provider'] as const,
+      registers,
+    });
+    this.providerTokens = new Counter({
+      name: 'sixfold_provider_tokens_total',
+      help: 'LLM tokens, by provider and direction.',
+      labelNames: ['provider', 'direction'] as const,
+      registers,
+    });
+    this.memories = new Gauge({
+      name: 'sixfold_memories',
+      help: 'Live (unexpired) memories, by tier.',
+      labelNames: ['tier'] as const,
+      registers,
+    });
+    this.agents = new Gauge({
+      name: 'sixfold_agents',
+      help: 'Ephemeral agents in the ledger, by state.',
+      labelNames: ['state'] as const,
+      registers,
+    });
+    this.proposals = new Counter({
+      name: 'sixfold_consensus_proposals_total',
+      help: 'byzantine_propose runs, by cluster and outcome.',
+      labelNames: ['cluster', 'outcome'] as const,
+      registers,
+    });
+    this.commits = new Counter({
+      name: 'sixfold_consensus_commits_total',
+      help: 'Values committed with a certificate, by cluster.',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
+    this.viewChanges = new Counter({
+      name: 'sixfold_consensus_view_changes_total',
+      help: 'PBFT view changes during proposals, by cluster.',
+      labelNames: ['cluster'] as const,
+      registers,
+    });
     this.gossipRounds = new Counter({ name: 'sixfold_gossip_rounds_total', help: 'CRDT gossip anti-entropy rounds.', registers });
-    this.gossipMessages = new Counter({ name: 'sixfold_gossip_messages_total', help: 'CRDT gossip messages, by direction.', labelNames: ['direction'] as const, registers });
-    this.gossipBytes = new Counter({ name: 'sixfold_gossip_bytes_total', help: 'CRDT gossip message bytes, by direction.', labelNames: ['direction'] as const, registers });
-    new Gauge({ name: 'sixfold_info', help: 'This server; the value is always 1.', labelNames: ['version'] as const, registers }).set({ version }, 1);
+    this.gossipMessages = new Counter({
+      name: 'sixfold_gossip_messages_total',
+      help: 'CRDT gossip messages, by direction.',
+      labelNames: ['direction'] as const,
+      registers,
+    });
+    this.gossipBytes = new Counter({
+      name: 'sixfold_gossip_bytes_total',
+      help: 'CRDT gossip message bytes, by direction.',
+      labelNames: ['direction'] as const,
+      registers,
+    });
+    new Gauge({
+      name: 'sixfold_info',
+      help: 'This server; the value is always 1.',
+      labelNames: ['version'] as const,
+      registers,
+    }).set({ version }, 1);
     collectDefaultMetrics({ register: this.registry });
   }
 

@@ -15,13 +15,15 @@ export function findProtoKeys(value: unknown, root: string, max = 8): string[] {
     const [node, path] = stack.pop()!;
     if (node === null || typeof node !== 'object') continue;
     if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i--) if (node[i] !== null && typeof node[i] === 'object') stack.push([node[i], `${path}[${i}]`]);
+      for (let i = node.length - 1; i >= 0; i--)
+        if (node[i] !== null && typeof node[i] === 'object') stack.push([node[i], `${path}[${i}]`]);
       continue;
     }
     if (Object.hasOwn(node, '__proto__')) found.push(path);
     for (const key of Object.keys(node).reverse()) {
       const child = (node as Record<string, unknown>)[key];
-      if (child !== null && typeof child === 'object') stack.push([child, `${path}.${key.length > 40 ? `${key.slice(0, 40)}…` : key}`]);
+      if (child !== null && typeof child === 'object')
+        stack.push([child, `${path}.${key.length > 40 ? `${key.slice(0, 40)}…` : key}`]);
     }
   }
   return found;

@@ -1,5 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult, ResourceLink, ServerNotification, ServerRequest, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  CallToolResult,
+  ResourceLink,
+  ServerNotification,
+  ServerRequest,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { z } from 'zod';
 import type { Deps } from './deps.js';
@@ -39,8 +45,12 @@ function sharedRefusal(name: string, accepted: string[], args: unknown, extra: T
     const paths = marked.filter((p): p is string => typeof p === 'string');
     const nested = paths.filter((p) => p !== 'arguments');
     const parts: string[] = [];
-    if (paths.includes('arguments')) parts.push(`Unknown field(s) "__proto__": remove them. Accepted fields: ${accepted.join(', ')}.`);
-    if (nested.length) parts.push(`The key "__proto__" is not accepted inside ${nested.map((p) => echo(p.replace(/^arguments\./, ''), 80)).join(', ')}: rename or remove it (JavaScript objects cannot hold it as data).`);
+    if (paths.includes('arguments'))
+      parts.push(`Unknown field(s) "__proto__": remove them. Accepted fields: ${accepted.join(', ')}.`);
+    if (nested.length)
+      parts.push(
+        `The key "__proto__" is not accepted inside ${nested.map((p) => echo(p.replace(/^arguments\./, ''), 80)).join(', ')}: rename or remove it (JavaScript objects cannot hold it as data).`,
+      );
     return `MCP error -32602: Input validation error: Invalid arguments for tool ${name}: ${parts.join(' ')}`;
   }
   const bytes = Buffer.byteLength(JSON.stringify(args ?? {}));
@@ -59,7 +69,9 @@ export async function drainToolCalls(timeoutMs: number): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.allSettled([...inflight]),
-    new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
   ]);
   clearTimeout(timer);
   return pending;
@@ -70,7 +82,11 @@ export async function drainToolCalls(timeoutMs: number): Promise<number> {
  * error becomes an `isError` result with the message and hint, never a crash. Errors that are not
  * ours are logged with their stack (stderr) and shown to the caller without one.
  */
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server: McpServer, deps: Deps, spec: ToolSpec<I, O>): void {
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(
+  server: McpServer,
+  deps: Deps,
+  spec: ToolSpec<I, O>,
+): void {
   if (!registeredTools.includes(spec.name)) registeredTools.push(spec.name);
   const accepted = Object.keys(spec.input.shape);
   server.registerTool(
@@ -95,7 +111,10 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(server:
       let waits = 0;
       const embedder = deps.store?.embedder;
       const call = embedder?.withProgress
-        ? embedder.withProgress((message) => sendProgress(extra, ++waits / (waits + 1), undefined, message), () => spec.run(args, extra))
+        ? embedder.withProgress(
+            (message) => sendProgress(extra, ++waits / (waits + 1), undefined, message),
+            () => spec.run(args, extra),
+          )
         : spec.run(args, extra);
       inflight.add(call);
       let ok = false;
@@ -136,7 +155,10 @@ export function toolInput<S extends z.ZodRawShape>(shape: S) {
 export function sendProgress(extra: ToolExtra, done: number, total: number | undefined, message: string): void {
   const token = extra._meta?.progressToken;
   if (token === undefined) return;
-  const params = total === undefined ? { progressToken: token, progress: done, message } : { progressToken: token, progress: done, total, message };
+  const params =
+    total === undefined
+      ? { progressToken: token, progress: done, message }
+      : { progressToken: token, progress: done, total, message };
   void extra.sendNotification({ method: 'notifications/progress', params }).catch(() => {});
 }
 

@@ -27,7 +27,9 @@ export async function runExport(config: Config, log: Logger, namespace: string |
     store.close();
     await store.embedder.close?.();
   }
-  process.stderr.write(`sixfold: exported ${count} memories${namespace ? ` of namespace "${namespace}"` : ''} from ${config.db}\n`);
+  process.stderr.write(
+    `sixfold: exported ${count} memories${namespace ? ` of namespace "${namespace}"` : ''} from ${config.db}\n`,
+  );
 }
 
 /** `sixfold import FILE` (or `-` for stdin): all lines checked, then one transaction. */
@@ -36,7 +38,15 @@ export async function runImport(config: Config, log: Logger, file: string): Prom
   const opened = new Promise<void>((resolve, reject) => {
     if (file === '-') return resolve();
     input.once('open', () => resolve());
-    input.once('error', (err: Error) => reject(new SixfoldError('config', `Cannot read ${file}: ${err.message}.`, 'Pass the path of a file written by `sixfold export`.')));
+    input.once('error', (err: Error) =>
+      reject(
+        new SixfoldError(
+          'config',
+          `Cannot read ${file}: ${err.message}.`,
+          'Pass the path of a file written by `sixfold export`.',
+        ),
+      ),
+    );
   });
   await opened;
   const store = await MemoryStore.open({ path: config.db, embedder: embedderFor(config, log), log });
@@ -45,11 +55,14 @@ export async function runImport(config: Config, log: Logger, file: string): Prom
     const r = await importLines(store, lines, (done, total) => {
       if (done === total || done % 10_240 === 0) process.stderr.write(`embedded ${done}/${total}\n`);
     });
-    const skipped = [r.skipped_existing && `${r.skipped_existing} already present`, r.skipped_expired && `${r.skipped_expired} expired`].filter(Boolean);
+    const skipped = [
+      r.skipped_existing && `${r.skipped_existing} already present`,
+      r.skipped_expired && `${r.skipped_expired} expired`,
+    ].filter(Boolean);
     process.stderr.write(
       `sixfold: imported ${r.imported} memories from ${file} into ${config.db}` +
-      `${r.embedded ? ` (${r.embedded} vectors computed with ${store.embedder.id}; the file's were from ${r.from_embedder} or missing)` : ' (vectors reused)'}` +
-      `${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}\n`,
+        `${r.embedded ? ` (${r.embedded} vectors computed with ${store.embedder.id}; the file's were from ${r.from_embedder} or missing)` : ' (vectors reused)'}` +
+        `${skipped.length ? `; skipped ${skipped.join(', ')}` : ''}\n`,
     );
   } catch (err) {
     if (err instanceof SixfoldError) throw new SixfoldError(err.code, `${file} ${err.message}`, err.hint);

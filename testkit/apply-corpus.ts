@@ -42,16 +42,34 @@ export function loadApplyCorpus(corpus: 'dev' | 'repo'): ApplyCase[] {
 }
 
 function loadDev(dir: string): ApplyCase[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'index.json').sort().map((f) => {
-    const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
-      id: string; language: string; original: string; edit: string; expected: string; context: number;
-      lines_before: number; spans: ApplyCase['spans']; determinacy: 'unique' | 'nearest';
-    };
-    return {
-      id: c.id, corpus: 'dev', language: c.language, lines: c.lines_before, original: c.original, edit: c.edit, expected: c.expected,
-      context: c.context, spans: c.spans, determinacy: c.determinacy,
-    };
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'index.json')
+    .sort()
+    .map((f) => {
+      const c = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+        id: string;
+        language: string;
+        original: string;
+        edit: string;
+        expected: string;
+        context: number;
+        lines_before: number;
+        spans: ApplyCase['spans'];
+        determinacy: 'unique' | 'nearest';
+      };
+      return {
+        id: c.id,
+        corpus: 'dev',
+        language: c.language,
+        lines: c.lines_before,
+        original: c.original,
+        edit: c.edit,
+        expected: c.expected,
+        context: c.context,
+        spans: c.spans,
+        determinacy: c.determinacy,
+      };
+    });
 }
 
 function loadRepo(dir: string): ApplyCase[] {
@@ -60,15 +78,27 @@ function loadRepo(dir: string): ApplyCase[] {
     if (!file) throw new Error(`${caseDir} has no ${prefix}.* file`);
     return readFileSync(join(caseDir, file), 'utf8');
   };
-  return readdirSync(dir).filter((d) => /^\d{3}-/.test(d)).sort().map((id) => {
-    const caseDir = join(dir, id);
-    const meta = JSON.parse(readFileSync(join(caseDir, 'meta.json'), 'utf8')) as {
-      lines: number; language: string; context: number; regions: Array<{ original: [number, number] }>;
-    };
-    return {
-      id, corpus: 'repo', language: meta.language, lines: meta.lines, original: read(caseDir, 'original'), edit: read(caseDir, 'edit'),
-      expected: read(caseDir, 'expected'), context: meta.context,
-      spans: meta.regions.map((r) => ({ start_line: r.original[0], end_line: r.original[1] })),
-    };
-  });
+  return readdirSync(dir)
+    .filter((d) => /^\d{3}-/.test(d))
+    .sort()
+    .map((id) => {
+      const caseDir = join(dir, id);
+      const meta = JSON.parse(readFileSync(join(caseDir, 'meta.json'), 'utf8')) as {
+        lines: number;
+        language: string;
+        context: number;
+        regions: Array<{ original: [number, number] }>;
+      };
+      return {
+        id,
+        corpus: 'repo',
+        language: meta.language,
+        lines: meta.lines,
+        original: read(caseDir, 'original'),
+        edit: read(caseDir, 'edit'),
+        expected: read(caseDir, 'expected'),
+        context: meta.context,
+        spans: meta.regions.map((r) => ({ start_line: r.original[0], end_line: r.original[1] })),
+      };
+    });
 }

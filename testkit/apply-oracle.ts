@@ -41,8 +41,12 @@ export function decidesMerge(original: readonly string[], regions: readonly Orac
     const need = (r.fixedStart ? 0 : C) + (r.fixedEnd ? 0 : C);
     if (need > m) return [];
     const mayShare = !r.fixedStart && !r.fixedEnd && C > 1 && m > 2 * C;
-    const starts = r.fixedStart ? [0] : [...original.keys()].filter((s) => r.lines.slice(0, C).every((l, k) => original[s + k] === l));
-    const ends = r.fixedEnd ? [n - 1] : [...original.keys()].filter((e) => e - C + 1 >= 0 && r.lines.slice(m - C).every((l, k) => original[e - C + 1 + k] === l));
+    const starts = r.fixedStart
+      ? [0]
+      : [...original.keys()].filter((s) => r.lines.slice(0, C).every((l, k) => original[s + k] === l));
+    const ends = r.fixedEnd
+      ? [n - 1]
+      : [...original.keys()].filter((e) => e - C + 1 >= 0 && r.lines.slice(m - C).every((l, k) => original[e - C + 1 + k] === l));
     const out: Array<{ s: number; e: number; d: number }> = [];
     for (const s of starts) {
       for (const e of ends) {

@@ -29,7 +29,11 @@ export function keysFor(n: number): ClusterKeys {
   return k;
 }
 
-export function scheduleArb(n: number, maxFaults: (f: number) => number = (f) => f, minFaults: (f: number) => number = () => 0): fc.Arbitrary<Schedule> {
+export function scheduleArb(
+  n: number,
+  maxFaults: (f: number) => number = (f) => f,
+  minFaults: (f: number) => number = () => 0,
+): fc.Arbitrary<Schedule> {
   const f = bftFaults(n);
   const replica = fc.integer({ min: 0, max: n - 1 });
   return fc.record({
@@ -45,21 +49,35 @@ export function scheduleArb(n: number, maxFaults: (f: number) => number = (f) =>
         fc.record({
           startMs: fc.integer({ min: 0, max: 60 }),
           endMs: fc.integer({ min: 0, max: 150 }),
-          groups: fc.uniqueArray(replica, { minLength: 1, maxLength: n - 1 }).map((g) => [g, Array.from({ length: n + 1 }, (_, i) => i).filter((i) => !g.includes(i))]),
+          groups: fc
+            .uniqueArray(replica, { minLength: 1, maxLength: n - 1 })
+            .map((g) => [g, Array.from({ length: n + 1 }, (_, i) => i).filter((i) => !g.includes(i))]),
         }),
         { maxLength: 2 },
       ),
       healAtMs: fc.integer({ min: 0, max: 150 }),
     }),
     faults: fc.uniqueArray(
-      fc.record({ replica, behavior: fc.constantFrom(...BEHAVIORS), delayMs: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }) }),
+      fc.record({
+        replica,
+        behavior: fc.constantFrom(...BEHAVIORS),
+        delayMs: fc.option(fc.integer({ min: 1, max: 400 }), { nil: undefined }),
+      }),
       { minLength: minFaults(f), maxLength: maxFaults(f), selector: (x) => x.replica },
     ),
     proposals: fc.integer({ min: 1, max: 3 }),
   });
 }
 
-export const FAST_TIMING = { checkpointInterval: 2, window: 8, viewChangeTimeoutMs: 60, retransmitMs: 25, tickMs: 5, maxInflight: 2, batchMax: 1 };
+export const FAST_TIMING = {
+  checkpointInterval: 2,
+  window: 8,
+  viewChangeTimeoutMs: 60,
+  retransmitMs: 25,
+  tickMs: 5,
+  maxInflight: 2,
+  batchMax: 1,
+};
 export const DEADLINE_MS = 20_000;
 
 export interface Run {
@@ -78,11 +96,12 @@ export function runSchedule(s: Schedule, deadlineMs = DEADLINE_MS): Run {
   const values = Array.from({ length: s.proposals }, (_, i) => ({ proposal: i, seed: s.seed }));
   const rs = values.map((v) => c.propose(v));
   c.client.keepAlive = true;
-  const done = () => rs.every((r) => {
-    if (!c.client.settled(r)) return false;
-    const cert = c.client.result(r).cert;
-    return !cert || c.honestExecuted(cert.seq);
-  });
+  const done = () =>
+    rs.every((r) => {
+      if (!c.client.settled(r)) return false;
+      const cert = c.client.result(r).cert;
+      return !cert || c.honestExecuted(cert.seq);
+    });
   const live = c.net.run(done, deadlineMs, 2_000_000);
   const outcomes = rs.map((r, i) => judge(c, r, values[i]));
   const certificates = rs.flatMap((r, i) => {
@@ -101,7 +120,8 @@ export function safetyProblem(run: Run): string | null {
     if (!check.valid) return `certificate for ${JSON.stringify(value)} does not verify: ${check.reason}`;
     for (const h of run.cluster.honest) {
       const e = h.executed.get(cert.seq);
-      if (e && e.rd !== check.digest) return `certificate at seq ${cert.seq} but honest replica ${h.id} executed another value there`;
+      if (e && e.rd !== check.digest)
+        return `certificate at seq ${cert.seq} but honest replica ${h.id} executed another value there`;
     }
   }
   for (const o of run.outcomes) {
@@ -128,7 +148,10 @@ export function checkSchedule(s: Schedule, liveness: boolean): void {
   if (problem) throw new Error(`SAFETY: ${problem}\nschedule: ${describeSchedule(s)}`);
   if (liveness) {
     const stuck = run.outcomes.find((o) => !o.committed);
-    if (!run.live || stuck) throw new Error(`LIVENESS: ${stuck?.reason ?? 'not every honest replica executed everything'}\nschedule: ${describeSchedule(s)}`);
+    if (!run.live || stuck)
+      throw new Error(
+        `LIVENESS: ${stuck?.reason ?? 'not every honest replica executed everything'}\nschedule: ${describeSchedule(s)}`,
+      );
   }
 }
 

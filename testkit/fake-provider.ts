@@ -129,19 +129,35 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 function sendError(res: ServerResponse, status: number, message?: string, headers: Record<string, string> = {}): void {
   const t = ERROR_TYPES[status] ?? { type: 'api_error', code: null, message: `HTTP ${status}.` };
   // Retry at once: the openai client retries 408/409/429/5xx and would otherwise back off ~1 s.
-  sendJson(res, status, { error: { message: message ?? t.message, type: t.type, param: null, code: t.code } }, {
-    'retry-after-ms': '0', ...headers,
-  });
+  sendJson(
+    res,
+    status,
+    { error: { message: message ?? t.message, type: t.type, param: null, code: t.code } },
+    {
+      'retry-after-ms': '0',
+      ...headers,
+    },
+  );
 }
 
 const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
-  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
-  429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error',
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
 };
 
 function sendAnthropicError(res: ServerResponse, status: number, message?: string, headers: Record<string, string> = {}): void {
   const type = ANTHROPIC_ERROR_TYPES[status] ?? 'api_error';
-  sendJson(res, status, { type: 'error', error: { type, message: message ?? `HTTP ${status}.` } }, { 'retry-after-ms': '0', ...headers });
+  sendJson(
+    res,
+    status,
+    { type: 'error', error: { type, message: message ?? `HTTP ${status}.` } },
+    { 'retry-after-ms': '0', ...headers },
+  );
 }
 
 function words(text: string): number {
@@ -174,14 +190,19 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       const message = s.errorMessage ?? (status === 401 ? `Incorrect API key provided: ${bearer(req.headers)}.` : undefined);
       return sendError(res, status, message, s.headers);
     }
-    const dims = s.wrongLength ?? (typeof body.dimensions === 'number' ? body.dimensions : s.dims ?? defaultDims);
+    const dims = s.wrongLength ?? (typeof body.dimensions === 'number' ? body.dimensions : (s.dims ?? defaultDims));
     const base64 = body.encoding_format === 'base64';
     const data = (inputs as string[]).map((text, index) => {
       const v = s.embed ? s.embed(text, dims) : hashVector(seed, text, dims);
       return { object: 'embedding', index, embedding: base64 ? float32Base64(v) : v };
     });
     const tokens = (inputs as string[]).reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
-    sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }, s.headers);
+    sendJson(
+      res,
+      200,
+      { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } },
+      s.headers,
+    );
   }
 
   /**
@@ -189,7 +210,10 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
    * Returns the answer text, or null when the script already responded (or never will).
    */
   async function scriptedChat(
-    model: string, prompt: string, req: RecordedRequest, res: ServerResponse,
+    model: string,
+    prompt: string,
+    req: RecordedRequest,
+    res: ServerResponse,
     error: (res: ServerResponse, status: number, message?: string, headers?: Record<string, string>) => void,
   ): Promise<string | null> {
     const s = script[model] ?? {};
@@ -198,13 +222,20 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     if (latencyMs) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, latencyMs);
-        res.once('close', () => { clearTimeout(t); resolve(); });
+        res.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
       });
       if (req.aborted) return null;
     }
     if (s.status !== undefined && s.status >= 400 && (s.times === undefined || s.times > 0)) {
       if (s.times !== undefined) s.times--;
-      const message = s.errorMessage ?? (s.status === 401 ? `Incorrect API key provided: ${bearer(req.headers) || String(req.headers['x-api-key'] ?? '')}.` : undefined);
+      const message =
+        s.errorMessage ??
+        (s.status === 401
+          ? `Incorrect API key provided: ${bearer(req.headers) || String(req.headers['x-api-key'] ?? '')}.`
+          : undefined);
       error(res, s.status, message, s.headers);
       return null;
     }
@@ -213,39 +244,64 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       res.end('{"id": "broken", "choices": [');
       return null;
     }
-    return typeof s.answer === 'function' ? s.answer(prompt) : s.answer ?? `echo: ${prompt}`;
+    return typeof s.answer === 'function' ? s.answer(prompt) : (s.answer ?? `echo: ${prompt}`);
   }
 
   async function chatCompletions(req: RecordedRequest, res: ServerResponse): Promise<void> {
     const body = req.body as { model?: unknown; messages?: Array<{ role: string; content: unknown }> };
-    if (typeof body.model !== 'string' || !Array.isArray(body.messages)) return sendError(res, 400, 'model and messages are required.');
+    if (typeof body.model !== 'string' || !Array.isArray(body.messages))
+      return sendError(res, 400, 'model and messages are required.');
     const text = (c: unknown) => (typeof c === 'string' ? c : JSON.stringify(c));
     const prompt = text([...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
     const answer = await scriptedChat(body.model, prompt, req, res, sendError);
     if (answer === null) return;
     const promptTokens = body.messages.reduce((n, m) => n + words(text(m.content)), 0);
-    sendJson(res, 200, {
-      id: `chatcmpl-${requests.length}`, object: 'chat.completion', created: 1_700_000_000, model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: promptTokens, completion_tokens: words(answer), total_tokens: promptTokens + words(answer) },
-    }, script[body.model]?.headers);
+    sendJson(
+      res,
+      200,
+      {
+        id: `chatcmpl-${requests.length}`,
+        object: 'chat.completion',
+        created: 1_700_000_000,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: words(answer), total_tokens: promptTokens + words(answer) },
+      },
+      script[body.model]?.headers,
+    );
   }
 
   async function anthropicMessages(req: RecordedRequest, res: ServerResponse): Promise<void> {
-    const body = req.body as { model?: unknown; max_tokens?: unknown; system?: unknown; messages?: Array<{ role: string; content: unknown }> };
+    const body = req.body as {
+      model?: unknown;
+      max_tokens?: unknown;
+      system?: unknown;
+      messages?: Array<{ role: string; content: unknown }>;
+    };
     if (typeof body.model !== 'string' || typeof body.max_tokens !== 'number' || !Array.isArray(body.messages)) {
       return sendAnthropicError(res, 400, 'model, max_tokens and messages are required.');
     }
-    const text = (c: unknown) => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((b: { text?: string }) => b.text ?? '').join('') : '');
+    const text = (c: unknown) =>
+      typeof c === 'string' ? c : Array.isArray(c) ? c.map((b: { text?: string }) => b.text ?? '').join('') : '';
     const prompt = text([...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
     const answer = await scriptedChat(body.model, prompt, req, res, sendAnthropicError);
     if (answer === null) return;
     const inputTokens = words(text(body.system)) + body.messages.reduce((n, m) => n + words(text(m.content)), 0);
-    sendJson(res, 200, {
-      id: `msg_${requests.length}`, type: 'message', role: 'assistant', model: body.model,
-      content: [{ type: 'text', text: answer }], stop_reason: 'end_turn', stop_sequence: null,
-      usage: { input_tokens: inputTokens, output_tokens: words(answer) },
-    }, script[body.model]?.headers);
+    sendJson(
+      res,
+      200,
+      {
+        id: `msg_${requests.length}`,
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        content: [{ type: 'text', text: answer }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        usage: { input_tokens: inputTokens, output_tokens: words(answer) },
+      },
+      script[body.model]?.headers,
+    );
   }
 
   function models(_req: RecordedRequest, res: ServerResponse): void {
@@ -253,7 +309,9 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
   }
 
   /** Routes by method and path suffix, so any base path (/v1, /v1beta/openai) reaches them. */
-  const routes: Array<[method: string, suffix: string, handler: (req: RecordedRequest, res: ServerResponse) => void | Promise<void>]> = [
+  const routes: Array<
+    [method: string, suffix: string, handler: (req: RecordedRequest, res: ServerResponse) => void | Promise<void>]
+  > = [
     ['POST', '/v1/embeddings', embeddings],
     ['POST', '/chat/completions', chatCompletions],
     ['POST', '/v1/messages', anthropicMessages],
@@ -285,7 +343,8 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
     }
     const route = routes.find(([m, suffix]) => m === recorded.method && path.endsWith(suffix));
     if (!route) return sendError(res, 404, `No route ${recorded.method} ${path}.`);
-    if (recorded.method === 'POST' && (typeof body !== 'object' || body === null)) return sendError(res, 400, 'Body must be a JSON object.');
+    if (recorded.method === 'POST' && (typeof body !== 'object' || body === null))
+      return sendError(res, 400, 'Body must be a JSON object.');
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
     res.once('close', () => {
@@ -317,7 +376,9 @@ export async function startFakeProvider(opts: FakeProviderOptions = {}): Promise
       maxInFlight = inFlight;
     },
     arrived: (n) =>
-      n < requests.length ? Promise.resolve(requests[n]) : new Promise<RecordedRequest>((resolve) => waiting.push({ n, resolve })),
+      n < requests.length
+        ? Promise.resolve(requests[n])
+        : new Promise<RecordedRequest>((resolve) => waiting.push({ n, resolve })),
     closed: (request) => closedOf.get(request) ?? Promise.reject(new Error('not a request this fake recorded')),
     requests,
     script,

@@ -41,9 +41,35 @@ export const COST_CAPS: Record<string, number> = {
 
 /** Strings that have broken parsers, encoders and databases before. */
 export const NASTY_STRINGS = [
-  '', ' ', '\u0000', 'a\u0000b', '\uD800', '\uDFFF', 'x\uD83D', '\u2028\u2029', '\u202Eevil', '\uFEFFbom', 'e\u0301', '👩‍👩‍👧‍👦',
-  '"\'\\`${x}', '%s%n', '../../etc/passwd', 'C:\\\\con', 'DROP TABLE memories;--', '<script>', '\r\n', '\t', 'null', 'NaN',
-  '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', '9'.repeat(400), '字'.repeat(300),
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\uD800',
+  '\uDFFF',
+  'x\uD83D',
+  '\u2028\u2029',
+  '\u202Eevil',
+  '\uFEFFbom',
+  'e\u0301',
+  '👩‍👩‍👧‍👦',
+  '"\'\\`${x}',
+  '%s%n',
+  '../../etc/passwd',
+  'C:\\\\con',
+  'DROP TABLE memories;--',
+  '<script>',
+  '\r\n',
+  '\t',
+  'null',
+  'NaN',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  '9'.repeat(400),
+  '字'.repeat(300),
 ];
 
 const PROTO_OBJECT = () => JSON.parse('{"__proto__":{"polluted":true},"ok":1}') as Record<string, unknown>;
@@ -51,7 +77,8 @@ const PROTO_OBJECT = () => JSON.parse('{"__proto__":{"polluted":true},"ok":1}') 
 function resolve(schema: Schema, root: Schema): Schema {
   let s = schema;
   for (let i = 0; i < 8 && s && typeof s === 'object'; i++) {
-    if (typeof s.$ref === 'string' && s.$ref.startsWith('#/definitions/')) s = { ...root.definitions?.[s.$ref.slice(14)], ...s, $ref: undefined };
+    if (typeof s.$ref === 'string' && s.$ref.startsWith('#/definitions/'))
+      s = { ...root.definitions?.[s.$ref.slice(14)], ...s, $ref: undefined };
     else if (Array.isArray(s.allOf) && s.allOf.length === 1) s = { ...s, ...resolve(s.allOf[0], root), allOf: undefined };
     else break;
   }
@@ -80,22 +107,37 @@ export function validArb(schemaIn: Schema, root: Schema, path: string, depth = 0
       return fc.oneof(
         { weight: 4, arbitrary: fc.string({ minLength, maxLength }) },
         { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength, maxLength }) },
-        { weight: 1, arbitrary: fc.constantFrom(...NASTY_STRINGS).filter((s) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity)) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .constantFrom(...NASTY_STRINGS)
+            .filter((s) => s.length >= minLength && s.length <= (schema.maxLength ?? Infinity)),
+        },
       );
     }
     case 'integer': {
       const min = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : -1e6);
       const max = Math.min(schema.maximum ?? 1e6, cap(path, Infinity));
-      return fc.oneof({ weight: 6, arbitrary: fc.integer({ min, max: Math.min(max, min + 50) }) }, { weight: 1, arbitrary: fc.constantFrom(min, max) });
+      return fc.oneof(
+        { weight: 6, arbitrary: fc.integer({ min, max: Math.min(max, min + 50) }) },
+        { weight: 1, arbitrary: fc.constantFrom(min, max) },
+      );
     }
     case 'number': {
       const min = schema.minimum ?? schema.exclusiveMinimum ?? -1e308;
       const max = Math.min(schema.maximum ?? 1e308, cap(path, Infinity));
-      const d = fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).filter((x) => (schema.exclusiveMinimum === undefined || x > schema.exclusiveMinimum) && !Object.is(x, -0));
-      return fc.oneof({ weight: 6, arbitrary: d }, { weight: 1, arbitrary: fc.constantFrom(max, ...(schema.exclusiveMinimum === undefined ? [min] : [])) });
+      const d = fc
+        .double({ min, max, noNaN: true, noDefaultInfinity: true })
+        .filter((x) => (schema.exclusiveMinimum === undefined || x > schema.exclusiveMinimum) && !Object.is(x, -0));
+      return fc.oneof(
+        { weight: 6, arbitrary: d },
+        { weight: 1, arbitrary: fc.constantFrom(max, ...(schema.exclusiveMinimum === undefined ? [min] : [])) },
+      );
     }
-    case 'boolean': return fc.boolean();
-    case 'null': return fc.constant(null);
+    case 'boolean':
+      return fc.boolean();
+    case 'null':
+      return fc.constant(null);
     case 'array': {
       const minLength = schema.minItems ?? 0;
       const maxLength = Math.max(minLength, Math.min(schema.maxItems ?? 8, cap(path, 8)));
@@ -105,8 +147,15 @@ export function validArb(schemaIn: Schema, root: Schema, path: string, depth = 0
       const props: Record<string, Schema> = schema.properties ?? {};
       if (!Object.keys(props).length) {
         if (schema.additionalProperties === false) return fc.constant({});
-        const extra = schema.additionalProperties && typeof schema.additionalProperties === 'object' ? validArb(schema.additionalProperties, root, path, depth + 1) : fc.jsonValue({ maxDepth: 2 });
-        return fc.dictionary(fc.string({ maxLength: 12 }).filter((k) => k !== '__proto__'), extra, { maxKeys: 4 });
+        const extra =
+          schema.additionalProperties && typeof schema.additionalProperties === 'object'
+            ? validArb(schema.additionalProperties, root, path, depth + 1)
+            : fc.jsonValue({ maxDepth: 2 });
+        return fc.dictionary(
+          fc.string({ maxLength: 12 }).filter((k) => k !== '__proto__'),
+          extra,
+          { maxKeys: 4 },
+        );
       }
       const model: Record<string, fc.Arbitrary<unknown>> = {};
       for (const [k, s] of Object.entries(props)) model[k] = validArb(s, root, `${path}.${k}`, depth + 1);
@@ -120,8 +169,19 @@ export function validArb(schemaIn: Schema, root: Schema, path: string, depth = 0
 /** A JSON value of a different type than `schema` asks for (schema must name one type). */
 function wrongTypeValue(schema: Schema): fc.Arbitrary<unknown> {
   const t = schema.type;
-  const all: Array<[string, unknown]> = [['string', 'not-a-number'], ['number', 12.5], ['boolean', true], ['null', null], ['array', [1, 'x']], ['object', { a: 1 }]];
-  return fc.constantFrom(...all.filter(([k]) => k !== t && !(t === 'number' && k === 'integer') && !(t === 'integer' && k === 'number')).map(([, v]) => v));
+  const all: Array<[string, unknown]> = [
+    ['string', 'not-a-number'],
+    ['number', 12.5],
+    ['boolean', true],
+    ['null', null],
+    ['array', [1, 'x']],
+    ['object', { a: 1 }],
+  ];
+  return fc.constantFrom(
+    ...all
+      .filter(([k]) => k !== t && !(t === 'number' && k === 'integer') && !(t === 'integer' && k === 'number'))
+      .map(([, v]) => v),
+  );
 }
 
 function deepNest(depth: number): unknown {
@@ -137,40 +197,91 @@ export function callArb(tool: string, schema: Schema): fc.Arbitrary<FuzzCall> {
   const base = validArb(schema, schema, tool) as fc.Arbitrary<Record<string, unknown>>;
   const names = Object.keys(props);
   const typed = names.filter((n) => typeof resolve(props[n], schema).type === 'string');
-  const strings = names.filter((n) => resolve(props[n], schema).type === 'string' && resolve(props[n], schema).maxLength !== undefined);
-  const ranged = names.filter((n) => ['integer', 'number'].includes(resolve(props[n], schema).type) && (resolve(props[n], schema).maximum !== undefined || resolve(props[n], schema).minimum !== undefined));
-  const arrays = names.filter((n) => resolve(props[n], schema).type === 'array' && (resolve(props[n], schema).maxItems ?? Infinity) <= 5000);
-  const objecty = names.filter((n) => resolve(props[n], schema).type !== 'string' && !['integer', 'number', 'boolean'].includes(resolve(props[n], schema).type));
+  const strings = names.filter(
+    (n) => resolve(props[n], schema).type === 'string' && resolve(props[n], schema).maxLength !== undefined,
+  );
+  const ranged = names.filter(
+    (n) =>
+      ['integer', 'number'].includes(resolve(props[n], schema).type) &&
+      (resolve(props[n], schema).maximum !== undefined || resolve(props[n], schema).minimum !== undefined),
+  );
+  const arrays = names.filter(
+    (n) => resolve(props[n], schema).type === 'array' && (resolve(props[n], schema).maxItems ?? Infinity) <= 5000,
+  );
+  const objecty = names.filter(
+    (n) =>
+      resolve(props[n], schema).type !== 'string' && !['integer', 'number', 'boolean'].includes(resolve(props[n], schema).type),
+  );
 
   const variants: Array<{ weight: number; arbitrary: fc.Arbitrary<FuzzCall> }> = [
     { weight: 10, arbitrary: base.map((args) => ({ tool, kind: 'valid', args })) },
     {
       weight: 3,
-      arbitrary: fc.tuple(base, fc.constantFrom('contnet', 'constructor', 'toString', '__proto__', 'k'.repeat(10_000), '\u0000', '💥', '')).map(([args, key]) => {
-        const out = { ...args };
-        Object.defineProperty(out, key, { value: { namespace: 'BAD NAME!' }, enumerable: true, configurable: true, writable: true });
-        return { tool, kind: 'extra field', args: out, mustFailNaming: key };
-      }),
+      arbitrary: fc
+        .tuple(base, fc.constantFrom('contnet', 'constructor', 'toString', '__proto__', 'k'.repeat(10_000), '\u0000', '💥', ''))
+        .map(([args, key]) => {
+          const out = { ...args };
+          Object.defineProperty(out, key, {
+            value: { namespace: 'BAD NAME!' },
+            enumerable: true,
+            configurable: true,
+            writable: true,
+          });
+          return { tool, kind: 'extra field', args: out, mustFailNaming: key };
+        }),
     },
-    { weight: 2, arbitrary: fc.tuple(base, fc.jsonValue({ maxDepth: 2 })).map(([args, v]) => ({ tool, kind: 'odd arguments', args: { ...args, ...(typeof v === 'object' && v && !Array.isArray(v) ? v : {}) } })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(base, fc.jsonValue({ maxDepth: 2 }))
+        .map(([args, v]) => ({
+          tool,
+          kind: 'odd arguments',
+          args: { ...args, ...(typeof v === 'object' && v && !Array.isArray(v) ? v : {}) },
+        })),
+    },
   ];
   if (required.length) {
-    variants.push({ weight: 2, arbitrary: fc.tuple(base, fc.constantFrom(...required)).map(([args, key]) => { const out = { ...args }; delete out[key]; return { tool, kind: 'missing required', args: out, mustFailNaming: key }; }) });
+    variants.push({
+      weight: 2,
+      arbitrary: fc.tuple(base, fc.constantFrom(...required)).map(([args, key]) => {
+        const out = { ...args };
+        delete out[key];
+        return { tool, kind: 'missing required', args: out, mustFailNaming: key };
+      }),
+    });
   }
   if (typed.length) {
     variants.push({
       weight: 3,
-      arbitrary: fc.constantFrom(...typed).chain((key) => fc.tuple(base, wrongTypeValue(resolve(props[key], schema))).map(([args, v]) => ({ tool, kind: 'wrong type', args: { ...args, [key]: v }, mustFailNaming: key }))),
+      arbitrary: fc
+        .constantFrom(...typed)
+        .chain((key) =>
+          fc
+            .tuple(base, wrongTypeValue(resolve(props[key], schema)))
+            .map(([args, v]) => ({ tool, kind: 'wrong type', args: { ...args, [key]: v }, mustFailNaming: key })),
+        ),
     });
   }
   if (strings.length) {
     variants.push({
       weight: 2,
-      arbitrary: fc.constantFrom(...strings).chain((key) => base.map((args) => ({ tool, kind: 'string over maxLength', args: { ...args, [key]: 'z'.repeat(resolve(props[key], schema).maxLength + 1) }, mustFailNaming: key }))),
+      arbitrary: fc
+        .constantFrom(...strings)
+        .chain((key) =>
+          base.map((args) => ({
+            tool,
+            kind: 'string over maxLength',
+            args: { ...args, [key]: 'z'.repeat(resolve(props[key], schema).maxLength + 1) },
+            mustFailNaming: key,
+          })),
+        ),
     });
     variants.push({
       weight: 2,
-      arbitrary: fc.tuple(fc.constantFrom(...strings), fc.constantFrom(...NASTY_STRINGS)).chain(([key, s]) => base.map((args) => ({ tool, kind: 'unicode edge', args: { ...args, [key]: s } }))),
+      arbitrary: fc
+        .tuple(fc.constantFrom(...strings), fc.constantFrom(...NASTY_STRINGS))
+        .chain(([key, s]) => base.map((args) => ({ tool, kind: 'unicode edge', args: { ...args, [key]: s } }))),
     });
   }
   if (ranged.length) {
@@ -178,20 +289,51 @@ export function callArb(tool: string, schema: Schema): fc.Arbitrary<FuzzCall> {
       weight: 2,
       arbitrary: fc.constantFrom(...ranged).chain((key) => {
         const s = resolve(props[key], schema);
-        const bad = [s.maximum !== undefined ? s.maximum + 1 : undefined, s.minimum !== undefined ? s.minimum - 1 : undefined, s.type === 'integer' ? (s.minimum ?? 0) + 0.5 : undefined, 1e308, -1e308].filter((x) => x !== undefined && !(x >= (s.minimum ?? -Infinity) && x <= (s.maximum ?? Infinity) && (s.type !== 'integer' || Number.isInteger(x))));
-        return fc.tuple(base, fc.constantFrom(...bad)).map(([args, v]) => ({ tool, kind: 'number out of range', args: { ...args, [key]: v }, mustFailNaming: key }));
+        const bad = [
+          s.maximum !== undefined ? s.maximum + 1 : undefined,
+          s.minimum !== undefined ? s.minimum - 1 : undefined,
+          s.type === 'integer' ? (s.minimum ?? 0) + 0.5 : undefined,
+          1e308,
+          -1e308,
+        ].filter(
+          (x) =>
+            x !== undefined &&
+            !(x >= (s.minimum ?? -Infinity) && x <= (s.maximum ?? Infinity) && (s.type !== 'integer' || Number.isInteger(x))),
+        );
+        return fc
+          .tuple(base, fc.constantFrom(...bad))
+          .map(([args, v]) => ({ tool, kind: 'number out of range', args: { ...args, [key]: v }, mustFailNaming: key }));
       }),
     });
   }
   if (arrays.length) {
     variants.push({
       weight: 1,
-      arbitrary: fc.constantFrom(...arrays).chain((key) => base.map((args) => ({ tool, kind: 'too many items', args: { ...args, [key]: Array.from({ length: (resolve(props[key], schema).maxItems ?? 1000) + 1 }, () => 1) }, mustFailNaming: key }))),
+      arbitrary: fc
+        .constantFrom(...arrays)
+        .chain((key) =>
+          base.map((args) => ({
+            tool,
+            kind: 'too many items',
+            args: { ...args, [key]: Array.from({ length: (resolve(props[key], schema).maxItems ?? 1000) + 1 }, () => 1) },
+            mustFailNaming: key,
+          })),
+        ),
     });
   }
   if (objecty.length) {
-    variants.push({ weight: 1, arbitrary: fc.constantFrom(...objecty).chain((key) => base.map((args) => ({ tool, kind: 'deep nesting', args: { ...args, [key]: deepNest(2000) } }))) });
-    variants.push({ weight: 2, arbitrary: fc.constantFrom(...objecty).chain((key) => base.map((args) => ({ tool, kind: 'nested __proto__', args: { ...args, [key]: PROTO_OBJECT() } }))) });
+    variants.push({
+      weight: 1,
+      arbitrary: fc
+        .constantFrom(...objecty)
+        .chain((key) => base.map((args) => ({ tool, kind: 'deep nesting', args: { ...args, [key]: deepNest(2000) } }))),
+    });
+    variants.push({
+      weight: 2,
+      arbitrary: fc
+        .constantFrom(...objecty)
+        .chain((key) => base.map((args) => ({ tool, kind: 'nested __proto__', args: { ...args, [key]: PROTO_OBJECT() } }))),
+    });
   }
   return fc.oneof(...variants);
 }

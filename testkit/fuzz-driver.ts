@@ -69,7 +69,8 @@ async function oneCall(client: Client, c: FuzzCall, timeoutMs: number, defects: 
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
     // A JSON-RPC error answer is a refusal too, unless it is the output failing its own schema or no answer at all.
-    if (/Output validation|structured content|timed out|Connection closed|not connected/i.test(msg)) defect(`call failed: ${msg.slice(0, 200)}`);
+    if (/Output validation|structured content|timed out|Connection closed|not connected/i.test(msg))
+      defect(`call failed: ${msg.slice(0, 200)}`);
     else if (msg.length > MAX_ERROR_BYTES) defect(`JSON-RPC error of ${msg.length} characters`);
     else if (LEAK.test(msg)) defect(`JSON-RPC error leaks a stack or path: ${msg.slice(0, 200)}`);
     return 'refused';
@@ -82,8 +83,12 @@ async function oneCall(client: Client, c: FuzzCall, timeoutMs: number, defects: 
     // The refusal names the field it was built around, or another field of the call: the random
     // "valid" part can break rules a JSON Schema cannot state (tags are normalised before they are checked).
     const named = (f: string) => names(text, f);
-    const otherNamed = c.args && typeof c.args === 'object' && Object.keys(c.args).some((k) => k !== c.mustFailNaming && k !== '__proto__' && named(k));
-    if (c.mustFailNaming !== undefined && !named(c.mustFailNaming) && !otherNamed) defect(`refusal does not name "${c.mustFailNaming.slice(0, 40)}": ${text.slice(0, 200)}`);
+    const otherNamed =
+      c.args &&
+      typeof c.args === 'object' &&
+      Object.keys(c.args).some((k) => k !== c.mustFailNaming && k !== '__proto__' && named(k));
+    if (c.mustFailNaming !== undefined && !named(c.mustFailNaming) && !otherNamed)
+      defect(`refusal does not name "${c.mustFailNaming.slice(0, 40)}": ${text.slice(0, 200)}`);
     return 'refused';
   }
   if (c.mustFailNaming !== undefined) defect(`invalid input accepted (${c.kind} "${c.mustFailNaming.slice(0, 40)}")`);
@@ -99,7 +104,10 @@ async function control(client: Client, n: number): Promise<string | undefined> {
     const s = await client.callTool({ name: 'memory_store', arguments: { content, namespace: 'fuzz.control' } });
     if (s.isError) return `control store failed: ${JSON.stringify(s.content).slice(0, 200)}`;
     const id = (s.structuredContent as { id: string }).id;
-    const q = await client.callTool({ name: 'memory_search', arguments: { query: `canary number ${n}`, namespace: 'fuzz.control', mode: 'keyword', k: 100 } });
+    const q = await client.callTool({
+      name: 'memory_search',
+      arguments: { query: `canary number ${n}`, namespace: 'fuzz.control', mode: 'keyword', k: 100 },
+    });
     const hits = (q.structuredContent as { results: Array<{ id: string }> } | undefined)?.results ?? [];
     return hits.some((h) => h.id === id) ? undefined : 'control search did not find the control memory';
   } catch (err) {
@@ -122,14 +130,22 @@ function repoRoot(): string {
 
 /** A stdio server (dist/src/main.js) on a temp file, its LLM providers pointed at a loopback fake. */
 export async function startFuzzServer(): Promise<FuzzServer> {
-  const fake: FakeProvider = await startFakeProvider({ models: { 'fuzz-model': { answer: 'Answer: 42\n\n```js\nconst answer = 42;\n```' } } });
+  const fake: FakeProvider = await startFakeProvider({
+    models: { 'fuzz-model': { answer: 'Answer: 42\n\n```js\nconst answer = 42;\n```' } },
+  });
   const dir = mkdtempSync(join(tmpdir(), 'sixfold-fuzz-'));
   const root = repoRoot();
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [join(root, 'dist/src/main.js'), '--db', join(dir, 'fuzz.db'), '--log-level', 'error'],
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', XDG_DATA_HOME: join(dir, 'xdg'), OPENAI_API_KEY: 'sk-fuzz-0000', OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: 'fuzz-model' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      XDG_DATA_HOME: join(dir, 'xdg'),
+      OPENAI_API_KEY: 'sk-fuzz-0000',
+      OPENAI_BASE_URL: fake.baseURL,
+      SIXFOLD_OPENAI_MODEL: 'fuzz-model',
+    },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -168,7 +184,9 @@ export async function runFuzz(server: FuzzServer, opts: FuzzOptions): Promise<Fu
   let accepted = 0;
   let refused = 0;
   // Interleave the tools (call i of every tool, then call i + 1), each from its own seeded stream.
-  const plans = tools.map((t, i) => fc.sample(callArb(t.name, t.inputSchema as Schema), { seed: opts.seed + i, numRuns: opts.callsPerTool }));
+  const plans = tools.map((t, i) =>
+    fc.sample(callArb(t.name, t.inputSchema as Schema), { seed: opts.seed + i, numRuns: opts.callsPerTool }),
+  );
   const stderrBefore = server.stderr().length;
   outer: for (let i = 0; i < opts.callsPerTool; i++) {
     for (const plan of plans) {
@@ -190,8 +208,22 @@ export async function runFuzz(server: FuzzServer, opts: FuzzOptions): Promise<Fu
   for (const line of server.stderr().slice(stderrBefore).split('\n')) {
     if (line.includes('"msg":"tool failed"')) {
       const o = JSON.parse(line) as { tool?: string; err?: { message?: string } };
-      defects.push({ tool: o.tool ?? '?', kind: 'internal error', why: `logged "tool failed": ${o.err?.message?.slice(0, 200)}`, args: '' });
+      defects.push({
+        tool: o.tool ?? '?',
+        kind: 'internal error',
+        why: `logged "tool failed": ${o.err?.message?.slice(0, 200)}`,
+        args: '',
+      });
     }
   }
-  return { calls, perTool, accepted, refused, defects, rssBeforeKiB, rssAfterKiB: rssKiB(server.pid), elapsedMs: performance.now() - start };
+  return {
+    calls,
+    perTool,
+    accepted,
+    refused,
+    defects,
+    rssBeforeKiB,
+    rssAfterKiB: rssKiB(server.pid),
+    elapsedMs: performance.now() - start,
+  };
 }

@@ -51,13 +51,24 @@ const LANGUAGE = 'javascript';
 
 export async function runLearning(run: LearningRun): Promise<LearningResult> {
   const { config, log } = run;
-  const store = await MemoryStore.open({ path: config.db, embedder: new HashEmbedder(), log, workingTtlSeconds: config.memory.working_ttl_seconds });
+  const store = await MemoryStore.open({
+    path: config.db,
+    embedder: new HashEmbedder(),
+    log,
+    workingTtlSeconds: config.memory.working_ttl_seconds,
+  });
   const router = new Router(run.providers, config.router, { db: store.db, log });
   try {
     const deps = await codegenDeps({ config, router, bank: lazy(() => ReasoningBank.open(store)) });
     let costUsd = 0;
     const attempt = async (t: LearningTask, useMemory: boolean) => {
-      const r = await generateCode(deps, { task: t.task, language: LANGUAGE, namespace: NAMESPACE, use_memory: useMemory, provider: run.provider });
+      const r = await generateCode(deps, {
+        task: t.task,
+        language: LANGUAGE,
+        namespace: NAMESPACE,
+        use_memory: useMemory,
+        provider: run.provider,
+      });
       costUsd += r.cost_usd ?? 0;
       return { r, test: runJsTests(t, r.code) };
     };

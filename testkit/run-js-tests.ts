@@ -33,7 +33,10 @@ export function runJsTests(task: LearningTask, code: string): TestRun {
     ctx = createContext({ module: { exports: {} } });
     runInContext(asScript(code), ctx, { timeout: STEP_MS });
   } catch (err) {
-    return { passed: false, failures: [`the code does not load: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`] };
+    return {
+      passed: false,
+      failures: [`the code does not load: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`],
+    };
   }
   const failures: string[] = [];
   for (const t of task.tests) {
@@ -53,15 +56,19 @@ export function runJsTests(task: LearningTask, code: string): TestRun {
     try {
       out = JSON.parse(runInContext(call, ctx, { timeout: STEP_MS }) as string);
     } catch (err) {
-      failures.push(`${task.fn}(${show(JSON.stringify(t.args).slice(1, -1))}): did not finish (${err instanceof Error ? err.message : String(err)})`);
+      failures.push(
+        `${task.fn}(${show(JSON.stringify(t.args).slice(1, -1))}): did not finish (${err instanceof Error ? err.message : String(err)})`,
+      );
       continue;
     }
     const call0 = `${task.fn}(${JSON.stringify(t.args).slice(1, -1)})`;
     if (out.missing) return { passed: false, failures: [`no function named ${task.fn} is defined`] };
     const want = JSON.stringify(t.expect);
     if (out.threw !== undefined) failures.push(`${call0}: expected ${want}, but it threw ${out.threw}`);
-    else if (JSON.stringify(out.value) !== want) failures.push(`${call0}: expected ${want}, got ${show(JSON.stringify(out.value))}`);
-    else if (task.pure && out.args !== JSON.stringify(t.args)) failures.push(`${call0}: returned the right value but changed its argument to ${out.args}`);
+    else if (JSON.stringify(out.value) !== want)
+      failures.push(`${call0}: expected ${want}, got ${show(JSON.stringify(out.value))}`);
+    else if (task.pure && out.args !== JSON.stringify(t.args))
+      failures.push(`${call0}: returned the right value but changed its argument to ${out.args}`);
   }
   return { passed: failures.length === 0, failures };
 }

@@ -40,18 +40,28 @@ export function registerGenerateCodeTool(server: McpServer, deps: Deps): void {
         .max(MAX_TASK, `task is over ${MAX_TASK} characters; put existing code in context instead`),
       language: z
         .string({ error: 'language must be a string such as "python" or "typescript"' })
-        .regex(/^[A-Za-z0-9+#._ -]{1,40}$/, 'language must be 1-40 characters naming a language, e.g. "python", "typescript", "c++"'),
+        .regex(
+          /^[A-Za-z0-9+#._ -]{1,40}$/,
+          'language must be 1-40 characters naming a language, e.g. "python", "typescript", "c++"',
+        ),
       context: z
         .string({ error: 'context must be a string holding the existing code' })
         .max(MAX_CONTEXT, `context is over ${MAX_CONTEXT} characters; send only the relevant files or functions`)
         .optional()
         .describe('Existing code the task changes or extends.'),
       namespace: namespaceField.optional().describe(`ReasoningBank namespace, default "${DEFAULT_NAMESPACE}".`),
-      use_memory: z.boolean({ error: 'use_memory must be true or false' }).optional()
-        .describe('Default true. false: no retrieval and no answer from memory (a fresh generation); the trajectory is still recorded.'),
+      use_memory: z
+        .boolean({ error: 'use_memory must be true or false' })
+        .optional()
+        .describe(
+          'Default true. false: no retrieval and no answer from memory (a fresh generation); the trajectory is still recorded.',
+        ),
       provider: z
         .string({ error: 'provider must be a provider name such as "anthropic"' })
-        .regex(/^[a-z0-9_-]{1,32}$/, 'provider must be a configured provider name, e.g. "anthropic", "openai", "gemini" or "ollama"')
+        .regex(
+          /^[a-z0-9_-]{1,32}$/,
+          'provider must be a configured provider name, e.g. "anthropic", "openai", "gemini" or "ollama"',
+        )
         .optional()
         .describe('Ask this provider only; default: the router policy.'),
     }),
@@ -65,7 +75,10 @@ export function registerGenerateCodeTool(server: McpServer, deps: Deps): void {
       model: z.string().optional(),
       tokens: z.number().int().optional(),
       cost_usd: z.number().optional(),
-      via: z.enum(['router', 'sampling']).optional().describe('how the LLM was reached: a configured provider, or the client\'s model (sampling)'),
+      via: z
+        .enum(['router', 'sampling'])
+        .optional()
+        .describe("how the LLM was reached: a configured provider, or the client's model (sampling)"),
       elapsed_ms: z.number(),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -76,15 +89,18 @@ export function registerGenerateCodeTool(server: McpServer, deps: Deps): void {
       const sampler = await samplingFallback(server, extra, deps, args.provider);
       if (sampler) cd.complete = (req, opts) => sampler.complete(req, opts);
       const r = await generateCode(cd, sampler ? { ...args, provider: undefined } : args, extra.signal);
-      const via = r.source === 'llm' ? (sampler ? 'sampling' as const : 'router' as const) : undefined;
+      const via = r.source === 'llm' ? (sampler ? ('sampling' as const) : ('router' as const)) : undefined;
       const result = { ...r, ...(via ? { via } : {}), elapsed_ms: elapsedMs(start) };
       const lines = r.code.split('\n').length;
-      const learned = r.memories_used.length ? ` using ${r.memories_used.length} memor${r.memories_used.length === 1 ? 'y' : 'ies'} (${r.memories_used.map((m) => m.kind).join(', ')})` : '';
-      const from = r.source === 'memory'
-        ? `from memory (a near-repeat of a task that succeeded, similarity ${r.memories_used[0]?.similarity.toFixed(3)}; no LLM call)`
-        : sampler
-          ? `with your client's model ${r.model} (sampling: no LLM provider is configured)${learned}`
-          : `with ${r.provider} (${r.model}, ${r.tokens} tokens, $${(r.cost_usd ?? 0).toFixed(6)})${learned}`;
+      const learned = r.memories_used.length
+        ? ` using ${r.memories_used.length} memor${r.memories_used.length === 1 ? 'y' : 'ies'} (${r.memories_used.map((m) => m.kind).join(', ')})`
+        : '';
+      const from =
+        r.source === 'memory'
+          ? `from memory (a near-repeat of a task that succeeded, similarity ${r.memories_used[0]?.similarity.toFixed(3)}; no LLM call)`
+          : sampler
+            ? `with your client's model ${r.model} (sampling: no LLM provider is configured)${learned}`
+            : `with ${r.provider} (${r.model}, ${r.tokens} tokens, $${(r.cost_usd ?? 0).toFixed(6)})${learned}`;
       return {
         result,
         summary: `Generated ${lines} line(s) of ${r.language} ${from}. Trajectory ${r.trajectory_id}: test the code, then call record_outcome with this trajectory_id and success true or false. The code is in structuredContent.code.`,

@@ -17,14 +17,28 @@ export function registerListAgentsTool(server: McpServer, deps: Deps): void {
     input: toolInput({
       run_id: runIdField.optional().describe('Only this run.'),
       status: z.enum(AGENT_STATUSES, { error: `status must be one of ${AGENT_STATUSES.join(', ')}` }).optional(),
-      limit: z.number({ error: 'limit must be a whole number from 1 to 500' }).int('limit must be a whole number from 1 to 500')
-        .min(1, 'limit must be at least 1').max(500, 'limit must be at most 500').optional().describe('At most this many agents; default 100.'),
+      limit: z
+        .number({ error: 'limit must be a whole number from 1 to 500' })
+        .int('limit must be a whole number from 1 to 500')
+        .min(1, 'limit must be at least 1')
+        .max(500, 'limit must be at most 500')
+        .optional()
+        .describe('At most this many agents; default 100.'),
     }),
     output: z.object({
-      agents: z.array(z.object({
-        id: z.string(), run_id: z.string(), role: z.string(), status: z.enum(AGENT_STATUSES), phase: z.string(), input_index: z.number().int(),
-        started_at: z.string().nullable(), ended_at: z.string().nullable(), error: z.string().optional(),
-      })),
+      agents: z.array(
+        z.object({
+          id: z.string(),
+          run_id: z.string(),
+          role: z.string(),
+          status: z.enum(AGENT_STATUSES),
+          phase: z.string(),
+          input_index: z.number().int(),
+          started_at: z.string().nullable(),
+          ended_at: z.string().nullable(),
+          error: z.string().optional(),
+        }),
+      ),
     }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(args) {

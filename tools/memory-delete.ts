@@ -20,7 +20,10 @@ export function registerMemoryDeleteTool(server: McpServer, deps: Deps): void {
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     async run(args) {
       if (args.id !== undefined && args.namespace !== undefined) {
-        throw invalidInput('Send either id or namespace, not both.', 'Use {"id": "..."} for one memory or {"namespace": "...", "confirm": true} for a whole namespace.');
+        throw invalidInput(
+          'Send either id or namespace, not both.',
+          'Use {"id": "..."} for one memory or {"namespace": "...", "confirm": true} for a whole namespace.',
+        );
       }
       if (args.id !== undefined) {
         const deleted = deps.store.deleteById(args.id);
@@ -28,12 +31,18 @@ export function registerMemoryDeleteTool(server: McpServer, deps: Deps): void {
       }
       if (args.namespace !== undefined) {
         if (args.confirm !== true) {
-          throw invalidInput(`Deleting namespace "${args.namespace}" removes all its memories, so it needs confirm: true.`, `Send {"namespace": "${args.namespace}", "confirm": true}.`);
+          throw invalidInput(
+            `Deleting namespace "${args.namespace}" removes all its memories, so it needs confirm: true.`,
+            `Send {"namespace": "${args.namespace}", "confirm": true}.`,
+          );
         }
         const deleted = deps.store.deleteNamespace(args.namespace);
         return { result: { deleted }, summary: `Deleted ${deleted} memories from namespace "${args.namespace}".` };
       }
-      throw invalidInput('memory_delete needs an id or a namespace.', 'Send {"id": "..."} or {"namespace": "...", "confirm": true}.');
+      throw invalidInput(
+        'memory_delete needs an id or a namespace.',
+        'Send {"id": "..."} or {"namespace": "...", "confirm": true}.',
+      );
     },
   });
 }

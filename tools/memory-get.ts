@@ -16,8 +16,16 @@ export function registerMemoryGetTool(server: McpServer, deps: Deps): void {
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     async run(args) {
       const m = deps.store.get(args.id);
-      if (!m) throw notFound(`No memory with id "${clip(args.id, 80)}" (never stored, deleted, or expired).`, 'Find ids with memory_search or memory_list.');
-      return { result: m, summary: `Memory ${m.id} in "${m.namespace}" (${m.tier}${m.tags.length ? `, tags ${m.tags.join(', ')}` : ''}): ${clip(m.content)}`, links: [memoryLink(m)] };
+      if (!m)
+        throw notFound(
+          `No memory with id "${clip(args.id, 80)}" (never stored, deleted, or expired).`,
+          'Find ids with memory_search or memory_list.',
+        );
+      return {
+        result: m,
+        summary: `Memory ${m.id} in "${m.namespace}" (${m.tier}${m.tags.length ? `, tags ${m.tags.join(', ')}` : ''}): ${clip(m.content)}`,
+        links: [memoryLink(m)],
+      };
     },
   });
 }

@@ -14,9 +14,17 @@ export function registerMemoryListTool(server: McpServer, deps: Deps): void {
       namespace: namespaceField.optional().describe('default: all'),
       tier: tierField.optional(),
       ...tagTimeInput,
-      cursor: z.string({ error: 'cursor must be the next_cursor string of the previous page' })
-        .refine((c) => c.length <= 200, 'cursor is too long to be one this server issued').optional(),
-      limit: z.number({ error: 'limit must be a whole number from 1 to 100' }).int('limit must be a whole number from 1 to 100').min(1, 'limit must be at least 1').max(100, 'limit must be at most 100').optional().describe('default 20'),
+      cursor: z
+        .string({ error: 'cursor must be the next_cursor string of the previous page' })
+        .refine((c) => c.length <= 200, 'cursor is too long to be one this server issued')
+        .optional(),
+      limit: z
+        .number({ error: 'limit must be a whole number from 1 to 100' })
+        .int('limit must be a whole number from 1 to 100')
+        .min(1, 'limit must be at least 1')
+        .max(100, 'limit must be at most 100')
+        .optional()
+        .describe('default 20'),
     }),
     output: z.object({ memories: z.array(z.object(memoryShape)), next_cursor: z.string().nullable() }),
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -15,12 +15,25 @@ export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
       'order recent: the k newest matches. With the default use-lite embedder, vector similarity is by meaning; ' +
       'with hash-384 it is lexical.',
     input: toolInput({
-      query: z.string({ error: 'query must be a string' }).min(1, 'query is empty; send the words to look for').max(10_000, 'query is over 10000 characters; shorten it'),
+      query: z
+        .string({ error: 'query must be a string' })
+        .min(1, 'query is empty; send the words to look for')
+        .max(10_000, 'query is over 10000 characters; shorten it'),
       namespace: namespaceField.optional().describe('default: all'),
       tier: tierField.optional(),
-      k: z.number({ error: 'k must be a whole number from 1 to 100' }).int('k must be a whole number from 1 to 100').min(1, 'k must be at least 1').max(100, 'k must be at most 100').optional().describe('default 5'),
+      k: z
+        .number({ error: 'k must be a whole number from 1 to 100' })
+        .int('k must be a whole number from 1 to 100')
+        .min(1, 'k must be at least 1')
+        .max(100, 'k must be at most 100')
+        .optional()
+        .describe('default 5'),
       mode: modeField.optional(),
-      min_score: z.number({ error: 'min_score must be a number from 0 to 1' }).min(0, 'min_score must be at least 0').max(1, 'min_score must be at most 1').optional(),
+      min_score: z
+        .number({ error: 'min_score must be a number from 0 to 1' })
+        .min(0, 'min_score must be at least 0')
+        .max(1, 'min_score must be at most 1')
+        .optional(),
       ...tagTimeInput,
       order: z.enum(SEARCH_ORDERS, { error: `order must be one of ${SEARCH_ORDERS.join(', ')}` }).optional(),
     }),
@@ -29,7 +42,12 @@ export function registerMemorySearchTool(server: McpServer, deps: Deps): void {
       mode: modeField,
       elapsed_ms: z.number(),
     }),
-    annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: deps.config.embedder?.kind === 'openai-compatible' },
+    annotations: {
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: deps.config.embedder?.kind === 'openai-compatible',
+    },
     async run(args, extra) {
       const start = performance.now();
       const results = await searchMemories(deps.store, args, extra.signal);

@@ -28,24 +28,42 @@ export function registerMemoryStoreTool(server: McpServer, deps: Deps): void {
       allow_duplicate: z.boolean({ error: 'allow_duplicate must be true or false' }).optional().describe('store a second copy'),
     }),
     output: z.object({
-      id: z.string(), namespace: z.string(), tier: tierField, tags: z.array(z.string()),
-      created_at: z.string(), updated_at: z.string(), expires_at: z.string().nullable(),
-      deduplicated: z.boolean(), similarity: z.number().optional(),
+      id: z.string(),
+      namespace: z.string(),
+      tier: tierField,
+      tags: z.array(z.string()),
+      created_at: z.string(),
+      updated_at: z.string(),
+      expires_at: z.string().nullable(),
+      deduplicated: z.boolean(),
+      similarity: z.number().optional(),
     }),
     annotations: {
-      readOnlyHint: false, destructiveHint: false, idempotentHint: false,
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
       openWorldHint: deps.config.embedder?.kind === 'openai-compatible',
     },
     async run(args, extra) {
       if (args.tier === 'flashbulb' && args.ttl_seconds !== undefined) {
-        throw invalidInput('flashbulb memories never expire, so ttl_seconds cannot be set with tier "flashbulb".', 'Drop ttl_seconds, or use tier "long_term" or "working".');
+        throw invalidInput(
+          'flashbulb memories never expire, so ttl_seconds cannot be set with tier "flashbulb".',
+          'Drop ttl_seconds, or use tier "long_term" or "working".',
+        );
       }
       const { allow_duplicate, ...item } = args;
       const r = await storeMemory(deps.store, item, { nearThreshold: near, allowDuplicate: allow_duplicate }, extra.signal);
       const m = r.memory;
       const result = {
-        id: m.id, namespace: m.namespace, tier: m.tier, tags: m.tags, created_at: m.created_at, updated_at: m.updated_at,
-        expires_at: m.expires_at, deduplicated: r.deduplicated, ...(r.similarity !== undefined ? { similarity: r.similarity } : {}),
+        id: m.id,
+        namespace: m.namespace,
+        tier: m.tier,
+        tags: m.tags,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        expires_at: m.expires_at,
+        deduplicated: r.deduplicated,
+        ...(r.similarity !== undefined ? { similarity: r.similarity } : {}),
       };
       const expiry = m.expires_at ? `expires ${m.expires_at}` : 'never expires';
       const summary = r.deduplicated

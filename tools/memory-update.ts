@@ -13,7 +13,7 @@ export function registerMemoryUpdateTool(server: McpServer, deps: Deps): void {
     title: 'Update a memory',
     description:
       'Change a memory in place; fields sent replace the old (metadata and tags whole). ' +
-      'A tier change resets expiry to the tier\'s default unless ttl_seconds is sent.',
+      "A tier change resets expiry to the tier's default unless ttl_seconds is sent.",
     input: toolInput({
       id: idField,
       content: contentField.optional(),
@@ -25,7 +25,9 @@ export function registerMemoryUpdateTool(server: McpServer, deps: Deps): void {
     }),
     output: z.object(memoryShape),
     annotations: {
-      readOnlyHint: false, destructiveHint: true, idempotentHint: true,
+      readOnlyHint: false,
+      destructiveHint: true,
+      idempotentHint: true,
       openWorldHint: deps.config.embedder?.kind === 'openai-compatible',
     },
     async run(args, extra) {

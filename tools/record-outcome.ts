@@ -29,7 +29,9 @@ export function registerRecordOutcomeTool(server: McpServer, deps: Deps): void {
         .string({ error: 'trajectory_id must be the string generate_code returned' })
         .min(1, 'trajectory_id is empty; send the trajectory_id generate_code returned')
         .max(100, 'trajectory_id is too long to be one generate_code returned'),
-      success: z.boolean({ error: 'success must be true or false' }).optional()
+      success: z
+        .boolean({ error: 'success must be true or false' })
+        .optional()
         .describe('Did the code work (tests passed)? Omit only with judge: true.'),
       notes: z
         .string({ error: 'notes must be a string' })
@@ -41,9 +43,13 @@ export function registerRecordOutcomeTool(server: McpServer, deps: Deps): void {
         .max(MAX_CODE, `final_code is over ${MAX_CODE} characters`)
         .optional()
         .describe('The code that finally ran, when you changed what generate_code returned.'),
-      judge: z.boolean({ error: 'judge must be true or false' }).optional()
+      judge: z
+        .boolean({ error: 'judge must be true or false' })
+        .optional()
         .describe('Let an LLM judge success from the task, code and notes (then omit success).'),
-      consolidate: z.boolean({ error: 'consolidate must be true or false' }).optional()
+      consolidate: z
+        .boolean({ error: 'consolidate must be true or false' })
+        .optional()
         .describe('Also consolidate the namespace now.'),
     }),
     output: z.object({
@@ -51,7 +57,9 @@ export function registerRecordOutcomeTool(server: McpServer, deps: Deps): void {
       success: z.boolean(),
       judged: z.boolean(),
       judge_reason: z.string().optional(),
-      memories_created: z.array(z.object({ id: z.string(), kind: z.enum(['strategy', 'pitfall']), title: z.string(), confidence: z.number() })),
+      memories_created: z.array(
+        z.object({ id: z.string(), kind: z.enum(['strategy', 'pitfall']), title: z.string(), confidence: z.number() }),
+      ),
       memories_updated: z.array(z.object({ id: z.string(), title: z.string(), confidence: z.number() })),
       consolidation: z.object({ merged: z.number().int(), pruned: z.number().int() }).optional(),
     }),
@@ -64,7 +72,11 @@ export function registerRecordOutcomeTool(server: McpServer, deps: Deps): void {
       const sampler = args.judge ? await samplingFallback(server, extra, deps) : undefined;
       if (sampler) cd.complete = (req, opts) => sampler.complete(req, opts);
       const r = await recordOutcome(cd, args, extra.signal);
-      const verdict = r.judged ? `judged ${r.success ? 'PASS' : 'FAIL'} (${r.judge_reason || 'no reason given'})` : r.success ? 'success' : 'failure';
+      const verdict = r.judged
+        ? `judged ${r.success ? 'PASS' : 'FAIL'} (${r.judge_reason || 'no reason given'})`
+        : r.success
+          ? 'success'
+          : 'failure';
       const created = r.memories_created.map((m) => `${m.kind} "${m.title}"`).join(', ');
       const updated = r.memories_updated.length
         ? ` Confidence ${r.success ? 'raised' : 'lowered'} for ${r.memories_updated.length} used memor${r.memories_updated.length === 1 ? 'y' : 'ies'}.`

@@ -21,18 +21,26 @@ export function registerTerminateAgentTool(server: McpServer, deps: Deps): void 
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     async run(args) {
       if ((args.id === undefined) === (args.run_id === undefined)) {
-        throw invalidInput('terminate_agent needs exactly one of id or run_id.', 'Send {"id": "<agent id>"} or {"run_id": "<run id>"} (from spawn_ephemeral or list_agents).');
+        throw invalidInput(
+          'terminate_agent needs exactly one of id or run_id.',
+          'Send {"id": "<agent id>"} or {"run_id": "<run id>"} (from spawn_ephemeral or list_agents).',
+        );
       }
       const why = 'terminated by terminate_agent';
       const target = args.id !== undefined ? { id: args.id } : { run_id: args.run_id! };
       const terminated = ledger.terminate(target, why);
       const what = args.id !== undefined ? `agent ${args.id}` : `run ${args.run_id}`;
       if (terminated) return { result: { terminated }, summary: `Terminated ${terminated} agent(s) of ${what}.` };
-      const rows = args.id !== undefined ? [ledger.get(args.id)].filter((r) => r !== undefined) : ledger.list({ run_id: args.run_id });
+      const rows =
+        args.id !== undefined ? [ledger.get(args.id)].filter((r) => r !== undefined) : ledger.list({ run_id: args.run_id });
       if (!rows.length) throw notFound(`No ${what}.`, 'Find ids and run ids with list_agents.');
       const foreign = rows.find((r) => (r.status === 'running' || r.status === 'queued') && r.owner_pid !== ledger.pid);
       if (foreign) {
-        throw new SixfoldError('conflict', `${what} is run by another sixfold process (pid ${foreign.owner_pid}) on the same database.`, 'Call terminate_agent on the server that spawned it.');
+        throw new SixfoldError(
+          'conflict',
+          `${what} is run by another sixfold process (pid ${foreign.owner_pid}) on the same database.`,
+          'Call terminate_agent on the server that spawned it.',
+        );
       }
       return { result: { terminated: 0 }, summary: `Nothing to terminate: ${what} has already finished.` };
     },

@@ -34,9 +34,11 @@ const noSketchProto = {
   name: 'no-sketch-proto',
   setup(build) {
     build.onResolve({ filter: /^\.\.?\/proto\/compiled$/ }, (args) =>
-      args.importer.includes('@datadog/sketches-js') ? { path: 'ddsketch-proto', namespace: 'stub' } : undefined);
+      args.importer.includes('@datadog/sketches-js') ? { path: 'ddsketch-proto', namespace: 'stub' } : undefined,
+    );
     build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: "module.exports = { get DDSketch() { throw new Error('DDSketch protobuf encoding is not in the browser build'); } };",
+      contents:
+        "module.exports = { get DDSketch() { throw new Error('DDSketch protobuf encoding is not in the browser build'); } };",
       loader: 'js',
     }));
   },

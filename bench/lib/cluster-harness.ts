@@ -66,11 +66,16 @@ export function netemAvailable(): { ok: boolean; why?: string } {
   try {
     ip(['netns', 'add', probe]);
     ip(['-n', probe, 'link', 'set', 'lo', 'up']);
-    execFileSync(IP!, ['netns', 'exec', probe, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(IP!, ['netns', 'exec', probe, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'netem', 'delay', '1ms'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return { ok: true };
   } catch (err) {
     const msg = String((err as { stderr?: unknown }).stderr ?? (err as Error).message).trim();
-    return { ok: false, why: /unknown/i.test(msg) ? 'this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM not set)' : msg.slice(0, 120) };
+    return {
+      ok: false,
+      why: /unknown/i.test(msg) ? 'this kernel has no netem qdisc (CONFIG_NET_SCH_NETEM not set)' : msg.slice(0, 120),
+    };
   } finally {
     deleteNamespaces([probe]);
   }
@@ -78,7 +83,10 @@ export function netemAvailable(): { ok: boolean; why?: string } {
 
 export function listNamespaces(): string[] {
   if (!IP) return [];
-  return ip(['netns', 'list']).split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(NS_PREFIX));
+  return ip(['netns', 'list'])
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(NS_PREFIX));
 }
 
 export function deleteNamespaces(names: string[]): void {
@@ -133,14 +141,20 @@ function buildNetwork(n: number, rttMs: number | undefined): string[] {
     ip(['-n', ns, 'addr', 'add', `10.214.0.${i + 1}/24`, 'dev', inner]);
     ip(['-n', ns, 'link', 'set', inner, 'up']);
     if (rttMs) {
-      execFileSync(IP!, ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', inner, 'root', 'netem', 'delay', `${rttMs / 2}ms`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync(IP!, ['netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', inner, 'root', 'netem', 'delay', `${rttMs / 2}ms`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     }
   });
   return names;
 }
 
 export class Harness {
-  private constructor(readonly nodes: HarnessNode[], private readonly dir: string, private readonly namespaces: string[]) {}
+  private constructor(
+    readonly nodes: HarnessNode[],
+    private readonly dir: string,
+    private readonly namespaces: string[],
+  ) {}
 
   static async start(opts: HarnessOptions): Promise<Harness> {
     const dir = mkdtempSync(join(tmpdir(), 'sixfold-cluster-bench-'));
@@ -167,26 +181,47 @@ export class Harness {
       }
       const configPath = join(dir, 'config.json');
       if (opts.config) writeFileSync(configPath, JSON.stringify(opts.config));
-      const nodes = await Promise.all(hosts.map(async (host, i) => {
-        const peers = ids.flatMap((id, j) => (j === i ? [] : ['--peer', `${id}@${hosts[j]}:${port}`]));
-        const serverArgs = [
-          ENTRY, '--db', dbs[i], '--log-level', 'warn', '--cluster-host', host, '--cluster-port', String(port), ...peers,
-          ...(opts.config ? ['--config', configPath] : []), ...(opts.args?.(i) ?? []),
-        ];
-        const transport = opts.placement === 'netns'
-          ? new StdioClientTransport({ command: IP!, args: ['netns', 'exec', namespaces[i], process.execPath, ...serverArgs], stderr: 'inherit' })
-          : new StdioClientTransport({ command: process.execPath, args: serverArgs, stderr: 'inherit' });
-        const client = new Client({ name: 'sixfold-cluster-bench', version: '1' });
-        await client.connect(transport);
-        const node: HarnessNode = {
-          index: i, id: ids[i], address: `${host}:${port}`, client, transport,
-          kill: () => {
-            if (transport.pid) process.kill(transport.pid, 'SIGKILL');
-          },
-        };
-        started.push(node);
-        return node;
-      }));
+      const nodes = await Promise.all(
+        hosts.map(async (host, i) => {
+          const peers = ids.flatMap((id, j) => (j === i ? [] : ['--peer', `${id}@${hosts[j]}:${port}`]));
+          const serverArgs = [
+            ENTRY,
+            '--db',
+            dbs[i],
+            '--log-level',
+            'warn',
+            '--cluster-host',
+            host,
+            '--cluster-port',
+            String(port),
+            ...peers,
+            ...(opts.config ? ['--config', configPath] : []),
+            ...(opts.args?.(i) ?? []),
+          ];
+          const transport =
+            opts.placement === 'netns'
+              ? new StdioClientTransport({
+                  command: IP!,
+                  args: ['netns', 'exec', namespaces[i], process.execPath, ...serverArgs],
+                  stderr: 'inherit',
+                })
+              : new StdioClientTransport({ command: process.execPath, args: serverArgs, stderr: 'inherit' });
+          const client = new Client({ name: 'sixfold-cluster-bench', version: '1' });
+          await client.connect(transport);
+          const node: HarnessNode = {
+            index: i,
+            id: ids[i],
+            address: `${host}:${port}`,
+            client,
+            transport,
+            kill: () => {
+              if (transport.pid) process.kill(transport.pid, 'SIGKILL');
+            },
+          };
+          started.push(node);
+          return node;
+        }),
+      );
       const h = new Harness(nodes, dir, namespaces);
       await h.connected();
       return h;
@@ -209,7 +244,9 @@ export class Harness {
   async connected(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const all = await Promise.all(this.nodes.map((_, i) => this.call<{ peers: Array<{ state: string }> }>(i, 'gossip_status', {})));
+      const all = await Promise.all(
+        this.nodes.map((_, i) => this.call<{ peers: Array<{ state: string }> }>(i, 'gossip_status', {})),
+      );
       if (all.every((s) => s.peers.length === this.nodes.length - 1 && s.peers.every((p) => p.state === 'open'))) return;
       if (Date.now() > deadline) throw new Error('the cluster did not connect in time');
       await new Promise((r) => setTimeout(r, 20)); // poll interval

@@ -4,7 +4,28 @@
  */
 import { mulberry32 } from '../../src/random.js';
 
-const SYLLABLES = ['ka', 'lo', 'mi', 'ten', 'ra', 'sul', 'dor', 'en', 'vi', 'pa', 'qu', 'is', 'on', 'tre', 'ba', 'ne', 'ux', 'fal', 'gri', 'mo'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ten',
+  'ra',
+  'sul',
+  'dor',
+  'en',
+  'vi',
+  'pa',
+  'qu',
+  'is',
+  'on',
+  'tre',
+  'ba',
+  'ne',
+  'ux',
+  'fal',
+  'gri',
+  'mo',
+];
 
 export class Corpus {
   readonly vocab: string[];

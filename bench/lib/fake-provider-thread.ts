@@ -11,7 +11,9 @@ export interface ThreadedFake {
 }
 
 /** Starts the fake in a worker thread with fixed (data-only) model scripts. */
-export async function startThreadedFake(models: Record<string, Omit<ModelScript, 'answer' | 'embed' | 'hang' | 'latencyMs'> & { answer?: string; latencyMs?: number }>): Promise<ThreadedFake> {
+export async function startThreadedFake(
+  models: Record<string, Omit<ModelScript, 'answer' | 'embed' | 'hang' | 'latencyMs'> & { answer?: string; latencyMs?: number }>,
+): Promise<ThreadedFake> {
   const worker = new Worker(new URL(import.meta.url), { workerData: { models } });
   const baseURL = await new Promise<string>((resolve, reject) => {
     worker.once('message', resolve);

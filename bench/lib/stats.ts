@@ -11,7 +11,10 @@ export function summarize(samples: number[]): { p50: number; p95: number; p99: n
 }
 
 export function median(xs: number[]): number {
-  return percentile([...xs].sort((a, b) => a - b), 50);
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export function fmt(x: number, digits = 2): string {

@@ -53,7 +53,11 @@ export function plainScript(code: string): string {
  * identifier. Results come back as JSON, so they are plain data.
  */
 export function runGenerated<T>(
-  code: string, fn: string, shared: unknown, calls: unknown[][], opts: { timeoutMs?: number; chain?: boolean } = {},
+  code: string,
+  fn: string,
+  shared: unknown,
+  calls: unknown[][],
+  opts: { timeoutMs?: number; chain?: boolean } = {},
 ): Promise<SandboxResult<T>> {
   const timeoutMs = opts.timeoutMs ?? 20_000;
   if (!/^[A-Za-z_$][\w$]*$/.test(fn)) throw new Error(`not a function name: ${fn}`);
@@ -75,7 +79,9 @@ export function runGenerated<T>(
       out += d;
       if (out.length > limit) stop(`stopped after ${limit} bytes of output`);
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err = (err + d).slice(-2000); });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err = (err + d).slice(-2000);
+    });
     child.stdin.on('error', () => {}); // the child may die before reading everything
     child.on('error', (e) => resolve({ ok: false, error: `could not start node: ${e.message}` }));
     child.on('close', (code, signal) => {

@@ -20,7 +20,8 @@ export type StandIn = (prompt: string, system: string | undefined) => string;
 
 /** The model name the stand-in reports, so results show who answered. */
 export const STAND_IN_MODEL = 'scripted-stand-in';
-export const STAND_IN_LABEL = 'scripted stand-in for an LLM (no provider key: the example\'s MCP client answers the server\'s sampling requests with prepared, deterministic replies)';
+export const STAND_IN_LABEL =
+  "scripted stand-in for an LLM (no provider key: the example's MCP client answers the server's sampling requests with prepared, deterministic replies)";
 
 export interface StartOptions {
   /** Folder for the database and the server's XDG data (the caller removes it). */
@@ -54,7 +55,8 @@ const KEEP = /^SIXFOLD_(ROUTER_POLICY|ROUTER_PROVIDER|(?!EMBED_)[A-Z0-9_]+_MODEL
  */
 function serverEnv(dir: string, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && (!k.startsWith('SIXFOLD_') || KEEP.test(k))) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && (!k.startsWith('SIXFOLD_') || KEEP.test(k))) env[k] = v;
   return {
     ...env,
     XDG_DATA_HOME: join(dir, 'xdg'),
@@ -67,10 +69,15 @@ function serverEnv(dir: string, extra: Record<string, string> = {}): Record<stri
 /** `sixfold node-id --db PATH`: makes the database's node identity and returns its id (line 1). */
 export function nodeId(dir: string, dbName = 'sixfold.db'): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [SERVER_MAIN, 'node-id', '--db', join(dir, dbName)], { cwd: REPO_ROOT, env: serverEnv(dir), timeout: 60_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`sixfold node-id failed: ${err.message} ${stderr}`));
-      else resolve(stdout.split('\n')[0].trim());
-    });
+    execFile(
+      process.execPath,
+      [SERVER_MAIN, 'node-id', '--db', join(dir, dbName)],
+      { cwd: REPO_ROOT, env: serverEnv(dir), timeout: 60_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`sixfold node-id failed: ${err.message} ${stderr}`));
+        else resolve(stdout.split('\n')[0].trim());
+      },
+    );
   });
 }
 
@@ -81,7 +88,10 @@ export class Sixfold {
   sampled = 0;
   private stderrText = '';
 
-  private constructor(readonly client: Client, private readonly transport: StdioClientTransport) {
+  private constructor(
+    readonly client: Client,
+    private readonly transport: StdioClientTransport,
+  ) {
     transport.stderr?.on('data', (c: Buffer) => {
       this.stderrText = (this.stderrText + c.toString('utf8')).slice(-20_000);
     });
@@ -103,7 +113,11 @@ export class Sixfold {
       const blocks = (Array.isArray(content) ? content : [content]) as Array<{ type?: string; text?: string } | undefined>;
       const prompt = blocks.find((b) => b?.type === 'text')?.text ?? '';
       self.sampled++;
-      return { model: STAND_IN_MODEL, role: 'assistant' as const, content: { type: 'text' as const, text: opts.standIn(prompt, req.params.systemPrompt) } };
+      return {
+        model: STAND_IN_MODEL,
+        role: 'assistant' as const,
+        content: { type: 'text' as const, text: opts.standIn(prompt, req.params.systemPrompt) },
+      };
     });
     try {
       await client.connect(transport);
@@ -137,10 +151,13 @@ export class Sixfold {
     const seen: Array<{ provider?: string | null; model?: string | null }> = [];
     if (r.via && r.provider !== undefined) seen.push(r);
     if (Array.isArray(r.votes)) for (const v of r.votes) seen.push(v);
-    if (Array.isArray(r.agents)) for (const a of r.agents) if (a.provider) seen.push({ provider: a.provider, model: r.via === 'sampling' ? STAND_IN_MODEL : null });
+    if (Array.isArray(r.agents))
+      for (const a of r.agents)
+        if (a.provider) seen.push({ provider: a.provider, model: r.via === 'sampling' ? STAND_IN_MODEL : null });
     for (const s of seen) {
       if (!s.provider) continue;
-      if (s.provider === 'client') this.answeredBy.add(s.model === STAND_IN_MODEL ? STAND_IN_LABEL : `the client's model ${s.model ?? ''} (sampling)`);
+      if (s.provider === 'client')
+        this.answeredBy.add(s.model === STAND_IN_MODEL ? STAND_IN_LABEL : `the client's model ${s.model ?? ''} (sampling)`);
       else this.answeredBy.add(`${s.provider}${s.model ? ` ${s.model}` : ''} (the server's router)`);
     }
   }

@@ -4,7 +4,8 @@ export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, m
   for (;;) {
     const last = await probe();
     if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last).slice(0, 300)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last).slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 25)); // poll interval
   }
 }

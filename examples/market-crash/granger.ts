@@ -10,7 +10,14 @@
  * (regularized incomplete beta, continued fraction as in Numerical Recipes §6.4). `coef` is the
  * sum of cause's lag coefficients in the unrestricted model (its sign says which way it pushes).
  */
-export function grangerTest(series: number[][], cause: number, effect: number, lags: number, start: number, end: number): { f: number; p: number; coef: number } {
+export function grangerTest(
+  series: number[][],
+  cause: number,
+  effect: number,
+  lags: number,
+  start: number,
+  end: number,
+): { f: number; p: number; coef: number } {
   const K = series.length;
   function design(skip: number): { X: number[][]; y: number[] } {
     const X: number[][] = [];
@@ -69,7 +76,9 @@ export function grangerTest(series: number[][], cause: number, effect: number, l
   function lnGamma(x: number): number {
     // Lanczos' coefficients as published (Numerical Recipes, gammln): some have more digits than a double holds.
     /* eslint-disable no-loss-of-precision */
-    const c = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
+    const c = [
+      76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5,
+    ];
     let tmp = x + 5.5;
     tmp -= (x + 0.5) * Math.log(tmp);
     let ser = 1.000000000190015;

@@ -35,7 +35,12 @@ export interface EdgeRecord {
 export interface MarketResult {
   planted: Array<{ cause: string; effect: string; lag: number; b: number }>;
   recovered: Array<{ cause: string; effect: string; decided_by: string }>;
-  contested: Array<{ cause: string; effect: string; decision: string | null; votes: Array<{ provider: string; answer: string | null }> }>;
+  contested: Array<{
+    cause: string;
+    effect: string;
+    decision: string | null;
+    votes: Array<{ provider: string; answer: string | null }>;
+  }>;
   tp: number;
   fp: number;
   fn: number;
@@ -67,8 +72,16 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
   const sixfold = await Sixfold.start({ dir: opts.workDir, standIn, env: opts.env });
   try {
     await sixfold.call('crdt_merge', {
-      doc: DOC, actor: 'setup',
-      ops: [{ op: 'map_set', target: 'meta', key: 'study', value: { assets: ASSETS, days: DAYS, lags: LAGS, crash_at: CRASH_AT, test: 'conditional Granger, F-test' } }],
+      doc: DOC,
+      actor: 'setup',
+      ops: [
+        {
+          op: 'map_set',
+          target: 'meta',
+          key: 'study',
+          value: { assets: ASSETS, days: DAYS, lags: LAGS, crash_at: CRASH_AT, test: 'conditional Granger, F-test' },
+        },
+      ],
     });
 
     // Pattern 1: the test itself is generated code, trusted only once it agrees with the given function.
@@ -78,12 +91,16 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
         `Write a JavaScript function \`${CODEGEN_MARKER}\`: a conditional Granger causality test. series is an array of K arrays of daily returns. ` +
         'Regress series[effect][t] for t in [max(start, lags), end) on a constant and lags 1..lags of all K series (unrestricted), and again without ' +
         'the lags of series[cause] (restricted). Return {f, p, coef}: the F statistic ((RSS_r - RSS_u)/lags)/(RSS_u/(N - K*lags - 1)), its p-value ' +
-        'from the F(lags, N - K*lags - 1) distribution, and the sum of cause\'s lag coefficients in the unrestricted model. Plain JavaScript, Math only, no imports.',
+        "from the F(lags, N - K*lags - 1) distribution, and the sum of cause's lag coefficients in the unrestricted model. Plain JavaScript, Math only, no imports.",
       language: 'javascript',
       namespace: 'market-crash',
     });
     const half = DAYS / 2;
-    const calls = pairs.flatMap(([c, e]) => [[c, e, LAGS, 0, DAYS], [c, e, LAGS, 0, half], [c, e, LAGS, half, DAYS]]);
+    const calls = pairs.flatMap(([c, e]) => [
+      [c, e, LAGS, 0, DAYS],
+      [c, e, LAGS, 0, half],
+      [c, e, LAGS, half, DAYS],
+    ]);
     const sandbox = await runGenerated<Test>(gen.code, 'grangerTest', market.returns, calls);
     const checks = [0, 1, 2, 3, 4, 5].map((i) => i * 9); // six pairs spread over the list, full sample
     let mismatch: string | undefined;
@@ -103,20 +120,32 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
     await sixfold.call('record_outcome', {
       trajectory_id: gen.trajectory_id,
       success: trusted,
-      notes: trusted ? `agreed with the given function on ${checks.length} pairs (F within 1e-6 relative, p within 1e-6)` : `disagreed with the given function: ${mismatch}`,
+      notes: trusted
+        ? `agreed with the given function on ${checks.length} pairs (F within 1e-6 relative, p within 1e-6)`
+        : `disagreed with the given function: ${mismatch}`,
     });
     const tests = pairs.map(([c, e], i) =>
       trusted && sandbox.ok
         ? { full: sandbox.results[3 * i], first: sandbox.results[3 * i + 1], second: sandbox.results[3 * i + 2] }
-        : { full: grangerTest(market.returns, c, e, LAGS, 0, DAYS), first: grangerTest(market.returns, c, e, LAGS, 0, half), second: grangerTest(market.returns, c, e, LAGS, half, DAYS) });
+        : {
+            full: grangerTest(market.returns, c, e, LAGS, 0, DAYS),
+            first: grangerTest(market.returns, c, e, LAGS, 0, half),
+            second: grangerTest(market.returns, c, e, LAGS, half, DAYS),
+          },
+    );
 
     // Pattern 4: one short-lived agent per candidate edge judges its evidence.
     opts.progress(`spawn_ephemeral: ${pairs.length} edge-testing agents`);
     const agents = await sixfold.call<{ agents: Array<{ status: string; result: string | null }> }>('spawn_ephemeral', {
-      task: `${AGENT_MARKER} Judge whether the cause Granger-causes the effect in this synthetic market, from the test below (56 candidate edges are tested at once). ` +
+      task:
+        `${AGENT_MARKER} Judge whether the cause Granger-causes the effect in this synthetic market, from the test below (56 candidate edges are tested at once). ` +
         'Reply with one word first, causal, absent or contested, then one short reason.',
       inputs: pairs.map(([c, e], i) => evidence(c, e, tests[i].full)),
-      role: 'edge tester', namespace: 'market-crash', memory_k: 0, concurrency: 8, max_tokens: 100,
+      role: 'edge tester',
+      namespace: 'market-crash',
+      memory_k: 0,
+      concurrency: 8,
+      max_tokens: 100,
     });
     const records = new Map<string, EdgeRecord>();
     // Pattern 3: each agent writes its verdict into the shared graph as its own actor.
@@ -126,9 +155,22 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       const word = /^\W*(causal|absent|contested)\b/i.exec(a.result ?? '')?.[1]?.toLowerCase() as Verdict | undefined;
       const agent: Verdict = a.status === 'succeeded' && word ? word : 'contested';
       const t = tests[i].full;
-      const rec: EdgeRecord = { cause: ASSETS[c], effect: ASSETS[e], f: t.f, p: t.p, coef: t.coef, agent, verdict: agent === 'causal' ? 'causal' : 'absent', decided_by: 'agent' };
+      const rec: EdgeRecord = {
+        cause: ASSETS[c],
+        effect: ASSETS[e],
+        f: t.f,
+        p: t.p,
+        coef: t.coef,
+        agent,
+        verdict: agent === 'causal' ? 'causal' : 'absent',
+        decided_by: 'agent',
+      };
       records.set(key(c, e), rec);
-      await sixfold.call('crdt_merge', { doc: DOC, actor: `edge-agent-${i}`, ops: [{ op: 'map_set', target: 'edges', key: key(c, e), value: rec }] });
+      await sixfold.call('crdt_merge', {
+        doc: DOC,
+        actor: `edge-agent-${i}`,
+        ops: [{ op: 'map_set', target: 'edges', key: key(c, e), value: rec }],
+      });
     }
 
     // Pattern 5: contested edges are decided by a vote on split-half evidence.
@@ -140,7 +182,8 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       const { first, second } = tests[i];
       opts.progress(`multi_model_vote: ${key(c, e)}`);
       const vote = await sixfold.call<VoteOut>('multi_model_vote', {
-        prompt: `${VOTE_MARKER} In a synthetic market, is ${ASSETS[c]} -> ${ASSETS[e]} a real causal edge? The full-sample Granger test was inconclusive ` +
+        prompt:
+          `${VOTE_MARKER} In a synthetic market, is ${ASSETS[c]} -> ${ASSETS[e]} a real causal edge? The full-sample Granger test was inconclusive ` +
           `(p ${fmtP(rec.p)}). Split-half replication: first half: p ${fmtP(first.p)}, coefficient sum ${first.coef.toFixed(3)}; ` +
           `second half: p ${fmtP(second.p)}, coefficient sum ${second.coef.toFixed(3)}. A real edge should show in both halves with the same sign.`,
         choices: ['causal', 'absent'],
@@ -150,12 +193,24 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       rec.verdict = vote.decision === 'causal' ? 'causal' : 'absent';
       rec.decided_by = vote.quorum_reached ? 'vote' : 'vote (no quorum)';
       rec.votes = vote.votes.map((v) => `${v.provider}: ${v.answer ?? '-'}`).join(', ');
-      contested.push({ cause: rec.cause, effect: rec.effect, decision: vote.decision, votes: vote.votes.map((v) => ({ provider: v.provider, answer: v.answer })) });
-      await sixfold.call('crdt_merge', { doc: DOC, actor: 'vote', ops: [{ op: 'map_set', target: 'edges', key: key(c, e), value: rec }] });
+      contested.push({
+        cause: rec.cause,
+        effect: rec.effect,
+        decision: vote.decision,
+        votes: vote.votes.map((v) => ({ provider: v.provider, answer: v.answer })),
+      });
+      await sixfold.call('crdt_merge', {
+        doc: DOC,
+        actor: 'vote',
+        ops: [{ op: 'map_set', target: 'edges', key: key(c, e), value: rec }],
+      });
     }
 
     // The causal graph is what the document holds.
-    const doc = await sixfold.call<{ snapshot: { edges: Record<string, EdgeRecord> }; clients: number; size_bytes: number }>('crdt_read', { doc: DOC });
+    const doc = await sixfold.call<{ snapshot: { edges: Record<string, EdgeRecord> }; clients: number; size_bytes: number }>(
+      'crdt_read',
+      { doc: DOC },
+    );
     const recovered = Object.values(doc.snapshot.edges).filter((r) => r.verdict === 'causal');
     const plantedKeys = new Set(market.edges.map((e) => key(e.cause, e.effect)));
     const recoveredKeys = new Set(recovered.map((r) => `${r.cause}->${r.effect}`));
@@ -168,7 +223,13 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
     const result: MarketResult = {
       planted: market.edges.map((e) => ({ cause: ASSETS[e.cause], effect: ASSETS[e.effect], lag: e.lag, b: e.b })),
       recovered: recovered.map((r) => ({ cause: r.cause, effect: r.effect, decided_by: r.decided_by })),
-      contested, tp, fp, fn, precision, recall, f1,
+      contested,
+      tp,
+      fp,
+      fn,
+      precision,
+      recall,
+      f1,
       tests_source: trusted ? 'generated' : 'given',
       crash_root: ASSETS[market.root],
     };
@@ -183,7 +244,16 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
         const k = `${r.cause}->${r.effect}`;
         const pe = plantedBy.get(k);
         const score = r.verdict === 'causal' ? (pe ? 'TP' : 'FP') : pe ? 'FN' : 'TN';
-        return [`${r.cause} -> ${r.effect}`, pe ? `b=${pe.b.toFixed(2)} lag ${pe.lag}` : 'no', r.f.toFixed(1), fmtP(r.p), r.agent, r.verdict, r.decided_by, score];
+        return [
+          `${r.cause} -> ${r.effect}`,
+          pe ? `b=${pe.b.toFixed(2)} lag ${pe.lag}` : 'no',
+          r.f.toFixed(1),
+          fmtP(r.p),
+          r.agent,
+          r.verdict,
+          r.decided_by,
+          score,
+        ];
       }),
     );
     const notes = [
@@ -195,7 +265,10 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       `crash: ${ASSETS[market.root]} fell ${sig(100 * (1 - market.prices[market.root][CRASH_AT + 2] / market.prices[market.root][CRASH_AT - 1]), 3)}% over days ${CRASH_AT}-${CRASH_AT + 2} and spread along the planted edges`,
     ];
     const svg = drawMarket({
-      assets: ASSETS, prices: market.prices, crashAt: CRASH_AT, root: market.root,
+      assets: ASSETS,
+      prices: market.prices,
+      crashAt: CRASH_AT,
+      root: market.root,
       planted: market.edges.map((e) => key(e.cause, e.effect)),
       recovered: recovered.map((r) => ({ key: `${r.cause}->${r.effect}`, byVote: r.decided_by !== 'agent' })),
       score: { tp, fp, fn, f1 },

@@ -39,7 +39,12 @@ export function makeMarket(seed: number): Market {
   // Every asset after the first gets one strong parent, so the crash reaches everyone...
   for (let i = 1; i < K; i++) {
     const parent = order[Math.floor(rng() * i)];
-    edges.push({ cause: parent, effect: order[i], lag: 1 + Math.floor(rng() * LAGS), b: (rng() < 0.8 ? 1 : -1) * (0.3 + 0.15 * rng()) });
+    edges.push({
+      cause: parent,
+      effect: order[i],
+      lag: 1 + Math.floor(rng() * LAGS),
+      b: (rng() < 0.8 ? 1 : -1) * (0.3 + 0.15 * rng()),
+    });
   }
   // ...and a few weak extra edges: the contested ones.
   for (let extra = 0; extra < 3; extra++) {

@@ -29,8 +29,12 @@ export function makeGraph(seed: number, n: number, shared = false): Graph {
   const push = (a: number, b: number) => {
     if (m === cap) {
       cap *= 2;
-      const s2 = new Int32Array(cap); s2.set(src); src = s2;
-      const d2 = new Int32Array(cap); d2.set(dst); dst = d2;
+      const s2 = new Int32Array(cap);
+      s2.set(src);
+      src = s2;
+      const d2 = new Int32Array(cap);
+      d2.set(dst);
+      dst = d2;
     }
     src[m] = a;
     dst[m] = b;
@@ -38,7 +42,10 @@ export function makeGraph(seed: number, n: number, shared = false): Graph {
   };
   const seeds = Math.min(5, n);
   for (let v = 0; v < seeds; v++) {
-    if (seeds > 1) { push(v, (v + 1) % seeds); urn[urnLen++] = (v + 1) % seeds; }
+    if (seeds > 1) {
+      push(v, (v + 1) % seeds);
+      urn[urnLen++] = (v + 1) % seeds;
+    }
     urn[urnLen++] = v;
   }
   const chosen: number[] = [];
@@ -68,13 +75,21 @@ export function makeGraph(seed: number, n: number, shared = false): Graph {
   for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
-    const t = perm[i]; perm[i] = perm[j]; perm[j] = t;
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
   }
-  for (let e = 0; e < m; e++) { src[e] = perm[src[e]]; dst[e] = perm[dst[e]]; }
+  for (let e = 0; e < m; e++) {
+    src[e] = perm[src[e]];
+    dst[e] = perm[dst[e]];
+  }
   const outDeg = alloc(n);
   const inStart = alloc(n + 1);
   const inSrc = alloc(m);
-  for (let e = 0; e < m; e++) { outDeg[src[e]]++; inStart[dst[e] + 1]++; }
+  for (let e = 0; e < m; e++) {
+    outDeg[src[e]]++;
+    inStart[dst[e] + 1]++;
+  }
   for (let v = 0; v < n; v++) inStart[v + 1] += inStart[v];
   const fill = inStart.slice(0, n);
   for (let e = 0; e < m; e++) inSrc[fill[dst[e]]++] = src[e];

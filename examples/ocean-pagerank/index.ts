@@ -81,7 +81,9 @@ interface MergeOut {
 }
 
 function topPages(g: Graph, r: Float64Array, k: number): OceanResult['top'] {
-  const idx = Array.from({ length: r.length }, (_, i) => i).sort((a, b) => r[b] - r[a] || a - b).slice(0, k);
+  const idx = Array.from({ length: r.length }, (_, i) => i)
+    .sort((a, b) => r[b] - r[a] || a - b)
+    .slice(0, k);
   return idx.map((v) => ({ page: v, rank: r[v], in_links: g.inStart[v + 1] - g.inStart[v] }));
 }
 
@@ -91,9 +93,21 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
   opts.progress(`graph: ${n} pages, ${g.edges} links`);
   const prev = new Float64Array(new SharedArrayBuffer(n * 8)).fill(1 / n);
   const bounds = partitionBounds(n, PARTITIONS);
-  const workers = bounds.map(([lo, hi], p) => new PartitionWorker({
-    partition: p, lo, hi, chunk: CHUNK, block: BLOCK, damping: DAMPING, outDeg: g.outDeg, inStart: g.inStart, inSrc: g.inSrc, prev,
-  }));
+  const workers = bounds.map(
+    ([lo, hi], p) =>
+      new PartitionWorker({
+        partition: p,
+        lo,
+        hi,
+        chunk: CHUNK,
+        block: BLOCK,
+        damping: DAMPING,
+        outDeg: g.outDeg,
+        inStart: g.inStart,
+        inSrc: g.inSrc,
+        prev,
+      }),
+  );
   const sixfold = await Sixfold.start({ dir: opts.workDir, standIn, env: opts.env });
   try {
     let dangling = 0;
@@ -106,7 +120,9 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       const replies = await Promise.all(workers.map((w) => w.round({ round, base })));
       const updates = replies.map((r) => r.update);
       // Ask only for what this client lacks after its own updates (nothing), not the whole state back.
-      const since = Buffer.from(Y.encodeStateVectorFromUpdate(Y.mergeUpdates(updates.map((u) => Buffer.from(u, 'base64'))))).toString('base64');
+      const since = Buffer.from(
+        Y.encodeStateVectorFromUpdate(Y.mergeUpdates(updates.map((u) => Buffer.from(u, 'base64')))),
+      ).toString('base64');
       const doc = `ocean.round.${String(round).padStart(3, '0')}`;
       const merged = await sixfold.call<MergeOut>('crdt_merge', { doc, updates, since });
       // The next round starts from what the document holds, not from the workers' memory.
@@ -120,9 +136,15 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       dangling = Object.values(figures).reduce((s, f) => s + f.dangling, 0);
       docBytes = merged.size_bytes;
       const blocks = Object.values(figures).flatMap((f) => f.block_residuals);
-      const agg = await sixfold.call<{ results: { sum: number; max: number } }>('aggregate', { values: blocks, ops: ['sum', 'max'], fanout: 4 });
+      const agg = await sixfold.call<{ results: { sum: number; max: number } }>('aggregate', {
+        values: blocks,
+        ops: ['sum', 'max'],
+        fanout: 4,
+      });
       residuals.push(agg.results.sum);
-      opts.progress(`round ${round}: residual ${agg.results.sum.toExponential(2)} (worst block ${agg.results.max.toExponential(2)}), document ${doc} ${merged.size_bytes} bytes from ${merged.clients} replicas`);
+      opts.progress(
+        `round ${round}: residual ${agg.results.sum.toExponential(2)} (worst block ${agg.results.max.toExponential(2)}), document ${doc} ${merged.size_bytes} bytes from ${merged.clients} replicas`,
+      );
       if (agg.results.sum < TOLERANCE) break;
     }
     const converged = residuals[residuals.length - 1] < TOLERANCE;
@@ -130,33 +152,68 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
 
     // Pattern 4: one short-lived agent per partition writes its line of the report into memory.
     const total = Object.values(figures).reduce((s, f) => s + f.mass, 0);
-    const inputs = Object.entries(figures).sort(([a], [b]) => a.localeCompare(b)).map(([key, f]) => {
-      const [page, rank] = f.top[0];
-      return `partition ${key.slice(1)}: pages ${pageName(f.lo)}..${pageName(f.hi - 1)}; leader ${pageName(page)} rank ${rank.toExponential(3)} ` +
-        `with ${g.inStart[page + 1] - g.inStart[page]} in-links; share of all rank ${((100 * f.mass) / total).toFixed(1)}%`;
-    });
+    const inputs = Object.entries(figures)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, f]) => {
+        const [page, rank] = f.top[0];
+        return (
+          `partition ${key.slice(1)}: pages ${pageName(f.lo)}..${pageName(f.hi - 1)}; leader ${pageName(page)} rank ${rank.toExponential(3)} ` +
+          `with ${g.inStart[page + 1] - g.inStart[page]} in-links; share of all rank ${((100 * f.mass) / total).toFixed(1)}%`
+        );
+      });
     opts.progress('spawn_ephemeral: one reporting agent per partition');
-    const agents = await sixfold.call<{ agents: Array<{ status: string; result: string | null; error?: string }> }>('spawn_ephemeral', {
-      task: `${REPORT_MARKER} Using only the figures given, write one sentence for the PageRank report: which page leads this partition, and what share of all rank the partition holds.`,
-      inputs, role: 'partition reporter', namespace: 'ocean-pagerank', memory_k: 0, persist: true, max_tokens: 200,
-    });
-    const reports = agents.agents.map((a, i) => (a.status === 'succeeded' ? (a.result ?? '').trim() : `partition ${i}: agent ${a.status}${a.error ? ` (${a.error})` : ''}`));
+    const agents = await sixfold.call<{ agents: Array<{ status: string; result: string | null; error?: string }> }>(
+      'spawn_ephemeral',
+      {
+        task: `${REPORT_MARKER} Using only the figures given, write one sentence for the PageRank report: which page leads this partition, and what share of all rank the partition holds.`,
+        inputs,
+        role: 'partition reporter',
+        namespace: 'ocean-pagerank',
+        memory_k: 0,
+        persist: true,
+        max_tokens: 200,
+      },
+    );
+    const reports = agents.agents.map((a, i) =>
+      a.status === 'succeeded' ? (a.result ?? '').trim() : `partition ${i}: agent ${a.status}${a.error ? ` (${a.error})` : ''}`,
+    );
 
-    const result: OceanResult = { pages: n, edges: g.edges, rounds: residuals.length, residuals, converged, top, doc_bytes: docBytes, reports };
+    const result: OceanResult = {
+      pages: n,
+      edges: g.edges,
+      rounds: residuals.length,
+      residuals,
+      converged,
+      top,
+      doc_bytes: docBytes,
+      reports,
+    };
     const partOf = (v: number) => bounds.findIndex(([lo, hi]) => v >= lo && v < hi);
     const table = formatTable(
       ['#', 'page', 'partition', 'pagerank', 'in-links', 'out-links'],
-      top.slice(0, 10).map((t, i) => [i + 1, pageName(t.page), partOf(t.page), t.rank.toExponential(3), t.in_links, g.outDeg[t.page]]),
+      top
+        .slice(0, 10)
+        .map((t, i) => [i + 1, pageName(t.page), partOf(t.page), t.rank.toExponential(3), t.in_links, g.outDeg[t.page]]),
     );
     const pick = [1, 5, 10, 15, 20, 25, 30].filter((r) => r < residuals.length);
     const notes = [
       `graph: ${n} pages, ${g.edges} links (preferential attachment, ${[...g.outDeg].filter((d) => d === 0).length} dangling pages), ${PARTITIONS} partitions`,
       `${converged ? 'converged' : 'stopped'} after ${residuals.length} rounds: global residual (aggregate, sum of ${Object.values(figures).flatMap((f) => f.block_residuals).length} block residuals) ` +
-        [...pick.map((r) => `${r}: ${sig(residuals[r - 1], 2)}`), `${residuals.length}: ${sig(residuals[residuals.length - 1], 2)}`].join(', '),
+        [
+          ...pick.map((r) => `${r}: ${sig(residuals[r - 1], 2)}`),
+          `${residuals.length}: ${sig(residuals[residuals.length - 1], 2)}`,
+        ].join(', '),
       `each round: one CRDT document (${Math.ceil(n / CHUNK)} Float32 chunks as base64 + each partition's figures), ${docBytes} bytes, merged from ${PARTITIONS} replicas' updates in one crdt_merge`,
       ...reports.map((r) => `report: ${r}`),
     ];
-    const svg = drawOcean({ pages: n, edges: g.edges, residuals, tolerance: TOLERANCE, top: top.slice(0, 15).map((t) => ({ ...t, name: pageName(t.page), partition: partOf(t.page) })), partitions: PARTITIONS });
+    const svg = drawOcean({
+      pages: n,
+      edges: g.edges,
+      residuals,
+      tolerance: TOLERANCE,
+      top: top.slice(0, 15).map((t) => ({ ...t, name: pageName(t.page), partition: partOf(t.page) })),
+      partitions: PARTITIONS,
+    });
     return {
       simulated: `the web graph is generated (${n} pages linked by preferential attachment), not crawled; the partition workers are threads of this process; every round's rank vector really travels through sixfold's CRDT documents.`,
       table,

@@ -19,17 +19,42 @@ export function drawGame(levels: string[][], items: Proposal[], rejected: number
   const h = levels[0].length * cell;
   const W = 20 + levels.length * (w + gap);
   const body: string[] = [];
-  body.push(text(20, 30, `P2P game world: ${items.length} items accepted of ${proposed} proposed by agents on two gossiping servers`, { 'font-size': 16, 'font-weight': 'bold' }));
-  body.push(text(20, 50, `Simulated: a toy game; the servers are real sixfold processes gossiping one CRDT document. Replicas ${identical ? 'identical' : 'DIFFERENT'}; ${rejected} proposals rejected by vote or validator.`, { 'font-size': 11, fill: '#555' }));
+  body.push(
+    text(20, 30, `P2P game world: ${items.length} items accepted of ${proposed} proposed by agents on two gossiping servers`, {
+      'font-size': 16,
+      'font-weight': 'bold',
+    }),
+  );
+  body.push(
+    text(
+      20,
+      50,
+      `Simulated: a toy game; the servers are real sixfold processes gossiping one CRDT document. Replicas ${identical ? 'identical' : 'DIFFERENT'}; ${rejected} proposals rejected by vote or validator.`,
+      { 'font-size': 11, fill: '#555' },
+    ),
+  );
   levels.forEach((rows, l) => {
     const ox = 20 + l * (w + gap);
     const oy = 80;
     body.push(text(ox, oy - 8, `level ${l + 1}`, { 'font-size': 13, 'font-weight': 'bold' }));
     body.push(rect(ox, oy, w, h, { fill: '#f4f1ea' }));
-    rows.forEach((row, y) => [...row].forEach((c, x) => { if (c === '#') body.push(rect(ox + x * cell, oy + y * cell, cell, cell, { fill: '#444' })); }));
-    for (const [[x, y], label] of [[START, 'S'], [EXIT, 'E']] as const) {
+    rows.forEach((row, y) =>
+      [...row].forEach((c, x) => {
+        if (c === '#') body.push(rect(ox + x * cell, oy + y * cell, cell, cell, { fill: '#444' }));
+      }),
+    );
+    for (const [[x, y], label] of [
+      [START, 'S'],
+      [EXIT, 'E'],
+    ] as const) {
       body.push(rect(ox + x * cell + 2, oy + y * cell + 2, cell - 4, cell - 4, { fill: label === 'S' ? '#9ccc65' : '#90caf9' }));
-      body.push(text(ox + x * cell + cell / 2, oy + y * cell + cell / 2 + 4, label, { 'text-anchor': 'middle', 'font-size': 11, 'font-weight': 'bold' }));
+      body.push(
+        text(ox + x * cell + cell / 2, oy + y * cell + cell / 2 + 4, label, {
+          'text-anchor': 'middle',
+          'font-size': 11,
+          'font-weight': 'bold',
+        }),
+      );
     }
     for (const it of items.filter((i) => i.level === l + 1)) {
       const k = Object.hasOwn(KIND, it.kind) ? KIND[it.kind] : { letter: '?', fill: '#fff' };
@@ -54,7 +79,14 @@ export function drawGame(levels: string[][], items: Proposal[], rejected: number
   levels.forEach((_, l) => {
     const mine = items.filter((it) => it.level === l + 1).sort((x, y) => x.name.localeCompare(y.name));
     most = Math.max(most, mine.length);
-    mine.forEach((it, i) => body.push(text(20 + l * (w + gap), ly + 30 + i * 14, `${KIND[it.kind]?.letter ?? '?'} ${it.name} (power ${it.power})`, { 'font-size': 10, fill: SERVER[it.server] ?? '#000' })));
+    mine.forEach((it, i) =>
+      body.push(
+        text(20 + l * (w + gap), ly + 30 + i * 14, `${KIND[it.kind]?.letter ?? '?'} ${it.name} (power ${it.power})`, {
+          'font-size': 10,
+          fill: SERVER[it.server] ?? '#000',
+        }),
+      ),
+    );
   });
   return svgDoc(W, ly + 40 + most * 14, body);
 }

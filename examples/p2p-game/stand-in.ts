@@ -27,20 +27,31 @@ function design(prompt: string): string {
   const rng = mulberry32(hashString(`${designer}/${level}`));
   const floor: Array<[number, number]> = [];
   const walls: Array<[number, number]> = [];
-  rows.forEach((row, y) => [...row].forEach((c, x) => {
-    const edge = x === 0 || y === 0 || x === row.length - 1 || y === rows.length - 1;
-    if (c === '.' && !(x === 1 && y === 1) && !(x === row.length - 2 && y === rows.length - 2)) floor.push([x, y]);
-    else if (c === '#' && !edge) walls.push([x, y]);
-  }));
+  rows.forEach((row, y) =>
+    [...row].forEach((c, x) => {
+      const edge = x === 0 || y === 0 || x === row.length - 1 || y === rows.length - 1;
+      if (c === '.' && !(x === 1 && y === 1) && !(x === row.length - 2 && y === rows.length - 2)) floor.push([x, y]);
+      else if (c === '#' && !edge) walls.push([x, y]);
+    }),
+  );
   const word = theme.split(' ')[1] ?? theme;
   const items: Item[] = KINDS[server].map((kind) => {
     const [x, y] = floor.splice(Math.floor(rng() * floor.length), 1)[0];
     const [lo, hi] = POWER[kind];
-    return { name: `${word} ${kind} ${designer}`, kind, level, x, y, power: lo + Math.floor(rng() * (hi - lo + 1)), flavor: `A ${kind} found in ${theme}.` };
+    return {
+      name: `${word} ${kind} ${designer}`,
+      kind,
+      level,
+      x,
+      y,
+      power: lo + Math.floor(rng() * (hi - lo + 1)),
+      flavor: `A ${kind} found in ${theme}.`,
+    };
   });
   if (designer === 'a2' && walls.length) [items[3].x, items[3].y] = walls[Math.floor(rng() * walls.length)];
   if (designer === 'b3') items[1].power = 11;
-  if (designer === 'b1') Object.assign(items[0], { name: 'laser crate b1', flavor: 'A crate of laser rifles from a space station.' });
+  if (designer === 'b1')
+    Object.assign(items[0], { name: 'laser crate b1', flavor: 'A crate of laser rifles from a space station.' });
   return `Here are my items:\n\`\`\`json\n${JSON.stringify(items, null, 1)}\n\`\`\``;
 }
 

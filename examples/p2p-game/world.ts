@@ -32,7 +32,9 @@ export interface World {
 /** A level's terrain: a walled room with seeded wall segments, every floor square reachable from the start. */
 export function makeTerrain(seed: number, level: number): string[] {
   const rng = mulberry32(seed * 1000 + level * 77 + 9);
-  const g = Array.from({ length: HEIGHT }, (_, y) => Array.from({ length: WIDTH }, (_, x) => (x === 0 || y === 0 || x === WIDTH - 1 || y === HEIGHT - 1 ? '#' : '.')));
+  const g = Array.from({ length: HEIGHT }, (_, y) =>
+    Array.from({ length: WIDTH }, (_, x) => (x === 0 || y === 0 || x === WIDTH - 1 || y === HEIGHT - 1 ? '#' : '.')),
+  );
   for (let s = 0; s < 5 + level; s++) {
     const horizontal = rng() < 0.5;
     const len = 2 + Math.floor(rng() * 5);
@@ -62,7 +64,12 @@ export function reachable(rows: string[]): Set<string> {
   const queue: Array<[number, number]> = [START];
   while (queue.length) {
     const [x, y] = queue.shift()!;
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+    for (const [dx, dy] of [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ]) {
       const [nx, ny] = [x + dx, y + dy];
       if (rows[ny]?.[nx] === '.' && !seen.has(`${nx},${ny}`)) {
         seen.add(`${nx},${ny}`);
@@ -86,12 +93,23 @@ export function validateItem(world: World, item: Item): { ok: boolean; reason: s
   if (typeof item.name !== 'string' || !/^[a-z0-9 -]{1,24}$/.test(item.name)) return { ok: false, reason: 'bad name' };
   if (!Object.prototype.hasOwnProperty.call(ranges, item.kind)) return { ok: false, reason: 'unknown kind' };
   const [lo, hi] = ranges[item.kind];
-  if (!Number.isInteger(item.power) || item.power < lo || item.power > hi) return { ok: false, reason: `power out of range ${lo}..${hi}` };
-  if (!Number.isInteger(item.level) || item.level < 1 || item.level > world.levels.length) return { ok: false, reason: 'no such level' };
+  if (!Number.isInteger(item.power) || item.power < lo || item.power > hi)
+    return { ok: false, reason: `power out of range ${lo}..${hi}` };
+  if (!Number.isInteger(item.level) || item.level < 1 || item.level > world.levels.length)
+    return { ok: false, reason: 'no such level' };
   const rows = world.levels[item.level - 1];
-  if (!Number.isInteger(item.x) || !Number.isInteger(item.y) || item.y < 0 || item.y >= rows.length || item.x < 0 || item.x >= rows[0].length) return { ok: false, reason: 'outside the level' };
+  if (
+    !Number.isInteger(item.x) ||
+    !Number.isInteger(item.y) ||
+    item.y < 0 ||
+    item.y >= rows.length ||
+    item.x < 0 ||
+    item.x >= rows[0].length
+  )
+    return { ok: false, reason: 'outside the level' };
   if (rows[item.y][item.x] !== '.') return { ok: false, reason: 'on a wall' };
-  if ((item.x === 1 && item.y === 1) || (item.x === rows[0].length - 2 && item.y === rows.length - 2)) return { ok: false, reason: 'on the start or the exit' };
+  if ((item.x === 1 && item.y === 1) || (item.x === rows[0].length - 2 && item.y === rows.length - 2))
+    return { ok: false, reason: 'on the start or the exit' };
   let power = item.power;
   for (const other of world.items) {
     if (other.name === item.name) return { ok: false, reason: 'name taken' };

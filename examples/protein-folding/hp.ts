@@ -26,7 +26,10 @@ const DY = [0, 1, 0, -1];
 
 /** Lattice points of a fold. */
 export function decode(moves: string): Point[] {
-  const pts: Point[] = [[0, 0], [1, 0]];
+  const pts: Point[] = [
+    [0, 0],
+    [1, 0],
+  ];
   let dir = 0;
   let x = 1;
   let y = 0;
@@ -117,16 +120,18 @@ export function fold(sequence: string, spec: FolderSpec): FolderRun[] {
     let dir = 0;
     let x = n + 1;
     let y = n + 1;
-    xs[0] = x; ys[0] = y;
+    xs[0] = x;
+    ys[0] = y;
     grid[y * size + x] = stamp * 64 + 0;
     let ok = true;
     for (let i = 1; i < n; i++) {
       if (i >= 2) dir = (dir + (moves[i - 2] === 1 ? 1 : moves[i - 2] === 2 ? 3 : 0)) % 4;
       x += DX[dir];
       y += DY[dir];
-      xs[i] = x; ys[i] = y;
+      xs[i] = x;
+      ys[i] = y;
       const cell = y * size + x;
-      if ((grid[cell] >> 6) === stamp) ok = false;
+      if (grid[cell] >> 6 === stamp) ok = false;
       else grid[cell] = stamp * 64 + (i & 63);
     }
     if (!ok && !spec.broken) return null;
@@ -135,13 +140,14 @@ export function fold(sequence: string, spec: FolderSpec): FolderRun[] {
       if (!h[i]) continue;
       for (let d = 0; d < 4; d++) {
         const cell = (ys[i] + DY[d]) * size + xs[i] + DX[d];
-        if ((grid[cell] >> 6) !== stamp) continue;
+        if (grid[cell] >> 6 !== stamp) continue;
         const j = grid[cell] & 63;
         if (j > i + 1 && h[j]) e--;
       }
     }
     // The broken folder also counts every overlap as a contact: it believes a collapsed chain is ideal.
-    if (!ok) for (let i = 0; i < n; i++) for (let j = i + 2; j < n; j++) if (xs[i] === xs[j] && ys[i] === ys[j] && h[i] && h[j]) e--;
+    if (!ok)
+      for (let i = 0; i < n; i++) for (let j = i + 2; j < n; j++) if (xs[i] === xs[j] && ys[i] === ys[j] && h[i] && h[j]) e--;
     return e;
   };
 
@@ -159,7 +165,10 @@ export function fold(sequence: string, spec: FolderSpec): FolderRun[] {
       const e2 = energyOf(cur);
       if (e2 !== null && (e2 <= e || rng() < Math.exp((e - e2) / t))) {
         e = e2;
-        if (e < bestE) { bestE = e; best = cur.slice(); }
+        if (e < bestE) {
+          bestE = e;
+          best = cur.slice();
+        }
       } else {
         cur[i] = old;
       }
@@ -172,5 +181,7 @@ export function fold(sequence: string, spec: FolderSpec): FolderRun[] {
 /** A seeded sample of folds (valid and overlapping) to test a scorer against the reference. */
 export function testFolds(seed: number, sequence: string, count: number): string[] {
   const rng = mulberry32(seed * 31 + 5);
-  return Array.from({ length: count }, () => Array.from({ length: sequence.length - 2 }, () => 'FLR'[Math.floor(rng() * (rng() < 0.6 ? 1.6 : 3))]).join(''));
+  return Array.from({ length: count }, () =>
+    Array.from({ length: sequence.length - 2 }, () => 'FLR'[Math.floor(rng() * (rng() < 0.6 ? 1.6 : 3))]).join(''),
+  );
 }

@@ -43,7 +43,15 @@ export interface ProteinResult {
   scorer: { source: 'generated' | 'reference'; tests: number; passed: number; error?: string };
   aggregate: { count: number; min: number; mean: number; max: number; stddev: number };
   consensus: { moves: string; energy: number; proposer: string };
-  commit: { committed: boolean; sequence: number | null; view: number | null; view_changes: number; faulty_replicas: number[]; signatures: number; messages: number };
+  commit: {
+    committed: boolean;
+    sequence: number | null;
+    view: number | null;
+    view_changes: number;
+    faulty_replicas: number[];
+    signatures: number;
+    messages: number;
+  };
   certificate_valid: boolean;
 }
 
@@ -83,7 +91,12 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       namespace: 'protein-folding',
     });
     const tests = testFolds(opts.seed, sequence, 24);
-    const sandbox = await runGenerated<{ valid: boolean; energy: number }>(gen.code, 'hpEnergy', undefined, [...tests, ...best.map((b) => b.moves)].map((m) => [sequence, m]));
+    const sandbox = await runGenerated<{ valid: boolean; energy: number }>(
+      gen.code,
+      'hpEnergy',
+      undefined,
+      [...tests, ...best.map((b) => b.moves)].map((m) => [sequence, m]),
+    );
     let passed = 0;
     let error: string | undefined;
     if (sandbox.ok) {
@@ -92,7 +105,8 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
         const got = sandbox.results[i];
         if (got && got.valid === want.valid && (!want.valid || got.energy === want.energy)) passed++;
       });
-      if (passed < tests.length) error = `${tests.length - passed} of ${tests.length} test folds scored differently from the reference`;
+      if (passed < tests.length)
+        error = `${tests.length - passed} of ${tests.length} test folds scored differently from the reference`;
     } else {
       error = sandbox.error;
     }
@@ -100,22 +114,42 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
     await sixfold.call('record_outcome', {
       trajectory_id: gen.trajectory_id,
       success: trusted,
-      notes: trusted ? `matched the reference scorer on ${tests.length} test folds (valid and self-intersecting)` : `rejected: ${error}`,
+      notes: trusted
+        ? `matched the reference scorer on ${tests.length} test folds (valid and self-intersecting)`
+        : `rejected: ${error}`,
     });
     const score = (i: number) => (trusted && sandbox.ok ? sandbox.results[tests.length + i] : hpEnergy(sequence, best[i].moves));
     const proposals: Proposal[] = best.map((b, i) => {
       const v = score(i);
-      return { predictor: specs[i].name, replica: i, moves: b.moves, claimed: b.claimed, valid: v.valid, verified: v.energy, accepted: v.valid && v.energy === b.claimed };
+      return {
+        predictor: specs[i].name,
+        replica: i,
+        moves: b.moves,
+        claimed: b.claimed,
+        valid: v.valid,
+        verified: v.energy,
+        accepted: v.valid && v.energy === b.claimed,
+      };
     });
 
     // Pattern 6: what the predictors claim, summarised as a swarm would (tree aggregation).
     opts.progress('aggregate: the claimed energies');
     const claims = runs.flat().map((r) => r.claimed);
-    const agg = await sixfold.call<AggregateOut>('aggregate', { values: claims, ops: ['count', 'min', 'mean', 'max', 'stddev'], fanout: 4 });
-    const perPredictor = await Promise.all(runs.map((rs) => sixfold.call<AggregateOut>('aggregate', { values: rs.map((r) => r.claimed), ops: ['min', 'mean', 'stddev'] })));
+    const agg = await sixfold.call<AggregateOut>('aggregate', {
+      values: claims,
+      ops: ['count', 'min', 'mean', 'max', 'stddev'],
+      fanout: 4,
+    });
+    const perPredictor = await Promise.all(
+      runs.map((rs) =>
+        sixfold.call<AggregateOut>('aggregate', { values: rs.map((r) => r.claimed), ops: ['min', 'mean', 'stddev'] }),
+      ),
+    );
 
     // Pattern 2: commit the best verified fold; the faulty predictor is a Byzantine replica.
-    const pick = proposals.filter((p) => p.accepted).reduce<Proposal | undefined>((a, p) => (!a || p.verified < a.verified ? p : a), undefined);
+    const pick = proposals
+      .filter((p) => p.accepted)
+      .reduce<Proposal | undefined>((a, p) => (!a || p.verified < a.verified ? p : a), undefined);
     if (!pick) throw new Error('no proposal passed verification');
     const value = { sequence, moves: pick.moves, energy: pick.verified, proposer: pick.predictor };
     opts.progress(`byzantine_propose: the fold of ${pick.predictor} (energy ${pick.verified})`);
@@ -139,18 +173,33 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
     });
     if (!commit.committed) throw new Error(`the consensus fold was not committed: ${commit.reason}`);
     const check = await sixfold.call<{ valid: boolean }>('verify_certificate', {
-      cluster: 'protein-folding', value, certificate: commit.certificate, sequence: commit.sequence, view: commit.view,
+      cluster: 'protein-folding',
+      value,
+      certificate: commit.certificate,
+      sequence: commit.sequence,
+      view: commit.view,
     });
 
     const result: ProteinResult = {
       sequence,
       proposals,
       scorer: { source: trusted ? 'generated' : 'reference', tests: tests.length, passed, ...(error ? { error } : {}) },
-      aggregate: { count: agg.results.count, min: agg.results.min, mean: agg.results.mean, max: agg.results.max, stddev: agg.results.stddev },
+      aggregate: {
+        count: agg.results.count,
+        min: agg.results.min,
+        mean: agg.results.mean,
+        max: agg.results.max,
+        stddev: agg.results.stddev,
+      },
       consensus: { moves: pick.moves, energy: pick.verified, proposer: pick.predictor },
       commit: {
-        committed: commit.committed, sequence: commit.sequence, view: commit.view, view_changes: commit.view_changes,
-        faulty_replicas: commit.faulty_replicas, signatures: commit.certificate.length, messages: commit.messages,
+        committed: commit.committed,
+        sequence: commit.sequence,
+        view: commit.view,
+        view_changes: commit.view_changes,
+        faulty_replicas: commit.faulty_replicas,
+        signatures: commit.certificate.length,
+        messages: commit.messages,
       },
       certificate_valid: check.valid,
     };
@@ -158,7 +207,13 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
     const table = formatTable(
       ['predictor', 'replica', 'runs', 'claimed best', 'mean claim', 'verified', 'self-avoiding', 'verdict'],
       proposals.map((p, i) => [
-        p.predictor, p.replica, runs[i].length, p.claimed, sig(perPredictor[i].results.mean, 3), p.valid ? p.verified : '–', p.valid ? 'yes' : 'no',
+        p.predictor,
+        p.replica,
+        runs[i].length,
+        p.claimed,
+        sig(perPredictor[i].results.mean, 3),
+        p.valid ? p.verified : '–',
+        p.valid ? 'yes' : 'no',
         !p.accepted ? 'rejected' : p === pick ? 'consensus' : 'valid',
       ]),
     );
@@ -170,17 +225,26 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
     ];
     const svg = drawProtein(
       sequence,
-      { title: `Consensus fold: energy ${pick.verified}`, subtitle: `proposed by ${pick.predictor}; committed at view ${commit.view} despite faulty replica 0; certificate ${check.valid ? 'verified' : 'invalid'}`, moves: pick.moves },
+      {
+        title: `Consensus fold: energy ${pick.verified}`,
+        subtitle: `proposed by ${pick.predictor}; committed at view ${commit.view} despite faulty replica 0; certificate ${check.valid ? 'verified' : 'invalid'}`,
+        moves: pick.moves,
+      },
       proposals.map((p) => ({
         title: p.predictor,
         subtitle: p.valid ? `claimed ${p.claimed}, verified ${p.verified}` : `claimed ${p.claimed}; passes through itself`,
         moves: p.moves,
         rejected: !p.accepted,
       })),
-      runs.map((rs, i) => ({ name: specs[i].name, claims: rs.map((r) => r.claimed), verified: proposals[i].valid ? proposals[i].verified : null })),
+      runs.map((rs, i) => ({
+        name: specs[i].name,
+        claims: rs.map((r) => r.claimed),
+        verified: proposals[i].valid ? proposals[i].verified : null,
+      })),
     );
     return {
-      simulated: 'the protein is a toy 2D HP lattice sequence made from the seed; the four predictors are Monte Carlo folders in this process (folder-0 has a deliberately broken self-avoidance check); the PBFT replicas run inside the server on its simulated network.',
+      simulated:
+        'the protein is a toy 2D HP lattice sequence made from the seed; the four predictors are Monte Carlo folders in this process (folder-0 has a deliberately broken self-avoidance check); the PBFT replicas run inside the server on its simulated network.',
       table,
       notes,
       llm: [...sixfold.answeredBy],

@@ -24,7 +24,12 @@ export const FAULTS = ['memory_leak', 'bad_deploy', 'noisy_neighbor', 'traffic_s
 export type Fault = (typeof FAULTS)[number];
 
 /** The action that heals each fault, and what it acts on: the simulation's ground truth (for escalation only). */
-export const REMEDY: Record<Fault, Action> = { memory_leak: 'rollback_deploy', bad_deploy: 'rollback_deploy', noisy_neighbor: 'drain_node', traffic_spike: 'scale_out' };
+export const REMEDY: Record<Fault, Action> = {
+  memory_leak: 'rollback_deploy',
+  bad_deploy: 'rollback_deploy',
+  noisy_neighbor: 'drain_node',
+  traffic_spike: 'scale_out',
+};
 
 /** Ticks each action takes before its effect is in place. */
 export const ACTION_TICKS: Record<Action, number> = { restart_pod: 1, rollback_deploy: 2, drain_node: 2, scale_out: 1 };
@@ -75,7 +80,15 @@ export class Cluster {
     this.rng = mulberry32(seed * 9301 + 49297);
     let k = 0;
     for (const service of SERVICES) {
-      for (let r = 0; r < REPLICAS; r++) this.pods.push({ name: `${service}-${r + 1}`, service, node: NODES[k++ % NODES.length], version: 1, mem: BASE.mem, leak: 0 });
+      for (let r = 0; r < REPLICAS; r++)
+        this.pods.push({
+          name: `${service}-${r + 1}`,
+          service,
+          node: NODES[k++ % NODES.length],
+          version: 1,
+          mem: BASE.mem,
+          leak: 0,
+        });
     }
   }
 
@@ -110,7 +123,11 @@ export class Cluster {
       if (!NODES.includes(target)) return false;
       this.cordoned.add(target);
       const open = NODES.filter((n) => !this.cordoned.has(n));
-      this.pods.filter((p) => p.node === target).forEach((p, i) => { p.node = open[(NODES.indexOf(target) + i) % open.length]; });
+      this.pods
+        .filter((p) => p.node === target)
+        .forEach((p, i) => {
+          p.node = open[(NODES.indexOf(target) + i) % open.length];
+        });
       return true;
     }
     if (!SERVICES.includes(target)) return false;
@@ -135,7 +152,10 @@ export class Cluster {
       let score = 0;
       for (const k of Object.keys(BASE) as Metric[]) {
         const z = Math.abs(m[k] - BASE[k]) / NOISE[k];
-        if (z > score) { score = z; worst = k; }
+        if (z > score) {
+          score = z;
+          worst = k;
+        }
       }
       return { pod: p.name, ...m, score, worst };
     });
@@ -145,7 +165,20 @@ export class Cluster {
 /** The incidents of a run: each fault kind three times, on seeded targets. */
 export function incidentPlan(seed: number): Incident[] {
   const rng = mulberry32(seed * 7 + 1);
-  const order: Fault[] = ['memory_leak', 'bad_deploy', 'noisy_neighbor', 'traffic_spike', 'memory_leak', 'noisy_neighbor', 'traffic_spike', 'bad_deploy', 'memory_leak', 'traffic_spike', 'noisy_neighbor', 'bad_deploy'];
+  const order: Fault[] = [
+    'memory_leak',
+    'bad_deploy',
+    'noisy_neighbor',
+    'traffic_spike',
+    'memory_leak',
+    'noisy_neighbor',
+    'traffic_spike',
+    'bad_deploy',
+    'memory_leak',
+    'traffic_spike',
+    'noisy_neighbor',
+    'bad_deploy',
+  ];
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)];
   // A drained node keeps no pods, so each noisy neighbour hits a node not drained before; and a
   // service is not hit twice in a row (a deploy minutes before would change the next symptom).

@@ -11,7 +11,18 @@
 import type { Example, ExampleOptions, ExampleReport } from '../lib/example.js';
 import { Sixfold } from '../lib/server.js';
 import { formatTable, sig } from '../lib/table.js';
-import { ACTION_TICKS, ACTIONS, BASE, Cluster, incidentPlan, REMEDY, type Action, type Fault, type Metric, type Sample } from './cluster.js';
+import {
+  ACTION_TICKS,
+  ACTIONS,
+  BASE,
+  Cluster,
+  incidentPlan,
+  REMEDY,
+  type Action,
+  type Fault,
+  type Metric,
+  type Sample,
+} from './cluster.js';
 import { drawHealing } from './draw.js';
 import { DIAGNOSIS_MARKER, LESSON_LEAK, LESSON_NODE, RUNBOOK_MARKER, VOTE_MARKER, standIn } from './stand-in.js';
 
@@ -78,7 +89,15 @@ function symptom(c: Cluster, samples: Sample[]): Symptom {
   const sameService = pods.every((p) => p.service === pod.service);
   const scope = pods.length === 1 ? 'pod' : sameNode ? 'node' : sameService ? 'service' : 'mixed';
   const deployed = c.deployedAt.get(pod.service);
-  return { scope, metric, deploy: deployed !== undefined && c.tick - deployed <= 10 ? 'recent' : 'none', pod: pod.name, service: pod.service, node: pod.node, pods: pods.length };
+  return {
+    scope,
+    metric,
+    deploy: deployed !== undefined && c.tick - deployed <= 10 ? 'recent' : 'none',
+    pod: pod.name,
+    service: pod.service,
+    node: pod.node,
+    pods: pods.length,
+  };
 }
 
 /** The symptom in words: the generate_code task, the same for every incident that looks alike. */
@@ -90,13 +109,16 @@ function describe(s: Symptom): string {
     'node/cpu/none': 'CPU is saturated and latency doubled on every pod of one node, whatever their service; no recent deploy',
     'service/latency/none': 'latency tripled and CPU rose on every pod of one service, across all its nodes; no recent deploy',
   };
-  const words = Object.hasOwn(known, key) ? known[key] : `${s.pods} pods are anomalous (scope ${s.scope}, worst metric ${s.metric}, deploy ${s.deploy})`;
+  const words = Object.hasOwn(known, key)
+    ? known[key]
+    : `${s.pods} pods are anomalous (scope ${s.scope}, worst metric ${s.metric}, deploy ${s.deploy})`;
   return `${RUNBOOK_MARKER} in a Kubernetes-like cluster: ${words}.`;
 }
 
 function views(c: Cluster, s: Symptom, samples: Sample[]): string[] {
   const tag = `scope=${s.scope} metric=${s.metric} deploy=${s.deploy}`;
-  const fmt = (x: Sample) => `${x.pod} cpu ${x.cpu.toFixed(0)}% mem ${x.mem.toFixed(0)}% p99 ${x.latency.toFixed(0)} ms errors ${x.errors.toFixed(1)}%`;
+  const fmt = (x: Sample) =>
+    `${x.pod} cpu ${x.cpu.toFixed(0)}% mem ${x.mem.toFixed(0)}% p99 ${x.latency.toFixed(0)} ms errors ${x.errors.toFixed(1)}%`;
   const ofService = samples.filter((x) => c.pods.find((p) => p.name === x.pod)!.service === s.service);
   const ofNode = samples.filter((x) => c.pods.find((p) => p.name === x.pod)!.node === s.node);
   return [
@@ -114,13 +136,23 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
   const sixfold = await Sixfold.start({ dir: opts.workDir, standIn, env: opts.env });
   try {
     const merge = (actor: string, ops: unknown[]) => sixfold.call('crdt_merge', { doc: DOC, actor, ops });
-    const podOps = () => cluster.pods.map((p) => ({ op: 'map_set', target: 'pods', key: p.name, value: { service: p.service, node: p.node, version: p.version } }));
+    const podOps = () =>
+      cluster.pods.map((p) => ({
+        op: 'map_set',
+        target: 'pods',
+        key: p.name,
+        value: { service: p.service, node: p.node, version: p.version },
+      }));
     await merge('monitor', podOps());
 
     /** Pattern 6: one tick of monitoring; aggregate summarises every pod's anomaly score. */
     const monitor = async () => {
       const samples = cluster.step();
-      const agg = await sixfold.call<{ results: { max: number; p90: number; mean: number } }>('aggregate', { values: samples.map((s) => s.score), ops: ['max', 'p90', 'mean'], fanout: 8 });
+      const agg = await sixfold.call<{ results: { max: number; p90: number; mean: number } }>('aggregate', {
+        values: samples.map((s) => s.score),
+        ops: ['max', 'p90', 'mean'],
+        fanout: 8,
+      });
       return { samples, max: agg.results.max };
     };
     const advance = async (ticks: number) => {
@@ -143,20 +175,44 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       const task = describe(sym);
       opts.progress(`${id}: detected at tick ${cluster.tick} (${sym.scope} ${sym.metric}, ${sym.pods} pods)`);
       const rec: IncidentRecord = {
-        id, fault: inc.fault, target: inc.target, fault_tick: faultTick, detected_tick: cluster.tick, healed_tick: null, time_to_heal: null,
-        path: 'llm', actions: [], llm_requests: 0, view_changes: 0, escalated: false,
+        id,
+        fault: inc.fault,
+        target: inc.target,
+        fault_tick: faultTick,
+        detected_tick: cluster.tick,
+        healed_tick: null,
+        time_to_heal: null,
+        path: 'llm',
+        actions: [],
+        llm_requests: 0,
+        view_changes: 0,
+        escalated: false,
       };
-      await merge('monitor', [{ op: 'map_set', target: 'incidents', key: id, value: { detected_tick: rec.detected_tick, symptom: task, status: 'open' } }]);
+      await merge('monitor', [
+        {
+          op: 'map_set',
+          target: 'incidents',
+          key: id,
+          value: { detected_tick: rec.detected_tick, symptom: task, status: 'open' },
+        },
+      ]);
       const failed: string[] = [];
       const paths: string[] = [];
       for (let attempt = 1; attempt <= MAX_ATTEMPTS && rec.healed_tick === null; attempt++) {
         // Pattern 1: a runbook for this symptom: from memory if one already worked, else written now.
         const gen = await sixfold.call<{ code: string; trajectory_id: string; source: 'llm' | 'memory' }>('generate_code', {
-          task, language: 'json', namespace: 'self-healing', context: RUNBOOK_CONTEXT,
+          task,
+          language: 'json',
+          namespace: 'self-healing',
+          context: RUNBOOK_CONTEXT,
         });
         paths.push(gen.source);
         let plan_: { action?: string; target?: string; steps?: string[] } = {};
-        try { plan_ = JSON.parse(gen.code) as typeof plan_; } catch { /* an unusable runbook: the vote decides */ }
+        try {
+          plan_ = JSON.parse(gen.code) as typeof plan_;
+        } catch {
+          /* an unusable runbook: the vote decides */
+        }
         const proposed = (ACTIONS as readonly string[]).includes(plan_.action ?? '') ? (plan_.action as Action) : 'restart_pod';
         let action: Action = proposed;
         if (gen.source === 'llm') {
@@ -164,20 +220,29 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
           await advance(LLM_TICKS);
           // Pattern 4: three short-lived agents diagnose, one view each.
           const diag = await sixfold.call<{ agents: Array<{ status: string; result: string | null }> }>('spawn_ephemeral', {
-            task: `${DIAGNOSIS_MARKER} Diagnose this incident in a simulated Kubernetes-like cluster from your view. Reply with one action first ` +
+            task:
+              `${DIAGNOSIS_MARKER} Diagnose this incident in a simulated Kubernetes-like cluster from your view. Reply with one action first ` +
               '(restart_pod, rollback_deploy, drain_node, scale_out or none), then one short reason.',
-            inputs: views(cluster, sym, seen.samples), role: 'sre diagnostician', namespace: 'self-healing', memory_k: 0, max_tokens: 80,
+            inputs: views(cluster, sym, seen.samples),
+            role: 'sre diagnostician',
+            namespace: 'self-healing',
+            memory_k: 0,
+            max_tokens: 80,
           });
           rec.llm_requests += diag.agents.length;
           await advance(LLM_TICKS);
-          const suggestion = (r: string | null) => /^\W*(restart_pod|rollback_deploy|drain_node|scale_out|none)\b/.exec(r ?? '')?.[1] ?? 'none';
+          const suggestion = (r: string | null) =>
+            /^\W*(restart_pod|rollback_deploy|drain_node|scale_out|none)\b/.exec(r ?? '')?.[1] ?? 'none';
           const names = ['pod', 'service', 'node'];
           // Pattern 5: the healing action is voted.
           const vote = await sixfold.call<{ decision: string | null; votes: unknown[] }>('multi_model_vote', {
-            prompt: `${VOTE_MARKER} Incident ${id}: ${task.slice(RUNBOOK_MARKER.length + 1)} The runbook proposes: ${proposed}. ` +
+            prompt:
+              `${VOTE_MARKER} Incident ${id}: ${task.slice(RUNBOOK_MARKER.length + 1)} The runbook proposes: ${proposed}. ` +
               diag.agents.map((a, i) => `The ${names[i]} view suggests ${suggestion(a.result)}.`).join(' ') +
               ` Actions already tried that failed in this incident: ${failed.join(', ') || 'none'}. Which action heals it?`,
-            choices: [...ACTIONS], quorum: 'bft', max_tokens: 20,
+            choices: [...ACTIONS],
+            quorum: 'bft',
+            max_tokens: 20,
           });
           rec.llm_requests += vote.votes.length;
           await advance(LLM_TICKS);
@@ -187,8 +252,10 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
         const target = role === 'pod' ? sym.pod : role === 'node' ? sym.node : sym.service;
         // Pattern 2: the action is committed by PBFT before anyone acts on it; one replica is faulty.
         const commit = await sixfold.call<{ committed: boolean; view_changes: number; reason?: string }>('byzantine_propose', {
-          cluster: 'self-healing', value: { incident: id, attempt, action, target },
-          faults: [{ replica: n % 4, behavior: BEHAVIORS[n % BEHAVIORS.length] }], seed: opts.seed + n,
+          cluster: 'self-healing',
+          value: { incident: id, attempt, action, target },
+          faults: [{ replica: n % 4, behavior: BEHAVIORS[n % BEHAVIORS.length] }],
+          seed: opts.seed + n,
         });
         if (!commit.committed) throw new Error(`${id}: the healing action was not committed: ${commit.reason}`);
         rec.view_changes += commit.view_changes;
@@ -202,7 +269,11 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
         if (healthy) rec.healed_tick = start;
         else failed.push(action);
         // The outcome teaches the memory: a runbook that worked is served next time; one that failed becomes a pitfall.
-        const finalCode = JSON.stringify({ action, target: role, steps: [`${action} on the ${role}`, `watch every pod for ${VERIFY_TICKS} ticks`] }, null, 1);
+        const finalCode = JSON.stringify(
+          { action, target: role, steps: [`${action} on the ${role}`, `watch every pod for ${VERIFY_TICKS} ticks`] },
+          null,
+          1,
+        );
         const lesson = sym.scope === 'node' ? LESSON_NODE : sym.metric === 'mem' ? LESSON_LEAK : 'restart_pod did not heal it';
         await sixfold.call('record_outcome', {
           trajectory_id: gen.trajectory_id,
@@ -214,14 +285,35 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
         });
         await merge('healer', [
           ...podOps(),
-          { op: 'map_set', target: 'incidents', key: id, value: { detected_tick: rec.detected_tick, symptom: task, status: healthy ? 'healed' : 'open', actions: rec.actions, healed_tick: rec.healed_tick } },
+          {
+            op: 'map_set',
+            target: 'incidents',
+            key: id,
+            value: {
+              detected_tick: rec.detected_tick,
+              symptom: task,
+              status: healthy ? 'healed' : 'open',
+              actions: rec.actions,
+              healed_tick: rec.healed_tick,
+            },
+          },
         ]);
       }
       if (rec.healed_tick === null) {
         // Escalated to a human: the simulation applies the fault's real remedy, so the next incident starts clean.
-        cluster.act(REMEDY[inc.fault], inc.fault === 'memory_leak' ? cluster.pods.find((p) => p.name === inc.target)!.service : inc.target);
+        cluster.act(
+          REMEDY[inc.fault],
+          inc.fault === 'memory_leak' ? cluster.pods.find((p) => p.name === inc.target)!.service : inc.target,
+        );
         rec.escalated = true;
-        await merge('healer', [{ op: 'map_set', target: 'incidents', key: id, value: { detected_tick: rec.detected_tick, symptom: task, status: 'escalated', actions: rec.actions } }]);
+        await merge('healer', [
+          {
+            op: 'map_set',
+            target: 'incidents',
+            key: id,
+            value: { detected_tick: rec.detected_tick, symptom: task, status: 'escalated', actions: rec.actions },
+          },
+        ]);
         await advance(VERIFY_TICKS);
       }
       rec.path = paths.every((p) => p === 'memory') ? 'memory' : paths.every((p) => p === 'llm') ? 'llm' : 'llm, then memory';
@@ -229,11 +321,22 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
       records.push(rec);
     }
 
-    const doc = await sixfold.call<{ snapshot: { incidents: Record<string, { status: string }> }; size_bytes: number }>('crdt_read', { doc: DOC });
+    const doc = await sixfold.call<{ snapshot: { incidents: Record<string, { status: string }> }; size_bytes: number }>(
+      'crdt_read',
+      { doc: DOC },
+    );
     const result: HealingResult = { incidents: records, doc_bytes: doc.size_bytes };
     const table = formatTable(
       ['incident', 'fault (simulated)', 'target', 'runbook', 'actions', 'LLM requests', 'time to heal'],
-      records.map((r) => [r.id, r.fault, r.target, r.path, r.actions.join(', then '), r.llm_requests, r.time_to_heal === null ? 'escalated' : `${r.time_to_heal} ticks`]),
+      records.map((r) => [
+        r.id,
+        r.fault,
+        r.target,
+        r.path,
+        r.actions.join(', then '),
+        r.llm_requests,
+        r.time_to_heal === null ? 'escalated' : `${r.time_to_heal} ticks`,
+      ]),
     );
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
     const firsts = records.filter((r, i) => records.findIndex((q) => q.fault === r.fault) === i);
@@ -248,7 +351,8 @@ async function run(opts: ExampleOptions): Promise<ExampleReport> {
     ];
     const svg = drawHealing(records, TICK_SECONDS);
     return {
-      simulated: 'the cluster is a simulation (8 nodes, 32 pods, metrics with seeded noise, injected faults, actions that change the simulated state); time is counted in simulated ticks of 30 s, and each LLM step is charged one tick.',
+      simulated:
+        'the cluster is a simulation (8 nodes, 32 pods, metrics with seeded noise, injected faults, actions that change the simulated state); time is counted in simulated ticks of 30 s, and each LLM step is charged one tick.',
       table,
       notes,
       llm: [...sixfold.answeredBy],

@@ -34,7 +34,8 @@ export function standIn(prompt: string): string {
         ? runbook('rollback_deploy', 'service', ['roll the service back to its previous version', 'watch memory for three ticks'])
         : runbook('restart_pod', 'pod', ['restart the pod', 'watch memory for three ticks']);
     }
-    if (/error rate of every pod/.test(task)) return runbook('rollback_deploy', 'service', ['roll the service back', 'watch the error rate']);
+    if (/error rate of every pod/.test(task))
+      return runbook('rollback_deploy', 'service', ['roll the service back', 'watch the error rate']);
     if (/CPU is saturated/.test(task)) {
       return prompt.includes(LESSON_NODE)
         ? runbook('drain_node', 'node', ['cordon the node', 'move its pods elsewhere'])

@@ -38,8 +38,10 @@ export function registerClusterAggregate(peers: PeerNetwork, store: MemoryStore,
 }
 
 export function runClusterAggregate(
-  peers: PeerNetwork, store: MemoryStore,
-  opts: { namespace: string; field: string; ops: readonly string[]; fanout: number; timeoutMs: number }, signal?: AbortSignal,
+  peers: PeerNetwork,
+  store: MemoryStore,
+  opts: { namespace: string; field: string; ops: readonly string[]; fanout: number; timeoutMs: number },
+  signal?: AbortSignal,
 ) {
   return aggregateCluster({ ...opts, peers: peers.peerIds() }, netOf(peers), foldOf(store), signal);
 }

@@ -52,17 +52,31 @@ export function memberKeys(peers: PeerNetwork, store: NodeLogStore): (id: string
 }
 
 /** Undefined when the cluster is too small for PBFT (n < 4): byzantine_propose then only simulates. */
-export function startNodeConsensus(peers: PeerNetwork, store: NodeLogStore, config: Config, log: Logger): NodeConsensus | undefined {
+export function startNodeConsensus(
+  peers: PeerNetwork,
+  store: NodeLogStore,
+  config: Config,
+  log: Logger,
+): NodeConsensus | undefined {
   const members = consensusMembers(peers);
   if (members.length < 4) {
-    log.info({ nodes: members.length }, 'consensus across nodes needs at least 4 nodes (3f+1); byzantine_propose runs its in-process simulation only');
-    if (config.test_fault) log.warn('SIXFOLD_TEST_FAULT is set but this node takes no part in consensus across nodes (fewer than 4 nodes)');
+    log.info(
+      { nodes: members.length },
+      'consensus across nodes needs at least 4 nodes (3f+1); byzantine_propose runs its in-process simulation only',
+    );
+    if (config.test_fault)
+      log.warn('SIXFOLD_TEST_FAULT is set but this node takes no part in consensus across nodes (fewer than 4 nodes)');
     return undefined;
   }
   const self = members.indexOf(peers.id);
   const index = new Map(members.map((id, i) => [id, i]));
   const keyOf = memberKeys(peers, store);
-  const keys = new NodeKeys(members.length, self, (data) => peers.identity.sign(data), (m) => keyOf(members[m]));
+  const keys = new NodeKeys(
+    members.length,
+    self,
+    (data) => peers.identity.sign(data),
+    (m) => keyOf(members[m]),
+  );
   const link: NodeLink = {
     send: (m, body) => peers.send(members[m], 'consensus', body),
     isConnected: (m) => peers.isConnected(members[m]),
@@ -71,12 +85,27 @@ export function startNodeConsensus(peers: PeerNetwork, store: NodeLogStore, conf
   // A view change carries the batches of every slot above the stable checkpoint (up to a checkpoint
   // interval plus those in flight): sized so that even then it stays within half a frame. At least
   // one value of the largest size byzantine_propose takes always fits.
-  const batchBytes = Math.max(64 * 1024 + 1024, Math.floor(config.cluster.max_frame_bytes / (2 * (c.checkpoint_interval + c.max_inflight))));
+  const batchBytes = Math.max(
+    64 * 1024 + 1024,
+    Math.floor(config.cluster.max_frame_bytes / (2 * (c.checkpoint_interval + c.max_inflight))),
+  );
   const consensus = new NodeConsensus({
-    members, self, keys, link, store, log, maxLogs: c.max_logs,
+    members,
+    self,
+    keys,
+    link,
+    store,
+    log,
+    maxLogs: c.max_logs,
     timing: {
-      viewChangeTimeoutMs: c.view_change_timeout_ms, retransmitMs: c.retransmit_ms, tickMs: c.tick_ms,
-      checkpointInterval: c.checkpoint_interval, window: c.window, maxInflight: c.max_inflight, batchMax: c.batch_max, batchBytes,
+      viewChangeTimeoutMs: c.view_change_timeout_ms,
+      retransmitMs: c.retransmit_ms,
+      tickMs: c.tick_ms,
+      checkpointInterval: c.checkpoint_interval,
+      window: c.window,
+      maxInflight: c.max_inflight,
+      batchMax: c.batch_max,
+      batchBytes,
     },
     fault: config.test_fault ? { behavior: config.test_fault.behavior, delayMs: config.test_fault.delay_ms } : undefined,
     validate: new SchemaValidator().validate,

@@ -5,7 +5,13 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { DOC_ID_RE } from '../patterns/crdt/codec.js';
 import type { DocStore } from '../patterns/crdt/docs.js';
-import { GossipEngine, type GossipMessage, type GossipTransport, type Replica, type ReplicaSet } from '../patterns/crdt/gossip.js';
+import {
+  GossipEngine,
+  type GossipMessage,
+  type GossipTransport,
+  type Replica,
+  type ReplicaSet,
+} from '../patterns/crdt/gossip.js';
 import { YDocReplica, deleteSetDigest, withCount } from '../patterns/crdt/replica.js';
 import type { NodeId } from '../peer/node-id.js';
 import type { PeerNetwork, PeerStatus } from '../peer/network.js';
@@ -108,7 +114,12 @@ export class GossipNode {
   private readonly replicas = new WeakMap<Y.Doc, YDocReplica>();
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly docs: DocStore, private readonly cfg: Config['gossip'], private readonly net: PeerNetwork, private readonly log: Logger) {
+  constructor(
+    private readonly docs: DocStore,
+    private readonly cfg: Config['gossip'],
+    private readonly net: PeerNetwork,
+    private readonly log: Logger,
+  ) {
     this.transport = new PeerGossipTransport(net);
     const set: ReplicaSet = {
       ids: () => docs.list(10_000).map((d) => d.id),
@@ -175,7 +186,13 @@ export class GossipNode {
         const at = c.lastSync.get(d.id);
         return { doc: d.id, last_sync: at ? new Date(at).toISOString() : null };
       }),
-      counters: { rounds: c.rounds, sent: c.sent, sent_bytes: c.sentBytes, received: c.received, received_bytes: c.receivedBytes },
+      counters: {
+        rounds: c.rounds,
+        sent: c.sent,
+        sent_bytes: c.sentBytes,
+        received: c.received,
+        received_bytes: c.receivedBytes,
+      },
     };
   }
 

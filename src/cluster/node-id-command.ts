@@ -34,8 +34,12 @@ export async function printNodeId(config: Config, log: Logger): Promise<void> {
     const identity = await loadOrCreateIdentity(db, config.db, log);
     const addrs = dialableAddresses(config);
     process.stdout.write(`${[identity.nodeId, ...addrs].join('\n')}\n`);
-    if (!addrs.length) process.stderr.write('sixfold: not listening for peers (set --cluster-port N or cluster.listen to print addresses)\n');
-    else if (listenAddress(config)?.port === 0) process.stderr.write('sixfold: port 0 means a free port is chosen at each start; set a fixed --cluster-port for peers to dial\n');
+    if (!addrs.length)
+      process.stderr.write('sixfold: not listening for peers (set --cluster-port N or cluster.listen to print addresses)\n');
+    else if (listenAddress(config)?.port === 0)
+      process.stderr.write(
+        'sixfold: port 0 means a free port is chosen at each start; set a fixed --cluster-port for peers to dial\n',
+      );
   } finally {
     db.close();
   }

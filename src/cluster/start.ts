@@ -44,9 +44,17 @@ export async function createPeerNetwork(config: Config, db: DB, log: Logger): Pr
   let net: PeerNetwork | undefined;
   const transport = new TlsTransport(identity, (id) => net?.allows(id) === true, log);
   net = new PeerNetwork({
-    identity, transport, listen: listenAddress(config), peers: peerConfigs(config),
-    heartbeatMs: c.heartbeat_ms, backoffBaseMs: c.backoff_base_ms, backoffMaxMs: c.backoff_max_ms,
-    maxFrameBytes: c.max_frame_bytes, queueBytes: c.queue_bytes, requestTimeoutMs: c.request_timeout_ms, log,
+    identity,
+    transport,
+    listen: listenAddress(config),
+    peers: peerConfigs(config),
+    heartbeatMs: c.heartbeat_ms,
+    backoffBaseMs: c.backoff_base_ms,
+    backoffMaxMs: c.backoff_max_ms,
+    maxFrameBytes: c.max_frame_bytes,
+    queueBytes: c.queue_bytes,
+    requestTimeoutMs: c.request_timeout_ms,
+    log,
   });
   return net;
 }

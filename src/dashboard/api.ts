@@ -31,8 +31,13 @@ export class Params {
       if (opts.required) throw invalidInput(`Missing "${name}".`, `Send ?${name}=<${opts.what ?? name}>.`);
       return undefined;
     }
-    if (v.length > opts.max) throw invalidInput(`"${name}" is over ${opts.max} characters.`, `Send a shorter ${opts.what ?? name}.`);
-    if (opts.re && !opts.re.test(v)) throw invalidInput(`"${name}" ${echo(v)} is not a valid ${opts.what ?? name}.`, `Send a ${opts.what ?? name} as the dashboard lists them.`);
+    if (v.length > opts.max)
+      throw invalidInput(`"${name}" is over ${opts.max} characters.`, `Send a shorter ${opts.what ?? name}.`);
+    if (opts.re && !opts.re.test(v))
+      throw invalidInput(
+        `"${name}" ${echo(v)} is not a valid ${opts.what ?? name}.`,
+        `Send a ${opts.what ?? name} as the dashboard lists them.`,
+      );
     return v;
   }
 
@@ -40,19 +45,22 @@ export class Params {
     const v = this.q.get(name);
     if (v === null || v === '') return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw invalidInput(`"${name}" must be a whole number from ${min} to ${max}, got ${echo(v, 20)}.`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw invalidInput(`"${name}" must be a whole number from ${min} to ${max}, got ${echo(v, 20)}.`);
     return n;
   }
 
   oneOf<T extends string>(name: string, values: readonly T[]): T | undefined {
     const v = this.q.get(name);
     if (v === null || v === '') return undefined;
-    if (!(values as readonly string[]).includes(v)) throw invalidInput(`"${name}" must be one of ${values.join(', ')}, got ${echo(v, 30)}.`);
+    if (!(values as readonly string[]).includes(v))
+      throw invalidInput(`"${name}" must be one of ${values.join(', ')}, got ${echo(v, 30)}.`);
     return v as T;
   }
 }
 
-const namespaceParam = (q: Params, required = false) => q.str('namespace', { max: 64, re: NAMESPACE_RE, what: 'namespace', required });
+const namespaceParam = (q: Params, required = false) =>
+  q.str('namespace', { max: 64, re: NAMESPACE_RE, what: 'namespace', required });
 const clusterParam = (q: Params) => q.str('cluster', { max: 64, re: NAMESPACE_RE, what: 'cluster name', required: true })!;
 
 function preview(m: Memory): Memory & { truncated: boolean } {
@@ -85,9 +93,16 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
     const c = sql.counts();
     deps.ledger.flush();
     return {
-      name: 'sixfold', version: deps.version, uptime_s: Math.round((Date.now() - deps.startedAt) / 1000), db: deps.store.path,
+      name: 'sixfold',
+      version: deps.version,
+      uptime_s: Math.round((Date.now() - deps.startedAt) / 1000),
+      db: deps.store.path,
       embedder: { id: deps.store.embedder.id, dims: deps.store.vec.dims },
-      memory: { total: namespaces.reduce((a, n) => a + n.count, 0), namespaces: namespaces.length, by_tier: deps.store.tierCounts() },
+      memory: {
+        total: namespaces.reduce((a, n) => a + n.count, 0),
+        namespaces: namespaces.length,
+        by_tier: deps.store.tierCounts(),
+      },
       consensus: { clusters: c.clusters, commits: c.commits },
       crdt: { docs: c.docs },
       agents: sql.agentStatuses(),
@@ -104,22 +119,39 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
 
   routes.set('memory/list', (q) => {
     const limit = q.int('limit', 1, PAGE_MAX, 50);
-    const page = sql.memories({
-      namespace: namespaceParam(q), tier: q.oneOf<Tier>('tier', TIERS), tag: q.str('tag', { max: 64, what: 'tag' }),
-      cursor: q.str('cursor', { max: 64, re: /^\d+\.\d+$/, what: 'cursor (the next value of the previous page)' }), limit,
-    }, now());
+    const page = sql.memories(
+      {
+        namespace: namespaceParam(q),
+        tier: q.oneOf<Tier>('tier', TIERS),
+        tag: q.str('tag', { max: 64, what: 'tag' }),
+        cursor: q.str('cursor', { max: 64, re: /^\d+\.\d+$/, what: 'cursor (the next value of the previous page)' }),
+        limit,
+      },
+      now(),
+    );
     return { items: page.items.map(preview), next: page.next };
   });
 
   routes.set('memory/search', async (q, signal) => {
     const query = q.str('q', { max: 10_000, what: 'search text', required: true })!;
     const mode = q.oneOf<SearchMode>('mode', SEARCH_MODES) ?? 'hybrid';
-    const hits = await searchMemories(deps.store, {
-      query, mode, k: q.int('k', 1, PAGE_MAX, 20), namespace: namespaceParam(q), tier: q.oneOf<Tier>('tier', TIERS),
-    }, signal);
+    const hits = await searchMemories(
+      deps.store,
+      {
+        query,
+        mode,
+        k: q.int('k', 1, PAGE_MAX, 20),
+        namespace: namespaceParam(q),
+        tier: q.oneOf<Tier>('tier', TIERS),
+      },
+      signal,
+    );
     return {
       mode,
-      results: hits.map((h) => ({ ...h, content: h.content.length > PREVIEW_CHARS ? `${h.content.slice(0, PREVIEW_CHARS)}…` : h.content })),
+      results: hits.map((h) => ({
+        ...h,
+        content: h.content.length > PREVIEW_CHARS ? `${h.content.slice(0, PREVIEW_CHARS)}…` : h.content,
+      })),
     };
   });
 
@@ -132,8 +164,15 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
 
   routes.set('consensus/clusters', async () =>
     (await consensus()).clusters().map((c) => ({
-      name: c.name, n: c.n, f: c.f, quorum: 2 * c.f + 1, view: c.base.view, last_sequence: c.base.seq, created_at: c.created_at,
-    })));
+      name: c.name,
+      n: c.n,
+      f: c.f,
+      quorum: 2 * c.f + 1,
+      view: c.base.view,
+      last_sequence: c.base.seq,
+      created_at: c.created_at,
+    })),
+  );
 
   routes.set('consensus/log', async (q) => {
     const name = clusterParam(q);
@@ -155,7 +194,11 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
     return { cluster: name, n: info.n, f: info.f, quorum: 2 * info.f + 1, algorithm: 'Ed25519', public_keys: [...pub.text] };
   });
 
-  routes.set('crdt/docs', async () => (await deps.crdt()).list(1000).map((d) => ({ id: d.id, updated_at: d.updated_at, state_bytes: d.state_bytes, log_updates: d.pending })));
+  routes.set('crdt/docs', async () =>
+    (await deps.crdt())
+      .list(1000)
+      .map((d) => ({ id: d.id, updated_at: d.updated_at, state_bytes: d.state_bytes, log_updates: d.pending })),
+  );
 
   routes.set('crdt/doc', async (q) => {
     const id = q.str('id', { max: 128, re: DOC_ID_RE, what: 'document id', required: true })!;
@@ -164,8 +207,14 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
     if (!history) throw notFound(`No CRDT document ${echo(id)}.`);
     const v = crdt.view(id);
     return {
-      id, snapshot: v.snapshot, size_bytes: v.size_bytes, clients: v.clients, created_at: history.created_at, updated_at: history.updated_at,
-      compact_every: deps.config.crdt.compact_every, history: history.entries,
+      id,
+      snapshot: v.snapshot,
+      size_bytes: v.size_bytes,
+      clients: v.clients,
+      created_at: history.created_at,
+      updated_at: history.updated_at,
+      compact_every: deps.config.crdt.compact_every,
+      history: history.entries,
     };
   });
 
@@ -181,9 +230,19 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
     return {
       run_id: id,
       agents: rows.map((r) => ({
-        id: r.id, role: r.role, input_index: r.input_index, status: r.status, phase: r.phase, created_at: r.created_at,
-        started_at: r.started_at, ended_at: r.ended_at, cost_usd: r.cost_usd, memories_loaded: r.memories_loaded,
-        memories_written: r.memories_written, error: r.error, result: r.result && r.result.length > 2000 ? `${r.result.slice(0, 2000)}…` : r.result,
+        id: r.id,
+        role: r.role,
+        input_index: r.input_index,
+        status: r.status,
+        phase: r.phase,
+        created_at: r.created_at,
+        started_at: r.started_at,
+        ended_at: r.ended_at,
+        cost_usd: r.cost_usd,
+        memories_loaded: r.memories_loaded,
+        memories_written: r.memories_written,
+        error: r.error,
+        result: r.result && r.result.length > 2000 ? `${r.result.slice(0, 2000)}…` : r.result,
         transitions: AgentLedger.transitions(r),
       })),
     };
@@ -203,7 +262,10 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
   });
 
   routes.set('router/failures', (q) =>
-    sql.routerFailures(q.int('limit', 1, PAGE_MAX, 20)).map((f) => ({ ...f, error: f.error && f.error.length > 500 ? `${f.error.slice(0, 500)}…` : f.error })));
+    sql
+      .routerFailures(q.int('limit', 1, PAGE_MAX, 20))
+      .map((f) => ({ ...f, error: f.error && f.error.length > 500 ? `${f.error.slice(0, 500)}…` : f.error })),
+  );
 
   routes.set('peers', () => {
     const peers = peerLayer(deps);
@@ -224,6 +286,7 @@ export function createDashboardApi(deps: Deps): Map<string, ApiHandler> {
 
 /** HTTP status for an error an API handler threw. */
 export function statusOf(err: unknown): number {
-  if (err instanceof SixfoldError) return err.code === 'not_found' ? 404 : err.code === 'invalid_input' ? 400 : err.code === 'unavailable' ? 503 : 500;
+  if (err instanceof SixfoldError)
+    return err.code === 'not_found' ? 404 : err.code === 'invalid_input' ? 400 : err.code === 'unavailable' ? 503 : 500;
   return 500;
 }

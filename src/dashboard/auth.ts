@@ -31,7 +31,9 @@ export function basicMatches(header: string | undefined, token: string): boolean
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
-  const a = createHash('sha256').update(decoded.slice(colon + 1)).digest();
+  const a = createHash('sha256')
+    .update(decoded.slice(colon + 1))
+    .digest();
   const b = createHash('sha256').update(token).digest();
   return timingSafeEqual(a, b);
 }
@@ -47,7 +49,11 @@ export function crossSiteRefusal(h: IncomingHttpHeaders, method: string): Refusa
   if (site === undefined || site === 'same-origin' || site === 'none') return undefined;
   const dest = h['sec-fetch-dest'];
   if (h['sec-fetch-mode'] === 'navigate' && method === 'GET' && dest !== 'object' && dest !== 'embed') return undefined;
-  return { status: 403, message: `Requests from another site (Sec-Fetch-Site: ${String(site).slice(0, 20)}) are refused; open the dashboard directly.`, headers: {} };
+  return {
+    status: 403,
+    message: `Requests from another site (Sec-Fetch-Site: ${String(site).slice(0, 20)}) are refused; open the dashboard directly.`,
+    headers: {},
+  };
 }
 
 /**
@@ -61,7 +67,8 @@ export function tokenRefusal(h: IncomingHttpHeaders, token: string | undefined, 
   return browser
     ? {
         status: 401,
-        message: 'This sixfold server needs its token: send "Authorization: Bearer <SIXFOLD_HTTP_TOKEN>", or in a browser sign in with any user name and the token as the password.',
+        message:
+          'This sixfold server needs its token: send "Authorization: Bearer <SIXFOLD_HTTP_TOKEN>", or in a browser sign in with any user name and the token as the password.',
         headers: { 'www-authenticate': 'Basic realm="sixfold", charset="UTF-8"' },
       }
     : {

@@ -18,7 +18,11 @@ export class ChangeFeed {
   private prints: Record<string, string> = {};
   private peers = '';
 
-  constructor(private readonly sql: DashboardQueries, private readonly deps: Deps, private readonly periodMs: number) {}
+  constructor(
+    private readonly sql: DashboardQueries,
+    private readonly deps: Deps,
+    private readonly periodMs: number,
+  ) {}
 
   get size(): number {
     return this.listeners.size;

@@ -1,6 +1,12 @@
 /** The HTML page: the bundle does the rest. Asset URLs carry their ETag so a new build is fetched at once. */
-export function pageHtml(version: string, css: string | undefined, js: string | undefined, preload: readonly string[] = []): string {
-  const icon = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23365'/%3E%3C/svg%3E";
+export function pageHtml(
+  version: string,
+  css: string | undefined,
+  js: string | undefined,
+  preload: readonly string[] = [],
+): string {
+  const icon =
+    "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23365'/%3E%3C/svg%3E";
   const v = (tag: string | undefined) => (tag ? `?v=${encodeURIComponent(tag.replace(/"/g, ''))}` : '');
   return `<!doctype html>
 <html lang="en">

@@ -70,7 +70,9 @@ export class DashboardQueries {
       if (paged) (where.push('rowid < @r'), (params.r = r));
       order = 'rowid DESC';
     }
-    const rows = this.st(`SELECT * FROM memories WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit`).all(params) as MemoryRow[];
+    const rows = this.st(`SELECT * FROM memories WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT @limit`).all(
+      params,
+    ) as MemoryRow[];
     const more = rows.length > f.limit;
     const page = more ? rows.slice(0, f.limit) : rows;
     const last = page[page.length - 1];
@@ -103,7 +105,11 @@ export class DashboardQueries {
 
   agentStatuses(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.st('SELECT status, count(*) AS n FROM agents GROUP BY status').all() as Array<{ status: string; n: number }>) out[r.status] = r.n;
+    for (const r of this.st('SELECT status, count(*) AS n FROM agents GROUP BY status').all() as Array<{
+      status: string;
+      n: number;
+    }>)
+      out[r.status] = r.n;
     return out;
   }
 
@@ -118,11 +124,29 @@ export class DashboardQueries {
   }
 
   /** The newest failed LLM calls (cancelled ones are not failures). */
-  routerFailures(limit: number): Array<{ at: number; provider: string; model: string; purpose: string; outcome: string; latency_ms: number; error: string | null }> {
+  routerFailures(
+    limit: number,
+  ): Array<{
+    at: number;
+    provider: string;
+    model: string;
+    purpose: string;
+    outcome: string;
+    latency_ms: number;
+    error: string | null;
+  }> {
     return this.st(
       `SELECT at, provider, model, purpose, outcome, latency_ms, error FROM llm_calls
        WHERE outcome NOT IN ('ok', 'cancelled') ORDER BY id DESC LIMIT ?`,
-    ).all(limit) as Array<{ at: number; provider: string; model: string; purpose: string; outcome: string; latency_ms: number; error: string | null }>;
+    ).all(limit) as Array<{
+      at: number;
+      provider: string;
+      model: string;
+      purpose: string;
+      outcome: string;
+      latency_ms: number;
+      error: string | null;
+    }>;
   }
 
   /** Totals for the overview. */
@@ -145,7 +169,7 @@ export class DashboardQueries {
       memory: one('SELECT count(*), coalesce(max(rowid), 0) FROM memories'),
       consensus: one('SELECT count(*), coalesce(sum(last_seq), 0), coalesce(sum(view), 0) FROM consensus_clusters'),
       crdt: one('SELECT count(*), coalesce(max(updated_at), 0), coalesce(sum(pending), 0) FROM crdt_docs'),
-      agents: one("SELECT count(*), coalesce(max(created_at), 0), coalesce(sum(length(transitions)), 0) FROM agents"),
+      agents: one('SELECT count(*), coalesce(max(created_at), 0), coalesce(sum(length(transitions)), 0) FROM agents'),
       router: one('SELECT coalesce(max(id), 0) FROM llm_calls'),
     };
   }

@@ -44,13 +44,26 @@ const SECURITY_HEADERS = {
 };
 
 const PAGE_CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
-  "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 const MAX_URL = 8192;
 
-function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...SECURITY_HEADERS, ...headers });
   res.end(body);
@@ -74,25 +87,38 @@ export function mountDashboard(deps: Deps, opts: DashboardOptions = {}): Dashboa
   const streams = new Set<ServerResponse>();
   const app = assets.get('app.js');
   // The chunks app.js imports statically, fetched alongside it rather than after it is parsed.
-  const preload = [...(app?.body.toString('utf8', 0, 4096).matchAll(/from"\.\/(chunk-[A-Za-z0-9]+\.js)"/g) ?? [])].map((m) => m[1]).filter((f) => assets.has(f));
+  const preload = [...(app?.body.toString('utf8', 0, 4096).matchAll(/from"\.\/(chunk-[A-Za-z0-9]+\.js)"/g) ?? [])]
+    .map((m) => m[1])
+    .filter((f) => assets.has(f));
   const page = assets.size ? pageHtml(deps.version, assets.get('app.css')?.etag, app?.etag, preload) : missingBundleHtml();
 
   function serveAsset(req: IncomingMessage, res: ServerResponse, name: string): void {
     const a = assets.get(name);
     if (!a) return sendJson(res, 404, { error: `No asset "${name.slice(0, 80)}".` });
-    const headers = { 'content-type': a.type, etag: a.etag, 'cache-control': 'no-cache', vary: 'accept-encoding', ...SECURITY_HEADERS };
+    const headers = {
+      'content-type': a.type,
+      etag: a.etag,
+      'cache-control': 'no-cache',
+      vary: 'accept-encoding',
+      ...SECURITY_HEADERS,
+    };
     if (req.headers['if-none-match'] === a.etag) {
       res.writeHead(304, headers);
       return void res.end();
     }
     const gzip = a.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    res.writeHead(200, { ...headers, 'content-length': String(gzip ? a.gzip!.length : a.body.length), ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    res.writeHead(200, {
+      ...headers,
+      'content-length': String(gzip ? a.gzip!.length : a.body.length),
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
     res.end(gzip ? a.gzip : a.body);
   }
 
   function serveApi(req: IncomingMessage, res: ServerResponse, view: string, query: URLSearchParams): void {
     const handler = api.get(view);
-    if (!handler) return sendJson(res, 404, { error: `No API view "${view.slice(0, 80)}". Views: ${[...api.keys()].join(', ')}.` });
+    if (!handler)
+      return sendJson(res, 404, { error: `No API view "${view.slice(0, 80)}". Views: ${[...api.keys()].join(', ')}.` });
     const abort = new AbortController();
     res.once('close', () => abort.abort());
     Promise.resolve()
@@ -108,9 +134,19 @@ export function mountDashboard(deps: Deps, opts: DashboardOptions = {}): Dashboa
   }
 
   function serveEvents(req: IncomingMessage, res: ServerResponse): void {
-    if (streams.size >= maxStreams) return sendJson(res, 503, { error: `Too many live-update streams open (${maxStreams}); close other dashboard tabs.` }, { 'retry-after': '10' });
+    if (streams.size >= maxStreams)
+      return sendJson(
+        res,
+        503,
+        { error: `Too many live-update streams open (${maxStreams}); close other dashboard tabs.` },
+        { 'retry-after': '10' },
+      );
     res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no', ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...SECURITY_HEADERS,
     });
     if (req.method === 'HEAD') return void res.end();
     streams.add(res);
@@ -150,7 +186,14 @@ export function mountDashboard(deps: Deps, opts: DashboardOptions = {}): Dashboa
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, 405, { error: `${String(req.method).slice(0, 10)} is not allowed here: the dashboard, its API and /metrics are read-only (GET).` }, { allow: 'GET, HEAD' });
+      sendJson(
+        res,
+        405,
+        {
+          error: `${String(req.method).slice(0, 10)} is not allowed here: the dashboard, its API and /metrics are read-only (GET).`,
+        },
+        { allow: 'GET, HEAD' },
+      );
       return true;
     }
     const refusal = crossSiteRefusal(req.headers, req.method) ?? tokenRefusal(req.headers, opts.token, !isMetrics);

@@ -11,7 +11,16 @@ import { NAMESPACE_RE } from '../memory/schemas.js';
  * shared field from one module. Error texts say what to send instead.
  */
 export {
-  NAMESPACE_RE, MAX_CONTENT, namespaceField, tierField, contentField, metadataField, salienceField, idField, modeField, memoryShape,
+  NAMESPACE_RE,
+  MAX_CONTENT,
+  namespaceField,
+  tierField,
+  contentField,
+  metadataField,
+  salienceField,
+  idField,
+  modeField,
+  memoryShape,
 } from '../memory/schemas.js';
 
 /** A consensus cluster's name (byzantine_propose, verify_certificate, consensus://). */
@@ -22,9 +31,11 @@ export const clusterField = z
 /** Ids sixfold makes with randomUUID(): runs and agents of spawn_ephemeral. */
 export const UUID_RE = /^[0-9a-f-]{36}$/;
 
-export const runIdField = z.string({ error: 'run_id must be the run_id spawn_ephemeral returned' })
+export const runIdField = z
+  .string({ error: 'run_id must be the run_id spawn_ephemeral returned' })
   .regex(UUID_RE, 'run_id must be the run_id spawn_ephemeral returned (a UUID)');
-export const agentIdField = z.string({ error: 'id must be an agent id from spawn_ephemeral or list_agents' })
+export const agentIdField = z
+  .string({ error: 'id must be an agent id from spawn_ephemeral or list_agents' })
   .regex(UUID_RE, 'id must be an agent id from spawn_ephemeral or list_agents (a UUID)');
 
 export const MAX_TTL = 10 * 365 * 24 * 3600;
@@ -49,7 +60,14 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 /** An agent as list_agents and agents://{run_id} show it. */
 export function agentView(r: AgentRow) {
   return {
-    id: r.id, run_id: r.run_id, role: r.role, status: r.status, phase: r.phase, input_index: r.input_index,
-    started_at: iso(r.started_at), ended_at: iso(r.ended_at), ...(r.error !== null ? { error: r.error } : {}),
+    id: r.id,
+    run_id: r.run_id,
+    role: r.role,
+    status: r.status,
+    phase: r.phase,
+    input_index: r.input_index,
+    started_at: iso(r.started_at),
+    ended_at: iso(r.ended_at),
+    ...(r.error !== null ? { error: r.error } : {}),
   };
 }

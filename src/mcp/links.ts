@@ -17,5 +17,10 @@ export function trajectoryLink(id: string): ResourceLink {
 }
 
 export function crdtLink(doc: string): ResourceLink {
-  return { type: 'resource_link', uri: `crdt://${encodeURIComponent(doc)}`, name: `CRDT document ${doc}`, mimeType: 'application/json' };
+  return {
+    type: 'resource_link',
+    uri: `crdt://${encodeURIComponent(doc)}`,
+    name: `CRDT document ${doc}`,
+    mimeType: 'application/json',
+  };
 }

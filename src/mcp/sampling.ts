@@ -27,7 +27,10 @@ export interface SampledCompletion {
 export class ClientSampler {
   readonly name = CLIENT_PROVIDER;
 
-  constructor(private readonly extra: ToolExtra, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly extra: ToolExtra,
+    private readonly timeoutMs: number,
+  ) {}
 
   async complete(req: CompletionRequest, opts: { signal?: AbortSignal } = {}): Promise<SampledCompletion> {
     let r;
@@ -55,7 +58,11 @@ export class ClientSampler {
       );
     }
     if (r.content.type !== 'text') {
-      throw new SixfoldError('unavailable', `The client's model answered with ${r.content.type} content, not text.`, 'Retry, or configure an LLM provider key.');
+      throw new SixfoldError(
+        'unavailable',
+        `The client's model answered with ${r.content.type} content, not text.`,
+        'Retry, or configure an LLM provider key.',
+      );
     }
     return { text: r.content.text, provider: CLIENT_PROVIDER, model: r.model, inputTokens: 0, outputTokens: 0, costUsd: 0 };
   }
@@ -67,7 +74,12 @@ export class ClientSampler {
  * says that no provider is configured, as before). A `provider` the caller named other than
  * "client" is refused while sampling stands in for the providers.
  */
-export async function samplingFallback(server: McpServer, extra: ToolExtra, deps: Pick<Deps, 'router' | 'config'>, provider?: string): Promise<ClientSampler | undefined> {
+export async function samplingFallback(
+  server: McpServer,
+  extra: ToolExtra,
+  deps: Pick<Deps, 'router' | 'config'>,
+  provider?: string,
+): Promise<ClientSampler | undefined> {
   if (!server.server.getClientCapabilities()?.sampling) return undefined;
   if ((await deps.router.list()).length) return undefined;
   if (provider !== undefined && provider !== CLIENT_PROVIDER) {

@@ -14,7 +14,10 @@ const MAX_URI = 512;
 
 /** A JSON-RPC error whose message goes out as written (the SDK's McpError prefixes it). */
 class SubscribeError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -38,7 +41,8 @@ function decode(part: string): string | undefined {
  * error text saying what is accepted.
  */
 export function subscriptionKey(uri: string, kinds: ReadonlySet<SubscribableKind>): string | { error: string } {
-  const accepted = () => `Subscriptions are available for ${[...kinds].map((k) => SUPPORTED[k]).join(', ') || 'no resources on this server'}.`;
+  const accepted = () =>
+    `Subscriptions are available for ${[...kinds].map((k) => SUPPORTED[k]).join(', ') || 'no resources on this server'}.`;
   if (uri.length > MAX_URI) return { error: `The URI is over ${MAX_URI} characters. ${accepted()}` };
   const m = /^([a-z]+):\/\/([^/?#]+)(?:\/([^/?#]+))?$/.exec(uri);
   const kind = m?.[1] as SubscribableKind | undefined;
@@ -57,7 +61,10 @@ export function subscriptionKey(uri: string, kinds: ReadonlySet<SubscribableKind
 function keysOf(c: Change, perMemory: boolean): string[] {
   switch (c.kind) {
     case 'memory':
-      return c.changes.flatMap((m) => [`memory:${m.namespace}`, ...(perMemory ? m.ids.map((id) => `memory:${m.namespace}/${id}`) : [])]);
+      return c.changes.flatMap((m) => [
+        `memory:${m.namespace}`,
+        ...(perMemory ? m.ids.map((id) => `memory:${m.namespace}/${id}`) : []),
+      ]);
     case 'crdt':
       return [`crdt:${c.doc}`];
     case 'agents':
@@ -89,7 +96,10 @@ export function enableSubscriptions(server: McpServer, feed: ChangeFeed, kinds: 
     let uris = subs.get(key);
     if (uris?.has(req.params.uri)) return {};
     if (count >= MAX_SUBSCRIPTIONS) {
-      throw new SubscribeError(ErrorCode.InvalidParams, `This session already has ${MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from some first.`);
+      throw new SubscribeError(
+        ErrorCode.InvalidParams,
+        `This session already has ${MAX_SUBSCRIPTIONS} subscriptions; unsubscribe from some first.`,
+      );
     }
     if (!uris) subs.set(key, (uris = new Set()));
     uris.add(req.params.uri);

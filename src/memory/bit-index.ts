@@ -43,7 +43,10 @@ export class BitIndex {
   private readonly pos = new Map<number, number>();
   private readonly nsIds = new Map<string, number>();
 
-  constructor(readonly dims: number, capacity = 1024) {
+  constructor(
+    readonly dims: number,
+    capacity = 1024,
+  ) {
     this.words = Math.ceil(dims / 32);
     this.bits = new Uint32Array(capacity * this.words);
     this.rowids = new Float64Array(capacity);
@@ -112,10 +115,23 @@ export class BitIndex {
       let d = 0;
       if (W === 16) {
         // 512 dims (use-lite): unrolled, about twice as fast as the loop.
-        d = popcount(bits[o] ^ q[0]) + popcount(bits[o + 1] ^ q[1]) + popcount(bits[o + 2] ^ q[2]) + popcount(bits[o + 3] ^ q[3]) +
-          popcount(bits[o + 4] ^ q[4]) + popcount(bits[o + 5] ^ q[5]) + popcount(bits[o + 6] ^ q[6]) + popcount(bits[o + 7] ^ q[7]) +
-          popcount(bits[o + 8] ^ q[8]) + popcount(bits[o + 9] ^ q[9]) + popcount(bits[o + 10] ^ q[10]) + popcount(bits[o + 11] ^ q[11]) +
-          popcount(bits[o + 12] ^ q[12]) + popcount(bits[o + 13] ^ q[13]) + popcount(bits[o + 14] ^ q[14]) + popcount(bits[o + 15] ^ q[15]);
+        d =
+          popcount(bits[o] ^ q[0]) +
+          popcount(bits[o + 1] ^ q[1]) +
+          popcount(bits[o + 2] ^ q[2]) +
+          popcount(bits[o + 3] ^ q[3]) +
+          popcount(bits[o + 4] ^ q[4]) +
+          popcount(bits[o + 5] ^ q[5]) +
+          popcount(bits[o + 6] ^ q[6]) +
+          popcount(bits[o + 7] ^ q[7]) +
+          popcount(bits[o + 8] ^ q[8]) +
+          popcount(bits[o + 9] ^ q[9]) +
+          popcount(bits[o + 10] ^ q[10]) +
+          popcount(bits[o + 11] ^ q[11]) +
+          popcount(bits[o + 12] ^ q[12]) +
+          popcount(bits[o + 13] ^ q[13]) +
+          popcount(bits[o + 14] ^ q[14]) +
+          popcount(bits[o + 15] ^ q[15]);
       } else {
         for (let w = 0; w < W; w++) d += popcount(bits[o + w] ^ q[w]);
       }

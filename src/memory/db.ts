@@ -329,8 +329,14 @@ export function openDatabase(path: string): DB {
     db = new Database(path);
   } catch (err) {
     // better-sqlite3 loads its addon on first use: an ABI mismatch surfaces here, not at import.
-    throw nativeLoadError(err, 'better-sqlite3') ??
-      new SixfoldError('config', `Cannot open database ${path}: ${(err as Error).message}.`, 'Check the --db path and its permissions.');
+    throw (
+      nativeLoadError(err, 'better-sqlite3') ??
+      new SixfoldError(
+        'config',
+        `Cannot open database ${path}: ${(err as Error).message}.`,
+        'Check the --db path and its permissions.',
+      )
+    );
   }
   try {
     sqliteVec.load(db);
@@ -353,5 +359,8 @@ export function getMeta(db: DB, key: string): string | undefined {
 }
 
 export function setMeta(db: DB, key: string, value: string): void {
-  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  );
 }

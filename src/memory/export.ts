@@ -21,8 +21,12 @@ const EMBED_BATCH = 256;
 const iso = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as "2025-06-01T12:00:00.000Z"' });
 
 const HeaderSchema = z.object({
-  format: z.literal(EXPORT_FORMAT, { error: `format must be "${EXPORT_FORMAT}": the first line of a sixfold export is its header` }),
-  version: z.literal(EXPORT_VERSION, { error: `version must be ${EXPORT_VERSION}: this sixfold reads export version ${EXPORT_VERSION} only` }),
+  format: z.literal(EXPORT_FORMAT, {
+    error: `format must be "${EXPORT_FORMAT}": the first line of a sixfold export is its header`,
+  }),
+  version: z.literal(EXPORT_VERSION, {
+    error: `version must be ${EXPORT_VERSION}: this sixfold reads export version ${EXPORT_VERSION} only`,
+  }),
   embedder: z.object({ id: z.string().min(1).max(200), dims: z.number().int().min(1).max(65_536) }),
   exported_at: iso,
   namespace: z.string().nullable().optional(),
@@ -59,8 +63,11 @@ function vectorOf(text: string, dims: number): Float32Array | undefined {
 /** The export: a header, then every live memory (of `namespace`, or all) in the order stored. */
 export function* exportLines(store: MemoryStore, namespace?: string): Generator<string> {
   const header: ExportHeader = {
-    format: EXPORT_FORMAT, version: EXPORT_VERSION, embedder: { id: store.embedder.id, dims: store.vec.dims },
-    exported_at: new Date(store.now()).toISOString(), namespace: namespace ?? null,
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    embedder: { id: store.embedder.id, dims: store.vec.dims },
+    exported_at: new Date(store.now()).toISOString(),
+    namespace: namespace ?? null,
   };
   yield JSON.stringify(header);
   const page = store.statement(
@@ -70,11 +77,19 @@ export function* exportLines(store: MemoryStore, namespace?: string): Generator<
   );
   // Paged, so no cursor stays open while the caller waits on a slow reader.
   for (let after = 0; ;) {
-    const rows = page.all(after, namespace ?? null, namespace ?? null, store.now(), PAGE) as Array<MemoryRow & { embedding: Buffer | null }>;
+    const rows = page.all(after, namespace ?? null, namespace ?? null, store.now(), PAGE) as Array<
+      MemoryRow & { embedding: Buffer | null }
+    >;
     for (const r of rows) {
       yield JSON.stringify({
-        id: r.id, namespace: r.namespace, content: r.content, tier: r.tier, salience: r.salience,
-        metadata: JSON.parse(r.metadata), tags: JSON.parse(r.tags), created_at: new Date(r.created_at).toISOString(),
+        id: r.id,
+        namespace: r.namespace,
+        content: r.content,
+        tier: r.tier,
+        salience: r.salience,
+        metadata: JSON.parse(r.metadata),
+        tags: JSON.parse(r.tags),
+        created_at: new Date(r.created_at).toISOString(),
         updated_at: new Date(r.updated_at ?? r.created_at).toISOString(),
         expires_at: r.expires_at === null ? null : new Date(r.expires_at).toISOString(),
         ...(r.embedding ? { vector: vectorText(r.embedding) } : {}),
@@ -87,8 +102,15 @@ export function* exportLines(store: MemoryStore, namespace?: string): Generator<
 
 /** A line that is not what the format says: its number (1-based) and what is wrong. */
 export class ImportLineError extends SixfoldError {
-  constructor(readonly line: number, message: string) {
-    super('invalid_input', `line ${line}: ${message.replace(/\.$/, '')}.`, 'Nothing was imported; fix the line (or remove it) and import again.');
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(
+      'invalid_input',
+      `line ${line}: ${message.replace(/\.$/, '')}.`,
+      'Nothing was imported; fix the line (or remove it) and import again.',
+    );
   }
 }
 
@@ -117,7 +139,9 @@ export interface ImportReport {
  * then embeds what needs it and writes everything in one transaction: all of it or none.
  */
 export async function importLines(
-  store: MemoryStore, lines: AsyncIterable<string>, onProgress?: (embedded: number, total: number) => void,
+  store: MemoryStore,
+  lines: AsyncIterable<string>,
+  onProgress?: (embedded: number, total: number) => void,
 ): Promise<ImportReport> {
   let n = 0;
   let header: ExportHeader | undefined;
@@ -150,7 +174,8 @@ export async function importLines(
     const first = seen.get(m.id);
     if (first !== undefined) throw new ImportLineError(n, `id "${m.id.slice(0, 80)}" is already on line ${first}`);
     seen.set(m.id, n);
-    if (m.tier === 'flashbulb' && m.expires_at !== null) throw new ImportLineError(n, 'a flashbulb memory cannot have expires_at');
+    if (m.tier === 'flashbulb' && m.expires_at !== null)
+      throw new ImportLineError(n, 'a flashbulb memory cannot have expires_at');
     const expires = m.expires_at === null ? null : Date.parse(m.expires_at);
     if (expires !== null && expires <= now) {
       skippedExpired++;
@@ -168,9 +193,17 @@ export async function importLines(
     }
     const created = Date.parse(m.created_at);
     rows.push({
-      id: m.id, namespace: m.namespace, content: m.content, tier: m.tier, salience: m.salience,
-      metadata: JSON.stringify(m.metadata), tags: JSON.stringify(normalizeTags(m.tags)),
-      created_at: created, updated_at: Math.max(created, Date.parse(m.updated_at)), content_hash: contentHash(m.content), expires_at: expires,
+      id: m.id,
+      namespace: m.namespace,
+      content: m.content,
+      tier: m.tier,
+      salience: m.salience,
+      metadata: JSON.stringify(m.metadata),
+      tags: JSON.stringify(normalizeTags(m.tags)),
+      created_at: created,
+      updated_at: Math.max(created, Date.parse(m.updated_at)),
+      content_hash: contentHash(m.content),
+      expires_at: expires,
     });
     vectors.push(vector);
   }
@@ -181,13 +214,17 @@ export async function importLines(
     const batch = missing.slice(i, i + EMBED_BATCH);
     const made = await store.embedder.embed(batch.map((j) => rows[j].content));
     store.checkVectors(made, batch.length);
-    batch.forEach((j, k) => { vectors[j] = made[k]; });
+    batch.forEach((j, k) => {
+      vectors[j] = made[k];
+    });
     onProgress?.(Math.min(i + EMBED_BATCH, missing.length), missing.length);
   }
   store.writeRows(rows, vectors as Float32Array[]);
   return {
-    imported: rows.length, skipped_existing: skippedExisting, skipped_expired: skippedExpired,
-    embedded: missing.length, from_embedder: `${header.embedder.id} (${header.embedder.dims} dims)`,
+    imported: rows.length,
+    skipped_existing: skippedExisting,
+    skipped_expired: skippedExpired,
+    embedded: missing.length,
+    from_embedder: `${header.embedder.id} (${header.embedder.dims} dims)`,
   };
 }
-

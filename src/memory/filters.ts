@@ -28,13 +28,17 @@ export function tagTimeSql(f: TagTimeFilter, now: number): { where: string[]; pa
     const raw = f[name];
     if (raw === undefined) return undefined;
     const t = parseTimeBound(raw, now);
-    if (typeof t !== 'number') throw invalidInput(`${name}: ${t.error}.`, 'Send an ISO 8601 time such as "2025-06-01T12:00:00Z" or an age such as "7d".');
+    if (typeof t !== 'number')
+      throw invalidInput(`${name}: ${t.error}.`, 'Send an ISO 8601 time such as "2025-06-01T12:00:00Z" or an age such as "7d".');
     return t;
   };
   const after = bound('after');
   const before = bound('before');
   if (after !== undefined && before !== undefined && after >= before) {
-    throw invalidInput(`after (${new Date(after).toISOString()}) is not earlier than before (${new Date(before).toISOString()}), so nothing can match.`, 'Swap them, or drop one.');
+    throw invalidInput(
+      `after (${new Date(after).toISOString()}) is not earlier than before (${new Date(before).toISOString()}), so nothing can match.`,
+      'Swap them, or drop one.',
+    );
   }
   if (after !== undefined) (where.push('m.created_at >= ?'), params.push(after));
   if (before !== undefined) (where.push('m.created_at < ?'), params.push(before));
@@ -43,7 +47,9 @@ export function tagTimeSql(f: TagTimeFilter, now: number): { where: string[]; pa
     params.push(JSON.stringify(f.tags_any));
   }
   if (f.tags_all?.length) {
-    where.push(`m.rowid IN (SELECT memory_rowid FROM memory_tags WHERE tag IN (SELECT value FROM json_each(?)) GROUP BY memory_rowid HAVING count(*) = ?)`);
+    where.push(
+      `m.rowid IN (SELECT memory_rowid FROM memory_tags WHERE tag IN (SELECT value FROM json_each(?)) GROUP BY memory_rowid HAVING count(*) = ?)`,
+    );
     params.push(JSON.stringify(f.tags_all), f.tags_all.length);
   }
   return { where, params };

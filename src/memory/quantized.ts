@@ -23,7 +23,11 @@ import { BitIndex, signBits } from './bit-index.js';
 export const OVERSAMPLE = 16;
 export const MIN_CANDIDATES = 640;
 const LOAD_PAGE = 5000;
-const TIER_CODES = new Map([['working', 1], ['long_term', 2], ['flashbulb', 3]]);
+const TIER_CODES = new Map([
+  ['working', 1],
+  ['long_term', 2],
+  ['flashbulb', 3],
+]);
 
 export interface KnnFilter {
   namespace?: string;
@@ -40,13 +44,17 @@ export function createQuantizedTable(db: DB, vecTable: string): void {
 }
 
 export function hasQuantizedTable(db: DB, vecTable: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(quantizedTableFor(vecTable)) !== undefined;
+  return (
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(quantizedTableFor(vecTable)) !== undefined
+  );
 }
 
 /** Companion tables whose vec0 generation is gone (an interrupted re-embed, an old generation). */
 export function strayQuantizedTables(db: DB, currentVecTable: string | undefined): string[] {
   const keep = currentVecTable ? quantizedTableFor(currentVecTable) : '';
-  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'memory_qvec_g*'").all() as { name: string }[];
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'memory_qvec_g*'").all() as {
+    name: string;
+  }[];
   return rows.map((r) => r.name).filter((n) => n !== keep);
 }
 
@@ -74,7 +82,12 @@ export class QuantizedIndex {
   readonly oversample: number;
   readonly minCandidates: number;
 
-  constructor(private readonly db: DB, vecTable: string, readonly dims: number, opts: { oversample?: number; minCandidates?: number } = {}) {
+  constructor(
+    private readonly db: DB,
+    vecTable: string,
+    readonly dims: number,
+    opts: { oversample?: number; minCandidates?: number } = {},
+  ) {
     this.oversample = opts.oversample ?? OVERSAMPLE;
     this.minCandidates = opts.minCandidates ?? MIN_CANDIDATES;
     this.table = quantizedTableFor(vecTable);

@@ -11,7 +11,12 @@ const BATCH = 256;
  * new embedder in one transaction. Until that swap the old table stays current, so a crash part
  * way leaves a working DB (the half-built table is dropped on the next open or re-embed).
  */
-export async function reembed(db: DB, embedder: Embedder, log: Logger, onProgress?: (done: number, total: number) => void): Promise<{ count: number; from: string | undefined; to: string; dims: number }> {
+export async function reembed(
+  db: DB,
+  embedder: Embedder,
+  log: Logger,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ count: number; from: string | undefined; to: string; dims: number }> {
   for (const stray of strayVecTables(db)) db.exec(`DROP TABLE ${stray}`);
   for (const stray of strayQuantizedTables(db, currentVecTable(db)?.name)) db.exec(`DROP TABLE ${stray}`);
   const from = (db.prepare("SELECT value FROM meta WHERE key = 'embedder_id'").get() as { value: string } | undefined)?.value;
@@ -24,7 +29,9 @@ export async function reembed(db: DB, embedder: Embedder, log: Logger, onProgres
   })();
   const quantized = embedder.quantizable ? new QuantizedIndex(db, name, dims) : undefined;
   const total = (db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n;
-  const page = db.prepare('SELECT rowid, namespace, tier, content, expires_at FROM memories WHERE rowid > ? ORDER BY rowid LIMIT ?');
+  const page = db.prepare(
+    'SELECT rowid, namespace, tier, content, expires_at FROM memories WHERE rowid > ? ORDER BY rowid LIMIT ?',
+  );
   const insert = db.prepare(`INSERT INTO ${name} (rowid, namespace, tier, expires_at, embedding) VALUES (?, ?, ?, ?, ?)`);
   type Row = { rowid: number; namespace: string; tier: string; content: string; expires_at: number | null };
   let after = 0;
@@ -38,7 +45,13 @@ export async function reembed(db: DB, embedder: Embedder, log: Logger, onProgres
     }
     db.transaction(() => {
       rows.forEach((r, i) => {
-        insert.run(BigInt(r.rowid), r.namespace, r.tier, r.expires_at === null ? NEVER : BigInt(r.expires_at), toBlob(vectors[i]));
+        insert.run(
+          BigInt(r.rowid),
+          r.namespace,
+          r.tier,
+          r.expires_at === null ? NEVER : BigInt(r.expires_at),
+          toBlob(vectors[i]),
+        );
         quantized?.insert(r.rowid, vectors[i], r);
       });
     })();

@@ -46,7 +46,6 @@ export const POSTINGS_BUDGET = 5_000;
  * rarest words carry nearly all of a ranking's information. */
 export const MAX_TERMS = 8;
 
-
 const WORD = /[\p{L}\p{N}]+/gu;
 const ASCII_WORD = /^[a-z0-9]+$/;
 
@@ -138,7 +137,9 @@ function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuer
 function withHalfTheWords<R extends { rowid: number }>(store: MemoryStore, words: readonly string[], rows: R[]): R[] {
   if (!rows.length) return rows;
   const ids = JSON.stringify(rows.map((r) => r.rowid));
-  const has = store.statement('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))');
+  const has = store.statement(
+    'SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))',
+  );
   const count = new Map<number, number>();
   for (const w of words) {
     for (const { rowid } of has.all(ftsQuery([w]), ids) as { rowid: number }[]) count.set(rowid, (count.get(rowid) ?? 0) + 1);
@@ -153,9 +154,7 @@ export function fuse(lists: Ranked[][]): Ranked[] {
     list.forEach((r, i) => acc.set(r.rowid, (acc.get(r.rowid) ?? 0) + 1 / (RRF_K + i + 1)));
   }
   const max = lists.length / (RRF_K + 1);
-  return [...acc]
-    .map(([rowid, s]) => ({ rowid, score: s / max }))
-    .sort((a, b) => b.score - a.score || a.rowid - b.rowid);
+  return [...acc].map(([rowid, s]) => ({ rowid, score: s / max })).sort((a, b) => b.score - a.score || a.rowid - b.rowid);
 }
 
 export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?: AbortSignal): Promise<SearchHit[]> {
@@ -171,9 +170,13 @@ export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?
     store.checkVectors([q], 1);
     // Tag and time filters narrow the exact scan to the rowids that match them (usually few); the
     // quantised index knows only namespace, tier and expiry, so it serves the other searches.
-    const vec = store.quantized && !hasTagTimeFilter(s)
-      ? (await store.quantized.knn(q, depth, { namespace: s.namespace, tier: s.tier, now: store.now() })).map((r) => ({ rowid: r.rowid, score: Math.max(0, Math.min(1, l2ToCosine(r.distance))) }))
-      : vectorRanks(store, q, depth, s);
+    const vec =
+      store.quantized && !hasTagTimeFilter(s)
+        ? (await store.quantized.knn(q, depth, { namespace: s.namespace, tier: s.tier, now: store.now() })).map((r) => ({
+            rowid: r.rowid,
+            score: Math.max(0, Math.min(1, l2ToCosine(r.distance))),
+          }))
+        : vectorRanks(store, q, depth, s);
     ranked = mode === 'vector' ? vec : fuse([vec, keywordRanks(store, s.query, depth, s, true)]);
   }
   const min = s.min_score ?? 0;
@@ -195,8 +198,16 @@ export async function searchMemories(store: MemoryStore, s: SearchQuery, signal?
     if (!row) continue; // deleted between the two reads: skip rather than fail
     const m = rowToMemory(row);
     hits.push({
-      id: m.id, content: m.content, score: r.score, namespace: m.namespace, tier: m.tier,
-      salience: m.salience, metadata: m.metadata, tags: m.tags, created_at: m.created_at, updated_at: m.updated_at,
+      id: m.id,
+      content: m.content,
+      score: r.score,
+      namespace: m.namespace,
+      tier: m.tier,
+      salience: m.salience,
+      metadata: m.metadata,
+      tags: m.tags,
+      created_at: m.created_at,
+      updated_at: m.updated_at,
     });
   }
   return hits;

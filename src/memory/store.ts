@@ -8,7 +8,15 @@ import { tagsJson } from './tags.js';
 import type { Embedder } from './embed/embedder.js';
 import { QuantizedIndex, createQuantizedTable, hasQuantizedTable, strayQuantizedTables } from './quantized.js';
 import {
-  NEVER, createVecTable, currentVecTable, l2ToCosine, nextVecTableName, pinEmbedder, strayVecTables, toBlob, type VecTable,
+  NEVER,
+  createVecTable,
+  currentVecTable,
+  l2ToCosine,
+  nextVecTableName,
+  pinEmbedder,
+  strayVecTables,
+  toBlob,
+  type VecTable,
 } from './vectors.js';
 
 export const TIERS = ['working', 'long_term', 'flashbulb'] as const;
@@ -87,7 +95,14 @@ export function rowToMemory(r: MemoryRow): Memory {
 }
 
 /** Refuses to serve vectors from one embedder with another; `sixfold reembed` is the way across. */
-function embedderMismatch(path: string, pinnedId: string, pinnedDims: number, id: string, dims: number | undefined, count: number) {
+function embedderMismatch(
+  path: string,
+  pinnedId: string,
+  pinnedDims: number,
+  id: string,
+  dims: number | undefined,
+  count: number,
+) {
   const want = dims === undefined ? id : `${id} (${dims} dims)`;
   return new SixfoldError(
     'embedder_mismatch',
@@ -181,7 +196,10 @@ export class MemoryStore {
 
   /** Embeds first (may be remote), then writes every row in one transaction: all or nothing. */
   async insert(items: readonly NewMemory[], signal?: AbortSignal): Promise<Memory[]> {
-    const vectors = await this.embedder.embed(items.map((i) => i.content), signal);
+    const vectors = await this.embedder.embed(
+      items.map((i) => i.content),
+      signal,
+    );
     this.checkVectors(vectors, items.length);
     const now = this.now();
     const rows = items.map((item) => this.toRow(item, now));
@@ -191,15 +209,20 @@ export class MemoryStore {
 
   /** Writes whole rows (ids and times as given) with their vectors in one transaction; returns their rowids. */
   writeRows(rows: ReadonlyArray<Omit<MemoryRow, 'rowid'>>, vectors: readonly Float32Array[]): number[] {
-    const rowids = this.db.transaction(() => rows.map((row, i) => {
-      const { lastInsertRowid } = this.stmts.insert.run(row);
-      this.stmts.insertVec.run(
-        BigInt(lastInsertRowid), row.namespace, row.tier,
-        row.expires_at === null ? NEVER : BigInt(row.expires_at), toBlob(vectors[i]),
-      );
-      this.quantized?.insert(Number(lastInsertRowid), vectors[i], row);
-      return Number(lastInsertRowid);
-    }))();
+    const rowids = this.db.transaction(() =>
+      rows.map((row, i) => {
+        const { lastInsertRowid } = this.stmts.insert.run(row);
+        this.stmts.insertVec.run(
+          BigInt(lastInsertRowid),
+          row.namespace,
+          row.tier,
+          row.expires_at === null ? NEVER : BigInt(row.expires_at),
+          toBlob(vectors[i]),
+        );
+        this.quantized?.insert(Number(lastInsertRowid), vectors[i], row);
+        return Number(lastInsertRowid);
+      }),
+    )();
     this.notify('insert', rows);
     return rowids;
   }
@@ -271,7 +294,12 @@ export class MemoryStore {
     let r = Number.MAX_SAFE_INTEGER;
     if (cursor) {
       const m = /^(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-      if (!m) throw new SixfoldError('invalid_input', `Cursor "${cursor}" is not one this server issued.`, 'Start again without a cursor, then pass next_cursor unchanged.');
+      if (!m)
+        throw new SixfoldError(
+          'invalid_input',
+          `Cursor "${cursor}" is not one this server issued.`,
+          'Start again without a cursor, then pass next_cursor unchanged.',
+        );
       c = Number(m[1]);
       r = Number(m[2]);
     }
@@ -314,7 +342,9 @@ export class MemoryStore {
   }
 
   deleteNamespace(namespace: string): number {
-    return this.deleteRows(this.stmts.rowidsByNamespace.all(namespace) as Array<{ rowid: number; id: string; namespace: string }>);
+    return this.deleteRows(
+      this.stmts.rowidsByNamespace.all(namespace) as Array<{ rowid: number; id: string; namespace: string }>,
+    );
   }
 
   /** Deletes expired memories. Reads already skip them; this reclaims the space. */
@@ -332,7 +362,13 @@ export class MemoryStore {
   /** Rewrites a memory's vector row: a new embedding and/or its tier and expiry (vec0 metadata). */
   updateVector(rowid: number, tier: Tier, expiresAt: number | null, vector?: Float32Array): void {
     const expires = expiresAt === null ? NEVER : BigInt(expiresAt);
-    if (vector) this.statement(`UPDATE ${this.vec.name} SET tier = ?, expires_at = ?, embedding = ? WHERE rowid = ?`).run(tier, expires, toBlob(vector), BigInt(rowid));
+    if (vector)
+      this.statement(`UPDATE ${this.vec.name} SET tier = ?, expires_at = ?, embedding = ? WHERE rowid = ?`).run(
+        tier,
+        expires,
+        toBlob(vector),
+        BigInt(rowid),
+      );
     else this.statement(`UPDATE ${this.vec.name} SET tier = ?, expires_at = ? WHERE rowid = ?`).run(tier, expires, BigInt(rowid));
     if (this.quantized) {
       // The quantised index keeps its own copy of the vector and of the filter columns.

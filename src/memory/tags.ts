@@ -13,7 +13,8 @@ export function normalizeTag(raw: string): string | { error: string } {
   const t = raw.normalize('NFKC').trim().toLowerCase().replace(/\s+/gu, '-');
   if (!t) return { error: 'a tag is empty' };
   if ([...t].length > MAX_TAG_CHARS) return { error: `tag "${t.slice(0, 40)}" is over ${MAX_TAG_CHARS} characters` };
-  if (!TAG_RE.test(t)) return { error: `tag "${t.slice(0, 40)}" may hold only letters, digits and . _ : / - (starting with a letter or digit)` };
+  if (!TAG_RE.test(t))
+    return { error: `tag "${t.slice(0, 40)}" may hold only letters, digits and . _ : / - (starting with a letter or digit)` };
   return t;
 }
 

@@ -33,7 +33,9 @@ function byRowid(store: MemoryStore, rowid: number): MemoryRow | undefined {
 
 function exactMatch(store: MemoryStore, namespace: string, hash: string): MemoryRow | undefined {
   return store
-    .statement(`SELECT m.* FROM memories m WHERE m.namespace = ? AND m.content_hash = ? AND ${live} ORDER BY m.created_at LIMIT 1`)
+    .statement(
+      `SELECT m.* FROM memories m WHERE m.namespace = ? AND m.content_hash = ? AND ${live} ORDER BY m.created_at LIMIT 1`,
+    )
     .get(namespace, hash, store.now()) as MemoryRow | undefined;
 }
 
@@ -42,9 +44,12 @@ function exactMatch(store: MemoryStore, namespace: string, hash: string): Memory
  * expiry), the higher salience when one is sent, the union of tags; updated_at is now.
  */
 function refresh(store: MemoryStore, row: MemoryRow, incoming: Omit<MemoryRow, 'rowid'>, salienceSent: boolean): MemoryRow {
-  const tags = normalizeTags([...JSON.parse(row.tags) as string[], ...JSON.parse(incoming.tags) as string[]]);
+  const tags = normalizeTags([...(JSON.parse(row.tags) as string[]), ...(JSON.parse(incoming.tags) as string[])]);
   if (tags.length > MAX_TAGS) {
-    throw invalidInput(`The memory this duplicates (${row.id}) would end up with ${tags.length} tags; at most ${MAX_TAGS}.`, 'Send fewer tags, or allow_duplicate: true.');
+    throw invalidInput(
+      `The memory this duplicates (${row.id}) would end up with ${tags.length} tags; at most ${MAX_TAGS}.`,
+      'Send fewer tags, or allow_duplicate: true.',
+    );
   }
   const tier = TIER_RANK[incoming.tier] > TIER_RANK[row.tier] ? incoming.tier : row.tier;
   const expires = row.expires_at === null || incoming.expires_at === null ? null : Math.max(row.expires_at, incoming.expires_at);
@@ -62,7 +67,12 @@ function refresh(store: MemoryStore, row: MemoryRow, incoming: Omit<MemoryRow, '
  * least that similar) returns the memory already there, refreshed, instead of a second row. An
  * exact repeat is found before embedding, so it costs no embedder call.
  */
-export async function storeMemory(store: MemoryStore, item: NewMemory, opts: DedupOptions, signal?: AbortSignal): Promise<StoreOutcome> {
+export async function storeMemory(
+  store: MemoryStore,
+  item: NewMemory,
+  opts: DedupOptions,
+  signal?: AbortSignal,
+): Promise<StoreOutcome> {
   const namespace = item.namespace ?? 'default';
   const salienceSent = item.salience !== undefined;
   if (!opts.allowDuplicate) {
@@ -116,20 +126,34 @@ export interface MemoryPatch {
 export async function updateMemory(store: MemoryStore, id: string, patch: MemoryPatch, signal?: AbortSignal): Promise<Memory> {
   const keys = (Object.keys(patch) as Array<keyof MemoryPatch>).filter((k) => patch[k] !== undefined);
   if (!keys.length) {
-    throw invalidInput('Nothing to update: send at least one of content, metadata, tags, salience, tier, ttl_seconds.', 'E.g. {"id": "...", "tags": ["done"]}.');
+    throw invalidInput(
+      'Nothing to update: send at least one of content, metadata, tags, salience, tier, ttl_seconds.',
+      'E.g. {"id": "...", "tags": ["done"]}.',
+    );
   }
   const read = () => {
-    const row = store.statement(`SELECT m.* FROM memories m WHERE m.id = ? AND ${live}`).get(id, store.now()) as MemoryRow | undefined;
-    if (!row) throw notFound(`No memory with id "${id}" (never stored, deleted, or expired).`, 'Find ids with memory_search or memory_list.');
+    const row = store.statement(`SELECT m.* FROM memories m WHERE m.id = ? AND ${live}`).get(id, store.now()) as
+      MemoryRow | undefined;
+    if (!row)
+      throw notFound(
+        `No memory with id "${id}" (never stored, deleted, or expired).`,
+        'Find ids with memory_search or memory_list.',
+      );
     return row;
   };
   const before = read();
   const tier = patch.tier ?? before.tier;
   if (tier === 'flashbulb' && patch.ttl_seconds !== undefined && patch.ttl_seconds !== null) {
-    throw invalidInput('flashbulb memories never expire, so ttl_seconds cannot be set on one.', 'Drop ttl_seconds, or change tier to "long_term" or "working".');
+    throw invalidInput(
+      'flashbulb memories never expire, so ttl_seconds cannot be set on one.',
+      'Drop ttl_seconds, or change tier to "long_term" or "working".',
+    );
   }
   if (tier === 'working' && patch.ttl_seconds === null) {
-    throw invalidInput('working memories always expire, so ttl_seconds cannot be null on one.', 'Send a number of seconds, or change tier to "long_term" to keep it.');
+    throw invalidInput(
+      'working memories always expire, so ttl_seconds cannot be null on one.',
+      'Send a number of seconds, or change tier to "long_term" to keep it.',
+    );
   }
   const contentChanged = patch.content !== undefined && patch.content !== before.content;
   let vector: Float32Array | undefined;
@@ -142,7 +166,8 @@ export async function updateMemory(store: MemoryStore, id: string, patch: Memory
     const now = store.now();
     let expires = row.expires_at;
     if (patch.ttl_seconds !== undefined) expires = patch.ttl_seconds === null ? null : now + patch.ttl_seconds * 1000;
-    else if (patch.tier !== undefined && patch.tier !== row.tier) expires = patch.tier === 'working' ? now + store.workingTtlMs : null;
+    else if (patch.tier !== undefined && patch.tier !== row.tier)
+      expires = patch.tier === 'working' ? now + store.workingTtlMs : null;
     const next: MemoryRow = {
       ...row,
       content: patch.content ?? row.content,
@@ -154,12 +179,26 @@ export async function updateMemory(store: MemoryStore, id: string, patch: Memory
       expires_at: expires,
       updated_at: now,
     };
-    const sets = ['metadata = @metadata', 'tags = @tags', 'salience = @salience', 'tier = @tier', 'expires_at = @expires_at', 'updated_at = @updated_at'];
+    const sets = [
+      'metadata = @metadata',
+      'tags = @tags',
+      'salience = @salience',
+      'tier = @tier',
+      'expires_at = @expires_at',
+      'updated_at = @updated_at',
+    ];
     // Content only when it changed: its FTS trigger re-indexes on any write to the column.
     if (next.content !== row.content) sets.push('content = @content', 'content_hash = @content_hash');
     store.statement(`UPDATE memories SET ${sets.join(', ')} WHERE rowid = @rowid`).run({
-      rowid: row.rowid, metadata: next.metadata, tags: next.tags, salience: next.salience, tier: next.tier,
-      expires_at: next.expires_at, updated_at: next.updated_at, content: next.content, content_hash: next.content_hash,
+      rowid: row.rowid,
+      metadata: next.metadata,
+      tags: next.tags,
+      salience: next.salience,
+      tier: next.tier,
+      expires_at: next.expires_at,
+      updated_at: next.updated_at,
+      content: next.content,
+      content_hash: next.content_hash,
     });
     if (vector || next.tier !== row.tier || next.expires_at !== row.expires_at) {
       store.updateVector(row.rowid, next.tier, next.expires_at, vector);
@@ -177,16 +216,31 @@ export interface ListFilter extends TagTimeFilter {
 
 /** A page cursor: the last row's (created_at, rowid), tied to the filter that made it. */
 function fingerprint(f: ListFilter): string {
-  const key = JSON.stringify([f.namespace ?? null, f.tier ?? null, f.tags_any ?? null, f.tags_all ?? null, f.after ?? null, f.before ?? null]);
+  const key = JSON.stringify([
+    f.namespace ?? null,
+    f.tier ?? null,
+    f.tags_any ?? null,
+    f.tags_all ?? null,
+    f.after ?? null,
+    f.before ?? null,
+  ]);
   return createHash('sha256').update(key).digest('base64url').slice(0, 10);
 }
 
 function badCursor(): SixfoldError {
-  return invalidInput('cursor is not one this server issued for these filters.', 'Start again without a cursor, then pass next_cursor back unchanged with the same filters.');
+  return invalidInput(
+    'cursor is not one this server issued for these filters.',
+    'Start again without a cursor, then pass next_cursor back unchanged with the same filters.',
+  );
 }
 
 /** memory_list: newest first (created_at, then insertion order), `limit` per page. */
-export function listMemories(store: MemoryStore, f: ListFilter, limit: number, cursor?: string): { memories: Memory[]; next_cursor: string | null } {
+export function listMemories(
+  store: MemoryStore,
+  f: ListFilter,
+  limit: number,
+  cursor?: string,
+): { memories: Memory[]; next_cursor: string | null } {
   const fp = fingerprint(f);
   let after: { c: number; r: number } | undefined;
   if (cursor !== undefined) {
@@ -215,6 +269,7 @@ export function listMemories(store: MemoryStore, f: ListFilter, limit: number, c
   const last = page[page.length - 1];
   return {
     memories: page.map(rowToMemory),
-    next_cursor: more && last ? Buffer.from(JSON.stringify({ c: last.created_at, r: last.rowid, f: fp })).toString('base64url') : null,
+    next_cursor:
+      more && last ? Buffer.from(JSON.stringify({ c: last.created_at, r: last.rowid, f: fp })).toString('base64url') : null,
   };
 }

@@ -17,9 +17,7 @@ export interface VecTable {
 }
 
 export function createVecTable(db: DB, name: string, dims: number): void {
-  db.exec(
-    `CREATE VIRTUAL TABLE ${name} USING vec0(namespace text, tier text, expires_at integer, embedding float[${dims}])`,
-  );
+  db.exec(`CREATE VIRTUAL TABLE ${name} USING vec0(namespace text, tier text, expires_at integer, embedding float[${dims}])`);
 }
 
 export function currentVecTable(db: DB): VecTable | undefined {
@@ -38,7 +36,9 @@ export function pinEmbedder(db: DB, embedderId: string, table: VecTable): void {
 export function strayVecTables(db: DB): string[] {
   const current = getMeta(db, 'vec_table');
   const rows = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'memory_vectors_g*' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'memory_vectors_g*' AND sql LIKE 'CREATE VIRTUAL TABLE%'",
+    )
     .all() as { name: string }[];
   return rows.map((r) => r.name).filter((n) => n !== current);
 }

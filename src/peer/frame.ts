@@ -26,7 +26,11 @@ const HEADER = 4;
 export function encodeFrame(f: Frame, maxBytes: number): Buffer {
   const payload = packr.pack([f.type, f.channel, f.id, f.body]);
   if (payload.length > maxBytes) {
-    throw new SixfoldError('invalid_input', `A peer message of ${payload.length} bytes is over the ${maxBytes}-byte frame limit.`, 'Send less at once, or raise cluster.max_frame_bytes on every node.');
+    throw new SixfoldError(
+      'invalid_input',
+      `A peer message of ${payload.length} bytes is over the ${maxBytes}-byte frame limit.`,
+      'Send less at once, or raise cluster.max_frame_bytes on every node.',
+    );
   }
   const out = Buffer.allocUnsafe(HEADER + payload.length);
   out.writeUInt32BE(payload.length, 0);
@@ -39,7 +43,8 @@ export class FrameError extends Error {}
 function toFrame(v: unknown): Frame {
   if (!Array.isArray(v) || v.length !== 4) throw new FrameError('a frame is not a 4-item array');
   const [type, channel, id, body] = v as unknown[];
-  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > FrameType.PING) throw new FrameError('unknown frame type');
+  if (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > FrameType.PING)
+    throw new FrameError('unknown frame type');
   if (typeof channel !== 'string' || channel.length > 64) throw new FrameError('bad channel');
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new FrameError('bad request id');
   return { type: type as FrameType, channel, id, body };

@@ -6,7 +6,16 @@
  * The private key lives in a KeyObject behind a private field: it is exported only as a PEM handed
  * straight to a TLS context, never returned, logged or serialised (toJSON and inspect show the id).
  */
-import { X509Certificate, createHash, createPrivateKey, createPublicKey, sign, verify, webcrypto, type KeyObject } from 'node:crypto';
+import {
+  X509Certificate,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  sign,
+  verify,
+  webcrypto,
+  type KeyObject,
+} from 'node:crypto';
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { SixfoldError } from '../errors.js';
@@ -83,7 +92,9 @@ export async function createIdentityMaterial(): Promise<{ pkcs8: Buffer; certifi
   const id = nodeIdOf(createPublicKey(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })));
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(8)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
     name: `CN=sixfold node ${id}`,
     notBefore: new Date(now - 24 * 3600_000),
     notAfter: new Date(now + CERT_YEARS * 365 * 24 * 3600_000),
@@ -101,7 +112,11 @@ function fromMaterial(pkcs8: Buffer, certificatePem: string): NodeIdentity {
   // The stored certificate must be for the stored key (a damaged or edited row is refused).
   const probe = Buffer.from('sixfold identity check');
   if (publicKey.asymmetricKeyType !== 'ed25519' || !verify(null, probe, publicKey, sign(null, probe, privateKey))) {
-    throw new SixfoldError('config', 'The node identity stored in this database is damaged: its certificate does not match its key.', 'Restore the database from a backup, or move it aside to make a new node (with a new node id).');
+    throw new SixfoldError(
+      'config',
+      'The node identity stored in this database is damaged: its certificate does not match its key.',
+      'Restore the database from a backup, or move it aside to make a new node (with a new node id).',
+    );
   }
   return new NodeIdentity(nodeIdOf(publicKey), certificatePem, publicKey, privateKey);
 }
@@ -114,7 +129,7 @@ export function restrictToOwner(dbPath: string, log?: Logger): void {
     const mode = statSync(p).mode & 0o777;
     if ((mode & 0o077) !== 0) {
       chmodSync(p, 0o600);
-      log?.warn({ file: p, was: mode.toString(8) }, 'made owner-only: the database holds this node\'s private key');
+      log?.warn({ file: p, was: mode.toString(8) }, "made owner-only: the database holds this node's private key");
     }
   }
 }
@@ -124,25 +139,30 @@ export function restrictToOwner(dbPath: string, log?: Logger): void {
  * both generate; the first insert wins and both read it back.
  */
 export async function loadOrCreateIdentity(db: DB, dbPath: string, log?: Logger): Promise<NodeIdentity> {
-  const read = () => db.prepare('SELECT node_id, private_key, certificate FROM node_identity WHERE id = 1').get() as
-    | { node_id: string; private_key: Buffer; certificate: string }
-    | undefined;
+  const read = () =>
+    db.prepare('SELECT node_id, private_key, certificate FROM node_identity WHERE id = 1').get() as
+      { node_id: string; private_key: Buffer; certificate: string } | undefined;
   let row = read();
   if (!row) {
     // Tighten first: the key must never sit in a world-readable file, even for a moment.
     restrictToOwner(dbPath);
     const m = await createIdentityMaterial();
     const id = fromMaterial(m.pkcs8, m.certificatePem).nodeId;
-    db.prepare('INSERT OR IGNORE INTO node_identity (id, node_id, private_key, certificate, created_at) VALUES (1, ?, ?, ?, ?)')
-      .run(id, m.pkcs8, m.certificatePem, Date.now());
+    db.prepare(
+      'INSERT OR IGNORE INTO node_identity (id, node_id, private_key, certificate, created_at) VALUES (1, ?, ?, ?, ?)',
+    ).run(id, m.pkcs8, m.certificatePem, Date.now());
     row = read()!;
-    log?.info({ node_id: row.node_id }, 'created this node\'s identity');
+    log?.info({ node_id: row.node_id }, "created this node's identity");
     if (dbPath === ':memory:') log?.warn('the database is in memory: this node id lasts only until the process exits');
   }
   restrictToOwner(dbPath, log);
   const identity = fromMaterial(row.private_key, row.certificate);
   if (identity.nodeId !== row.node_id) {
-    throw new SixfoldError('config', 'The node identity stored in this database is damaged: its id does not match its key.', 'Restore the database from a backup, or move it aside to make a new node.');
+    throw new SixfoldError(
+      'config',
+      'The node identity stored in this database is damaged: its id does not match its key.',
+      'Restore the database from a backup, or move it aside to make a new node.',
+    );
   }
   return identity;
 }

@@ -101,7 +101,11 @@ export interface NetworkCounters {
 
 /** Why a request failed: the peer is not connected, it timed out, the connection closed, or the peer's handler threw. */
 export class PeerRequestError extends Error {
-  constructor(readonly peer: NodeId, readonly reason: 'unavailable' | 'timeout' | 'closed' | 'remote' | 'backpressure' | 'aborted', message: string) {
+  constructor(
+    readonly peer: NodeId,
+    readonly reason: 'unavailable' | 'timeout' | 'closed' | 'remote' | 'backpressure' | 'aborted',
+    message: string,
+  ) {
     super(message);
     this.name = 'PeerRequestError';
   }
@@ -149,7 +153,14 @@ export class PeerNetwork {
   readonly id: NodeId;
   /** This node's identity (its key signs for it; see NodeIdentity). */
   readonly identity: NodeIdentity;
-  readonly counters: NetworkCounters = { frames_sent: 0, bytes_sent: 0, frames_received: 0, bytes_received: 0, dropped_backpressure: 0, dropped_not_connected: 0 };
+  readonly counters: NetworkCounters = {
+    frames_sent: 0,
+    bytes_sent: 0,
+    frames_received: 0,
+    bytes_received: 0,
+    dropped_backpressure: 0,
+    dropped_not_connected: 0,
+  };
   private readonly entries = new Map<NodeId, Entry>();
   private readonly conns = new Set<Conn>();
   private readonly messageHandlers = new Map<string, MessageHandler>();
@@ -167,7 +178,15 @@ export class PeerNetwork {
     this.rng = opts.rng ?? Math.random;
     for (const p of opts.peers) {
       if (p.id === this.id) continue; // a shared peer list may name this node too
-      this.entries.set(p.id, { id: p.id, address: p.address, dialing: false, state: 'waiting', attempts: 0, lastError: null, epoch: 0 });
+      this.entries.set(p.id, {
+        id: p.id,
+        address: p.address,
+        dialing: false,
+        state: 'waiting',
+        attempts: 0,
+        lastError: null,
+        epoch: 0,
+      });
     }
   }
 
@@ -269,7 +288,12 @@ export class PeerNetwork {
   }
 
   /** Sends a request and resolves with the peer handler's reply; rejects with a PeerRequestError. */
-  request(peer: NodeId, channel: Channel, body: unknown, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<unknown> {
+  request(
+    peer: NodeId,
+    channel: Channel,
+    body: unknown,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<unknown> {
     const conn = this.entries.get(peer)?.conn;
     if (!conn?.ready) return Promise.reject(new PeerRequestError(peer, 'unavailable', `peer ${shortId(peer)}… is not connected`));
     if (opts.signal?.aborted) return Promise.reject(new PeerRequestError(peer, 'aborted', 'the request was cancelled'));
@@ -285,7 +309,10 @@ export class PeerNetwork {
         if (err) reject(err);
         else resolve(value);
       };
-      const timer = setTimeout(() => settle(new PeerRequestError(peer, 'timeout', `peer ${shortId(peer)}… did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => settle(new PeerRequestError(peer, 'timeout', `peer ${shortId(peer)}… did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const cleanup = () => {
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
@@ -380,9 +407,19 @@ export class PeerNetwork {
     e.publicKey = stream.publicKey;
     const now = Date.now();
     const conn: Conn = {
-      stream, peer: stream.peerId, dialer: stream.outbound ? this.id : stream.peerId,
-      reader: new FrameReader(this.opts.maxFrameBytes), ready: false, closed: false,
-      lastRx: now, lastTx: now, nextId: 1, pending: new Map(), inflight: 0, aborts: new Set(), opened: now,
+      stream,
+      peer: stream.peerId,
+      dialer: stream.outbound ? this.id : stream.peerId,
+      reader: new FrameReader(this.opts.maxFrameBytes),
+      ready: false,
+      closed: false,
+      lastRx: now,
+      lastTx: now,
+      nextId: 1,
+      pending: new Map(),
+      inflight: 0,
+      aborts: new Set(),
+      opened: now,
     };
     this.conns.add(conn);
     const sock = stream.socket;
@@ -444,7 +481,17 @@ export class PeerNetwork {
         const p = conn.pending.get(f.id);
         if (!p) return; // answered after its timeout: dropped
         if (f.type === FrameType.RES) p.resolve(f.body);
-        else p.reject(new PeerRequestError(conn.peer, 'remote', `peer ${shortId(conn.peer)}… answered with an error: ${String((f.body as { message?: unknown } | null)?.message ?? 'unknown')}`.slice(0, 400)));
+        else
+          p.reject(
+            new PeerRequestError(
+              conn.peer,
+              'remote',
+              `peer ${shortId(conn.peer)}… answered with an error: ${String((f.body as { message?: unknown } | null)?.message ?? 'unknown')}`.slice(
+                0,
+                400,
+              ),
+            ),
+          );
       }
     }
   }
@@ -452,7 +499,12 @@ export class PeerNetwork {
   private serve(conn: Conn, f: Frame): void {
     const h = CHANNEL_SET.has(f.channel) ? this.requestHandlers.get(f.channel) : undefined;
     if (!h) {
-      this.write(conn, { type: FrameType.ERR, channel: f.channel, id: f.id, body: { message: `no handler for channel "${f.channel.slice(0, 64)}"` } });
+      this.write(conn, {
+        type: FrameType.ERR,
+        channel: f.channel,
+        id: f.id,
+        body: { message: `no handler for channel "${f.channel.slice(0, 64)}"` },
+      });
       return;
     }
     const ac = new AbortController();
@@ -465,7 +517,13 @@ export class PeerNetwork {
           if (!conn.closed) this.write(conn, { type: FrameType.RES, channel: f.channel, id: f.id, body: reply ?? null });
         },
         (err) => {
-          if (!conn.closed) this.write(conn, { type: FrameType.ERR, channel: f.channel, id: f.id, body: { message: describeError(err).slice(0, 300) } });
+          if (!conn.closed)
+            this.write(conn, {
+              type: FrameType.ERR,
+              channel: f.channel,
+              id: f.id,
+              body: { message: describeError(err).slice(0, 300) },
+            });
         },
       )
       .catch((err) => this.opts.log.warn({ err, peer: conn.peer }, 'could not send a reply'))
@@ -497,7 +555,10 @@ export class PeerNetwork {
     e.lastError = null;
     e.state = 'open';
     clearTimeout(e.timer);
-    this.opts.log.info({ peer: e.id, direction: conn.stream.outbound ? 'out' : 'in', remote: conn.stream.remote }, 'peer connected');
+    this.opts.log.info(
+      { peer: e.id, direction: conn.stream.outbound ? 'out' : 'in', remote: conn.stream.remote },
+      'peer connected',
+    );
     this.emit({ peer: e.id, state: 'up', epoch: e.epoch });
   }
 
@@ -562,7 +623,14 @@ export class PeerNetwork {
     clearTimeout(conn.helloTimer);
     this.conns.delete(conn);
     for (const ac of conn.aborts) ac.abort();
-    for (const [, p] of conn.pending) p.reject(new PeerRequestError(conn.peer, 'closed', `the connection to ${shortId(conn.peer)}… closed before the answer (${reason})`));
+    for (const [, p] of conn.pending)
+      p.reject(
+        new PeerRequestError(
+          conn.peer,
+          'closed',
+          `the connection to ${shortId(conn.peer)}… closed before the answer (${reason})`,
+        ),
+      );
     conn.pending.clear();
     const e = this.entries.get(conn.peer);
     if (!e || e.conn !== conn) {

@@ -57,7 +57,8 @@ export function nodeIdFromBase32(text: string): NodeId {
 export function parseNodeId(text: string, what = 'node id'): NodeId {
   const shown = text.length > 60 ? `${text.slice(0, 59)}…` : text;
   const bare = text.toUpperCase().replace(/[\s-]/g, '');
-  const hint = 'A node id is 36 characters A-Z and 2-7, usually shown as four dash-separated groups of 9; run `sixfold node-id --db PATH` on that node to print it.';
+  const hint =
+    'A node id is 36 characters A-Z and 2-7, usually shown as four dash-separated groups of 9; run `sixfold node-id --db PATH` on that node to print it.';
   if (bare.length !== GROUPS * (GROUP_CHARS + 1) || !/^[A-Z2-7]+$/.test(bare)) {
     throw invalidInput(`${what} "${shown}" is not a node id.`, hint);
   }

@@ -59,15 +59,23 @@ export class TlsTransport implements PeerTransport {
     private readonly log: Logger,
   ) {
     this.context = tls.createSecureContext({
-      key: identity.tlsKeyPem(), cert: identity.certificatePem, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3',
+      key: identity.tlsKeyPem(),
+      cert: identity.certificatePem,
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
     });
   }
 
   listen(at: PeerAddress, onStream: (s: SecureStream) => void): Promise<PeerAddress> {
     // tls.Server builds its own context from these options (it takes no secureContext).
     const server = tls.createServer({
-      key: this.identity.tlsKeyPem(), cert: this.identity.certificatePem, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false,
-      ALPNProtocols: [ALPN], handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      key: this.identity.tlsKeyPem(),
+      cert: this.identity.certificatePem,
+      minVersion: 'TLSv1.3',
+      requestCert: true,
+      rejectUnauthorized: false,
+      ALPNProtocols: [ALPN],
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
     server.on('secureConnection', (sock) => {
       sock.on('error', () => {}); // a reset after we dropped it is expected
@@ -95,7 +103,14 @@ export class TlsTransport implements PeerTransport {
     server.on('error', (err) => this.log.warn({ err }, 'cluster listener error'));
     this.server = server;
     return new Promise((resolve, reject) => {
-      const failed = (err: Error) => reject(new SixfoldError('config', `Cannot listen for cluster peers on ${formatAddress(at)}: ${err.message}.`, 'Pick another --cluster-port or --cluster-host, or stop what holds that address.'));
+      const failed = (err: Error) =>
+        reject(
+          new SixfoldError(
+            'config',
+            `Cannot listen for cluster peers on ${formatAddress(at)}: ${err.message}.`,
+            'Pick another --cluster-port or --cluster-host, or stop what holds that address.',
+          ),
+        );
       server.once('error', failed);
       server.listen(at.port, at.host, () => {
         server.off('error', failed);
@@ -108,8 +123,12 @@ export class TlsTransport implements PeerTransport {
   dial(to: PeerAddress, expected: NodeId, timeoutMs: number): Promise<SecureStream> {
     return new Promise((resolve, reject) => {
       const sock = tls.connect({
-        host: to.host, port: to.port, secureContext: this.context, minVersion: 'TLSv1.3',
-        rejectUnauthorized: false, ALPNProtocols: [ALPN],
+        host: to.host,
+        port: to.port,
+        secureContext: this.context,
+        minVersion: 'TLSv1.3',
+        rejectUnauthorized: false,
+        ALPNProtocols: [ALPN],
       });
       const timer = setTimeout(() => fail(new TlsTransportError(`no TLS handshake within ${timeoutMs} ms`)), timeoutMs);
       const fail = (err: Error) => {
@@ -125,7 +144,11 @@ export class TlsTransport implements PeerTransport {
         const who = peerIdentity(sock);
         if ('error' in who) return fail(new TlsTransportError(`the node at ${to.host}:${to.port} ${who.error}`));
         if (who.id !== expected) {
-          return fail(new TlsTransportError(`the node at ${to.host}:${to.port} is ${shortId(who.id)}…, not the configured ${shortId(expected)}… (wrong address or id?)`));
+          return fail(
+            new TlsTransportError(
+              `the node at ${to.host}:${to.port} is ${shortId(who.id)}…, not the configured ${shortId(expected)}… (wrong address or id?)`,
+            ),
+          );
         }
         resolve(stream(sock, who.id, who.cert, true));
       });

@@ -13,10 +13,45 @@ interface BuiltIn extends Required<Omit<ProviderConfig, 'enabled' | 'api_key_env
  * as published for these models; override them in the config file when they change.
  */
 export const BUILT_INS: Record<string, BuiltIn> = {
-  anthropic: { kind: 'anthropic', base_url: 'https://api.anthropic.com', base_url_env: 'ANTHROPIC_BASE_URL', api_key_env: 'ANTHROPIC_API_KEY', model: 'claude-sonnet-4-5', price_input: 3, price_output: 15, tier: 3 },
-  openai: { kind: 'openai-compatible', base_url: 'https://api.openai.com/v1', base_url_env: 'OPENAI_BASE_URL', api_key_env: 'OPENAI_API_KEY', model: 'gpt-4.1-mini', price_input: 0.4, price_output: 1.6, tier: 2 },
-  gemini: { kind: 'openai-compatible', base_url: 'https://generativelanguage.googleapis.com/v1beta/openai/', base_url_env: 'GEMINI_BASE_URL', api_key_env: 'GEMINI_API_KEY', model: 'gemini-2.5-flash', price_input: 0.3, price_output: 2.5, tier: 2 },
-  ollama: { kind: 'openai-compatible', base_url: 'http://127.0.0.1:11434/v1', base_url_env: 'OLLAMA_BASE_URL', model: 'llama3.2', price_input: 0, price_output: 0, tier: 1 },
+  anthropic: {
+    kind: 'anthropic',
+    base_url: 'https://api.anthropic.com',
+    base_url_env: 'ANTHROPIC_BASE_URL',
+    api_key_env: 'ANTHROPIC_API_KEY',
+    model: 'claude-sonnet-4-5',
+    price_input: 3,
+    price_output: 15,
+    tier: 3,
+  },
+  openai: {
+    kind: 'openai-compatible',
+    base_url: 'https://api.openai.com/v1',
+    base_url_env: 'OPENAI_BASE_URL',
+    api_key_env: 'OPENAI_API_KEY',
+    model: 'gpt-4.1-mini',
+    price_input: 0.4,
+    price_output: 1.6,
+    tier: 2,
+  },
+  gemini: {
+    kind: 'openai-compatible',
+    base_url: 'https://generativelanguage.googleapis.com/v1beta/openai/',
+    base_url_env: 'GEMINI_BASE_URL',
+    api_key_env: 'GEMINI_API_KEY',
+    model: 'gemini-2.5-flash',
+    price_input: 0.3,
+    price_output: 2.5,
+    tier: 2,
+  },
+  ollama: {
+    kind: 'openai-compatible',
+    base_url: 'http://127.0.0.1:11434/v1',
+    base_url_env: 'OLLAMA_BASE_URL',
+    model: 'llama3.2',
+    price_input: 0,
+    price_output: 0,
+    tier: 1,
+  },
 };
 
 export interface ResolvedProviders {

@@ -18,7 +18,10 @@ export function backoffDelay(attempt: number, p: BackoffPolicy, random: () => nu
 }
 
 /** Retry-After as seconds or an HTTP date; also `retry-after-ms` (OpenAI). Null when absent or bad. */
-export function parseRetryAfter(headers: { get(name: string): string | null } | undefined, now: number = Date.now()): number | null {
+export function parseRetryAfter(
+  headers: { get(name: string): string | null } | undefined,
+  now: number = Date.now(),
+): number | null {
   if (!headers) return null;
   const ms = headers.get('retry-after-ms');
   if (ms !== null && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.round(Number(ms));

@@ -6,7 +6,14 @@ import type { ProviderCall } from '../metrics.js';
 import { CircuitBreaker, type BreakerState } from './breaker.js';
 import { KEY_ENV_HELP } from './registry.js';
 import { retryDelay, sleep as realSleep } from './retry.js';
-import { ProviderError, costUsd, type CompletionRequest, type CompletionResult, type Provider, type ProviderInfo } from './providers/types.js';
+import {
+  ProviderError,
+  costUsd,
+  type CompletionRequest,
+  type CompletionResult,
+  type Provider,
+  type ProviderInfo,
+} from './providers/types.js';
 
 export type Policy = RouterConfig['policy'];
 
@@ -64,7 +71,12 @@ export class Router {
   private readonly insertCall;
   private probe: Promise<void> | undefined;
 
-  constructor(providers: Provider[], private readonly cfg: RouterConfig, private readonly deps: RouterDeps, private readonly ollamaProbe?: Provider) {
+  constructor(
+    providers: Provider[],
+    private readonly cfg: RouterConfig,
+    private readonly deps: RouterDeps,
+    private readonly ollamaProbe?: Provider,
+  ) {
     this.providers = [...providers];
     this.now = deps.now ?? Date.now;
     this.random = deps.random ?? Math.random;
@@ -87,7 +99,9 @@ export class Router {
     this.probe ??= (async () => {
       const p = this.ollamaProbe!;
       try {
-        const res = await fetch(new URL('models', p.baseURL.endsWith('/') ? p.baseURL : `${p.baseURL}/`), { signal: AbortSignal.timeout(500) });
+        const res = await fetch(new URL('models', p.baseURL.endsWith('/') ? p.baseURL : `${p.baseURL}/`), {
+          signal: AbortSignal.timeout(500),
+        });
         if (res.ok) {
           this.providers.push(p);
           this.deps.log.info({ provider: 'ollama', baseURL: p.baseURL }, 'ollama answered; enabled');
@@ -112,7 +126,11 @@ export class Router {
     const p = this.providers.find((x) => x.name === name);
     if (!p) {
       const have = this.providers.map((x) => x.name);
-      throw new SixfoldError('invalid_input', `Provider "${name}" is not configured.`, have.length ? `Configured providers: ${have.join(', ')}.` : KEY_ENV_HELP);
+      throw new SixfoldError(
+        'invalid_input',
+        `Provider "${name}" is not configured.`,
+        have.length ? `Configured providers: ${have.join(', ')}.` : KEY_ENV_HELP,
+      );
     }
     return p;
   }
@@ -124,14 +142,23 @@ export class Router {
     const policy = opts.provider ? 'explicit' : (opts.policy ?? this.cfg.policy);
     if (policy === 'explicit') {
       const name = opts.provider ?? this.cfg.provider;
-      if (!name) throw new SixfoldError('invalid_input', 'Policy "explicit" needs a provider name.', 'Pass provider, or set router.provider in the config.');
+      if (!name)
+        throw new SixfoldError(
+          'invalid_input',
+          'Policy "explicit" needs a provider name.',
+          'Pass provider, or set router.provider in the config.',
+        );
       return [this.get(name)];
     }
     const minTier = opts.minTier ?? this.cfg.min_tier;
     opts.only?.forEach((name) => this.get(name)); // unknown names are an error, not silently dropped
     const eligible = this.providers.filter((p) => p.tier >= minTier && (!opts.only || opts.only.includes(p.name)));
     if (!eligible.length) {
-      throw new SixfoldError('unavailable', `No configured provider has quality tier >= ${minTier}.`, `Configured: ${this.providers.map((p) => `${p.name} (tier ${p.tier})`).join(', ')}.`);
+      throw new SixfoldError(
+        'unavailable',
+        `No configured provider has quality tier >= ${minTier}.`,
+        `Configured: ${this.providers.map((p) => `${p.name} (tier ${p.tier})`).join(', ')}.`,
+      );
     }
     const price = (p: Provider) => p.priceInput + p.priceOutput;
     const latency = (p: Provider) => this.healthOf(p.name).ewmaMs ?? 0; // unmeasured: worth trying
@@ -157,7 +184,11 @@ export class Router {
       if (!h.breaker.tryAcquire()) {
         if (lastError) throw lastError; // opened by our own failures: report the cause, not the breaker
         const secs = Math.ceil(h.breaker.retryInMs() / 1000);
-        throw new ProviderError(name, 'server', `${name}: circuit open after ${h.breaker.consecutiveFailures} consecutive failures; next probe in ${secs}s`);
+        throw new ProviderError(
+          name,
+          'server',
+          `${name}: circuit open after ${h.breaker.consecutiveFailures} consecutive failures; next probe in ${secs}s`,
+        );
       }
       const start = performance.now();
       try {
@@ -178,9 +209,15 @@ export class Router {
         h.breaker.failure();
         lastError = e;
         if (h.breaker.state === 'open') throw e; // no point waiting out a backoff the breaker will refuse
-        const wait = e.retryable && attempt < this.cfg.retries
-          ? retryDelay(attempt, { baseMs: this.cfg.backoff_base_ms, maxMs: this.cfg.backoff_max_ms }, e.retryAfterMs, this.random)
-          : null;
+        const wait =
+          e.retryable && attempt < this.cfg.retries
+            ? retryDelay(
+                attempt,
+                { baseMs: this.cfg.backoff_base_ms, maxMs: this.cfg.backoff_max_ms },
+                e.retryAfterMs,
+                this.random,
+              )
+            : null;
         // A provider asking us to wait longer than our longest backoff: fall back instead.
         if (wait === null || (e.retryAfterMs !== null && e.retryAfterMs > this.cfg.backoff_max_ms)) throw e;
         this.deps.log.debug({ provider: name, attempt, wait, kind: e.kind }, 'retrying');
@@ -204,10 +241,23 @@ export class Router {
         errors.push(e);
       }
     }
-    throw new SixfoldError('unavailable', `Every provider failed: ${errors.map((e) => e.message).join('; ')}.`, 'Check the providers in sixfold://router/stats, or retry later.');
+    throw new SixfoldError(
+      'unavailable',
+      `Every provider failed: ${errors.map((e) => e.message).join('; ')}.`,
+      'Check the providers in sixfold://router/stats, or retry later.',
+    );
   }
 
-  private record(p: Provider, purpose: string | undefined, outcome: string, inTok: number, outTok: number, cost: number, latencyMs: number, error: string | null): void {
+  private record(
+    p: Provider,
+    purpose: string | undefined,
+    outcome: string,
+    inTok: number,
+    outTok: number,
+    cost: number,
+    latencyMs: number,
+    error: string | null,
+  ): void {
     try {
       this.insertCall.run(this.now(), p.name, p.model, purpose ?? 'call', outcome, inTok, outTok, cost, latencyMs, error);
     } catch (err) {
@@ -217,14 +267,33 @@ export class Router {
   }
 
   /** Per-provider totals from the call log, with live EWMA latency and breaker state. */
-  stats(): Array<ProviderInfo & { calls: number; ok: number; failed: number; input_tokens: number; output_tokens: number; cost_usd: number; ewma_latency_ms: number | null; breaker: BreakerState; consecutive_failures: number }> {
+  stats(): Array<
+    ProviderInfo & {
+      calls: number;
+      ok: number;
+      failed: number;
+      input_tokens: number;
+      output_tokens: number;
+      cost_usd: number;
+      ewma_latency_ms: number | null;
+      breaker: BreakerState;
+      consecutive_failures: number;
+    }
+  > {
     const rows = this.deps.db
       .prepare(
         `SELECT provider, count(*) AS calls, sum(outcome = 'ok') AS ok, sum(input_tokens) AS input_tokens,
                 sum(output_tokens) AS output_tokens, sum(cost_usd) AS cost_usd
          FROM llm_calls GROUP BY provider`,
       )
-      .all() as Array<{ provider: string; calls: number; ok: number; input_tokens: number; output_tokens: number; cost_usd: number }>;
+      .all() as Array<{
+      provider: string;
+      calls: number;
+      ok: number;
+      input_tokens: number;
+      output_tokens: number;
+      cost_usd: number;
+    }>;
     const by = new Map(rows.map((r) => [r.provider, r]));
     return this.providers.map(({ complete: _c, ...info }) => {
       const r = by.get(info.name);

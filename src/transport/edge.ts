@@ -24,7 +24,9 @@ function clipErrors(message: JSONRPCMessage): JSONRPCMessage {
   }
   const result = m.result as Loose | undefined;
   if (result?.isError === true && Array.isArray(result.content)) {
-    const content = (result.content as Loose[]).map((c) => (c?.type === 'text' && typeof c.text === 'string' && c.text.length > MAX_ERROR_TEXT ? { ...c, text: clipText(c.text) } : c));
+    const content = (result.content as Loose[]).map((c) =>
+      c?.type === 'text' && typeof c.text === 'string' && c.text.length > MAX_ERROR_TEXT ? { ...c, text: clipText(c.text) } : c,
+    );
     return { ...m, result: { ...result, content } } as unknown as JSONRPCMessage;
   }
   return message;

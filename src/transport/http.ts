@@ -85,7 +85,9 @@ function jsonBody(limit: number): RequestHandler {
 
 function tooLarge(res: ServerResponse, limit: number, drained: boolean): void {
   rpcError(
-    res, 413, -32600,
+    res,
+    413,
+    -32600,
     `Request body over ${limit} bytes; send smaller requests, or raise http.max_body_bytes (10485760 fits the largest tool call: 8 MiB of arguments).`,
     drained ? {} : { connection: 'close' },
   );
@@ -100,7 +102,8 @@ export interface HttpHandle {
 /** Binding beyond loopback without a token would hand the server to the whole network. */
 export function assertSafeBind(cfg: Deps['config']['http']): void {
   assertTokenBeyondLoopback(
-    cfg.host, cfg.token,
+    cfg.host,
+    cfg.token,
     `Refusing to listen on ${cfg.host} without a token: anyone who can reach this machine could use the server.`,
     'Set SIXFOLD_HTTP_TOKEN (16+ characters) to require "Authorization: Bearer <token>", or bind --host 127.0.0.1.',
   );
@@ -139,7 +142,9 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
   /** Bearer token on /mcp, before any body is read (constant-time, see guard.ts). */
   const bearer: RequestHandler = (req, res, next) => {
     if (!cfg.token || tokenMatches(req.headers.authorization, cfg.token)) return next();
-    rpcError(res, 401, -32001, 'Missing or wrong bearer token: send "Authorization: Bearer <SIXFOLD_HTTP_TOKEN>".', { 'www-authenticate': 'Bearer' });
+    rpcError(res, 401, -32001, 'Missing or wrong bearer token: send "Authorization: Bearer <SIXFOLD_HTTP_TOKEN>".', {
+      'www-authenticate': 'Bearer',
+    });
   };
 
   async function handleMcp(req: Request, res: Response): Promise<void> {
@@ -148,13 +153,24 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
     const id = Array.isArray(sid) ? sid[0] : sid;
     if (id) {
       const s = sessions.get(id);
-      if (!s) return rpcError(res, 404, -32001, `Session ${id} not found (ended or expired); start a new one with an initialize request.`);
+      if (!s)
+        return rpcError(
+          res,
+          404,
+          -32001,
+          `Session ${id} not found (ended or expired); start a new one with an initialize request.`,
+        );
       s.lastSeen = Date.now();
       await s.transport.handleRequest(req, res, body);
       return;
     }
     if (req.method !== 'POST' || !isInitializeRequest(body)) {
-      return rpcError(res, 400, -32000, 'No session: send an initialize request first, then the mcp-session-id header it returns.');
+      return rpcError(
+        res,
+        400,
+        -32000,
+        'No session: send an initialize request first, then the mcp-session-id header it returns.',
+      );
     }
     const { server, close } = createServer(deps);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -181,9 +197,16 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
     let ok = false;
     try {
       ok = hosts.includes(new URL(origin).hostname);
-    } catch { /* malformed origin: refused below */ }
+    } catch {
+      /* malformed origin: refused below */
+    }
     if (ok) return next();
-    rpcError(res, 403, -32000, `Origin "${clipText(origin, 300)}" is not allowed; add it to http.allowed_origins if it is yours.`);
+    rpcError(
+      res,
+      403,
+      -32000,
+      `Origin "${clipText(origin, 300)}" is not allowed; add it to http.allowed_origins if it is yours.`,
+    );
   };
 
   const app = express();
@@ -192,18 +215,27 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
   app.use(hostCheck(hosts), originCheck);
-  app.get('/healthz', (_req, res) => sendJson(res, 200, { ok: true, name: 'sixfold', version: deps.version, sessions: sessions.size }));
+  app.get('/healthz', (_req, res) =>
+    sendJson(res, 200, { ok: true, name: 'sixfold', version: deps.version, sessions: sessions.size }),
+  );
   app.all('/mcp', bearer, jsonBody(cfg.max_body_bytes), (req, res, next) => void handleMcp(req, res).catch(next));
   app.use((req, res) => {
     const path = req.path;
     if (dashboard.handle(req, res, path)) return;
-    sendJson(res, 404, { error: `Not found: the MCP endpoint is /mcp, health is /healthz${cfg.dashboard ? ', the dashboard is /' : ''}${cfg.metrics ? ', metrics are /metrics' : ''}.` });
+    sendJson(res, 404, {
+      error: `Not found: the MCP endpoint is /mcp, health is /healthz${cfg.dashboard ? ', the dashboard is /' : ''}${cfg.metrics ? ', metrics are /metrics' : ''}.`,
+    });
   });
   // Errors from the body parser, as JSON-RPC errors; anything else is ours (logged, 500).
   app.use((err: HttpError, _req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.too.large') return tooLarge(res, cfg.max_body_bytes, true);
     if (err.type === 'entity.parse.failed') {
-      return rpcError(res, 400, -32700, 'Parse error: the request body is not valid JSON, or not an object; send one JSON-RPC message as a JSON object.');
+      return rpcError(
+        res,
+        400,
+        -32700,
+        'Parse error: the request body is not valid JSON, or not an object; send one JSON-RPC message as a JSON object.',
+      );
     }
     if (err.type === 'request.aborted') return; // the client is gone
     if (err.expose && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
@@ -216,15 +248,24 @@ export async function startHttp(deps: Deps): Promise<HttpHandle> {
   const http = createHttpServer(app);
   http.requestTimeout = 0; // SSE streams stay open; idle sessions are reaped below instead
 
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - cfg.session_idle_ms;
-    for (const [id, s] of sessions) if (s.lastSeen < cutoff) void endSession(id, 'idle');
-  }, Math.min(60_000, Math.max(250, cfg.session_idle_ms / 4)));
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - cfg.session_idle_ms;
+      for (const [id, s] of sessions) if (s.lastSeen < cutoff) void endSession(id, 'idle');
+    },
+    Math.min(60_000, Math.max(250, cfg.session_idle_ms / 4)),
+  );
   sweep.unref();
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new SixfoldError('config', `Cannot listen on ${cfg.host}:${cfg.port}: ${err.code ?? err.message}.`, 'Pick another --port or --host.')),
+      reject(
+        new SixfoldError(
+          'config',
+          `Cannot listen on ${cfg.host}:${cfg.port}: ${err.code ?? err.message}.`,
+          'Pick another --port or --host.',
+        ),
+      ),
     );
     http.listen(cfg.port, cfg.host, () => resolve());
   });

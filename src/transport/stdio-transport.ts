@@ -45,7 +45,11 @@ export class StdioLineTransport implements Transport {
     readonly maxLineBytes = MAX_STDIO_LINE_BYTES,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.reader = new LineReader(maxLineBytes, (line) => this.handleLine(line), (bytes) => this.oversize(bytes));
+    this.reader = new LineReader(
+      maxLineBytes,
+      (line) => this.handleLine(line),
+      (bytes) => this.oversize(bytes),
+    );
   }
 
   private readonly onData = (chunk: Buffer) => this.reader.push(chunk);
@@ -132,7 +136,10 @@ export class StdioLineTransport implements Transport {
     const m = json !== null && typeof json === 'object' ? (json as Record<string, unknown>) : undefined;
     const has = (k: string) => m !== undefined && Object.hasOwn(m, k);
     if (has('method') && typeof m!.method === 'string' && !has('id')) {
-      this.log.warn({ method: clipText(m!.method as string, 100), why }, 'dropped an invalid notification (notifications get no answer)');
+      this.log.warn(
+        { method: clipText(m!.method as string, 100), why },
+        'dropped an invalid notification (notifications get no answer)',
+      );
       return;
     }
     if (!has('method') && (has('result') || has('error'))) {
@@ -140,11 +147,23 @@ export class StdioLineTransport implements Transport {
       return;
     }
     const id = has('id') && isId(m!.id) ? m!.id : null;
-    if (has('params') && m!.params !== undefined && (typeof m!.params !== 'object' || m!.params === null || Array.isArray(m!.params))) {
-      this.reject(id, ErrorCode.InvalidParams, 'Invalid params: params must be a JSON object (MCP uses named parameters), e.g. {"name": "memory_search", "arguments": {...}}.');
+    if (
+      has('params') &&
+      m!.params !== undefined &&
+      (typeof m!.params !== 'object' || m!.params === null || Array.isArray(m!.params))
+    ) {
+      this.reject(
+        id,
+        ErrorCode.InvalidParams,
+        'Invalid params: params must be a JSON object (MCP uses named parameters), e.g. {"name": "memory_search", "arguments": {...}}.',
+      );
       return;
     }
-    this.reject(id, ErrorCode.InvalidRequest, `Invalid Request: ${clipText(why, 200)}. Send {"jsonrpc": "2.0", "id": <number or string>, "method": "...", "params": {...}}.`);
+    this.reject(
+      id,
+      ErrorCode.InvalidRequest,
+      `Invalid Request: ${clipText(why, 200)}. Send {"jsonrpc": "2.0", "id": <number or string>, "method": "...", "params": {...}}.`,
+    );
   }
 
   private reject(id: Id | null, code: number, message: string): void {

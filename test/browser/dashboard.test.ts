@@ -11,9 +11,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
-import { fakeProviderEnv, launchChromium, screenshotPath, seedDashboard, type Browser, type Seeded } from '../helpers/dashboard.js';
+import {
+  fakeProviderEnv,
+  launchChromium,
+  screenshotPath,
+  seedDashboard,
+  type Browser,
+  type Seeded,
+} from '../helpers/dashboard.js';
 import { callOk } from '../helpers/mcp.js';
-import { connectHttpClient, makeTempDir, startHttpServer, type HttpClientHandle, type HttpServerHandle, type TempDir } from '../helpers/server.js';
+import {
+  connectHttpClient,
+  makeTempDir,
+  startHttpServer,
+  type HttpClientHandle,
+  type HttpServerHandle,
+  type TempDir,
+} from '../helpers/server.js';
 
 const TOKEN = 'browser-test-token-0123456789';
 const WAIT = 15_000;
@@ -71,7 +85,10 @@ describe('dashboard in Chromium', () => {
   it('a memory stored meanwhile appears on the open page (Server-Sent Events, no reload)', async () => {
     await open('overview');
     await page.locator('.live-live').waitFor();
-    await callOk(mcp.client, 'memory_store', { content: 'Live update check: the dashboard refreshes itself.', namespace: 'default' });
+    await callOk(mcp.client, 'memory_store', {
+      content: 'Live update check: the dashboard refreshes itself.',
+      namespace: 'default',
+    });
     await expect.poll(() => page.locator('main').innerText()).toMatch(new RegExp(`Memories\\s+${seeded.memories + 1}\\b`));
   });
 

@@ -49,8 +49,15 @@ describe('aggregate over stdio', () => {
 
   it('is listed with input and output schemas and truthful annotations', () => {
     expect(tool).toBeDefined();
-    expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
-    expect(Object.keys(tool.inputSchema.properties ?? {})).toEqual(expect.arrayContaining(['values', 'simulate', 'memory', 'ops', 'method', 'fanout', 'failures']));
+    expect(tool.annotations).toMatchObject({
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
+    expect(Object.keys(tool.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(['values', 'simulate', 'memory', 'ops', 'method', 'fanout', 'failures']),
+    );
   });
 
   it('values: every exact op equals the direct computation; tree counts for 1000 agents', async () => {
@@ -70,7 +77,16 @@ describe('aggregate over stdio', () => {
     const p50 = sorted[Math.floor(0.5 * 999)];
     expect(Math.abs((r.results.p50 as number) - p50)).toBeLessThanOrEqual(0.01 * Math.abs(p50));
     expect(Math.abs((r.results.distinct as number) - 1000)).toBeLessThanOrEqual(1000 * r.error_bounds.distinct);
-    expect(r).toMatchObject({ method: 'tree', source: 'values', agents: 1000, depth: 3, fanout: 16, messages_total: 999, max_messages_per_agent: 1, coverage: 1 });
+    expect(r).toMatchObject({
+      method: 'tree',
+      source: 'values',
+      agents: 1000,
+      depth: 3,
+      fanout: 16,
+      messages_total: 999,
+      max_messages_per_agent: 1,
+      coverage: 1,
+    });
     expect(r.error_bounds).toMatchObject({ sum: 0, p50: 0.01 });
   });
 
@@ -79,20 +95,37 @@ describe('aggregate over stdio', () => {
     const r = await agg({ values: words, ops: ['count', 'distinct', 'top:2'], fanout: 4 });
     expect(r.results.count).toBe(100);
     expect(r.results.distinct).toBe(12);
-    expect(r.results['top:2']).toEqual([{ value: 'alpha', count: 60, error: 0 }, { value: 'beta', count: 30, error: 0 }]);
+    expect(r.results['top:2']).toEqual([
+      { value: 'alpha', count: 60, error: 0 },
+      { value: 'beta', count: 30, error: 0 },
+    ]);
     expect(r.depth).toBe(4); // 4^4 = 256 >= 100 > 64
   });
 
   it('simulate: 1M agents, fanout 16, with progress notifications counted on the wire', async () => {
     const got: Progress[] = [];
     const raw = await client.callTool(
-      { name: TOOL, arguments: { simulate: { agents: 1_000_000, distribution: 'uniform', seed: 7 }, ops: ['count', 'mean', 'min', 'max', 'p99', 'distinct'] } },
+      {
+        name: TOOL,
+        arguments: {
+          simulate: { agents: 1_000_000, distribution: 'uniform', seed: 7 },
+          ops: ['count', 'mean', 'min', 'max', 'p99', 'distinct'],
+        },
+      },
       undefined,
       { onprogress: (p) => got.push(p), timeout: 60_000 },
     );
     expect(raw.isError).toBeFalsy();
     const r = raw.structuredContent as unknown as Result;
-    expect(r).toMatchObject({ source: 'simulate', agents: 1_000_000, depth: 5, messages_total: 999_999, max_messages_per_agent: 1, coverage: 1, failed_agents: 0 });
+    expect(r).toMatchObject({
+      source: 'simulate',
+      agents: 1_000_000,
+      depth: 5,
+      messages_total: 999_999,
+      max_messages_per_agent: 1,
+      coverage: 1,
+      failed_agents: 0,
+    });
     expect(r.results.count).toBe(1_000_000);
     expect(r.results.mean as number).toBeCloseTo(50, 0);
     expect(r.results.min as number).toBeGreaterThanOrEqual(0);
@@ -105,14 +138,23 @@ describe('aggregate over stdio', () => {
     expect(sent.every((p) => p.total === 1_000_000)).toBe(true);
     expect(sent[0].message).toMatch(/65536 of 1000000 agents/);
     expect(got).toEqual(sent.slice(0, got.length).map(({ progressToken: _t, ...rest }) => rest));
-    expect((raw.content as Array<{ text: string }>)[0].text).toMatch(/Aggregated 1000000 agents from simulate by tree \(fanout 16\): depth 5, 999999 messages/);
+    expect((raw.content as Array<{ text: string }>)[0].text).toMatch(
+      /Aggregated 1000000 agents from simulate by tree \(fanout 16\): depth 5, 999999 messages/,
+    );
   });
 
   it('values: 200,000 numbers are folded in 65,536-value chunks with progress; over 1,000,000 is refused', async () => {
     const xs = Array.from({ length: 200_000 }, (_, i) => i % 1000);
-    const raw = await client.callTool({ name: TOOL, arguments: { values: xs, ops: ['count', 'sum', 'top:1'] } }, undefined, { onprogress: () => {} });
+    const raw = await client.callTool({ name: TOOL, arguments: { values: xs, ops: ['count', 'sum', 'top:1'] } }, undefined, {
+      onprogress: () => {},
+    });
     expect(raw.isError).toBeFalsy();
-    expect(raw.structuredContent).toMatchObject({ agents: 200_000, depth: 5, messages_total: 199_999, results: { count: 200_000, sum: 200 * 499_500 } });
+    expect(raw.structuredContent).toMatchObject({
+      agents: 200_000,
+      depth: 5,
+      messages_total: 199_999,
+      results: { count: 200_000, sum: 200 * 499_500 },
+    });
     expect(wire.forLastCall().map((p) => p.progress)).toEqual([65_536, 131_072, 196_608, 200_000]);
     const text = await callErr(client, TOOL, { values: new Array(1_000_001).fill(1), ops: ['count'] });
     expect(text).toMatch(/values has more than 1000000 items; use simulate/);
@@ -120,7 +162,13 @@ describe('aggregate over stdio', () => {
   });
 
   it('failures reduce coverage as reported; re-parenting recovers every live agent', async () => {
-    const base = { simulate: { agents: 100_000, distribution: 'normal', seed: 3 }, ops: ['count'], fanout: 8, failures: 0.1, seed: 11 };
+    const base = {
+      simulate: { agents: 100_000, distribution: 'normal', seed: 3 },
+      ops: ['count'],
+      fanout: 8,
+      failures: 0.1,
+      seed: 11,
+    };
     const cut = await agg(base);
     expect(cut.failed_agents / 100_000).toBeCloseTo(0.1, 1);
     expect(cut.results.count).toBe(Math.round(cut.coverage * 100_000));
@@ -131,13 +179,24 @@ describe('aggregate over stdio', () => {
     expect(healed.coverage).toBe(1 - healed.failed_agents / 100_000);
     expect(healed.reparented).toBeGreaterThan(0);
     expect(healed.max_messages_per_agent).toBeGreaterThanOrEqual(2);
-    const sub = await agg({ simulate: { agents: 10_000, distribution: 'uniform' }, ops: ['count'], fanout: 10, failed_subtrees: [1000, 20] });
+    const sub = await agg({
+      simulate: { agents: 10_000, distribution: 'uniform' },
+      ops: ['count'],
+      fanout: 10,
+      failed_subtrees: [1000, 20],
+    });
     expect(sub.failed_agents).toBe(1000 + 10); // agent 1000 leads [1000, 2000); agent 20 leads [20, 30)
     expect(sub.results.count).toBe(10_000 - 1010);
   });
 
   it('gossip: push-sum with message loss reports rounds and converges', async () => {
-    const r = await agg({ simulate: { agents: 2000, distribution: 'uniform', seed: 2 }, ops: ['sum', 'mean', 'count'], method: 'gossip', loss: 0.1, target_error: 0.01 });
+    const r = await agg({
+      simulate: { agents: 2000, distribution: 'uniform', seed: 2 },
+      ops: ['sum', 'mean', 'count'],
+      method: 'gossip',
+      loss: 0.1,
+      target_error: 0.01,
+    });
     expect(r).toMatchObject({ method: 'gossip', depth: null, converged: true, coverage: 1 });
     expect(r.rounds).toBeGreaterThan(5);
     expect(r.messages_total).toBe(2000 * r.rounds!);
@@ -146,13 +205,26 @@ describe('aggregate over stdio', () => {
   });
 
   it('memory: a numeric metadata field over a namespace', async () => {
-    for (const [i, ms] of [12, 30, 18, 40].entries()) await store(client, { content: `run ${i}`, namespace: 'runs', metadata: { latency_ms: ms } });
+    for (const [i, ms] of [12, 30, 18, 40].entries())
+      await store(client, { content: `run ${i}`, namespace: 'runs', metadata: { latency_ms: ms } });
     await store(client, { content: 'no latency', namespace: 'runs', metadata: { note: 'x' } });
-    const raw = await client.callTool({ name: TOOL, arguments: { memory: { namespace: 'runs', field: 'latency_ms' }, ops: ['count', 'mean', 'max'] } }, undefined, { onprogress: () => {} });
+    const raw = await client.callTool(
+      { name: TOOL, arguments: { memory: { namespace: 'runs', field: 'latency_ms' }, ops: ['count', 'mean', 'max'] } },
+      undefined,
+      { onprogress: () => {} },
+    );
     expect(raw.isError).toBeFalsy();
-    expect(raw.structuredContent).toMatchObject({ source: 'memory', agents: 4, skipped: 1, results: { count: 4, mean: 25, max: 40 } });
+    expect(raw.structuredContent).toMatchObject({
+      source: 'memory',
+      agents: 4,
+      skipped: 1,
+      results: { count: 4, mean: 25, max: 40 },
+    });
     // One page of 5 memories read, then the 4 values aggregated: progress only ever increases.
-    expect(wire.forLastCall().map((p) => [p.progress, p.total])).toEqual([[5, undefined], [9, 9]]);
+    expect(wire.forLastCall().map((p) => [p.progress, p.total])).toEqual([
+      [5, undefined],
+      [9, 9],
+    ]);
   });
 
   it('cancellation stops a 10M-agent run; the server keeps serving', async () => {
@@ -169,7 +241,11 @@ describe('aggregate over stdio', () => {
   describe('bad input', () => {
     const cases: Array<[string, Record<string, unknown>, RegExp[]]> = [
       ['no source', { ops: ['sum'] }, [/No source/, /values/, /simulate/, /memory/]],
-      ['two sources', { values: [1], simulate: { agents: 5, distribution: 'uniform' }, ops: ['sum'] }, [/exactly one source/, /values and simulate/]],
+      [
+        'two sources',
+        { values: [1], simulate: { agents: 5, distribution: 'uniform' }, ops: ['sum'] },
+        [/exactly one source/, /values and simulate/],
+      ],
       ['unknown op', { values: [1, 2], ops: ['median'] }, [/Unknown op "median"/, /Ops are: count/]],
       ['empty ops', { values: [1], ops: [] }, [/ops is empty/]],
       ['quantile out of range', { values: [1], ops: ['quantile:2'] }, [/from 0 to 1/]],
@@ -178,16 +254,44 @@ describe('aggregate over stdio', () => {
       ['fanout 1', { values: [1], ops: ['sum'], fanout: 1 }, [/fanout must be at least 2/]],
       ['fanout 300', { values: [1], ops: ['sum'], fanout: 300 }, [/fanout must be at most 256/]],
       ['failures 0.9', { values: [1], ops: ['sum'], failures: 0.9 }, [/failures must be at most 0.5/]],
-      ['too many agents', { simulate: { agents: 20_000_000, distribution: 'uniform' }, ops: ['sum'] }, [/simulate.agents must be at most 10000000/]],
-      ['unknown distribution', { simulate: { agents: 10, distribution: 'pareto' }, ops: ['sum'] }, [/distribution must be one of uniform, normal, lognormal, zipf/]],
-      ['unknown simulate field', { simulate: { agents: 10, distribution: 'uniform', sead: 1 }, ops: ['sum'] }, [/simulate has unknown field/, /sead/]],
-      ['gossip with a quantile', { values: [1, 2], ops: ['p50'], method: 'gossip' }, [/count, sum and mean only/, /method "tree"/]],
-      ['gossip over 1M agents', { simulate: { agents: 2_000_000, distribution: 'uniform' }, ops: ['sum'], method: 'gossip' }, [/at most 1000000 agents/]],
+      [
+        'too many agents',
+        { simulate: { agents: 20_000_000, distribution: 'uniform' }, ops: ['sum'] },
+        [/simulate.agents must be at most 10000000/],
+      ],
+      [
+        'unknown distribution',
+        { simulate: { agents: 10, distribution: 'pareto' }, ops: ['sum'] },
+        [/distribution must be one of uniform, normal, lognormal, zipf/],
+      ],
+      [
+        'unknown simulate field',
+        { simulate: { agents: 10, distribution: 'uniform', sead: 1 }, ops: ['sum'] },
+        [/simulate has unknown field/, /sead/],
+      ],
+      [
+        'gossip with a quantile',
+        { values: [1, 2], ops: ['p50'], method: 'gossip' },
+        [/count, sum and mean only/, /method "tree"/],
+      ],
+      [
+        'gossip over 1M agents',
+        { simulate: { agents: 2_000_000, distribution: 'uniform' }, ops: ['sum'], method: 'gossip' },
+        [/at most 1000000 agents/],
+      ],
       ['target_error with tree', { values: [1], ops: ['sum'], target_error: 0.01 }, [/gossip" only/]],
       ['failed root', { values: [1, 2, 3], ops: ['sum'], failed_subtrees: [0] }, [/agent 0, the root/]],
-      ['memory without the field', { memory: { namespace: 'runs', field: 'nope' }, ops: ['sum'] }, [/No live memory in namespace "runs" has a numeric metadata field "nope"/]],
+      [
+        'memory without the field',
+        { memory: { namespace: 'runs', field: 'nope' }, ops: ['sum'] },
+        [/No live memory in namespace "runs" has a numeric metadata field "nope"/],
+      ],
       ['memory bad field path', { memory: { namespace: 'runs', field: 'a"b' }, ops: ['sum'] }, [/not a metadata key path/]],
-      ['memory bad namespace', { memory: { namespace: 'Bad NS', field: 'x' }, ops: ['sum'] }, [/namespace must be 1-64 characters/]],
+      [
+        'memory bad namespace',
+        { memory: { namespace: 'Bad NS', field: 'x' }, ops: ['sum'] },
+        [/namespace must be 1-64 characters/],
+      ],
       ['unknown field', { values: [1], ops: ['sum'], fan_out: 4 }, [/Unknown field/, /"fan_out"/, /Accepted fields: values, /]],
       ['value string too long', { values: ['x'.repeat(300)], ops: ['count'] }, [/values\[0\]/, /at most 256 characters/]],
     ];

@@ -54,30 +54,74 @@ describe('application prompts', () => {
   });
 
   it('walk an agent through each application with the tools in order and the arguments filled in', async () => {
-    const pf = await text('protein_folding', { sequence: 'hphpphhphpphphhpphph', predictors: '5', faulty_behavior: 'equivocate', cluster: 'fold-a' });
+    const pf = await text('protein_folding', {
+      sequence: 'hphpphhphpphphhpphph',
+      predictors: '5',
+      faulty_behavior: 'equivocate',
+      cluster: 'fold-a',
+    });
     expect(pf).toContain('HPHPPHHPHPPHPHHPPHPH (20 residues');
     expect(pf).toContain('"pattern": "^[FLR]{18}$"');
     expect(pf).toContain('"behavior": "equivocate"');
     expect(pf).toContain('cluster "fold-a", replicas 5');
-    expectSteps(pf, ['generate_code', 'record_outcome', 'aggregate', 'byzantine_propose', 'verify_certificate', 'npm run example -- protein-folding']);
+    expectSteps(pf, [
+      'generate_code',
+      'record_outcome',
+      'aggregate',
+      'byzantine_propose',
+      'verify_certificate',
+      'npm run example -- protein-folding',
+    ]);
 
-    const op = await text('ocean_pagerank', { graph: 'edges.tsv, one "from<TAB>to" per line', partitions: '8', tolerance: '1e-8', doc_prefix: 'web' });
+    const op = await text('ocean_pagerank', {
+      graph: 'edges.tsv, one "from<TAB>to" per line',
+      partitions: '8',
+      tolerance: '1e-8',
+      doc_prefix: 'web',
+    });
     expect(op).toContain('edges.tsv');
     expect(op).toContain('"web.round.<r as 3 digits>"');
     expect(op).toContain('below 1e-8');
     expectSteps(op, ['crdt_merge', 'Float32', 'crdt_read', 'aggregate', 'spawn_ephemeral', 'npm run example -- ocean-pagerank']);
 
     const mc = await text('market_crash', { data: 'prices.csv', lags: '3', doc: 'graph.v2' });
-    expectSteps(mc, ['generate_code', 'record_outcome', 'lags 3', 'spawn_ephemeral', 'crdt_merge into "graph.v2"', 'multi_model_vote', 'crdt_read', 'npm run example -- market-crash']);
+    expectSteps(mc, [
+      'generate_code',
+      'record_outcome',
+      'lags 3',
+      'spawn_ephemeral',
+      'crdt_merge into "graph.v2"',
+      'multi_model_vote',
+      'crdt_read',
+      'npm run example -- market-crash',
+    ]);
 
     const pg = await text('p2p_game', { theme: 'a drowned city', levels: '1' });
     expect(pg).toContain('"a drowned city", of 1 level,');
-    expectSteps(pg, ['gossip_status', 'crdt_merge', 'spawn_ephemeral', 'generate_code', 'record_outcome', 'multi_model_vote', 'crdt_read', 'npm run example -- p2p-game']);
+    expectSteps(pg, [
+      'gossip_status',
+      'crdt_merge',
+      'spawn_ephemeral',
+      'generate_code',
+      'record_outcome',
+      'multi_model_vote',
+      'crdt_read',
+      'npm run example -- p2p-game',
+    ]);
 
     const sh = await text('self_healing_cluster', { incident: 'checkout p99 latency 3x since 10:02', quorum: 'majority' });
     expect(sh).toContain('checkout p99 latency 3x since 10:02');
     expect(sh).toContain('quorum "majority"');
-    expectSteps(sh, ['aggregate', 'generate_code', 'spawn_ephemeral', 'multi_model_vote', 'byzantine_propose', 'record_outcome', 'crdt_merge', 'npm run example -- self-healing-cluster']);
+    expectSteps(sh, [
+      'aggregate',
+      'generate_code',
+      'spawn_ephemeral',
+      'multi_model_vote',
+      'byzantine_propose',
+      'record_outcome',
+      'crdt_merge',
+      'npm run example -- self-healing-cluster',
+    ]);
   });
 
   it('complete arguments from fixed lists and from what the server holds', async () => {
@@ -89,7 +133,10 @@ describe('application prompts', () => {
     expect(await complete('ocean_pagerank', 'partitions', '1')).toEqual(['16']);
 
     expect(await complete('p2p_game', 'doc', 'game.')).toEqual([]);
-    await callOk(h.client, 'crdt_merge', { doc: 'game.world', ops: [{ op: 'map_set', target: 'levels', key: '1', value: ['#'] }] });
+    await callOk(h.client, 'crdt_merge', {
+      doc: 'game.world',
+      ops: [{ op: 'map_set', target: 'levels', key: '1', value: ['#'] }],
+    });
     expect(await complete('p2p_game', 'doc', 'game.')).toEqual(['game.world']);
     expect(await complete('self_healing_cluster', 'state_doc', 'ga')).toEqual(['game.world']);
 
@@ -100,9 +147,13 @@ describe('application prompts', () => {
 
   it('refuse arguments outside their shape', async () => {
     await expect(h.client.getPrompt({ name: 'protein_folding', arguments: { sequence: 'HPXH' } })).rejects.toThrow(/sequence/);
-    await expect(h.client.getPrompt({ name: 'protein_folding', arguments: { sequence: 'HPHP', predictors: '3' } })).rejects.toThrow(/predictors/);
+    await expect(
+      h.client.getPrompt({ name: 'protein_folding', arguments: { sequence: 'HPHP', predictors: '3' } }),
+    ).rejects.toThrow(/predictors/);
     await expect(h.client.getPrompt({ name: 'ocean_pagerank', arguments: {} })).rejects.toThrow(/graph/);
-    await expect(h.client.getPrompt({ name: 'self_healing_cluster', arguments: { incident: 'x', state_doc: 'a b' } })).rejects.toThrow(/state_doc/);
+    await expect(
+      h.client.getPrompt({ name: 'self_healing_cluster', arguments: { incident: 'x', state_doc: 'a b' } }),
+    ).rejects.toThrow(/state_doc/);
   });
 });
 

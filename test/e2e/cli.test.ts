@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TOOL_NAMES } from '../helpers/mcp.js';
 import {
-  REPO_ROOT, childEnv, makeTempDir, rawRpc, runCli, spawnStdioServer, withTimeout, type ServerProcess, type TempDir,
+  REPO_ROOT,
+  childEnv,
+  makeTempDir,
+  rawRpc,
+  runCli,
+  spawnStdioServer,
+  withTimeout,
+  type ServerProcess,
+  type TempDir,
 } from '../helpers/server.js';
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -101,7 +109,11 @@ describe('CLI', () => {
     expect(msgs.filter((m) => 'id' in m)).toHaveLength(5);
     for (const msg of msgs) {
       expect(msg.jsonrpc).toBe('2.0');
-      expect('result' in msg || 'error' in msg || (typeof msg.method === 'string' && (msg.method as string).startsWith('notifications/'))).toBe(true);
+      expect(
+        'result' in msg ||
+          'error' in msg ||
+          (typeof msg.method === 'string' && (msg.method as string).startsWith('notifications/')),
+      ).toBe(true);
     }
     // The logs went to stderr instead.
     expect(p.stderr()).toContain('"msg":"sixfold ready"');

@@ -16,11 +16,15 @@ const REFUSED = 'peer connection refused at the TLS handshake';
 /** A TLS connection with no node certificate; resolves once the server has dropped it. */
 function knock(address: string): Promise<void> {
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
-  return withTimeout(new Promise<void>((resolve) => {
-    const s = connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
-    s.on('error', () => {});
-    s.on('close', () => resolve());
-  }), 10_000, 'the cluster listener to drop the connection');
+  return withTimeout(
+    new Promise<void>((resolve) => {
+      const s = connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+      s.on('error', () => {});
+      s.on('close', () => resolve());
+    }),
+    10_000,
+    'the cluster listener to drop the connection',
+  );
 }
 
 describe.each(TRANSPORTS)('logging to the client over %s', (kind) => {
@@ -37,7 +41,10 @@ describe.each(TRANSPORTS)('logging to the client over %s', (kind) => {
     await f?.close();
   });
 
-  const warnings = () => f.main.inbox.count((a) => a.method === 'notifications/message' && (a.params.data as { message?: string }).message === REFUSED);
+  const warnings = () =>
+    f.main.inbox.count(
+      (a) => a.method === 'notifications/message' && (a.params.data as { message?: string }).message === REFUSED,
+    );
 
   it('sends warnings as notifications/message with the log fields; honours logging/setLevel', async () => {
     const { client, inbox } = f.main;
@@ -45,7 +52,11 @@ describe.each(TRANSPORTS)('logging to the client over %s', (kind) => {
     await client.setLoggingLevel('warning');
     await knock(url);
     const first = await inbox.waitFor((a) => a.method === 'notifications/message', 'the warning');
-    expect(first.params).toMatchObject({ level: 'warning', logger: 'sixfold', data: { message: REFUSED, from: expect.any(String) } });
+    expect(first.params).toMatchObject({
+      level: 'warning',
+      logger: 'sixfold',
+      data: { message: REFUSED, from: expect.any(String) },
+    });
     expect(JSON.stringify(first.params)).not.toContain(TOKEN);
 
     // At "error", the next warning is not sent; back at "warning", the one after is.
@@ -58,7 +69,10 @@ describe.each(TRANSPORTS)('logging to the client over %s', (kind) => {
     expect(warnings()).toBe(2);
 
     // stderr logging is as before: every refusal is there, filtered or not.
-    const lines = f.main.stderr().split('\n').filter((l) => l.includes(`"${REFUSED}"`));
+    const lines = f.main
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes(`"${REFUSED}"`));
     expect(lines).toHaveLength(3);
   });
 });

@@ -19,7 +19,14 @@ interface AggResult {
   fanout: number;
   messages_total: number;
   coverage: number;
-  cluster: { nodes: number; answered: string[]; missing: Array<{ id: string; reason: string }>; values: number; requests: number; complete_tree_depth: number };
+  cluster: {
+    nodes: number;
+    answered: string[];
+    missing: Array<{ id: string; reason: string }>;
+    values: number;
+    requests: number;
+    complete_tree_depth: number;
+  };
 }
 
 /** Node i holds three memories with latency values 10i+1, 10i+2, 10i+4 (and one without the field). */
@@ -29,24 +36,44 @@ function exact(nodes: number[]) {
   const v = nodes.flatMap(valuesOf);
   const sum = v.reduce((a, b) => a + b, 0);
   const mean = sum / v.length;
-  return { count: v.length, sum, min: Math.min(...v), max: Math.max(...v), mean, variance: v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length };
+  return {
+    count: v.length,
+    sum,
+    min: Math.min(...v),
+    max: Math.max(...v),
+    mean,
+    variance: v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length,
+  };
 }
 
 const agg = (n: NodeHandle, args: Record<string, unknown>) =>
-  callOk<AggResult>(n.client, 'aggregate', { cluster: { namespace: 'lat', field: 'latency_ms', timeout_ms: 3000 }, ops: ['count', 'sum', 'min', 'max', 'mean', 'variance'], ...args });
+  callOk<AggResult>(n.client, 'aggregate', {
+    cluster: { namespace: 'lat', field: 'latency_ms', timeout_ms: 3000 },
+    ops: ['count', 'sum', 'min', 'max', 'mean', 'variance'],
+    ...args,
+  });
 
 const read = (n: NodeHandle, doc: string) =>
-  n.client.callTool({ name: 'crdt_read', arguments: { doc } }).then((r) => (r.isError ? undefined : (r.structuredContent as unknown as DocView)));
+  n.client
+    .callTool({ name: 'crdt_read', arguments: { doc } })
+    .then((r) => (r.isError ? undefined : (r.structuredContent as unknown as DocView)));
 
 describe('a cluster of seven processes', { timeout: 60_000 }, () => {
   let nodes: NodeHandle[] = [];
 
   beforeAll(async () => {
     nodes = await startCluster({ n: 7, http: new Set([6]), args: () => ['--log-level', 'info'] });
-    await Promise.all(nodes.map(async (n) => {
-      for (const v of valuesOf(n.index)) await callOk(n.client, 'memory_store', { namespace: 'lat', content: `request took ${v} ms`, metadata: { latency_ms: v } });
-      await callOk(n.client, 'memory_store', { namespace: 'lat', content: 'no latency here', metadata: { other: 1 } });
-    }));
+    await Promise.all(
+      nodes.map(async (n) => {
+        for (const v of valuesOf(n.index))
+          await callOk(n.client, 'memory_store', {
+            namespace: 'lat',
+            content: `request took ${v} ms`,
+            metadata: { latency_ms: v },
+          });
+        await callOk(n.client, 'memory_store', { namespace: 'lat', content: 'no latency here', metadata: { other: 1 } });
+      }),
+    );
     await fullyConnected(nodes);
   }, 180_000);
 
@@ -68,13 +95,38 @@ describe('a cluster of seven processes', { timeout: 60_000 }, () => {
     expect(star).toMatchObject({ coverage: 1, depth: 1, messages_total: 6 });
     expect(star.results).toMatchObject({ count: want.count, sum: want.sum, min: want.min, max: want.max });
     // Simulation knobs make no sense for real nodes: refused with what to send instead.
-    expect(await callErr(nodes[0].client, 'aggregate', { cluster: { namespace: 'lat', field: 'latency_ms' }, ops: ['sum'], failures: 0.1 })).toMatch(/simulated sources only/);
+    expect(
+      await callErr(nodes[0].client, 'aggregate', {
+        cluster: { namespace: 'lat', field: 'latency_ms' },
+        ops: ['sum'],
+        failures: 0.1,
+      }),
+    ).toMatch(/simulated sources only/);
   });
 
   it('gossip converges across the cluster: one edit on each of the seven nodes, every node ends with all seven', async () => {
-    await Promise.all(nodes.map((n) => callOk(n.client, 'crdt_merge', { doc: 'cluster-doc', ops: [{ op: 'map_set', target: 'm', key: `node${n.index}`, value: n.index }], actor: `a${n.index}` })));
+    await Promise.all(
+      nodes.map((n) =>
+        callOk(n.client, 'crdt_merge', {
+          doc: 'cluster-doc',
+          ops: [{ op: 'map_set', target: 'm', key: `node${n.index}`, value: n.index }],
+          actor: `a${n.index}`,
+        }),
+      ),
+    );
     const want = Object.fromEntries(nodes.map((n) => [`node${n.index}`, n.index]));
-    await Promise.all(nodes.map((n) => until(() => read(n, 'cluster-doc'), (v) => JSON.stringify(v?.snapshot.m && Object.keys(v.snapshot.m as object).sort()) === JSON.stringify(Object.keys(want).sort()), 15_000, `node ${n.index} to hold every edit`)));
+    await Promise.all(
+      nodes.map((n) =>
+        until(
+          () => read(n, 'cluster-doc'),
+          (v) =>
+            JSON.stringify(v?.snapshot.m && Object.keys(v.snapshot.m as object).sort()) ===
+            JSON.stringify(Object.keys(want).sort()),
+          15_000,
+          `node ${n.index} to hold every edit`,
+        ),
+      ),
+    );
     const views = await Promise.all(nodes.map((n) => read(n, 'cluster-doc')));
     expect(new Set(views.map((v) => v!.state_vector)).size).toBe(1);
     expect(views[3]!.snapshot.m).toEqual(want);
@@ -115,7 +167,10 @@ describe('the wire between two nodes', { timeout: 120_000 }, () => {
       inbound.on('data', (c: Buffer) => recorded.push(Buffer.from(c)));
       out.on('data', (c: Buffer) => recorded.push(Buffer.from(c)));
       inbound.pipe(out).pipe(inbound);
-      const end = () => { inbound.destroy(); out.destroy(); };
+      const end = () => {
+        inbound.destroy();
+        out.destroy();
+      };
       inbound.on('error', end).on('close', end);
       out.on('error', end).on('close', end);
     });
@@ -125,11 +180,24 @@ describe('the wire between two nodes', { timeout: 120_000 }, () => {
     // the relay carries the pair's only connection.
     nodes = await startCluster({ n: 2, dialAddress: (i) => (i === 1 ? relayAt : null) });
     target = { host: nodes[0].host, port: nodes[0].port };
-    await until(() => callOk<{ peers: Array<{ state: string; address: string }> }>(nodes[1].client, 'gossip_status', {}), (s) => s.peers[0]?.state === 'open', 60_000, 'node 1 to connect');
+    await until(
+      () => callOk<{ peers: Array<{ state: string; address: string }> }>(nodes[1].client, 'gossip_status', {}),
+      (s) => s.peers[0]?.state === 'open',
+      60_000,
+      'node 1 to connect',
+    );
 
     const canary = 'plaintext-canary-7d1e0f3b9a';
-    await callOk(nodes[1].client, 'crdt_merge', { doc: 'wire', ops: [{ op: 'map_set', target: 'm', key: 'secret', value: canary }] });
-    await until(() => read(nodes[0], 'wire'), (v) => (v?.snapshot.m as Record<string, unknown> | undefined)?.secret === canary, 15_000, 'the value on node 0');
+    await callOk(nodes[1].client, 'crdt_merge', {
+      doc: 'wire',
+      ops: [{ op: 'map_set', target: 'm', key: 'secret', value: canary }],
+    });
+    await until(
+      () => read(nodes[0], 'wire'),
+      (v) => (v?.snapshot.m as Record<string, unknown> | undefined)?.secret === canary,
+      15_000,
+      'the value on node 0',
+    );
 
     const wire = Buffer.concat(recorded);
     expect(wire.length).toBeGreaterThan(500);

@@ -18,12 +18,33 @@ import { startRelay, type Relay } from '../helpers/relay.js';
 import { makeTempDir, resourceJson, runCli, type TempDir } from '../helpers/server.js';
 
 interface Proposal {
-  mode: string; committed: boolean; cluster: string; digest: string; sequence: number | null; view: number | null; n: number; f: number; quorum: number;
+  mode: string;
+  committed: boolean;
+  cluster: string;
+  digest: string;
+  sequence: number | null;
+  view: number | null;
+  n: number;
+  f: number;
+  quorum: number;
   certificate: Array<{ replica: number; node: string; key?: string; signature: string }>;
-  signers: string[]; batch?: string[]; statement_cluster: string; view_changes: number; reason?: string;
+  signers: string[];
+  batch?: string[];
+  statement_cluster: string;
+  view_changes: number;
+  reason?: string;
 }
-interface Keys { statement_cluster: string; n: number; quorum: number; members: Array<{ replica: number; node: string; key: string | null }> }
-interface Log { total: number; last_sequence: number; entries: Array<{ sequence: number; state_digest: string; values: Array<{ value: unknown; proposer: string }> }> }
+interface Keys {
+  statement_cluster: string;
+  n: number;
+  quorum: number;
+  members: Array<{ replica: number; node: string; key: string | null }>;
+}
+interface Log {
+  total: number;
+  last_sequence: number;
+  entries: Array<{ sequence: number; state_digest: string; values: Array<{ value: unknown; proposer: string }> }>;
+}
 
 /** Fast timers so view changes and reconnects take a fraction of a second. */
 const CONFIG = {
@@ -44,7 +65,16 @@ const chain = (l: Log) => l.entries.map((e) => `${e.sequence}:${e.state_digest}`
 
 /** Every node's log reaches `seq`; returns them. */
 async function logsAt(nodes: NodeHandle[], seq: number): Promise<Log[]> {
-  return Promise.all(nodes.map((n) => until(() => logOf(n), (l) => l.last_sequence >= seq, 30_000, `node ${n.index}'s log to reach ${seq}`)));
+  return Promise.all(
+    nodes.map((n) =>
+      until(
+        () => logOf(n),
+        (l) => l.last_sequence >= seq,
+        30_000,
+        `node ${n.index}'s log to reach ${seq}`,
+      ),
+    ),
+  );
 }
 
 /** What an outsider does with consensus://{cluster}/keys: each key hashes to its node id; 2f+1 distinct members' signatures verify. */
@@ -112,12 +142,36 @@ describe('consensus across four processes', { timeout: 120_000 }, () => {
       expect(checkOffline(keys, p)).toBeGreaterThanOrEqual(3);
       const on = nodes[(k + 1) % 4];
       const v = await callOk<{ valid: boolean; mode: string; signer_nodes: string[] }>(on.client, 'verify_certificate', {
-        cluster: 'default', value: { deploy: `v${k}`, note: canary }, certificate: p.certificate, sequence: p.sequence, view: p.view,
+        cluster: 'default',
+        value: { deploy: `v${k}`, note: canary },
+        certificate: p.certificate,
+        sequence: p.sequence,
+        view: p.view,
       });
       expect(v).toMatchObject({ valid: true, mode: 'nodes' });
       // Another value, or another sequence: invalid.
-      expect((await callOk<{ valid: boolean }>(on.client, 'verify_certificate', { cluster: 'default', value: 'forged', certificate: p.certificate, sequence: p.sequence, view: p.view })).valid).toBe(false);
-      expect((await callOk<{ valid: boolean }>(on.client, 'verify_certificate', { cluster: 'default', value: { deploy: `v${k}`, note: canary }, certificate: p.certificate, sequence: p.sequence! + 1, view: p.view })).valid).toBe(false);
+      expect(
+        (
+          await callOk<{ valid: boolean }>(on.client, 'verify_certificate', {
+            cluster: 'default',
+            value: 'forged',
+            certificate: p.certificate,
+            sequence: p.sequence,
+            view: p.view,
+          })
+        ).valid,
+      ).toBe(false);
+      expect(
+        (
+          await callOk<{ valid: boolean }>(on.client, 'verify_certificate', {
+            cluster: 'default',
+            value: { deploy: `v${k}`, note: canary },
+            certificate: p.certificate,
+            sequence: p.sequence! + 1,
+            view: p.view,
+          })
+        ).valid,
+      ).toBe(false);
     }
     const logs = await logsAt(nodes, results[3].sequence!);
     for (const l of logs) expect(chain(l)).toEqual(chain(logs[0]));
@@ -135,10 +189,19 @@ describe('consensus across four processes', { timeout: 120_000 }, () => {
   });
 
   it('simulation knobs are refused in mode nodes; mode simulate still runs here and says it is a simulation', async () => {
-    expect(await callErr(nodes[1].client, 'byzantine_propose', { value: 1, faults: [{ replica: 0, behavior: 'silent' }] })).toMatch(/apply to mode "simulate" only/);
-    const sim = await callOk<Proposal & { faulty_replicas: number[] }>(nodes[1].client, 'byzantine_propose', { value: 'sim', mode: 'simulate', cluster: 'lab' });
+    expect(
+      await callErr(nodes[1].client, 'byzantine_propose', { value: 1, faults: [{ replica: 0, behavior: 'silent' }] }),
+    ).toMatch(/apply to mode "simulate" only/);
+    const sim = await callOk<Proposal & { faulty_replicas: number[] }>(nodes[1].client, 'byzantine_propose', {
+      value: 'sim',
+      mode: 'simulate',
+      cluster: 'lab',
+    });
     expect(sim).toMatchObject({ mode: 'simulate', committed: true, n: 4 });
-    const text = await nodes[1].client.callTool({ name: 'byzantine_propose', arguments: { value: 'sim2', mode: 'simulate', cluster: 'lab' } });
+    const text = await nodes[1].client.callTool({
+      name: 'byzantine_propose',
+      arguments: { value: 'sim2', mode: 'simulate', cluster: 'lab' },
+    });
     expect((text.content as Array<{ text: string }>)[0].text).toMatch(/^SIMULATION/);
     const simKeys = await readJson<{ mode: string }>(nodes[1], 'consensus://lab/simulated/keys');
     expect(simKeys.mode).toBe('simulate');
@@ -147,7 +210,12 @@ describe('consensus across four processes', { timeout: 120_000 }, () => {
   it('a partition cuts node 0 off: it cannot commit alone, the other three still do; healed, it catches up', async () => {
     const before = await logOf(nodes[0]);
     relay.cut();
-    await until(() => readJson<{ peers_connected: string[] }>(nodes[0], 'consensus://default/status'), (s) => s.peers_connected.length === 0, 30_000, 'node 0 to be cut off');
+    await until(
+      () => readJson<{ peers_connected: string[] }>(nodes[0], 'consensus://default/status'),
+      (s) => s.peers_connected.length === 0,
+      30_000,
+      'node 0 to be cut off',
+    );
     const alone = await propose(nodes[0], { value: 'from the minority side', timeout_ms: 1000 });
     expect(alone.committed).toBe(false);
     expect(alone.reason).toMatch(/connected to 0 of its 3 peers/);
@@ -163,14 +231,22 @@ describe('consensus across four processes', { timeout: 120_000 }, () => {
     }
     // Offline: node 0, cut off, checks the majority's certificate with the keys it remembers (none in the entries).
     const bare = made!.certificate.map(({ node, signature }) => ({ node, signature }));
-    const v = await callOk<{ valid: boolean }>(nodes[0].client, 'verify_certificate', { cluster: 'default', value: { majority: 3 }, certificate: bare, sequence: made!.sequence, view: made!.view });
+    const v = await callOk<{ valid: boolean }>(nodes[0].client, 'verify_certificate', {
+      cluster: 'default',
+      value: { majority: 3 },
+      certificate: bare,
+      sequence: made!.sequence,
+      view: made!.view,
+    });
     expect(v.valid).toBe(true);
     expect((await logOf(nodes[0])).last_sequence).toBe(before.last_sequence); // nothing reached it meanwhile
     relay.heal();
     const [healed, other] = await logsAt([nodes[0], nodes[1]], last);
     expect(chain(healed).slice(0, chain(other).length)).toEqual(chain(other));
     // Cut off, it did not strand itself in a view change of its own: it votes again at once.
-    const [s0, s1] = await Promise.all([0, 1].map((i) => readJson<{ in_view_change: boolean; view: number }>(nodes[i], 'consensus://default/status')));
+    const [s0, s1] = await Promise.all(
+      [0, 1].map((i) => readJson<{ in_view_change: boolean; view: number }>(nodes[i], 'consensus://default/status')),
+    );
     expect(s0.in_view_change).toBe(false);
     expect(s0.view).toBe(s1.view);
   });
@@ -196,7 +272,10 @@ describe('consensus across four processes', { timeout: 120_000 }, () => {
     const back = await restartNode(primary);
     nodes[primary.index] = back;
     const [mine, theirs] = await logsAt([back, others[0]], last);
-    const status = await readJson<{ open: boolean; last_executed: number; view: number; peers_connected: string[] }>(back, 'consensus://default/status');
+    const status = await readJson<{ open: boolean; last_executed: number; view: number; peers_connected: string[] }>(
+      back,
+      'consensus://default/status',
+    );
     expect(status).toMatchObject({ open: true });
     expect(status.last_executed).toBeGreaterThanOrEqual(last);
     expect(status.view).toBeGreaterThanOrEqual(1); // it learnt the view the others moved to

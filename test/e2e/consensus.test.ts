@@ -10,11 +10,29 @@ import { callErr, callOk, expectMatchesSchema } from '../helpers/mcp.js';
 import { makeTempDir, resourceJson, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
 
 interface Proposal {
-  committed: boolean; cluster: string; value: unknown; digest: string; sequence: number | null; view: number | null;
-  n: number; f: number; quorum: number; certificate: Array<{ replica: number; signature: string }>;
-  view_changes: number; messages: number; bytes: number; faulty_replicas: number[]; elapsed_ms: number; reason?: string;
+  committed: boolean;
+  cluster: string;
+  value: unknown;
+  digest: string;
+  sequence: number | null;
+  view: number | null;
+  n: number;
+  f: number;
+  quorum: number;
+  certificate: Array<{ replica: number; signature: string }>;
+  view_changes: number;
+  messages: number;
+  bytes: number;
+  faulty_replicas: number[];
+  elapsed_ms: number;
+  reason?: string;
 }
-interface Verdict { valid: boolean; signers: number[]; quorum: number; reason?: string }
+interface Verdict {
+  valid: boolean;
+  signers: number[];
+  quorum: number;
+  reason?: string;
+}
 
 describe('byzantine_propose and verify_certificate', () => {
   let tmp: TempDir;
@@ -39,23 +57,48 @@ describe('byzantine_propose and verify_certificate', () => {
     const value = { action: 'restart', service: 'api', replicas: 3 };
     const r = await propose({ value });
     expectMatchesSchema(tool.outputSchema, r);
-    expect(r).toMatchObject({ mode: 'simulate', committed: true, cluster: 'default', n: 4, f: 1, quorum: 3, sequence: 1, view: 0, view_changes: 0, faulty_replicas: [] });
+    expect(r).toMatchObject({
+      mode: 'simulate',
+      committed: true,
+      cluster: 'default',
+      n: 4,
+      f: 1,
+      quorum: 3,
+      sequence: 1,
+      view: 0,
+      view_changes: 0,
+      faulty_replicas: [],
+    });
     expect(r.certificate.length).toBeGreaterThanOrEqual(3);
     expect(r.messages).toBeGreaterThan(0);
     const v = await verify({ cluster: 'default', value, certificate: r.certificate, sequence: r.sequence, view: r.view });
     expect(v).toMatchObject({ valid: true, quorum: 3 });
     expect(v.signers.length).toBeGreaterThanOrEqual(3);
     // Keys order does not matter: the digest is over canonical JSON.
-    expect((await verify({ cluster: 'default', value: { replicas: 3, service: 'api', action: 'restart' }, certificate: r.certificate, sequence: 1, view: 0 })).valid).toBe(true);
+    expect(
+      (
+        await verify({
+          cluster: 'default',
+          value: { replicas: 3, service: 'api', action: 'restart' },
+          certificate: r.certificate,
+          sequence: 1,
+          view: 0,
+        })
+      ).valid,
+    ).toBe(true);
     const second = await propose({ value: 'second' });
     expect(second.sequence).toBe(2);
-    const log = resourceJson<{ total: number; entries: Array<{ sequence: number; value: unknown; certificate: unknown[] }>; next: string | null }>(
-      await client.readResource({ uri: 'consensus://default/log?after=0&limit=1' }),
-    );
+    const log = resourceJson<{
+      total: number;
+      entries: Array<{ sequence: number; value: unknown; certificate: unknown[] }>;
+      next: string | null;
+    }>(await client.readResource({ uri: 'consensus://default/log?after=0&limit=1' }));
     expect(log.total).toBe(2);
     expect(log.entries[0]).toMatchObject({ sequence: 1, value });
     expect(log.next).toBe('consensus://default/log?after=1&limit=1');
-    const page2 = resourceJson<{ entries: Array<{ sequence: number; value: unknown }>; next: string | null }>(await client.readResource({ uri: log.next! }));
+    const page2 = resourceJson<{ entries: Array<{ sequence: number; value: unknown }>; next: string | null }>(
+      await client.readResource({ uri: log.next! }),
+    );
     expect(page2.entries.map((e) => e.value)).toEqual(['second']);
     expect(page2.next).toBeNull();
   });
@@ -66,13 +109,32 @@ describe('byzantine_propose and verify_certificate', () => {
     expect(r.view_changes).toBeGreaterThanOrEqual(1);
     expect(r.view).toBeGreaterThanOrEqual(1);
     expect(r.faulty_replicas).toEqual([0]);
-    expect((await verify({ cluster: 'liar', value: { pick: 'b' }, certificate: r.certificate, sequence: r.sequence, view: r.view })).valid).toBe(true);
-    const eq = await propose({ value: { pick: 'c' }, cluster: 'liar7', replicas: 7, faults: [{ replica: 0, behavior: 'equivocate' }, { replica: 3, behavior: 'random' }] });
+    expect(
+      (await verify({ cluster: 'liar', value: { pick: 'b' }, certificate: r.certificate, sequence: r.sequence, view: r.view }))
+        .valid,
+    ).toBe(true);
+    const eq = await propose({
+      value: { pick: 'c' },
+      cluster: 'liar7',
+      replicas: 7,
+      faults: [
+        { replica: 0, behavior: 'equivocate' },
+        { replica: 3, behavior: 'random' },
+      ],
+    });
     expect(eq).toMatchObject({ committed: true, n: 7, f: 2 });
   });
 
   it('with f+1 faulty replicas there is no false certificate: committed false with a reason', async () => {
-    const r = await propose({ value: 'x', cluster: 'over', faults: [{ replica: 1, behavior: 'silent' }, { replica: 2, behavior: 'silent' }], timeout_ms: 300 });
+    const r = await propose({
+      value: 'x',
+      cluster: 'over',
+      faults: [
+        { replica: 1, behavior: 'silent' },
+        { replica: 2, behavior: 'silent' },
+      ],
+      timeout_ms: 300,
+    });
     expect(r.committed).toBe(false);
     expect(r.certificate).toEqual([]);
     expect(r.sequence).toBeNull();
@@ -112,7 +174,9 @@ describe('byzantine_propose and verify_certificate', () => {
   });
 
   it('publishes public keys only', async () => {
-    const keys = resourceJson<{ n: number; quorum: number; public_keys: Array<{ replica: number; key: string }> }>(await client.readResource({ uri: 'consensus://default/keys' }));
+    const keys = resourceJson<{ n: number; quorum: number; public_keys: Array<{ replica: number; key: string }> }>(
+      await client.readResource({ uri: 'consensus://default/keys' }),
+    );
     expect(keys.n).toBe(4);
     expect(keys.public_keys).toHaveLength(4);
     for (const k of keys.public_keys) expect(k.key).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -132,21 +196,51 @@ describe('byzantine_propose and verify_certificate', () => {
       ['byzantine_propose', { value: 'x', cluster: 'Bad Name' }, /cluster must be 1-64 characters/],
       ['byzantine_propose', { value: 'x', faults: [{ replica: 0, behavior: 'lie' }] }, /behavior must be one of crash, silent/],
       ['byzantine_propose', { value: 'x', faults: [{ replica: 9, behavior: 'silent' }] }, /replicas 0\.\.3/],
-      ['byzantine_propose', { value: 'x', faults: [{ replica: 1, behavior: 'silent' }, { replica: 1, behavior: 'crash' }] }, /twice/],
+      [
+        'byzantine_propose',
+        {
+          value: 'x',
+          faults: [
+            { replica: 1, behavior: 'silent' },
+            { replica: 1, behavior: 'crash' },
+          ],
+        },
+        /twice/,
+      ],
       ['byzantine_propose', { value: 'x', replicas: 7 }, /already exists with 4 replicas/],
       ['byzantine_propose', { value: 'v'.repeat(70_000) }, /over the 64 KiB limit/],
       ['byzantine_propose', { value: 'x', schema: { type: 'nonsense' } }, /not a valid JSON Schema/],
       ['byzantine_propose', { value: 'x', timeout_ms: 10 }, /timeout_ms must be at least 50/],
       ['byzantine_propose', { value: 'x', vaule: 1 }, /Unknown field.*"vaule"/],
       ['verify_certificate', { cluster: 'default', value: 1, certificate: [], sequence: 1, view: 0 }, /certificate is empty/],
-      ['verify_certificate', { cluster: 'default', value: 1, certificate: 'abc', sequence: 1, view: 0 }, /certificate must be the array/],
-      ['verify_certificate', { cluster: 'ghost', value: 1, certificate: [{ replica: 0, signature: 'x' }], sequence: 1, view: 0 }, /No consensus cluster "ghost"/],
-      ['verify_certificate', { cluster: 'default', value: 1, certificate: [{ replica: 0, signature: 'x' }], sequence: 0, view: 0 }, /sequence must be at least 1/],
+      [
+        'verify_certificate',
+        { cluster: 'default', value: 1, certificate: 'abc', sequence: 1, view: 0 },
+        /certificate must be the array/,
+      ],
+      [
+        'verify_certificate',
+        { cluster: 'ghost', value: 1, certificate: [{ replica: 0, signature: 'x' }], sequence: 1, view: 0 },
+        /No consensus cluster "ghost"/,
+      ],
+      [
+        'verify_certificate',
+        { cluster: 'default', value: 1, certificate: [{ replica: 0, signature: 'x' }], sequence: 0, view: 0 },
+        /sequence must be at least 1/,
+      ],
       // Without a cluster there are no nodes: mode nodes and node certificates say so.
       ['byzantine_propose', { value: 'x', mode: 'nodes' }, /needs the cluster, and this node is not in one/],
       ['byzantine_propose', { value: 'x', mode: 'paxos' }, /mode must be "nodes".*or "simulate"/],
-      ['verify_certificate', { cluster: 'default', value: 1, certificate: [{ node: 'ABC', signature: 'x' }], sequence: 1, view: 0 }, /not in a cluster of 4 or more nodes/],
-      ['verify_certificate', { cluster: 'default', value: 1, certificate: [{ signature: 'x' }], sequence: 1, view: 0 }, /needs "replica" \(simulate\) or "node"/],
+      [
+        'verify_certificate',
+        { cluster: 'default', value: 1, certificate: [{ node: 'ABC', signature: 'x' }], sequence: 1, view: 0 },
+        /not in a cluster of 4 or more nodes/,
+      ],
+      [
+        'verify_certificate',
+        { cluster: 'default', value: 1, certificate: [{ signature: 'x' }], sequence: 1, view: 0 },
+        /needs "replica" \(simulate\) or "node"/,
+      ],
     ];
     for (const [tool, args, re] of cases) {
       const text = await callErr(client, tool, args);

@@ -55,7 +55,12 @@ describe('crdt_merge and crdt_read', () => {
     ref.getArray('items');
     ref.getXmlFragment('rich');
     expect(done.snapshot).toEqual(ref.toJSON());
-    expect(done.snapshot).toEqual({ body: 'hello', meta: { title: 'Plan', tags: ['x', 'y'] }, items: [1, { two: 2 }], rich: '<p></p>' });
+    expect(done.snapshot).toEqual({
+      body: 'hello',
+      meta: { title: 'Plan', tags: ['x', 'y'] },
+      items: [1, { two: 2 }],
+      rich: '<p></p>',
+    });
     expect(bytes(done.state_vector)).toEqual(Y.encodeStateVector(ref));
     expect(done.clients).toBe(2);
 
@@ -82,8 +87,14 @@ describe('crdt_merge and crdt_read', () => {
   });
 
   it('ops from different actors converge whatever the order they are merged in', async () => {
-    const opsA = [{ op: 'text_insert', target: 't', value: 'A' }, { op: 'map_set', target: 'm', key: 'k', value: 'a' }];
-    const opsB = [{ op: 'text_insert', target: 't', value: 'B' }, { op: 'map_set', target: 'm', key: 'k', value: 'b' }];
+    const opsA = [
+      { op: 'text_insert', target: 't', value: 'A' },
+      { op: 'map_set', target: 'm', key: 'k', value: 'a' },
+    ];
+    const opsB = [
+      { op: 'text_insert', target: 't', value: 'B' },
+      { op: 'map_set', target: 'm', key: 'k', value: 'b' },
+    ];
     const a = await merge({ doc: 'actors.a', ops: opsA, actor: 'alice' });
     const b = await merge({ doc: 'actors.b', ops: opsB, actor: 'bob' });
     const ab = await merge({ doc: 'actors.ab', updates: [a.update, b.update] });
@@ -114,7 +125,11 @@ describe('crdt_merge and crdt_read', () => {
         { op: 'text_insert', target: 'cfg', path: ['notes'], value: 'nested text' },
       ],
     });
-    expect(v.snapshot).toEqual({ cfg: { ui: { theme: { color: 'red' } }, notes: 'nested text' }, doc: 'hello', list: ['a', 'b'] });
+    expect(v.snapshot).toEqual({
+      cfg: { ui: { theme: { color: 'red' } }, notes: 'nested text' },
+      doc: 'hello',
+      list: ['a', 'b'],
+    });
     const tools = (await h.client.listTools()).tools;
     for (const name of ['crdt_merge', 'crdt_read', 'gossip_status']) {
       const t = tools.find((x) => x.name === name)!;
@@ -143,9 +158,24 @@ describe('crdt_merge and crdt_read', () => {
 
 describe('crdt bad input: isError with what to send, document untouched, server up', () => {
   it('refuses every kind of bad input', async () => {
-    const before = await merge({ doc: 'bad', ops: [{ op: 'map_set', target: 'm', key: 'k', value: 1 }, { op: 'text_insert', target: 't', value: 'abc' }] });
+    const before = await merge({
+      doc: 'bad',
+      ops: [
+        { op: 'map_set', target: 'm', key: 'k', value: 1 },
+        { op: 'text_insert', target: 't', value: 'abc' },
+      ],
+    });
     const cases: Array<[Record<string, unknown>, RegExp]> = [
-      [{ doc: 'bad', ops: [{ op: 'map_set', target: 'm', key: 'z', value: 2 }, { op: 'text_insert', target: 'm', value: 'x' }] }, /needs "m" to be a text, but it is a map/],
+      [
+        {
+          doc: 'bad',
+          ops: [
+            { op: 'map_set', target: 'm', key: 'z', value: 2 },
+            { op: 'text_insert', target: 'm', value: 'x' },
+          ],
+        },
+        /needs "m" to be a text, but it is a map/,
+      ],
       [{ doc: 'bad', ops: [{ op: 'array_push', target: 't', value: 1 }] }, /needs "t" to be a array, but it is a text/],
       [{ doc: 'bad', ops: [{ op: 'text_delete', target: 't', index: 1, length: 9 }] }, /out of range/],
       [{ doc: 'bad', ops: [{ op: 'map_set', target: 'm', value: 1 }] }, /missing "key"/],
@@ -158,7 +188,10 @@ describe('crdt bad input: isError with what to send, document untouched, server 
       [{ doc: 'bad', ops: [] }, /Nothing to merge/],
       [{ doc: 'no spaces allowed', ops: [{ op: 'map_set', target: 'm', key: 'k', value: 1 }] }, /doc must be 1-128 characters/],
       [{ doc: 'bad', ops: [{ op: 'map_set', target: 'm', key: 'k', value: 'x'.repeat(70_000) }] }, /over 64 KiB/],
-      [{ doc: 'bad', ops: Array.from({ length: 1001 }, () => ({ op: 'array_push', target: 'a', value: 1 })) }, /at most 1000 ops/],
+      [
+        { doc: 'bad', ops: Array.from({ length: 1001 }, () => ({ op: 'array_push', target: 'a', value: 1 })) },
+        /at most 1000 ops/,
+      ],
       [{ doc: 'bad', ops: [{ op: 'map_set', target: 'm', key: 'k', value: 1 }], extra: true }, /Unknown field/],
     ];
     for (const [args, re] of cases) expect(await callErr(h.client, 'crdt_merge', args)).toMatch(re);

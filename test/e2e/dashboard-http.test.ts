@@ -10,7 +10,14 @@ import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provide
 import { fakeProviderEnv } from '../helpers/dashboard.js';
 import { callErr, callOk } from '../helpers/mcp.js';
 import {
-  connectHttpClient, makeTempDir, rawRequest, startHttpServer, withTimeout, type HttpClientHandle, type HttpServerHandle, type TempDir,
+  connectHttpClient,
+  makeTempDir,
+  rawRequest,
+  startHttpServer,
+  withTimeout,
+  type HttpClientHandle,
+  type HttpServerHandle,
+  type TempDir,
 } from '../helpers/server.js';
 
 const TOKEN = 'dashboard-e2e-token-0123456789';
@@ -51,10 +58,14 @@ function openEvents(port: number, headers: Record<string, string> = {}) {
   return {
     opened,
     next: (match: (e: string) => boolean, what: string) =>
-      withTimeout(new Promise<string>((resolve) => {
-        const w = { match, resolve };
-        if (!take(w)) waiters.push(w);
-      }), 10_000, what),
+      withTimeout(
+        new Promise<string>((resolve) => {
+          const w = { match, resolve };
+          if (!take(w)) waiters.push(w);
+        }),
+        10_000,
+        what,
+      ),
     close: () => {
       res?.destroy();
       req.destroy();
@@ -100,7 +111,15 @@ describe('dashboard, API and /metrics with a token', () => {
   });
 
   it('a wrong token is refused, as Bearer and as Basic', async () => {
-    for (const authorization of [`Bearer ${TOKEN}x`, basic('me', `${TOKEN}x`), basic(TOKEN, 'nope'), `Basic ${TOKEN}`, basic('', ''), 'Basic !!!', TOKEN]) {
+    for (const authorization of [
+      `Bearer ${TOKEN}x`,
+      basic('me', `${TOKEN}x`),
+      basic(TOKEN, 'nope'),
+      `Basic ${TOKEN}`,
+      basic('', ''),
+      'Basic !!!',
+      TOKEN,
+    ]) {
       for (const path of ['/', '/api/overview', '/metrics']) {
         expect((await get(path, { authorization })).status, `${path} ${authorization}`).toBe(401);
       }
@@ -118,7 +137,14 @@ describe('dashboard, API and /metrics with a token', () => {
     // /metrics takes what /mcp takes: Bearer only.
     expect((await get('/metrics', { authorization: basic('me', TOKEN) })).status).toBe(401);
     const mcpBasic = await rawRequest(server.port, {
-      method: 'POST', path: '/mcp', body: '{}', headers: { authorization: basic('me', TOKEN), 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      method: 'POST',
+      path: '/mcp',
+      body: '{}',
+      headers: {
+        authorization: basic('me', TOKEN),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
     });
     expect(mcpBasic.status).toBe(401);
   });
@@ -151,15 +177,31 @@ describe('dashboard, API and /metrics with a token', () => {
     const auth = { authorization: basic('me', TOKEN) };
     for (const site of ['cross-site', 'same-site']) {
       for (const path of ['/api/overview', '/assets/app.js', '/metrics']) {
-        const res = await get(path, { ...auth, ...bearer, 'sec-fetch-site': site, 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' });
+        const res = await get(path, {
+          ...auth,
+          ...bearer,
+          'sec-fetch-site': site,
+          'sec-fetch-mode': 'cors',
+          'sec-fetch-dest': 'empty',
+        });
         expect(res.status, `${site} ${path}`).toBe(403);
         expect(res.body).toMatch(/another site/);
       }
-      const embedded = await get('/', { ...auth, 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' });
+      const embedded = await get('/', {
+        ...auth,
+        'sec-fetch-site': site,
+        'sec-fetch-mode': 'navigate',
+        'sec-fetch-dest': 'iframe',
+      });
       expect(embedded.status).toBe(200); // a navigation; frame-ancestors 'none' and X-Frame-Options stop the framing itself
-      expect((await get('/', { ...auth, 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'object' })).status).toBe(403);
+      expect(
+        (await get('/', { ...auth, 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'object' })).status,
+      ).toBe(403);
     }
-    expect((await get('/', { ...auth, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })).status).toBe(200);
+    expect(
+      (await get('/', { ...auth, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }))
+        .status,
+    ).toBe(200);
     expect((await get('/api/overview', { ...auth, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' })).status).toBe(200);
     expect((await get('/', { ...auth, 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' })).status).toBe(200);
   });
@@ -220,11 +262,19 @@ describe('dashboard, API and /metrics with a token', () => {
     await callOk(mcp.client, 'memory_store', { content: 'metrics probe one', namespace: 'm', tier: 'flashbulb' });
     await callOk(mcp.client, 'memory_store', { content: 'metrics probe two', namespace: 'm' });
     await callErr(mcp.client, 'memory_delete', { id: 'no-such-memory' });
-    await callOk(mcp.client, 'byzantine_propose', { cluster: 'metrics', value: { v: 1 }, faults: [{ replica: 0, behavior: 'silent' }] });
+    await callOk(mcp.client, 'byzantine_propose', {
+      cluster: 'metrics',
+      value: { v: 1 },
+      faults: [{ replica: 0, behavior: 'silent' }],
+    });
     fake.script['fake-gpt'] = { answer: 'yes' };
     fake.script['fake-claude'] = { answer: 'yes' };
     fake.script['fake-gemini'] = { status: 500, errorMessage: 'down' };
-    await callOk(mcp.client, 'multi_model_vote', { prompt: 'Is the sky blue?', providers: ['openai', 'anthropic', 'gemini'], quorum: 'majority' }).catch(() => undefined);
+    await callOk(mcp.client, 'multi_model_vote', {
+      prompt: 'Is the sky blue?',
+      providers: ['openai', 'anthropic', 'gemini'],
+      quorum: 'majority',
+    }).catch(() => undefined);
 
     const text = (await get('/metrics', bearer)).body;
     const value = (name: string, labels: string) => {
@@ -265,7 +315,10 @@ describe('dashboard without a token, on loopback', () => {
   it('serves the page, the API and /metrics to loopback clients; Host and Origin are still checked', async () => {
     for (const path of ['/', '/api/overview', '/metrics', '/assets/app.js']) {
       expect((await rawRequest(server.port, { method: 'GET', path })).status, path).toBe(200);
-      expect((await rawRequest(server.port, { method: 'GET', path, headers: { host: 'attacker.example:80' } })).status, path).toBe(403);
+      expect(
+        (await rawRequest(server.port, { method: 'GET', path, headers: { host: 'attacker.example:80' } })).status,
+        path,
+      ).toBe(403);
     }
     const overview = JSON.parse((await rawRequest(server.port, { method: 'GET', path: '/api/overview' })).body);
     expect(overview).toMatchObject({ name: 'sixfold', memory: { total: 0 }, cluster: { configured: false } });

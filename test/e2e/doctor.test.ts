@@ -33,9 +33,15 @@ describe('sixfold doctor', () => {
     const rows = report(r.stdout);
     expect(rows.get('node')?.text).toContain(`${process.version} (NODE_MODULE_VERSION ${process.versions.modules}`);
     expect(rows.get('platform')?.text).toMatch(new RegExp(`^${process.platform} ${process.arch}`));
-    expect(rows.get('better-sqlite3')).toMatchObject({ ok: true, text: expect.stringMatching(/^\d+\.\d+\.\d+ loads \(SQLite 3\.\d+\.\d+\)$/) });
+    expect(rows.get('better-sqlite3')).toMatchObject({
+      ok: true,
+      text: expect.stringMatching(/^\d+\.\d+\.\d+ loads \(SQLite 3\.\d+\.\d+\)$/),
+    });
     expect(rows.get('sqlite-vec')).toMatchObject({ ok: true, text: expect.stringMatching(/^v\d+\.\d+\.\d+ loads/) });
-    expect(rows.get('database')).toEqual({ ok: true, text: `${tmp.db} (not created yet; the first start creates it with embedder hash-384)` });
+    expect(rows.get('database')).toEqual({
+      ok: true,
+      text: `${tmp.db} (not created yet; the first start creates it with embedder hash-384)`,
+    });
     expect(rows.get('config')?.text).toBe('no file (defaults, environment and flags)');
     expect(rows.get('providers')?.text).toBe('ollama (used if it answers at its default address)');
     expect(r.stdout).toMatch(/everything needed to serve is in place\n$/);
@@ -52,7 +58,11 @@ describe('sixfold doctor', () => {
     expect(r.code, r.stdout).toBe(0);
     expect(report(r.stdout).get('database')).toEqual({
       ok: true,
-      text: expect.stringMatching(new RegExp(`^${tmp.db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(schema \\d+, 2 memories, embedder hash-384 \\(384 dims\\)\\)$`)),
+      text: expect.stringMatching(
+        new RegExp(
+          `^${tmp.db.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(schema \\d+, 2 memories, embedder hash-384 \\(384 dims\\)\\)$`,
+        ),
+      ),
     });
     const after = statSync(tmp.db);
     expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
@@ -60,7 +70,11 @@ describe('sixfold doctor', () => {
 
   it('lists configured providers by name only: no key, no base URL', async () => {
     const secrets = { ANTHROPIC_API_KEY: 'sk-ant-doctor-SECRET-1', OPENAI_API_KEY: 'sk-doctor-SECRET-2' };
-    const env = childEnv(tmp.xdg, { ...secrets, OPENAI_BASE_URL: 'http://user:pa55word@127.0.0.1:9/v1', OLLAMA_BASE_URL: 'http://127.0.0.1:9/v1' });
+    const env = childEnv(tmp.xdg, {
+      ...secrets,
+      OPENAI_BASE_URL: 'http://user:pa55word@127.0.0.1:9/v1',
+      OLLAMA_BASE_URL: 'http://127.0.0.1:9/v1',
+    });
     const r = await runCli(['doctor', '--db', tmp.db], env);
     expect(r.code, r.stdout).toBe(0);
     expect(report(r.stdout).get('providers')?.text).toBe('anthropic, openai, ollama');
@@ -94,7 +108,10 @@ describe('sixfold doctor', () => {
     writeFileSync(tmp.db, 'this is not SQLite');
     const r = await runCli(['doctor', '--db', tmp.db], childEnv(tmp.xdg));
     expect(r.code).toBe(1);
-    expect(report(r.stdout).get('database')).toEqual({ ok: false, text: expect.stringContaining(`${tmp.db} cannot be read as a sixfold database:`) });
+    expect(report(r.stdout).get('database')).toEqual({
+      ok: false,
+      text: expect.stringContaining(`${tmp.db} cannot be read as a sixfold database:`),
+    });
     expect(readFileSync(tmp.db, 'utf8')).toBe('this is not SQLite');
   });
 });

@@ -3,7 +3,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readStatus, search, store } from '../helpers/mcp.js';
-import { makeTempDir, resourceJson, startStdioClient, withTimeout, type StdioClientHandle, type TempDir } from '../helpers/server.js';
+import {
+  makeTempDir,
+  resourceJson,
+  startStdioClient,
+  withTimeout,
+  type StdioClientHandle,
+  type TempDir,
+} from '../helpers/server.js';
 
 const N = 200;
 const DISTINCT = 137;

@@ -17,8 +17,16 @@ import { chatRequests, watchFake, type FakeWatch } from '../helpers/fake-watch.j
 import { callErr, callOk, expectMatchesSchema, search, tapProgress, type ProgressTap } from '../helpers/mcp.js';
 import type { RunResult } from '../../src/patterns/ephemeral/run.js';
 import {
-  connectHttpClient, makeTempDir, resourceJson, startHttpServer, startStdioClient, withTimeout, type HttpClientHandle, type HttpServerHandle,
-  type StdioClientHandle, type TempDir,
+  connectHttpClient,
+  makeTempDir,
+  resourceJson,
+  startHttpServer,
+  startStdioClient,
+  withTimeout,
+  type HttpClientHandle,
+  type HttpServerHandle,
+  type StdioClientHandle,
+  type TempDir,
 } from '../helpers/server.js';
 
 const MODEL = 'fake-agent';
@@ -31,7 +39,17 @@ const RESTARTED = 'server restarted while the agent was running';
 
 /** The tool's structured result: the run's result plus the call's elapsed_ms. */
 type Run = RunResult & { elapsed_ms: number };
-interface Listed { id: string; run_id: string; role: string; status: string; phase: string; input_index: number; started_at: string | null; ended_at: string | null; error?: string }
+interface Listed {
+  id: string;
+  run_id: string;
+  role: string;
+  status: string;
+  phase: string;
+  input_index: number;
+  started_at: string | null;
+  ended_at: string | null;
+  error?: string;
+}
 
 /** The fake's answers: by what the agent's prompt carries. */
 function reply(prompt: string): string {
@@ -56,11 +74,14 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
   const env = () => ({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL });
   const tool = (name: string) => tools.find((t) => t.name === name)!;
   const spawn = (args: Record<string, unknown>) => callOk<Run>(client, 'spawn_ephemeral', args);
-  const list = async (args: Record<string, unknown> = {}) => (await callOk<{ agents: Listed[] }>(client, 'list_agents', args)).agents;
+  const list = async (args: Record<string, unknown> = {}) =>
+    (await callOk<{ agents: Listed[] }>(client, 'list_agents', args)).agents;
   /** A task no other call uses, so its requests at the fake can be picked out. */
   const task = (text: string) => `${text} [call ${++seq}]`;
-  const requestsFor = (t: string): RecordedRequest[] => chatRequests(fake.requests, MODEL).filter((r) => JSON.stringify(r.body).includes(t));
-  const promptOf = (r: RecordedRequest) => (r.body as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'user')!.content;
+  const requestsFor = (t: string): RecordedRequest[] =>
+    chatRequests(fake.requests, MODEL).filter((r) => JSON.stringify(r.body).includes(t));
+  const promptOf = (r: RecordedRequest) =>
+    (r.body as { messages: Array<{ role: string; content: string }> }).messages.find((m) => m.role === 'user')!.content;
 
   beforeAll(async () => {
     fake = await startFakeProvider();
@@ -86,9 +107,23 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
 
   it('lists the three tools with truthful annotations and the agents:// template', async () => {
     expect(tool('spawn_ephemeral').inputSchema.required).toEqual(['task']);
-    expect(tool('spawn_ephemeral').annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true });
-    expect(tool('list_agents').annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false });
-    expect(tool('terminate_agent').annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, openWorldHint: false });
+    expect(tool('spawn_ephemeral').annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: false,
+      openWorldHint: true,
+    });
+    expect(tool('list_agents').annotations).toMatchObject({
+      readOnlyHint: true,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
+    expect(tool('terminate_agent').annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: true,
+      openWorldHint: false,
+    });
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((t) => t.uriTemplate)).toContain('agents://{run_id}');
   });
@@ -97,21 +132,46 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
     // Later inputs answer sooner, so finishing order is the reverse of input order.
     fake.script[MODEL] = { answer: reply, latencyMs: (p) => (p.includes('in-a') ? 150 : p.includes('in-b') ? 75 : 0) };
     const t = task('Process the item');
-    const raw = await client.callTool({ name: 'spawn_ephemeral', arguments: { task: t, inputs: ['in-a', 'in-b', 'in-c'], role: 'processor' } });
+    const raw = await client.callTool({
+      name: 'spawn_ephemeral',
+      arguments: { task: t, inputs: ['in-a', 'in-b', 'in-c'], role: 'processor' },
+    });
     expectMatchesSchema(tool('spawn_ephemeral').outputSchema, raw.structuredContent);
     const r = raw.structuredContent as unknown as Run;
-    expect(r.agents.map((a) => [a.input_index, a.status, a.result])).toEqual([[0, 'succeeded', 'did in-a'], [1, 'succeeded', 'did in-b'], [2, 'succeeded', 'did in-c']]);
+    expect(r.agents.map((a) => [a.input_index, a.status, a.result])).toEqual([
+      [0, 'succeeded', 'did in-a'],
+      [1, 'succeeded', 'did in-b'],
+      [2, 'succeeded', 'did in-c'],
+    ]);
     expect(r.totals).toMatchObject({ spawned: 3, succeeded: 3, failed: 0, expired: 0 });
     expect(r.agents.every((a) => a.memories_written === 1 && a.provider === 'openai' && a.cost_usd > 0)).toBe(true);
-    expect(r.totals.cost_usd).toBeCloseTo(r.agents.reduce((s, a) => s + a.cost_usd, 0), 12);
+    expect(r.totals.cost_usd).toBeCloseTo(
+      r.agents.reduce((s, a) => s + a.cost_usd, 0),
+      12,
+    );
     const reqs = requestsFor(t);
     expect(reqs).toHaveLength(3);
-    expect(reqs.map(promptOf).map((p) => /Your input \(\d of 3\):\n(.*)/.exec(p)![1]).sort()).toEqual(['in-a', 'in-b', 'in-c']);
-    expect((reqs[0].body as { messages: Array<{ role: string; content: string }> }).messages[0]).toMatchObject({ role: 'system', content: expect.stringContaining('"processor" agent') });
+    expect(
+      reqs
+        .map(promptOf)
+        .map((p) => /Your input \(\d of 3\):\n(.*)/.exec(p)![1])
+        .sort(),
+    ).toEqual(['in-a', 'in-b', 'in-c']);
+    expect((reqs[0].body as { messages: Array<{ role: string; content: string }> }).messages[0]).toMatchObject({
+      role: 'system',
+      content: expect.stringContaining('"processor" agent'),
+    });
     // The ledger has the run, finished, in input order, with every transition.
     const rows = await list({ run_id: r.run_id });
-    expect(rows.map((a) => [a.input_index, a.status, a.role])).toEqual([[0, 'succeeded', 'processor'], [1, 'succeeded', 'processor'], [2, 'succeeded', 'processor']]);
-    const doc = resourceJson<{ run_id: string; agents: Array<Listed & { result: string; transitions: Array<{ phase: string }> }> }>(await client.readResource({ uri: `agents://${r.run_id}` }));
+    expect(rows.map((a) => [a.input_index, a.status, a.role])).toEqual([
+      [0, 'succeeded', 'processor'],
+      [1, 'succeeded', 'processor'],
+      [2, 'succeeded', 'processor'],
+    ]);
+    const doc = resourceJson<{
+      run_id: string;
+      agents: Array<Listed & { result: string; transitions: Array<{ phase: string }> }>;
+    }>(await client.readResource({ uri: `agents://${r.run_id}` }));
     expect(doc.agents.map((a) => a.result)).toEqual(['did in-a', 'did in-b', 'did in-c']);
     expect(doc.agents[0].transitions.map((x) => x.phase)).toEqual(['queued', 'loading', 'executing', 'persisting', 'succeeded']);
   });
@@ -119,9 +179,17 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
   it('loads in a later run what an earlier run wrote (same namespace), and nothing from another namespace', async () => {
     const t = task('Recall the secret');
     const first = await spawn({ task: t, inputs: ['secret of alpha'], namespace: 'carry', persist: true, memory_k: 3 });
-    expect(first.agents[0]).toMatchObject({ status: 'succeeded', memories_loaded: 0, memories_written: 1, result: 'The secret of alpha is 42.' });
+    expect(first.agents[0]).toMatchObject({
+      status: 'succeeded',
+      memories_loaded: 0,
+      memories_written: 1,
+      result: 'The secret of alpha is 42.',
+    });
     const found = await search(client, { query: 'secret of alpha', namespace: 'carry', k: 5 });
-    expect(found.results[0]).toMatchObject({ tier: 'long_term', metadata: { run_id: first.run_id, source: 'spawn_ephemeral', input_index: 0 } });
+    expect(found.results[0]).toMatchObject({
+      tier: 'long_term',
+      metadata: { run_id: first.run_id, source: 'spawn_ephemeral', input_index: 0 },
+    });
 
     const second = await spawn({ task: t, inputs: ['secret of alpha'], namespace: 'carry' });
     expect(second.agents[0].memories_loaded).toBe(1);
@@ -156,13 +224,15 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
     expect(r.agents.map((a) => a.status)).toEqual(['succeeded', 'failed', 'succeeded']);
     expect(r.agents[1].result).toBeNull();
     expect(r.agents[1].memories_written).toBe(0);
-    expect(r.agents[1].error).toMatch(/^budget exceeded: the call to openai cost \$0\.00\d+, over the budget of \$0\.001000; its result was discarded$/);
+    expect(r.agents[1].error).toMatch(
+      /^budget exceeded: the call to openai cost \$0\.00\d+, over the budget of \$0\.001000; its result was discarded$/,
+    );
     expect(r.agents[1].cost_usd).toBeGreaterThan(budget);
     // The cap: what the budget leaves after the prompt, at the output price.
     for (const q of requestsFor(t)) {
       const maxTokens = (q.body as { max_tokens: number }).max_tokens;
       expect(maxTokens).toBeLessThan(Math.floor((budget * 1e6) / PRICE_OUT));
-      expect(maxTokens).toBeGreaterThan(Math.floor(((budget - 200 * PRICE_IN / 1e6) * 1e6) / PRICE_OUT));
+      expect(maxTokens).toBeGreaterThan(Math.floor(((budget - (200 * PRICE_IN) / 1e6) * 1e6) / PRICE_OUT));
     }
     expect((await list({ run_id: r.run_id, status: 'failed' })).map((a) => a.error)).toEqual([r.agents[1].error]);
   });
@@ -178,9 +248,17 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
 
   it('sends one progress notification per finished agent', async () => {
     const got: unknown[] = [];
-    await client.callTool({ name: 'spawn_ephemeral', arguments: { task: task('Report'), inputs: ['p1', 'p2', 'p3'], concurrency: 1 } }, undefined, { onprogress: (x) => got.push(x) });
+    await client.callTool(
+      { name: 'spawn_ephemeral', arguments: { task: task('Report'), inputs: ['p1', 'p2', 'p3'], concurrency: 1 } },
+      undefined,
+      { onprogress: (x) => got.push(x) },
+    );
     const sent = wire.forLastCall();
-    expect(sent.map((x) => [x.progress, x.total, x.message])).toEqual([[1, 3, 'agent 1: succeeded'], [2, 3, 'agent 2: succeeded'], [3, 3, 'agent 3: succeeded']]);
+    expect(sent.map((x) => [x.progress, x.total, x.message])).toEqual([
+      [1, 3, 'agent 1: succeeded'],
+      [2, 3, 'agent 2: succeeded'],
+      [3, 3, 'agent 3: succeeded'],
+    ]);
     expect(got.length).toBeGreaterThan(0);
   });
 
@@ -195,8 +273,12 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
     fake.script[MODEL] = { answer: reply, hang: true };
     const t = task('Wait forever');
     const ac = new AbortController();
-    const outcome = client.callTool({ name: 'spawn_ephemeral', arguments: { task: t, count: 5, concurrency: 2 } }, undefined, { signal: ac.signal })
-      .then(() => 'resolved', () => 'rejected');
+    const outcome = client
+      .callTool({ name: 'spawn_ephemeral', arguments: { task: t, count: 5, concurrency: 2 } }, undefined, { signal: ac.signal })
+      .then(
+        () => 'resolved',
+        () => 'rejected',
+      );
     await watch.until(() => requestsFor(t).length === 2, EVENT_MS, 'two agent requests at the fake');
     const running = (await list({ status: 'running' })).filter((a) => a.phase === 'executing');
     expect(running).toHaveLength(2);
@@ -224,7 +306,10 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
     expect(await callOk(client, 'terminate_agent', { run_id: first.run_id })).toEqual({ terminated: 2 });
     const r = await pending;
     expect(r.agents.map((a) => [a.status, a.error])).toEqual([
-      ['cancelled', 'terminated by terminate_agent'], ['succeeded', undefined], ['cancelled', 'terminated by terminate_agent'], ['cancelled', 'terminated by terminate_agent'],
+      ['cancelled', 'terminated by terminate_agent'],
+      ['succeeded', undefined],
+      ['cancelled', 'terminated by terminate_agent'],
+      ['cancelled', 'terminated by terminate_agent'],
     ]);
     await watch.until(() => stalled().every((q) => q.aborted), EVENT_MS, 'hanging requests aborted');
     // Finished agents: nothing to terminate.
@@ -252,10 +337,16 @@ describe('spawn_ephemeral over stdio, openai on the fake provider', () => {
     ];
     for (const [args, re] of cases) expect(await callErr(client, 'spawn_ephemeral', args)).toMatch(re);
     expect(await callErr(client, 'list_agents', { status: 'sleeping' })).toMatch(/status must be one of queued, running/);
-    expect(await callErr(client, 'list_agents', { run_id: 'nope' })).toMatch(/run_id must be the run_id spawn_ephemeral returned/);
+    expect(await callErr(client, 'list_agents', { run_id: 'nope' })).toMatch(
+      /run_id must be the run_id spawn_ephemeral returned/,
+    );
     expect(await callErr(client, 'terminate_agent', {})).toMatch(/exactly one of id or run_id/);
-    expect(await callErr(client, 'terminate_agent', { id: '00000000-0000-4000-8000-000000000000' })).toMatch(/No agent 0000.*list_agents/);
-    await expect(client.readResource({ uri: 'agents://00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: -32002 });
+    expect(await callErr(client, 'terminate_agent', { id: '00000000-0000-4000-8000-000000000000' })).toMatch(
+      /No agent 0000.*list_agents/,
+    );
+    await expect(client.readResource({ uri: 'agents://00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({
+      code: -32002,
+    });
     await expect(client.readResource({ uri: 'agents://not-a-run' })).rejects.toThrow(/not a run id/);
     expect((await list({ limit: 500 })).length).toBe(before);
     // And the server still serves.
@@ -273,7 +364,9 @@ describe('a crash leaves no agent shown as running', () => {
     let b: StdioClientHandle | undefined;
     try {
       a = await startStdioClient({ db: tmp.db, xdg: tmp.xdg, env });
-      void a.client.callTool({ name: 'spawn_ephemeral', arguments: { task: 'never finishes', count: 3, concurrency: 2 } }).catch(() => {});
+      void a.client
+        .callTool({ name: 'spawn_ephemeral', arguments: { task: 'never finishes', count: 3, concurrency: 2 } })
+        .catch(() => {});
       await watch.until(() => chatRequests(fake.requests, MODEL).length === 2, EVENT_MS, 'two requests from the doomed server');
       const before = (await callOk<{ agents: Listed[] }>(a.client, 'list_agents', {})).agents;
       expect(before.map((x) => x.status).sort()).toEqual(['queued', 'running', 'running']);
@@ -296,7 +389,7 @@ describe('a crash leaves no agent shown as running', () => {
 });
 
 describe('over Streamable HTTP, agents are visible and stoppable from another session', () => {
-  it('session B lists session A\'s running agents and terminates the run; A gets them back cancelled', async () => {
+  it("session B lists session A's running agents and terminates the run; A gets them back cancelled", async () => {
     const fake = await startFakeProvider({ models: { [MODEL]: { hang: true } } });
     const watch = watchFake(fake);
     const tmp = makeTempDir('sixfold-e2e-ephemeral-http-');
@@ -304,7 +397,11 @@ describe('over Streamable HTTP, agents are visible and stoppable from another se
     let a: HttpClientHandle | undefined;
     let b: HttpClientHandle | undefined;
     try {
-      server = await startHttpServer({ db: tmp.db, xdg: tmp.xdg, env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL } });
+      server = await startHttpServer({
+        db: tmp.db,
+        xdg: tmp.xdg,
+        env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL },
+      });
       a = await connectHttpClient(server.url);
       b = await connectHttpClient(server.url);
       const pending = callOk<Run>(a.client, 'spawn_ephemeral', { task: 'held open', count: 3, concurrency: 2, memory_k: 0 });

@@ -22,7 +22,13 @@ const QUERIES: Array<Record<string, unknown>> = [
 
 async function seed(client: Client): Promise<void> {
   const items = [
-    { content: 'The deployment failed because the database migration timed out', namespace: 'a', tags: ['ops', 'incident'], salience: 0.9, metadata: { ticket: 'OPS-1' } },
+    {
+      content: 'The deployment failed because the database migration timed out',
+      namespace: 'a',
+      tags: ['ops', 'incident'],
+      salience: 0.9,
+      metadata: { ticket: 'OPS-1' },
+    },
     { content: 'Invoice HT-5520 is overdue by two weeks', namespace: 'a', tier: 'flashbulb' },
     { content: 'Team lunch on Friday: two pizzas and a salad', namespace: 'b', tier: 'working' },
     { content: 'Deploy freeze starts on the 20th', namespace: 'b', tags: ['ops'], ttl_seconds: 86_400 * 30 },
@@ -33,7 +39,8 @@ async function seed(client: Client): Promise<void> {
 
 async function results(client: Client) {
   const out = [];
-  for (const q of QUERIES) out.push((await callOk<SearchResult>(client, 'memory_search', q)).results.map((r) => [r.id, r.score.toFixed(6)]));
+  for (const q of QUERIES)
+    out.push((await callOk<SearchResult>(client, 'memory_search', q)).results.map((r) => [r.id, r.score.toFixed(6)]));
   return out;
 }
 
@@ -66,10 +73,30 @@ describe('export and import', () => {
   afterAll(() => src?.remove());
 
   it('writes a versioned header and one line per memory; --namespace limits it', async () => {
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines[0]).toMatchObject({ format: 'sixfold-memories', version: 1, embedder: { id: 'hash-384', dims: 384 }, namespace: null });
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({
+      format: 'sixfold-memories',
+      version: 1,
+      embedder: { id: 'hash-384', dims: 384 },
+      namespace: null,
+    });
     expect(lines).toHaveLength(6);
-    expect(Object.keys(lines[1]).sort()).toEqual(['content', 'created_at', 'expires_at', 'id', 'metadata', 'namespace', 'salience', 'tags', 'tier', 'updated_at', 'vector']);
+    expect(Object.keys(lines[1]).sort()).toEqual([
+      'content',
+      'created_at',
+      'expires_at',
+      'id',
+      'metadata',
+      'namespace',
+      'salience',
+      'tags',
+      'tier',
+      'updated_at',
+      'vector',
+    ]);
     const b = await runCli(['export', '--namespace', 'b', '--db', src.db], childEnv(src.xdg));
     expect(b.stdout.trim().split('\n')).toHaveLength(4);
     const bad = await runCli(['export', '--namespace', 'Bad NS', '--db', src.db], childEnv(src.xdg));
@@ -111,7 +138,9 @@ describe('export and import', () => {
       const other = join(dst.dir, 'other.jsonl');
       writeFileSync(other, [JSON.stringify(header), ...lines.slice(1)].join('\n'));
       const r = await runCli(['import', other, '--db', dst.db], childEnv(dst.xdg));
-      expect(r.stderr).toMatch(/imported 5 memories .*\(5 vectors computed with hash-384; the file's were from openai-compatible:text-embedding-3-small \(1536 dims\)/);
+      expect(r.stderr).toMatch(
+        /imported 5 memories .*\(5 vectors computed with hash-384; the file's were from openai-compatible:text-embedding-3-small \(1536 dims\)/,
+      );
       const h = await startStdioClient({ db: dst.db, xdg: dst.xdg });
       try {
         expect(await results(h.client)).toEqual(want);

@@ -8,7 +8,16 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startFakeProvider, type FakeProvider } from '../../testkit/fake-provider.js';
 import { call, callErr, callOk, readStatus, search, store } from '../helpers/mcp.js';
 import {
-  connectHttpClient, makeTempDir, rawRpc, spawnStdioServer, startHttpServer, startStdioClient, withTimeout, type ServerProcess, type StdioClientHandle, type TempDir,
+  connectHttpClient,
+  makeTempDir,
+  rawRpc,
+  spawnStdioServer,
+  startHttpServer,
+  startStdioClient,
+  withTimeout,
+  type ServerProcess,
+  type StdioClientHandle,
+  type TempDir,
 } from '../helpers/server.js';
 
 const MODEL = 'fake-coder';
@@ -26,7 +35,8 @@ describe('hostile input: one regression test per defect', () => {
     fake = await startFakeProvider({ models: { [MODEL]: { answer: '```js\nconst x = 1;\n```' } } });
     tmp = makeTempDir();
     h = await startStdioClient({
-      db: tmp.db, xdg: tmp.xdg,
+      db: tmp.db,
+      xdg: tmp.xdg,
       env: { OPENAI_API_KEY: 'sk-hostile-0000', OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL },
     });
     client = h.client;
@@ -41,22 +51,44 @@ describe('hostile input: one regression test per defect', () => {
   describe('1. ReDoS through byzantine_propose.schema', () => {
     it('^(a+)+$ against 5000 a\'s and a "!" is decided (RE2), not backtracked for ever', async () => {
       const r = await callOk<{ committed: boolean; reason: string }>(client, 'byzantine_propose', {
-        cluster: 'redos', value: `${'a'.repeat(5000)}!`, schema: { type: 'string', pattern: '^(a+)+$' },
+        cluster: 'redos',
+        value: `${'a'.repeat(5000)}!`,
+        schema: { type: 'string', pattern: '^(a+)+$' },
       });
       expect(r.committed).toBe(false);
       expect(r.reason).toMatch(/must match pattern "\^\(a\+\)\+\$"/);
-      expect((await callOk<{ committed: boolean }>(client, 'byzantine_propose', { cluster: 'redos', value: 'aaaa', schema: { type: 'string', pattern: '^(a+)+$' } })).committed).toBe(true);
+      expect(
+        (
+          await callOk<{ committed: boolean }>(client, 'byzantine_propose', {
+            cluster: 'redos',
+            value: 'aaaa',
+            schema: { type: 'string', pattern: '^(a+)+$' },
+          })
+        ).committed,
+      ).toBe(true);
     });
 
     it('a pattern RE2 cannot run (lookahead, backreference) is refused with the reason', async () => {
       for (const pattern of ['(?=a)a', '(a)\\1']) {
-        const text = await callErr(client, 'byzantine_propose', { cluster: 'redos', value: 'a', schema: { type: 'string', pattern } });
+        const text = await callErr(client, 'byzantine_propose', {
+          cluster: 'redos',
+          value: 'a',
+          schema: { type: 'string', pattern },
+        });
         expect(text).toMatch(/not supported by the linear-time \(RE2\) regex engine/);
       }
     });
 
     it('ECMAScript escapes (\\u0041) still work', async () => {
-      expect((await callOk<{ committed: boolean }>(client, 'byzantine_propose', { cluster: 'redos', value: 'A', schema: { type: 'string', pattern: '^\\u0041$' } })).committed).toBe(true);
+      expect(
+        (
+          await callOk<{ committed: boolean }>(client, 'byzantine_propose', {
+            cluster: 'redos',
+            value: 'A',
+            schema: { type: 'string', pattern: '^\\u0041$' },
+          })
+        ).committed,
+      ).toBe(true);
     });
 
     it('a schema whose check would take seconds is cut off at the bound and refused; the server answers at once after', async () => {
@@ -75,8 +107,14 @@ describe('hostile input: one regression test per defect', () => {
       let deep: Record<string, unknown> = {};
       const top = deep;
       for (let i = 0; i < 40; i++) deep = (deep.items = {}) as Record<string, unknown>;
-      expect(await callErr(client, 'byzantine_propose', { cluster: 'redos', value: 1, schema: top })).toMatch(/nests deeper than 32 levels/);
-      const cyc = await callOk<{ committed: boolean; reason: string }>(client, 'byzantine_propose', { cluster: 'redos', value: 1, schema: { anyOf: [{ $ref: '#' }] } });
+      expect(await callErr(client, 'byzantine_propose', { cluster: 'redos', value: 1, schema: top })).toMatch(
+        /nests deeper than 32 levels/,
+      );
+      const cyc = await callOk<{ committed: boolean; reason: string }>(client, 'byzantine_propose', {
+        cluster: 'redos',
+        value: 1,
+        schema: { anyOf: [{ $ref: '#' }] },
+      });
       expect(cyc.committed).toBe(false);
       expect(cyc.reason).toMatch(/could not be checked/);
     });
@@ -94,12 +132,25 @@ describe('hostile input: one regression test per defect', () => {
 
   describe('3. "__proto__" in arguments is refused like any unknown field', () => {
     const valid: Record<string, string> = {
-      memory_store: '"content":"x"', memory_search: '"query":"x"', memory_delete: '"id":"nope"', multi_model_vote: '"prompt":"x"',
-      memory_get: '"id":"nope"', memory_list: '"limit":1', memory_update: '"id":"nope","content":"y"',
-      apply_edit: '"original":"a","edit":"a"', generate_code: '"task":"x","language":"js"', record_outcome: '"trajectory_id":"t"',
-      aggregate: '"ops":["count"],"values":[1]', spawn_ephemeral: '"task":"x"', list_agents: '"limit":1', terminate_agent: '"run_id":"00000000-0000-4000-8000-000000000000"',
-      byzantine_propose: '"value":1', crdt_merge: '"doc":"d","ops":[{"op":"map_set","target":"m","key":"k","value":1}]',
-      crdt_read: '"doc":"d"', gossip_status: '', verify_certificate: '"cluster":"c","value":1,"certificate":[{"replica":0,"signature":"AA=="}],"sequence":1,"view":0',
+      memory_store: '"content":"x"',
+      memory_search: '"query":"x"',
+      memory_delete: '"id":"nope"',
+      multi_model_vote: '"prompt":"x"',
+      memory_get: '"id":"nope"',
+      memory_list: '"limit":1',
+      memory_update: '"id":"nope","content":"y"',
+      apply_edit: '"original":"a","edit":"a"',
+      generate_code: '"task":"x","language":"js"',
+      record_outcome: '"trajectory_id":"t"',
+      aggregate: '"ops":["count"],"values":[1]',
+      spawn_ephemeral: '"task":"x"',
+      list_agents: '"limit":1',
+      terminate_agent: '"run_id":"00000000-0000-4000-8000-000000000000"',
+      byzantine_propose: '"value":1',
+      crdt_merge: '"doc":"d","ops":[{"op":"map_set","target":"m","key":"k","value":1}]',
+      crdt_read: '"doc":"d"',
+      gossip_status: '',
+      verify_certificate: '"cluster":"c","value":1,"certificate":[{"replica":0,"signature":"AA=="}],"sequence":1,"view":0',
     };
 
     it('covers every tool the server lists', async () => {
@@ -113,8 +164,16 @@ describe('hostile input: one regression test per defect', () => {
     });
 
     it('nested in a record (memory_store metadata) or a JSON value (crdt op value): refused naming where', async () => {
-      expect(await callErr(client, 'memory_store', raw('{"content":"x","metadata":{"__proto__":{"a":1}}}'))).toMatch(/"__proto__" is not accepted inside "metadata"/);
-      expect(await callErr(client, 'crdt_merge', raw('{"doc":"d3","ops":[{"op":"map_set","target":"m","key":"k","value":{"__proto__":{"x":1}}}]}'))).toMatch(/inside "ops\[0\]\.value"/);
+      expect(await callErr(client, 'memory_store', raw('{"content":"x","metadata":{"__proto__":{"a":1}}}'))).toMatch(
+        /"__proto__" is not accepted inside "metadata"/,
+      );
+      expect(
+        await callErr(
+          client,
+          'crdt_merge',
+          raw('{"doc":"d3","ops":[{"op":"map_set","target":"m","key":"k","value":{"__proto__":{"x":1}}}]}'),
+        ),
+      ).toMatch(/inside "ops\[0\]\.value"/);
     });
 
     it('nothing was stored by those calls', async () => {
@@ -146,23 +205,36 @@ describe('hostile input: one regression test per defect', () => {
 
   describe('5. aggregate overflow', () => {
     it('sum of [1e308, 1e308] is beyond the double range: null, listed in overflow; mean still exact', async () => {
-      const r = await callOk<{ results: Record<string, number | null>; overflow?: string[] }>(client, 'aggregate', { ops: ['sum', 'mean', 'max'], values: [1e308, 1e308] });
+      const r = await callOk<{ results: Record<string, number | null>; overflow?: string[] }>(client, 'aggregate', {
+        ops: ['sum', 'mean', 'max'],
+        values: [1e308, 1e308],
+      });
       expect(r.results).toEqual({ sum: null, mean: 1e308, max: 1e308 });
       expect(r.overflow).toEqual(['sum']);
     });
 
     it('mean of [1e308, -1e308, 1e308] is exact (compensated, overflow-safe sum); variance overflows, flagged', async () => {
-      const r = await callOk<{ results: Record<string, number | null>; overflow?: string[] }>(client, 'aggregate', { ops: ['mean', 'sum', 'variance', 'stddev'], values: [1e308, -1e308, 1e308] });
+      const r = await callOk<{ results: Record<string, number | null>; overflow?: string[] }>(client, 'aggregate', {
+        ops: ['mean', 'sum', 'variance', 'stddev'],
+        values: [1e308, -1e308, 1e308],
+      });
       expect(r.results.mean).toBe(1e308 / 3);
       expect(r.results.sum).toBe(1e308);
       expect(r.results.variance).toBeNull();
       expect(r.overflow).toEqual(['variance', 'stddev']);
-      const order = await callOk<{ results: Record<string, number | null> }>(client, 'aggregate', { ops: ['sum'], values: [1e308, 1e308, -1e308] });
+      const order = await callOk<{ results: Record<string, number | null> }>(client, 'aggregate', {
+        ops: ['sum'],
+        values: [1e308, 1e308, -1e308],
+      });
       expect(order.results.sum).toBe(1e308); // overflowed part-way: the scaled sum answers
     });
 
     it('gossip: overflow flagged instead of failing output validation', async () => {
-      const r = await callOk<{ results: Record<string, number | null>; overflow?: string[] }>(client, 'aggregate', { ops: ['sum', 'count'], method: 'gossip', values: [1e308, 1e308] });
+      const r = await callOk<{ results: Record<string, number | null>; overflow?: string[] }>(client, 'aggregate', {
+        ops: ['sum', 'count'],
+        method: 'gossip',
+        values: [1e308, 1e308],
+      });
       expect(r.results).toEqual({ sum: null, count: 2 });
       expect(r.overflow).toEqual(['sum']);
     });
@@ -188,17 +260,26 @@ describe('hostile input: one regression test per defect', () => {
 
   describe('7. crdt_merge: a "constructor" key', () => {
     it('as a top-level key of a plain value: a clear isError, nothing written', async () => {
-      const text = await callErr(client, 'crdt_merge', { doc: 'c7', ops: [{ op: 'map_set', target: 'm', key: 'k', value: { constructor: 1 } }] });
+      const text = await callErr(client, 'crdt_merge', {
+        doc: 'c7',
+        ops: [{ op: 'map_set', target: 'm', key: 'k', value: { constructor: 1 } }],
+      });
       expect(text).toMatch(/top-level "constructor" key, which Yjs cannot store as a plain value.*Nest it one level down/);
       expect(await callErr(client, 'crdt_read', { doc: 'c7' })).toMatch(/No document "c7"/);
     });
 
     it('as a map key, a target, or nested in a value: stored and read back', async () => {
       const r = await callOk<{ snapshot: Record<string, unknown> }>(client, 'crdt_merge', {
-        doc: 'c7', ops: [{ op: 'map_set', target: 'constructor', key: 'constructor', value: { v: { constructor: 1 } } }, { op: 'array_push', target: 'toString', value: { a: 1 } }],
+        doc: 'c7',
+        ops: [
+          { op: 'map_set', target: 'constructor', key: 'constructor', value: { v: { constructor: 1 } } },
+          { op: 'array_push', target: 'toString', value: { a: 1 } },
+        ],
       });
       expect(r.snapshot).toEqual({ constructor: { constructor: { v: { constructor: 1 } } }, toString: [{ a: 1 }] });
-      expect((await callOk<{ snapshot: Record<string, unknown> }>(client, 'crdt_read', { doc: 'c7' })).snapshot).toEqual(r.snapshot);
+      expect((await callOk<{ snapshot: Record<string, unknown> }>(client, 'crdt_read', { doc: 'c7' })).snapshot).toEqual(
+        r.snapshot,
+      );
     });
   });
 
@@ -216,7 +297,9 @@ describe('hostile input: one regression test per defect', () => {
       await callOk(client, 'crdt_merge', { doc: 'p8', ops: [{ op: 'map_set', target: 'm', key: 'ok', value: 1 }] });
       // Y.Doc: getMap('m').set('__proto__', 1), and getMap('__proto__').set('a', 1), encoded as updates.
       for (const update of ['AQGd0tLQAgAoAQFtCV9fcHJvdG9fXwF9AQA=', 'AQHGzrjaAQAoAQlfX3Byb3RvX18BYQF9AQA=']) {
-        expect(await callErr(client, 'crdt_merge', { doc: 'p8', updates: [update] })).toMatch(/updates\[0\] names a type or map key "__proto__".*unchanged/);
+        expect(await callErr(client, 'crdt_merge', { doc: 'p8', updates: [update] })).toMatch(
+          /updates\[0\] names a type or map key "__proto__".*unchanged/,
+        );
       }
       expect((await callOk<{ snapshot: unknown }>(client, 'crdt_read', { doc: 'p8' })).snapshot).toEqual({ m: { ok: 1 } });
     });
@@ -225,7 +308,9 @@ describe('hostile input: one regression test per defect', () => {
   it('after all of the above: ping, a store and a search still work', async () => {
     await client.ping();
     const s = await store(client, { content: 'the canary survived the hostile input', namespace: 'control' });
-    expect((await search(client, { query: 'canary hostile', namespace: 'control', mode: 'keyword' })).results.map((r) => r.id)).toEqual([s.id]);
+    expect(
+      (await search(client, { query: 'canary hostile', namespace: 'control', mode: 'keyword' })).results.map((r) => r.id),
+    ).toEqual([s.id]);
     expect((await call(client, 'memory_delete', { id: s.id })).isError).toBe(false);
   });
 });
@@ -258,25 +343,48 @@ describe('hostile input on the raw stdio stream', () => {
     const send = (line: string) => p!.proc.stdin!.write(`${line}\n`);
 
     send('{"jsonrpc":"2.0","id":901,"method":"tools/call","params":[1,2]}');
-    const arr = JSON.parse(await p.waitForStdoutLine(responseTo(901), 5000, 'the answer to array params')) as { error: { code: number; message: string } };
+    const arr = JSON.parse(await p.waitForStdoutLine(responseTo(901), 5000, 'the answer to array params')) as {
+      error: { code: number; message: string };
+    };
     expect(arr.error.code).toBe(-32602);
     expect(arr.error.message).toMatch(/params must be a JSON object/);
 
     send('{"jsonrpc":"2.0","id":"s902","method":"tools/call","params":"x"}');
-    expect((JSON.parse(await p.waitForStdoutLine(responseTo('s902'), 5000, 'the answer to string params')) as { error: { code: number } }).error.code).toBe(-32602);
+    expect(
+      (
+        JSON.parse(await p.waitForStdoutLine(responseTo('s902'), 5000, 'the answer to string params')) as {
+          error: { code: number };
+        }
+      ).error.code,
+    ).toBe(-32602);
 
     send('{"jsonrpc":"2.0","id":903,"method":5}');
-    expect((JSON.parse(await p.waitForStdoutLine(responseTo(903), 5000, 'the answer to a numeric method')) as { error: { code: number } }).error.code).toBe(-32600);
+    expect(
+      (
+        JSON.parse(await p.waitForStdoutLine(responseTo(903), 5000, 'the answer to a numeric method')) as {
+          error: { code: number };
+        }
+      ).error.code,
+    ).toBe(-32600);
 
     // Responses only: log notifications to the client (notifications/message) may come out too.
-    const responses = () => p!.stdout().split('\n').filter((l) => /"id":/.test(l) && !l.includes('"method":')).length;
+    const responses = () =>
+      p!
+        .stdout()
+        .split('\n')
+        .filter((l) => /"id":/.test(l) && !l.includes('"method":')).length;
     const before = responses();
     send('{"jsonrpc":"2.0","method":"notifications/bogus","params":[1]}'); // an invalid notification: no answer
     send('this is not json');
-    const parse = JSON.parse(await p.waitForStdoutLine((l) => l.includes('-32700'), 5000, 'the parse error')) as { id: unknown; error: { code: number } };
+    const parse = JSON.parse(await p.waitForStdoutLine((l) => l.includes('-32700'), 5000, 'the parse error')) as {
+      id: unknown;
+      error: { code: number };
+    };
     expect(parse.id).toBeNull();
     send('[{"jsonrpc":"2.0","id":904,"method":"ping"}]');
-    const batch = JSON.parse(await p.waitForStdoutLine((l) => l.includes('batches are not supported'), 5000, 'the batch error')) as { error: { code: number } };
+    const batch = JSON.parse(
+      await p.waitForStdoutLine((l) => l.includes('batches are not supported'), 5000, 'the batch error'),
+    ) as { error: { code: number } };
     expect(batch.error.code).toBe(-32600);
     // Exactly two lines came out for those three inputs: the notification got none.
     expect(responses() - before).toBe(2);
@@ -289,7 +397,9 @@ describe('hostile input on the raw stdio stream', () => {
     try {
       await rawRpc(q).initialize();
       const answered = q.waitForStdoutLine(responseTo(77), 10_000, 'the answer to the last request');
-      q.proc.stdin!.end(`${JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'aggregate', arguments: { ops: ['count'], values: [1, 2, 3] } } })}\n`);
+      q.proc.stdin!.end(
+        `${JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'aggregate', arguments: { ops: ['count'], values: [1, 2, 3] } } })}\n`,
+      );
       const r = JSON.parse(await answered) as { result: { structuredContent: { results: { count: number } } } };
       expect(r.result.structuredContent.results.count).toBe(3);
       expect((await withTimeout(q.exited, 10_000, 'exit after stdin closed')).code).toBe(0);
@@ -300,7 +410,10 @@ describe('hostile input on the raw stdio stream', () => {
 
   it('2. a line over the 10 MiB read cap: logged on stderr, clean shutdown (exit 1), data kept', async () => {
     const rpc = rawRpc(p!);
-    const stored = await rpc.request('tools/call', { name: 'memory_store', arguments: { content: 'stored before the flood', namespace: 'flood' } });
+    const stored = await rpc.request('tools/call', {
+      name: 'memory_store',
+      arguments: { content: 'stored before the flood', namespace: 'flood' },
+    });
     expect(stored.result?.isError).toBeFalsy();
     // 11 MiB with no newline yet: the server must not wait for the end of the line to act.
     const chunk = Buffer.alloc(1024 * 1024, 0x61);
@@ -315,7 +428,10 @@ describe('hostile input on the raw stdio stream', () => {
     p = again;
     const rpc2 = rawRpc(again);
     await rpc2.initialize();
-    const found = await rpc2.request('tools/call', { name: 'memory_search', arguments: { query: 'flood', namespace: 'flood', mode: 'keyword' } });
+    const found = await rpc2.request('tools/call', {
+      name: 'memory_search',
+      arguments: { query: 'flood', namespace: 'flood', mode: 'keyword' },
+    });
     expect(found.result.structuredContent.results).toHaveLength(1);
   });
 });
@@ -338,7 +454,9 @@ describe('hostile input over Streamable HTTP (the same edge guards every session
   });
 
   it('"__proto__" is refused and a long unknown field name is clipped', async () => {
-    expect(await callErr(http!.client, 'memory_store', raw('{"content":"x","__proto__":{"namespace":"BAD NAME!"}}'))).toMatch(/Unknown field\(s\) "__proto__"/);
+    expect(await callErr(http!.client, 'memory_store', raw('{"content":"x","__proto__":{"namespace":"BAD NAME!"}}'))).toMatch(
+      /Unknown field\(s\) "__proto__"/,
+    );
     const text = await callErr(http!.client, 'memory_store', { content: 'x', ['q'.repeat(50_000)]: 1 });
     expect(text.length).toBeLessThan(4096);
     expect((await readStatus(http!.client)).counts.memories).toBe(0);

@@ -5,8 +5,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { search, store, TOOL_NAMES } from '../helpers/mcp.js';
 import {
-  childEnv, connectHttpClient, makeTempDir, rawRequest, rawUpload, runCli, startHttpServer,
-  type HttpClientHandle, type HttpServerHandle, type TempDir,
+  childEnv,
+  connectHttpClient,
+  makeTempDir,
+  rawRequest,
+  rawUpload,
+  runCli,
+  startHttpServer,
+  type HttpClientHandle,
+  type HttpServerHandle,
+  type TempDir,
 } from '../helpers/server.js';
 
 const TOKEN = 'e2e-secret-token-0123456789';
@@ -50,7 +58,11 @@ describe('HTTP security (token set)', () => {
 
   it('a wrong token gets 401', async () => {
     for (const auth of [`Bearer ${TOKEN}x`, 'Bearer wrong-token-wrong-token', `Basic ${TOKEN}`, TOKEN]) {
-      const res = await fetch(server.url, { method: 'POST', headers: { ...mcpHeaders, authorization: auth }, body: initializeBody });
+      const res = await fetch(server.url, {
+        method: 'POST',
+        headers: { ...mcpHeaders, authorization: auth },
+        body: initializeBody,
+      });
       expect(res.status, auth).toBe(401);
       await res.body?.cancel();
     }
@@ -95,7 +107,11 @@ describe('HTTP security (token set)', () => {
     });
     expect(res.status).toBe(403);
     expect(res.body).toContain('http://evil.example');
-    const own = await rawRequest(server.port, { method: 'GET', path: '/healthz', headers: { origin: `http://127.0.0.1:${server.port}` } });
+    const own = await rawRequest(server.port, {
+      method: 'GET',
+      path: '/healthz',
+      headers: { origin: `http://127.0.0.1:${server.port}` },
+    });
     expect(own.status).toBe(200);
   });
 
@@ -132,13 +148,17 @@ describe('HTTP security (token set)', () => {
   // cut off, so nobody can keep the server reading a refused body forever.
   it('an oversize upload that goes on past the drain cap is cut off', async () => {
     const body = Buffer.alloc(MAX_BODY + 100 * 1024 * 1024, 0x20); // well past the cap and the socket buffers
-    const r = await rawUpload(server.port, {
-      method: 'POST',
-      path: '/mcp',
-      headers: { ...mcpHeaders, authorization: `Bearer ${TOKEN}` },
-      body,
-      chunked: true,
-    }, 60_000).catch((e: Error) => e);
+    const r = await rawUpload(
+      server.port,
+      {
+        method: 'POST',
+        path: '/mcp',
+        headers: { ...mcpHeaders, authorization: `Bearer ${TOKEN}` },
+        body,
+        chunked: true,
+      },
+      60_000,
+    ).catch((e: Error) => e);
     if (r instanceof Error) {
       // The reset reached the client before it read the answer: it must still have been cut off.
       const sent = Number(/after (\d+) body bytes/.exec(r.message)?.[1]);
@@ -197,7 +217,10 @@ describe('binding beyond loopback', () => {
   });
 
   it('a token shorter than 16 characters is refused', async () => {
-    const r = await runCli(['--transport', 'http', '--host', '0.0.0.0', '--port', '0', '--db', tmp.db], childEnv(tmp.xdg, { SIXFOLD_HTTP_TOKEN: 'short' }));
+    const r = await runCli(
+      ['--transport', 'http', '--host', '0.0.0.0', '--port', '0', '--db', tmp.db],
+      childEnv(tmp.xdg, { SIXFOLD_HTTP_TOKEN: 'short' }),
+    );
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('16 characters');
   });

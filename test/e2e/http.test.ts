@@ -5,8 +5,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readNamespace, readStatus, search, store, TOOL_NAMES } from '../helpers/mcp.js';
 import {
-  connectHttpClient, makeTempDir, resourceJson, startHttpServer,
-  type HttpClientHandle, type HttpServerHandle, type TempDir,
+  connectHttpClient,
+  makeTempDir,
+  resourceJson,
+  startHttpServer,
+  type HttpClientHandle,
+  type HttpServerHandle,
+  type TempDir,
 } from '../helpers/server.js';
 
 describe('HTTP server', () => {
@@ -52,7 +57,10 @@ describe('HTTP server', () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOL_NAMES);
 
-    const deploy = await store(client, { content: 'The deployment pipeline failed because the database migration timed out', namespace: 'web' });
+    const deploy = await store(client, {
+      content: 'The deployment pipeline failed because the database migration timed out',
+      namespace: 'web',
+    });
     await store(client, { content: 'Lunch order for Friday: two pizzas and a salad', namespace: 'web' });
     await store(client, { content: 'Invoice HT-5520 is overdue', namespace: 'web' });
 

@@ -41,7 +41,9 @@ describe.skipIf(!FOREIGN)('a better-sqlite3 build run under another Node (SIXFOL
     const r = await run(FOREIGN!, ['-p', 'process.version + " " + process.versions.modules']);
     [version, abi] = r.stdout.trim().split(' ');
     if (abi === process.versions.modules) {
-      throw new Error(`SIXFOLD_TEST_FOREIGN_NODE (${FOREIGN}, ${version}) has this Node's ABI ${abi}: point it at a Node of another major version`);
+      throw new Error(
+        `SIXFOLD_TEST_FOREIGN_NODE (${FOREIGN}, ${version}) has this Node's ABI ${abi}: point it at a Node of another major version`,
+      );
     }
   });
   beforeEach(() => {
@@ -55,7 +57,9 @@ describe.skipIf(!FOREIGN)('a better-sqlite3 build run under another Node (SIXFOL
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines, r.stderr).toHaveLength(1);
-    expect(lines[0]).toContain(`sixfold: The native module better-sqlite3 was built for NODE_MODULE_VERSION ${process.versions.modules} (Node ${process.versions.node.split('.')[0]})`);
+    expect(lines[0]).toContain(
+      `sixfold: The native module better-sqlite3 was built for NODE_MODULE_VERSION ${process.versions.modules} (Node ${process.versions.node.split('.')[0]})`,
+    );
     expect(lines[0]).toContain(`but this is Node ${version} (NODE_MODULE_VERSION ${abi}).`);
     expect(lines[0]).toContain(`Run "npm rebuild better-sqlite3" in ${REPO_ROOT} with this Node (${version})`);
     expect(lines[0]).not.toMatch(/Cannot open database|--db path/);
@@ -66,7 +70,9 @@ describe.skipIf(!FOREIGN)('a better-sqlite3 build run under another Node (SIXFOL
     const r = await foreign(['doctor', '--db', join(tmp.dir, 'x.db')], childEnv(tmp.xdg));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`! better-sqlite3  `);
-    expect(r.stdout).toContain(`does not load: The native module better-sqlite3 was built for NODE_MODULE_VERSION ${process.versions.modules}`);
+    expect(r.stdout).toContain(
+      `does not load: The native module better-sqlite3 was built for NODE_MODULE_VERSION ${process.versions.modules}`,
+    );
     expect(r.stdout).toMatch(/! sqlite-vec +not checked \(needs better-sqlite3\)/);
     expect(r.stdout).toMatch(/! problems: better-sqlite3, sqlite-vec\n$/);
   });

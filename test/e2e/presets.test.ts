@@ -49,13 +49,26 @@ describe.each(TRANSPORTS)('SIXFOLD_TOOLS=memory over %s', (kind) => {
 
   it('completes prompt arguments: recall namespace and topic', async () => {
     const { client } = f.main;
-    await callOk(client, 'memory_store', { content: 'Preset completion seed', namespace: 'proj.alpha', tags: ['planning', 'platform'] });
+    await callOk(client, 'memory_store', {
+      content: 'Preset completion seed',
+      namespace: 'proj.alpha',
+      tags: ['planning', 'platform'],
+    });
     await callOk(client, 'memory_store', { content: 'Another seed', namespace: 'proj.beta' });
-    const ns = await client.complete({ ref: { type: 'ref/prompt', name: 'recall' }, argument: { name: 'namespace', value: 'proj.' } });
+    const ns = await client.complete({
+      ref: { type: 'ref/prompt', name: 'recall' },
+      argument: { name: 'namespace', value: 'proj.' },
+    });
     expect(ns.completion.values).toEqual(['proj.alpha', 'proj.beta']);
-    const topic = await client.complete({ ref: { type: 'ref/prompt', name: 'recall' }, argument: { name: 'topic', value: 'pla' } });
+    const topic = await client.complete({
+      ref: { type: 'ref/prompt', name: 'recall' },
+      argument: { name: 'topic', value: 'pla' },
+    });
     expect(topic.completion.values).toEqual(['planning', 'platform']);
-    const none = await client.complete({ ref: { type: 'ref/prompt', name: 'recall' }, argument: { name: 'namespace', value: 'zzz' } });
+    const none = await client.complete({
+      ref: { type: 'ref/prompt', name: 'recall' },
+      argument: { name: 'namespace', value: 'zzz' },
+    });
     expect(none.completion.values).toEqual([]);
   });
 });
@@ -77,13 +90,24 @@ describe.each(['stdio'] as const)('tools.enabled from the config file over %s', 
 
   it('loads a preset plus a single tool, with their resources and prompts', async () => {
     const { client } = f.main;
-    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(['apply_edit', 'crdt_read', 'generate_code', 'record_outcome']);
+    expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual([
+      'apply_edit',
+      'crdt_read',
+      'generate_code',
+      'record_outcome',
+    ]);
     const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate).sort();
     expect(templates).toEqual(['crdt://{doc}', 'reasoningbank://{namespace}', 'trajectory://{id}']);
     expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(['self_improving_codegen']);
-    const lang = await client.complete({ ref: { type: 'ref/prompt', name: 'self_improving_codegen' }, argument: { name: 'language', value: 'py' } });
+    const lang = await client.complete({
+      ref: { type: 'ref/prompt', name: 'self_improving_codegen' },
+      argument: { name: 'language', value: 'py' },
+    });
     expect(lang.completion.values).toEqual(['python']);
-    const attempts = await client.complete({ ref: { type: 'ref/prompt', name: 'self_improving_codegen' }, argument: { name: 'max_attempts', value: '' } });
+    const attempts = await client.complete({
+      ref: { type: 'ref/prompt', name: 'self_improving_codegen' },
+      argument: { name: 'max_attempts', value: '' },
+    });
     expect(attempts.completion.values).toHaveLength(9);
   });
 });
@@ -98,7 +122,9 @@ describe('bad tool names', () => {
   it('an unknown name in SIXFOLD_TOOLS stops the server with what is accepted', async () => {
     const r = await runCli(['--db', tmp.db], childEnv(tmp.xdg, { SIXFOLD_TOOLS: 'memory,memroy_store' }));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/Invalid config key "tools\.enabled" from SIXFOLD_TOOLS: unknown "memroy_store"; accepted: presets: memory, codegen, coordination, all; tools: memory_store/);
+    expect(r.stderr).toMatch(
+      /Invalid config key "tools\.enabled" from SIXFOLD_TOOLS: unknown "memroy_store"; accepted: presets: memory, codegen, coordination, all; tools: memory_store/,
+    );
   });
 
   it('an empty list is refused', async () => {

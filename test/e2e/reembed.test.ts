@@ -62,7 +62,11 @@ describe('sixfold reembed', () => {
 
     const s = await startStdioClient({ db: tmp.db, xdg: tmp.xdg, env: childEnv(tmp.xdg, remote) });
     try {
-      const found = await callOk<{ results: Array<{ content: string }> }>(s.client, 'memory_search', { query: 'bravo migration timeout', mode: 'vector', k: 3 });
+      const found = await callOk<{ results: Array<{ content: string }> }>(s.client, 'memory_search', {
+        query: 'bravo migration timeout',
+        mode: 'vector',
+        k: 3,
+      });
       expect(found.results.map((x) => x.content)).toContain('bravo migration timeout');
       expect(found.results[0].content).toBe('bravo migration timeout'); // the fake embeds equal texts equally
     } finally {

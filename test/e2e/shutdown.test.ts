@@ -5,8 +5,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readStatus, search } from '../helpers/mcp.js';
 import {
-  makeTempDir, rawRpc, resourceJson, spawnStdioServer, startStdioClient, withTimeout,
-  type ServerProcess, type StdioClientHandle, type TempDir,
+  makeTempDir,
+  rawRpc,
+  resourceJson,
+  spawnStdioServer,
+  startStdioClient,
+  withTimeout,
+  type ServerProcess,
+  type StdioClientHandle,
+  type TempDir,
 } from '../helpers/server.js';
 
 describe('stdio shutdown', () => {

@@ -8,9 +8,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import {
-  callErr, callOk, expectMatchesSchema, readAllPages, readNamespace, readStatus, search, store,
-  type SearchResult, type StoreResult, TOOL_NAMES } from '../helpers/mcp.js';
-import { REPO_ROOT, makeTempDir, resourceJson, startStdioClient, type StdioClientHandle, type TempDir } from '../helpers/server.js';
+  callErr,
+  callOk,
+  expectMatchesSchema,
+  readAllPages,
+  readNamespace,
+  readStatus,
+  search,
+  store,
+  type SearchResult,
+  type StoreResult,
+  TOOL_NAMES,
+} from '../helpers/mcp.js';
+import {
+  REPO_ROOT,
+  makeTempDir,
+  resourceJson,
+  startStdioClient,
+  type StdioClientHandle,
+  type TempDir,
+} from '../helpers/server.js';
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const RESOURCE_NOT_FOUND = -32002;
@@ -56,7 +73,18 @@ describe('stdio server', () => {
 
       const readOnly = tools.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
       const destructive = tools.filter((t) => t.annotations?.destructiveHint === true).map((t) => t.name);
-      expect(readOnly.sort()).toEqual(['aggregate', 'apply_edit', 'crdt_read', 'gossip_status', 'list_agents', 'memory_get', 'memory_list', 'memory_search', 'multi_model_vote', 'verify_certificate']);
+      expect(readOnly.sort()).toEqual([
+        'aggregate',
+        'apply_edit',
+        'crdt_read',
+        'gossip_status',
+        'list_agents',
+        'memory_get',
+        'memory_list',
+        'memory_search',
+        'multi_model_vote',
+        'verify_certificate',
+      ]);
       // record_outcome's consolidation deletes distrusted and merged ReasoningBank items; terminate_agent stops work;
       // memory_update overwrites what it changes.
       expect(destructive.sort()).toEqual(['memory_delete', 'memory_update', 'record_outcome', 'terminate_agent']);
@@ -87,7 +115,10 @@ describe('stdio server', () => {
     });
 
     it('memory_store returns a structured result matching its outputSchema and a summary text', async () => {
-      const r = await client.callTool({ name: 'memory_store', arguments: { content: 'schema check memory', namespace: 'schema-check' } });
+      const r = await client.callTool({
+        name: 'memory_store',
+        arguments: { content: 'schema check memory', namespace: 'schema-check' },
+      });
       expect(r.isError).toBeFalsy();
       expectMatchesSchema(tool('memory_store').outputSchema, r.structuredContent);
       const s = r.structuredContent as unknown as StoreResult;
@@ -149,7 +180,12 @@ describe('stdio server', () => {
       const strong = await search(client, { query: 'ZX-7731', namespace: NS, min_score: 0.9 });
       expect(strong.results.map((x) => x.id)).toEqual([ids.invoice]);
       for (const x of strong.results) expect(x.score).toBeGreaterThanOrEqual(0.9);
-      const none = await search(client, { query: 'nothing stored looks like this qwxz', namespace: NS, mode: 'keyword', min_score: 1 });
+      const none = await search(client, {
+        query: 'nothing stored looks like this qwxz',
+        namespace: NS,
+        mode: 'keyword',
+        min_score: 1,
+      });
       expect(none.results).toEqual([]);
     });
 
@@ -179,8 +215,18 @@ describe('stdio server', () => {
 
     it('tier filter returns only that tier; tiers set expiry', async () => {
       const w = await store(client, { content: 'tierword working note', namespace: 'tiers', tier: 'working' });
-      const f = await store(client, { content: 'tierword flashbulb moment', namespace: 'tiers', tier: 'flashbulb', salience: 0.9 });
-      const l = await store(client, { content: 'tierword long term fact', namespace: 'tiers', ttl_seconds: 3600, metadata: { source: 'e2e' } });
+      const f = await store(client, {
+        content: 'tierword flashbulb moment',
+        namespace: 'tiers',
+        tier: 'flashbulb',
+        salience: 0.9,
+      });
+      const l = await store(client, {
+        content: 'tierword long term fact',
+        namespace: 'tiers',
+        ttl_seconds: 3600,
+        metadata: { source: 'e2e' },
+      });
       expect(w.tier).toBe('working');
       expect(w.expires_at).not.toBeNull();
       expect(f.tier).toBe('flashbulb');
@@ -188,10 +234,17 @@ describe('stdio server', () => {
       expect(l.tier).toBe('long_term');
       expect(Date.parse(l.expires_at!) - Date.parse(l.created_at)).toBe(3600_000);
 
-      for (const [tier, id] of [['working', w.id], ['flashbulb', f.id], ['long_term', l.id]] as const) {
+      for (const [tier, id] of [
+        ['working', w.id],
+        ['flashbulb', f.id],
+        ['long_term', l.id],
+      ] as const) {
         for (const mode of ['hybrid', 'vector', 'keyword']) {
           const r = await search(client, { query: 'tierword', namespace: 'tiers', tier, mode });
-          expect(r.results.map((x) => x.id), `${tier}/${mode}`).toEqual([id]);
+          expect(
+            r.results.map((x) => x.id),
+            `${tier}/${mode}`,
+          ).toEqual([id]);
           expect(r.results[0].tier).toBe(tier);
         }
       }
@@ -260,7 +313,13 @@ describe('stdio server', () => {
         const r = await client.readResource({ uri: `memory://${NS}/${m.id}` });
         expect(r.contents[0].mimeType).toBe('application/json');
         const mem = resourceJson<Record<string, unknown>>(r);
-        expect(mem).toMatchObject({ id: m.id, namespace: NS, content: 'page item number 2', tier: 'long_term', created_at: m.created_at });
+        expect(mem).toMatchObject({
+          id: m.id,
+          namespace: NS,
+          content: 'page item number 2',
+          tier: 'long_term',
+          created_at: m.created_at,
+        });
         // The same id under another namespace is not found.
         await expect(client.readResource({ uri: `memory://ops/${m.id}` })).rejects.toMatchObject({ code: RESOURCE_NOT_FOUND });
       });
@@ -269,8 +328,15 @@ describe('stdio server', () => {
     it('lists every resource template', async () => {
       const { resourceTemplates } = await client.listResourceTemplates();
       expect(resourceTemplates.map((t) => t.uriTemplate).sort()).toEqual([
-        'agents://{run_id}', 'consensus://{cluster}/keys', 'consensus://{cluster}/log', 'consensus://{cluster}/log{?after,limit}',
-        'crdt://{doc}', 'memory://{namespace}', 'memory://{namespace}/{id}', 'reasoningbank://{namespace}', 'trajectory://{id}',
+        'agents://{run_id}',
+        'consensus://{cluster}/keys',
+        'consensus://{cluster}/log',
+        'consensus://{cluster}/log{?after,limit}',
+        'crdt://{doc}',
+        'memory://{namespace}',
+        'memory://{namespace}/{id}',
+        'reasoningbank://{namespace}',
+        'trajectory://{id}',
       ]);
     });
 
@@ -296,7 +362,11 @@ describe('stdio server', () => {
       const uris = resources.map((r) => r.uri);
       expect(uris).toContain('sixfold://status');
       const nsUris = uris.filter((u) => u.startsWith('memory://')).sort();
-      expect(nsUris).toEqual(Object.keys(s.counts.by_namespace).map((n) => `memory://${n}`).sort());
+      expect(nsUris).toEqual(
+        Object.keys(s.counts.by_namespace)
+          .map((n) => `memory://${n}`)
+          .sort(),
+      );
       expect(new Set(uris).size).toBe(uris.length);
     });
   });

@@ -17,16 +17,22 @@ const LIST = 'notifications/resources/list_changed';
 /** A sampling handler that holds each request until released, so a run can be watched mid-way. */
 function gate() {
   let open!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
   let arrived!: () => void;
-  const asked = new Promise<void>((r) => { arrived = r; });
+  const asked = new Promise<void>((r) => {
+    arrived = r;
+  });
   return {
-    open, asked,
-    setup: (client: Client) => client.setRequestHandler(CreateMessageRequestSchema, async () => {
-      arrived();
-      await opened;
-      return { model: 'gated-model', role: 'assistant' as const, content: { type: 'text' as const, text: 'done' } };
-    }),
+    open,
+    asked,
+    setup: (client: Client) =>
+      client.setRequestHandler(CreateMessageRequestSchema, async () => {
+        arrived();
+        await opened;
+        return { model: 'gated-model', role: 'assistant' as const, content: { type: 'text' as const, text: 'done' } };
+      }),
   };
 }
 
@@ -54,7 +60,10 @@ describe.each(TRANSPORTS)('resource subscriptions over %s', (kind) => {
     const c = main.client;
     await c.subscribeResource({ uri: 'memory://subs' });
     await c.subscribeResource({ uri: 'memory://barrier' });
-    const m = await callOk<StoreResult>(writer.client, 'memory_store', { content: 'a memory someone else stores', namespace: 'subs' });
+    const m = await callOk<StoreResult>(writer.client, 'memory_store', {
+      content: 'a memory someone else stores',
+      namespace: 'subs',
+    });
     await main.inbox.updated('memory://subs');
     const one = `memory://subs/${m.id}`;
     await c.subscribeResource({ uri: one });
@@ -62,7 +71,10 @@ describe.each(TRANSPORTS)('resource subscriptions over %s', (kind) => {
     await main.inbox.updated(one);
     const before = main.inbox.count((a) => a.method === UPDATED && a.params.uri === one);
     await callOk(writer.client, 'memory_delete', { id: m.id });
-    await main.inbox.waitFor((a) => a.method === UPDATED && a.params.uri === one && main.inbox.count((x) => x.params.uri === one) > before, 'the delete notice');
+    await main.inbox.waitFor(
+      (a) => a.method === UPDATED && a.params.uri === one && main.inbox.count((x) => x.params.uri === one) > before,
+      'the delete notice',
+    );
 
     await c.unsubscribeResource({ uri: 'memory://subs' });
     const subsBefore = main.inbox.count((a) => a.params.uri === 'memory://subs');
@@ -70,7 +82,10 @@ describe.each(TRANSPORTS)('resource subscriptions over %s', (kind) => {
     const barrierBefore = main.inbox.count((a) => a.params.uri === 'memory://barrier');
     await callOk(writer.client, 'memory_store', { content: 'the barrier', namespace: 'barrier' });
     // Notifications go out in order: once the barrier's has arrived, any for "subs" would have too.
-    await main.inbox.waitFor((a) => a.params.uri === 'memory://barrier' && main.inbox.count((x) => x.params.uri === 'memory://barrier') > barrierBefore, 'the barrier notice');
+    await main.inbox.waitFor(
+      (a) => a.params.uri === 'memory://barrier' && main.inbox.count((x) => x.params.uri === 'memory://barrier') > barrierBefore,
+      'the barrier notice',
+    );
     expect(main.inbox.count((a) => a.params.uri === 'memory://subs')).toBe(subsBefore);
   });
 
@@ -85,7 +100,10 @@ describe.each(TRANSPORTS)('resource subscriptions over %s', (kind) => {
   it('crdt://{doc}: updated on merge; list_changed for a new document; crdt_merge links the document', async () => {
     const lists = main.inbox.count((a) => a.method === LIST);
     await main.client.subscribeResource({ uri: 'crdt://shared:doc' });
-    const r = await writer.client.callTool({ name: 'crdt_merge', arguments: { doc: 'shared:doc', ops: [{ op: 'map_set', target: 'm', key: 'k', value: 1 }] } });
+    const r = await writer.client.callTool({
+      name: 'crdt_merge',
+      arguments: { doc: 'shared:doc', ops: [{ op: 'map_set', target: 'm', key: 'k', value: 1 }] },
+    });
     expect(r.isError).toBeFalsy();
     await main.inbox.updated('crdt://shared:doc');
     await main.inbox.waitFor(() => main.inbox.count((a) => a.method === LIST) > lists, 'list_changed for the new document');
@@ -94,11 +112,13 @@ describe.each(TRANSPORTS)('resource subscriptions over %s', (kind) => {
     expect(resourceJson(await main.client.readResource({ uri: link!.uri! }))).toEqual({ m: { k: 1 } });
   });
 
-  it('agents://{run_id}: updated as the run\'s agents change; spawn_ephemeral links the run', async () => {
+  it("agents://{run_id}: updated as the run's agents change; spawn_ephemeral links the run", async () => {
     const c = main.client;
     const call = c.callTool({ name: 'spawn_ephemeral', arguments: { task: 'Say done', count: 1, memory_k: 0 } });
     await withTimeout(g.asked, 10_000, 'the agent to ask the client (sampling)');
-    const listed = await callOk<{ agents: Array<{ run_id: string; status: string }> }>(writer.client, 'list_agents', { status: 'running' });
+    const listed = await callOk<{ agents: Array<{ run_id: string; status: string }> }>(writer.client, 'list_agents', {
+      status: 'running',
+    });
     const runId = listed.agents[0].run_id;
     await c.subscribeResource({ uri: `agents://${runId}` });
     g.open();
@@ -113,7 +133,9 @@ describe.each(TRANSPORTS)('resource subscriptions over %s', (kind) => {
 
   it('refuses what cannot be subscribed to, saying what can', async () => {
     const c = main.client;
-    await expect(c.subscribeResource({ uri: 'https://example.com/x' })).rejects.toThrow(/Cannot subscribe to "https:\/\/example.com\/x"\. Subscriptions are available for memory:\/\/\{namespace\}/);
+    await expect(c.subscribeResource({ uri: 'https://example.com/x' })).rejects.toThrow(
+      /Cannot subscribe to "https:\/\/example.com\/x"\. Subscriptions are available for memory:\/\/\{namespace\}/,
+    );
     await expect(c.subscribeResource({ uri: 'memory://Bad NS' })).rejects.toThrow(/Cannot subscribe|not a valid memory/);
     await expect(c.subscribeResource({ uri: 'memory://UPPER' })).rejects.toThrow(/not a valid memory:\/\/ URI/);
     await expect(c.subscribeResource({ uri: 'agents://not-a-run' })).rejects.toThrow(/not a valid agents:\/\/ URI/);

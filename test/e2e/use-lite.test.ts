@@ -2,7 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { MAIN, REPO_ROOT, childEnv, makeTempDir, runCli, startStdioClient, withTimeout, type TempDir } from '../helpers/server.js';
+import {
+  MAIN,
+  REPO_ROOT,
+  childEnv,
+  makeTempDir,
+  runCli,
+  startStdioClient,
+  withTimeout,
+  type TempDir,
+} from '../helpers/server.js';
 import { callOk, readStatus, type SearchResult } from '../helpers/mcp.js';
 
 /**
@@ -59,7 +68,11 @@ describe.skipIf(!canUnshare)('a fresh install with the network cut off', () => {
     });
     expect(progress[0]).toMatch(/waiting for the use-lite embedding model to load/);
     for (const content of NOTES.slice(1)) await callOk(client, 'memory_store', { content });
-    const found = await callOk<SearchResult>(client, 'memory_search', { query: 'my automobile battery died', mode: 'vector', k: 2 });
+    const found = await callOk<SearchResult>(client, 'memory_search', {
+      query: 'my automobile battery died',
+      mode: 'vector',
+      k: 2,
+    });
     expect(found.results[0].content).toBe(NOTES[0]);
     const hybrid = await callOk<SearchResult>(client, 'memory_search', { query: 'which indentation does she like?', k: 1 });
     expect(hybrid.results[0].content).toBe(NOTES[1]);
@@ -101,7 +114,12 @@ describe('an existing hash-384 database', () => {
     const s = await startStdioClient({ db: tmp.db, xdg: tmp.xdg, env: UNSET });
     try {
       expect((await readStatus(s.client)).embedder).toEqual({ id: 'use-lite', dims: 512 });
-      const found = await callOk<SearchResult>(s.client, 'memory_search', { query: 'my automobile battery died', mode: 'vector', k: 1, namespace: 'notes' });
+      const found = await callOk<SearchResult>(s.client, 'memory_search', {
+        query: 'my automobile battery died',
+        mode: 'vector',
+        k: 1,
+        namespace: 'notes',
+      });
       expect(found.results[0].content).toBe(NOTES[0]);
     } finally {
       await s.close();

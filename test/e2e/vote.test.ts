@@ -98,12 +98,17 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       xdg: tmp.xdg,
       logLevel: 'info',
       env: {
-        ANTHROPIC_API_KEY: KEYS.anthropic, ANTHROPIC_BASE_URL: fake.origin,
-        OPENAI_API_KEY: KEYS.openai, OPENAI_BASE_URL: fake.baseURL,
-        GEMINI_API_KEY: KEYS.gemini, GEMINI_BASE_URL: fake.geminiBaseURL,
+        ANTHROPIC_API_KEY: KEYS.anthropic,
+        ANTHROPIC_BASE_URL: fake.origin,
+        OPENAI_API_KEY: KEYS.openai,
+        OPENAI_BASE_URL: fake.baseURL,
+        GEMINI_API_KEY: KEYS.gemini,
+        GEMINI_BASE_URL: fake.geminiBaseURL,
         OLLAMA_BASE_URL: fake.baseURL,
-        SIXFOLD_ANTHROPIC_MODEL: MODEL.anthropic, SIXFOLD_OPENAI_MODEL: MODEL.openai,
-        SIXFOLD_GEMINI_MODEL: MODEL.gemini, SIXFOLD_OLLAMA_MODEL: MODEL.ollama,
+        SIXFOLD_ANTHROPIC_MODEL: MODEL.anthropic,
+        SIXFOLD_OPENAI_MODEL: MODEL.openai,
+        SIXFOLD_GEMINI_MODEL: MODEL.gemini,
+        SIXFOLD_OLLAMA_MODEL: MODEL.ollama,
       },
     });
     client = h.client;
@@ -163,7 +168,10 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
     expectMatchesSchema(tool.outputSchema, res.structuredContent);
     const r = res.structuredContent as unknown as VoteResult;
     // Invariants of every result.
-    expect(r.total_cost_usd).toBeCloseTo(r.votes.reduce((s, v) => s + v.cost_usd, 0), 12);
+    expect(r.total_cost_usd).toBeCloseTo(
+      r.votes.reduce((s, v) => s + v.cost_usd, 0),
+      12,
+    );
     expect(new Set(r.votes.map((v) => v.provider)).size).toBe(r.votes.length);
     for (const v of r.votes) {
       expect(NAMES).toContain(v.provider);
@@ -276,7 +284,13 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       script({ anthropic: 'Lyon', gemini: 'lyon' });
       const { r, text } = await voteOk({ prompt: prompt('What is the capital of France?') });
       // 2 + 2: no vote can settle it early, so all four are counted.
-      expect(r).toMatchObject({ decision: null, quorum_reached: false, agreement: 0.5, quorum: 3, strategy: 'bft quorum: 3 of 4' });
+      expect(r).toMatchObject({
+        decision: null,
+        quorum_reached: false,
+        agreement: 0.5,
+        quorum: 3,
+        strategy: 'bft quorum: 3 of 4',
+      });
       expect(r.votes.map((v) => v.normalized).sort()).toEqual(['lyon', 'lyon', 'paris', 'paris']);
       expect(text).toMatch(/^No decision: no answer reached the bft quorum of 3\/4/);
     });
@@ -288,7 +302,8 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       expect(r).toMatchObject({ decision: 'paris', quorum_reached: true, agreement: 0.75, quorum: 3 });
       expect(r.strategy).toBe('bft quorum: 3 of 4, 1 cancelled once settled');
       expect(byProvider(r, 'ollama')).toMatchObject({ error: SETTLED, answer: null, normalized: null, model: null, cost_usd: 0 });
-      for (const n of ['anthropic', 'openai', 'gemini'] as const) expect(byProvider(r, n)).toMatchObject({ answer: 'Paris', normalized: 'paris' });
+      for (const n of ['anthropic', 'openai', 'gemini'] as const)
+        expect(byProvider(r, n)).toMatchObject({ answer: 'Paris', normalized: 'paris' });
       await watch.until(() => requestsFor(p, MODEL.ollama).some((q) => q.aborted), EVENT_MS, 'the hung request to be aborted');
       expect(requestsFor(p, MODEL.ollama)).toHaveLength(1);
       for (const n of ['anthropic', 'openai', 'gemini'] as const) expect(requestsFor(p, MODEL[n])[0].aborted).toBe(false);
@@ -299,9 +314,20 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       const p = prompt('What is the capital of France?');
       // Unanimous: all four votes are counted, so the retried one cannot be cut off by the quorum.
       const { r } = await voteOk({ prompt: p, quorum: 'unanimous' });
-      expect(r).toMatchObject({ decision: 'paris', quorum_reached: true, agreement: 1, quorum: 4, strategy: 'unanimous quorum: 4 of 4' });
+      expect(r).toMatchObject({
+        decision: 'paris',
+        quorum_reached: true,
+        agreement: 1,
+        quorum: 4,
+        strategy: 'unanimous quorum: 4 of 4',
+      });
       expect(byProvider(r, 'openai')).toMatchObject({ answer: 'Paris', normalized: 'paris', model: MODEL.openai });
-      expect(countByModel(requestsFor(p))).toEqual({ [MODEL.anthropic]: 1, [MODEL.openai]: 2, [MODEL.gemini]: 1, [MODEL.ollama]: 1 });
+      expect(countByModel(requestsFor(p))).toEqual({
+        [MODEL.anthropic]: 1,
+        [MODEL.openai]: 2,
+        [MODEL.gemini]: 1,
+        [MODEL.ollama]: 1,
+      });
     });
   });
 
@@ -321,8 +347,14 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       // The router's errors already start with the provider's name: it must appear once.
       setScript('openai', { status: 401 });
       try {
-        const single = await voteErr({ prompt: prompt('What is the capital of France?'), providers: ['openai'], critical: false });
-        expect(single).toBe('Every provider failed: openai: key refused (HTTP 401). Check the providers in sixfold://router/stats, or retry later.');
+        const single = await voteErr({
+          prompt: prompt('What is the capital of France?'),
+          providers: ['openai'],
+          critical: false,
+        });
+        expect(single).toBe(
+          'Every provider failed: openai: key refused (HTTP 401). Check the providers in sixfold://router/stats, or retry later.',
+        );
         const voted = await voteErr({ prompt: prompt('What is the capital of France?'), providers: ['openai'] });
         expect(voted).toBe(single.replace('Every provider failed: ', 'No provider answered: '));
       } finally {
@@ -336,7 +368,11 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       const text = await voteErr({ prompt: p, providers: ['openai'], timeout_ms: 100 });
       expect(text).toMatch(/^No provider answered: openai: timed out\. /);
       // One call and the router's two retries, each abandoned by the client.
-      await watch.until(() => requestsFor(p, MODEL.openai).filter((q) => q.aborted).length === 3, EVENT_MS, 'three aborted openai requests');
+      await watch.until(
+        () => requestsFor(p, MODEL.openai).filter((q) => q.aborted).length === 3,
+        EVENT_MS,
+        'three aborted openai requests',
+      );
       expect(requestsFor(p)).toHaveLength(3);
       await expectServes();
     });
@@ -355,7 +391,12 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       const o = await outcome;
       expect(o).toHaveProperty('rejected');
       await watch.until(() => requestsFor(p).every((q) => q.aborted), EVENT_MS, 'all four provider requests to be aborted');
-      expect(countByModel(requestsFor(p))).toEqual({ [MODEL.anthropic]: 1, [MODEL.openai]: 1, [MODEL.gemini]: 1, [MODEL.ollama]: 1 });
+      expect(countByModel(requestsFor(p))).toEqual({
+        [MODEL.anthropic]: 1,
+        [MODEL.openai]: 1,
+        [MODEL.gemini]: 1,
+        [MODEL.ollama]: 1,
+      });
       await expectServes();
     });
   });
@@ -378,7 +419,12 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
     it('sends one progress notification per counted vote, 1..4 of 4', async () => {
       const { r, sent } = await withProgress({ prompt: prompt('What is the capital of France?'), quorum: 'unanimous' });
       expect(r.decision).toBe('paris');
-      expect(sent.map((x) => [x.progress, x.total])).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
+      expect(sent.map((x) => [x.progress, x.total])).toEqual([
+        [1, 4],
+        [2, 4],
+        [3, 4],
+        [4, 4],
+      ]);
       expect(sent.map((x) => x.message?.replace(/:.*/, '')).sort()).toEqual([...NAMES].sort());
       for (const x of sent) expect(x.message).toMatch(/^(anthropic|openai|gemini|ollama): paris$/);
     });
@@ -388,9 +434,17 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       const p = prompt('What is the capital of France?');
       const { r, sent } = await withProgress({ prompt: p, timeout_ms: 20_000 });
       expect(r.decision).toBe('paris');
-      expect(sent.map((x) => [x.progress, x.total])).toEqual([[1, 4], [2, 4], [3, 4]]);
+      expect(sent.map((x) => [x.progress, x.total])).toEqual([
+        [1, 4],
+        [2, 4],
+        [3, 4],
+      ]);
       expect(sent.some((x) => x.message?.startsWith('gemini'))).toBe(false);
-      await watch.until(() => requestsFor(p, MODEL.gemini).some((q) => q.aborted), EVENT_MS, 'the hung gemini request to be aborted');
+      await watch.until(
+        () => requestsFor(p, MODEL.gemini).some((q) => q.aborted),
+        EVENT_MS,
+        'the hung gemini request to be aborted',
+      );
     });
 
     it('reports a failed vote as an error in its progress message', async () => {
@@ -432,7 +486,7 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       expect(text).toMatch(/^Non-critical: asked ollama only/);
     });
 
-    it('among a subset, the cheaper one is asked and the saving is the other\'s price', async () => {
+    it("among a subset, the cheaper one is asked and the saving is the other's price", async () => {
       const p = prompt('What is the capital of France?');
       const { r } = await voteOk({ prompt: p, critical: false, providers: ['gemini', 'openai'] });
       expect(countByModel(requestsFor(p))).toEqual({ [MODEL.openai]: 1 });
@@ -475,7 +529,7 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       }
     });
 
-    it('choices keep the caller\'s spelling in the decision', async () => {
+    it("choices keep the caller's spelling in the decision", async () => {
       script({ anthropic: 'safe', openai: 'SAFE', gemini: 'The answer is Safe.', ollama: 'Unsafe' });
       const { r } = await voteOk({ prompt: prompt('Is it safe?'), choices: ['Safe', 'Unsafe'], quorum: 'majority' });
       expect(r.decision).toBe('Safe');
@@ -487,7 +541,12 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       script({ anthropic: 'yes', openai: 'yes', gemini: 'yes', ollama: 'maybe' });
       const { r } = await voteOk({ prompt: prompt('Is it safe?'), choices: ['yes', 'no'], quorum: 'unanimous' });
       expect(r).toMatchObject({ decision: null, quorum_reached: false, quorum: 4 });
-      expect(byProvider(r, 'ollama')).toMatchObject({ answer: 'maybe', normalized: null, model: MODEL.ollama, error: 'answer is not one of the choices (yes, no)' });
+      expect(byProvider(r, 'ollama')).toMatchObject({
+        answer: 'maybe',
+        normalized: null,
+        model: MODEL.ollama,
+        error: 'answer is not one of the choices (yes, no)',
+      });
     });
 
     it('format number: "42", "42.0", "about 42", "41" decide "42"', async () => {
@@ -497,7 +556,9 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       expect(r).toMatchObject({ decision: '42', quorum_reached: true });
       const ollama = byProvider(r, 'ollama');
       if (ollama.error !== SETTLED) expect(ollama.normalized).toBe('41');
-      expect((requestsFor(p)[0].body as { messages: Array<{ content: string }> }).messages.at(-1)?.content).toBe(`${p}\n\nReply with a single number only.`);
+      expect((requestsFor(p)[0].body as { messages: Array<{ content: string }> }).messages.at(-1)?.content).toBe(
+        `${p}\n\nReply with a single number only.`,
+      );
     });
 
     it('format json compares canonical JSON: key order, whitespace and code fences do not matter', async () => {
@@ -516,7 +577,11 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       script({ anthropic: '{"a":1}', openai: '{"a":1}', gemini: '{"a":1}', ollama: 'the object a=1' });
       const { r } = await voteOk({ prompt: prompt('Give the object.'), format: 'json', quorum: 'unanimous' });
       expect(r.decision).toBeNull();
-      expect(byProvider(r, 'ollama')).toMatchObject({ answer: 'the object a=1', normalized: null, error: 'answer is not valid json' });
+      expect(byProvider(r, 'ollama')).toMatchObject({
+        answer: 'the object a=1',
+        normalized: null,
+        error: 'answer is not valid json',
+      });
     });
   });
 
@@ -526,7 +591,13 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       const { r } = await voteOk({ prompt: p, providers: ['openai', 'gemini'] });
       expect(countByModel(requestsFor(p))).toEqual({ [MODEL.openai]: 1, [MODEL.gemini]: 1 });
       // bft among 2: f = 0, but 2 of 2 so two different answers can never both decide.
-      expect(r).toMatchObject({ decision: 'paris', quorum_reached: true, agreement: 1, quorum: 2, strategy: 'bft quorum: 2 of 2' });
+      expect(r).toMatchObject({
+        decision: 'paris',
+        quorum_reached: true,
+        agreement: 1,
+        quorum: 2,
+        strategy: 'bft quorum: 2 of 2',
+      });
       expect(r.votes.map((v) => v.provider).sort()).toEqual(['gemini', 'openai']);
     });
 
@@ -547,16 +618,27 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       script({ openai: 'Paris', anthropic: 'Lyon' });
       for (const extra of [{ tie_breaker: 'none' }, {}]) {
         const { r, text } = await voteOk({ ...split, prompt: prompt('What is the capital of France?'), ...extra });
-        expect(r).toMatchObject({ decision: null, quorum_reached: false, agreement: 0.5, quorum: 2, strategy: 'unanimous quorum: 2 of 2' });
+        expect(r).toMatchObject({
+          decision: null,
+          quorum_reached: false,
+          agreement: 0.5,
+          quorum: 2,
+          strategy: 'unanimous quorum: 2 of 2',
+        });
         expect(r.votes.map((v) => v.normalized).sort()).toEqual(['lyon', 'paris']);
         expect(text).toMatch(/^No decision/);
       }
     });
 
-    it('tie_breaker cheapest picks the cheaper provider\'s answer, whatever it is', async () => {
+    it("tie_breaker cheapest picks the cheaper provider's answer, whatever it is", async () => {
       script({ openai: 'Paris', anthropic: 'Lyon' });
       let { r, text } = await voteOk({ ...split, prompt: prompt('What is the capital of France?'), tie_breaker: 'cheapest' });
-      expect(r).toMatchObject({ decision: 'paris', quorum_reached: false, agreement: 0.5, strategy: 'unanimous quorum: 2 of 2, tie-breaker cheapest' });
+      expect(r).toMatchObject({
+        decision: 'paris',
+        quorum_reached: false,
+        agreement: 0.5,
+        strategy: 'unanimous quorum: 2 of 2, tie-breaker cheapest',
+      });
       expect(text).toMatch(/no quorum; tie-breaker/);
       script({ openai: 'Lyon', anthropic: 'Paris' });
       ({ r } = await voteOk({ ...split, prompt: prompt('What is the capital of France?'), tie_breaker: 'cheapest' }));
@@ -577,19 +659,50 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
       { name: 'prompt empty', args: { prompt: '' }, expect: [/prompt is empty; send the question to vote on/] },
       { name: 'prompt a number', args: { prompt: 5 }, expect: [/prompt must be a string/] },
       { name: 'prompt over 100000 chars', args: { prompt: 'p'.repeat(100_001) }, expect: [/prompt is over 100000 characters/] },
-      { name: 'providers []', args: { prompt: 'x', providers: [] }, expect: [/providers is empty; omit it to use every configured provider/] },
-      { name: 'providers a string', args: { prompt: 'x', providers: 'openai' }, expect: [/providers must be an array of provider names, e.g. \["anthropic", "openai"\]/] },
-      { name: 'providers with a duplicate', args: { prompt: 'x', providers: ['openai', 'openai'] }, expect: [/providers lists "openai" twice/] },
-      { name: 'choices with 1 item', args: { prompt: 'x', choices: ['yes'] }, expect: [/give at least 2 choices/, /\bchoices\b/] },
-      { name: 'quorum "most"', args: { prompt: 'x', quorum: 'most' }, expect: [/quorum must be one of majority, two_thirds, bft, unanimous/] },
+      {
+        name: 'providers []',
+        args: { prompt: 'x', providers: [] },
+        expect: [/providers is empty; omit it to use every configured provider/],
+      },
+      {
+        name: 'providers a string',
+        args: { prompt: 'x', providers: 'openai' },
+        expect: [/providers must be an array of provider names, e.g. \["anthropic", "openai"\]/],
+      },
+      {
+        name: 'providers with a duplicate',
+        args: { prompt: 'x', providers: ['openai', 'openai'] },
+        expect: [/providers lists "openai" twice/],
+      },
+      {
+        name: 'choices with 1 item',
+        args: { prompt: 'x', choices: ['yes'] },
+        expect: [/give at least 2 choices/, /\bchoices\b/],
+      },
+      {
+        name: 'quorum "most"',
+        args: { prompt: 'x', quorum: 'most' },
+        expect: [/quorum must be one of majority, two_thirds, bft, unanimous/],
+      },
       { name: 'format "xml"', args: { prompt: 'x', format: 'xml' }, expect: [/format must be one of text, json, number/] },
-      { name: 'tie_breaker "random"', args: { prompt: 'x', tie_breaker: 'random' }, expect: [/tie_breaker must be one of none, cheapest, fastest/] },
+      {
+        name: 'tie_breaker "random"',
+        args: { prompt: 'x', tie_breaker: 'random' },
+        expect: [/tie_breaker must be one of none, cheapest, fastest/],
+      },
       { name: 'critical "no"', args: { prompt: 'x', critical: 'no' }, expect: [/critical must be true or false/] },
       { name: 'max_tokens 0', args: { prompt: 'x', max_tokens: 0 }, expect: [/max_tokens must be at least 1/] },
       { name: 'max_tokens 1.5', args: { prompt: 'x', max_tokens: 1.5 }, expect: [/max_tokens must be a whole number/] },
       { name: 'temperature 3', args: { prompt: 'x', temperature: 3 }, expect: [/temperature must be at most 2/] },
       { name: 'timeout_ms 50', args: { prompt: 'x', timeout_ms: 50 }, expect: [/timeout_ms must be at least 100/] },
-      { name: 'unknown field', args: { prompt: 'x', quorom: 'bft' }, expect: [/Unknown field\(s\) "quorom": remove them/, /Accepted fields: prompt, system, providers, critical, choices, format, quorum, tie_breaker, max_tokens, temperature, timeout_ms/] },
+      {
+        name: 'unknown field',
+        args: { prompt: 'x', quorom: 'bft' },
+        expect: [
+          /Unknown field\(s\) "quorom": remove them/,
+          /Accepted fields: prompt, system, providers, critical, choices, format, quorum, tie_breaker, max_tokens, temperature, timeout_ms/,
+        ],
+      },
     ];
 
     it.each(cases)('$name → isError naming the field and the fix; asks no provider; the server keeps serving', async (c) => {
@@ -621,7 +734,9 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
         setScript(n, { status: 401 });
         const p = prompt('What is the capital of France?');
         const text = await voteErr({ prompt: p, providers: [n] });
-        expect(text).toMatch(new RegExp(`^No provider answered: ${n}: key refused \\(HTTP 401\\)\\. Check the providers in sixfold://router/stats`));
+        expect(text).toMatch(
+          new RegExp(`^No provider answered: ${n}: key refused \\(HTTP 401\\)\\. Check the providers in sixfold://router/stats`),
+        );
         // The key went out, and the fake's 401 body echoed it back.
         const [q] = requestsFor(p);
         expect([q.headers['x-api-key'], q.headers.authorization]).toContainEqual(expect.stringContaining(KEYS[n]));
@@ -651,7 +766,7 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
   describe('sixfold://router/stats', () => {
     const find = (st: { providers: ProviderStats[] }, n: Name) => st.providers.find((x) => x.name === n)!;
 
-    it('counts each provider\'s calls, tokens and cost; breakers closed; EWMA latency measured', async () => {
+    it("counts each provider's calls, tokens and cost; breakers closed; EWMA latency measured", async () => {
       const before = await readStats();
       const { r } = await voteOk({ prompt: prompt('What is the capital of France?'), quorum: 'unanimous' });
       const after = await readStats();
@@ -662,8 +777,12 @@ describe('multi_model_vote over stdio, four providers on one fake', () => {
         const b = find(before, n);
         const v = byProvider(r, n);
         expect(a).toMatchObject({
-          model: MODEL[n], breaker: 'closed', consecutive_failures: 0,
-          priceInput: BUILT_INS[n].price_input, priceOutput: BUILT_INS[n].price_output, tier: BUILT_INS[n].tier,
+          model: MODEL[n],
+          breaker: 'closed',
+          consecutive_failures: 0,
+          priceInput: BUILT_INS[n].price_input,
+          priceOutput: BUILT_INS[n].price_output,
+          tier: BUILT_INS[n].tier,
         });
         expect(a.calls - b.calls).toBe(1);
         expect(a.ok - b.ok).toBe(1);

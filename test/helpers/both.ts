@@ -6,11 +6,19 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
-  LoggingMessageNotificationSchema, ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema,
+  LoggingMessageNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import {
-  connectHttpClient, makeTempDir, startHttpServer, startStdioClient, withTimeout,
-  type ClientSetup, type HttpServerHandle, type TempDir,
+  connectHttpClient,
+  makeTempDir,
+  startHttpServer,
+  startStdioClient,
+  withTimeout,
+  type ClientSetup,
+  type HttpServerHandle,
+  type TempDir,
 } from './server.js';
 
 export const TRANSPORTS = ['stdio', 'http'] as const;
@@ -46,11 +54,16 @@ export class Inbox {
       w = { match, resolve };
       this.waiters.add(w);
     });
-    return withTimeout(p, ms, `${what}; received so far: ${JSON.stringify(this.all).slice(0, 600)}`).finally(() => this.waiters.delete(w!));
+    return withTimeout(p, ms, `${what}; received so far: ${JSON.stringify(this.all).slice(0, 600)}`).finally(() =>
+      this.waiters.delete(w!),
+    );
   }
 
   updated(uri: string): Promise<Arrival> {
-    return this.waitFor((a) => a.method === 'notifications/resources/updated' && a.params.uri === uri, `resources/updated for ${uri}`);
+    return this.waitFor(
+      (a) => a.method === 'notifications/resources/updated' && a.params.uri === uri,
+      `resources/updated for ${uri}`,
+    );
   }
 
   count(match: (a: Arrival) => boolean): number {
@@ -88,7 +101,12 @@ export interface FixtureOptions {
 }
 
 /** Environment with no LLM provider configured (so nothing leaks in from the developer's shell). */
-export const NO_PROVIDERS: Record<string, string> = { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '', GEMINI_API_KEY: '', OLLAMA_BASE_URL: '' };
+export const NO_PROVIDERS: Record<string, string> = {
+  ANTHROPIC_API_KEY: '',
+  OPENAI_API_KEY: '',
+  GEMINI_API_KEY: '',
+  OLLAMA_BASE_URL: '',
+};
 
 export async function startFixture(kind: TransportKind, opts: FixtureOptions = {}): Promise<Fixture> {
   const tmp = opts.tmp ?? makeTempDir(`sixfold-${kind}-`);
@@ -96,14 +114,23 @@ export async function startFixture(kind: TransportKind, opts: FixtureOptions = {
   const env = { ...NO_PROVIDERS, ...opts.env };
   if (kind === 'stdio') {
     const open = async (setup?: ClientSetup): Promise<Session> => {
-      const h = await startStdioClient({ db: tmp.db, xdg: tmp.xdg, env, extraArgs: opts.extraArgs, logLevel: opts.logLevel, client: setup });
+      const h = await startStdioClient({
+        db: tmp.db,
+        xdg: tmp.xdg,
+        env,
+        extraArgs: opts.extraArgs,
+        logLevel: opts.logLevel,
+        client: setup,
+      });
       const s = { client: h.client, inbox: new Inbox(h.client), stderr: h.stderr, close: () => h.close() };
       sessions.push(s);
       return s;
     };
     const main = await open(opts.client);
     return {
-      kind, tmp, main,
+      kind,
+      tmp,
+      main,
       writer: async () => main,
       connect: open,
       close: async () => {
@@ -122,7 +149,10 @@ export async function startFixture(kind: TransportKind, opts: FixtureOptions = {
   };
   const main = await open(opts.client);
   return {
-    kind, tmp, main, http,
+    kind,
+    tmp,
+    main,
+    http,
     writer: () => open(),
     connect: open,
     close: async () => {

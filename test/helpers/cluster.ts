@@ -95,16 +95,18 @@ export async function startCluster(opts: ClusterOptions): Promise<NodeHandle[]> 
   const tmps = addrs.map(() => makeTempDir('sixfold-cluster-'));
   const ids = await Promise.all(tmps.map(makeIdentity));
   const own = addrs.map((a) => `${a.host}:${a.port}`);
-  const started = await Promise.allSettled(addrs.map(async (a, i) => {
-    const peers = ids.flatMap((id, j) => {
-      if (j === i) return [];
-      const at = opts.dialAddress ? opts.dialAddress(i, j, own[j]) : own[j];
-      return ['--peer', at === null ? id : `${id}@${at}`];
-    });
-    const args = ['--cluster-host', a.host, '--cluster-port', String(a.port), ...peers, ...(opts.args?.(i) ?? [])];
-    const base = { index: i, id: ids[i], address: own[i], host: a.host, port: a.port, tmp: tmps[i] };
-    return launch(base, args, opts.env?.(i) ?? {}, opts.http?.has(i) === true);
-  }));
+  const started = await Promise.allSettled(
+    addrs.map(async (a, i) => {
+      const peers = ids.flatMap((id, j) => {
+        if (j === i) return [];
+        const at = opts.dialAddress ? opts.dialAddress(i, j, own[j]) : own[j];
+        return ['--peer', at === null ? id : `${id}@${at}`];
+      });
+      const args = ['--cluster-host', a.host, '--cluster-port', String(a.port), ...peers, ...(opts.args?.(i) ?? [])];
+      const base = { index: i, id: ids[i], address: own[i], host: a.host, port: a.port, tmp: tmps[i] };
+      return launch(base, args, opts.env?.(i) ?? {}, opts.http?.has(i) === true);
+    }),
+  );
   const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = started.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed) {
@@ -121,9 +123,28 @@ async function launch(base: NodeBase, args: string[], env: Record<string, string
   if (http) {
     const server = await startHttpServer({ db: tmp.db, xdg: tmp.xdg, env, extraArgs: args, startTimeoutMs: START_TIMEOUT_MS });
     const h = await connectHttpClient(server.url);
-    return { ...base, args, env, http, client: h.client, pid: server.proc.pid!, stderr: server.stderr, close: async () => { await h.close(); await server.close(); } };
+    return {
+      ...base,
+      args,
+      env,
+      http,
+      client: h.client,
+      pid: server.proc.pid!,
+      stderr: server.stderr,
+      close: async () => {
+        await h.close();
+        await server.close();
+      },
+    };
   }
-  const h = await startStdioClient({ db: tmp.db, xdg: tmp.xdg, env, logLevel: 'info', extraArgs: args, startTimeoutMs: START_TIMEOUT_MS });
+  const h = await startStdioClient({
+    db: tmp.db,
+    xdg: tmp.xdg,
+    env,
+    logLevel: 'info',
+    extraArgs: args,
+    startTimeoutMs: START_TIMEOUT_MS,
+  });
   return { ...base, args, env, http, client: h.client, pid: h.pid, stderr: h.stderr, close: h.close };
 }
 
@@ -150,12 +171,22 @@ export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, m
   for (;;) {
     const last = await probe();
     if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last).slice(0, 600)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last).slice(0, 600)}`);
     await new Promise((r) => setTimeout(r, 25)); // poll interval, not a synchronisation
   }
 }
 
 /** Waits until every node has an open connection to every other. */
 export async function fullyConnected(nodes: NodeHandle[], ms = 60_000): Promise<void> {
-  await Promise.all(nodes.map((n) => until(() => peersOf(n), (ps) => ps.length === nodes.length - 1 && ps.every((p) => p.state === 'open'), ms, `node ${n.index} to connect to all peers`)));
+  await Promise.all(
+    nodes.map((n) =>
+      until(
+        () => peersOf(n),
+        (ps) => ps.length === nodes.length - 1 && ps.every((p) => p.state === 'open'),
+        ms,
+        `node ${n.index} to connect to all peers`,
+      ),
+    ),
+  );
 }

@@ -18,7 +18,12 @@ if (!existsSync(join(REPO_ROOT, EXAMPLE_RUNNER))) throw new Error(`${EXAMPLE_RUN
 
 export const PROVIDERS = ['anthropic', 'openai', 'gemini', 'ollama'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
-export const MODELS: Record<ProviderName, string> = { anthropic: 'example-a', openai: 'example-b', gemini: 'example-c', ollama: 'example-d' };
+export const MODELS: Record<ProviderName, string> = {
+  anthropic: 'example-a',
+  openai: 'example-b',
+  gemini: 'example-c',
+  ollama: 'example-d',
+};
 
 export interface ExampleFake {
   fake: FakeProvider;
@@ -34,12 +39,17 @@ export async function startExampleFake(answer: (model: ProviderName, prompt: str
   return {
     fake,
     env: {
-      ANTHROPIC_API_KEY: 'sk-ant-example-test', ANTHROPIC_BASE_URL: fake.origin,
-      OPENAI_API_KEY: 'sk-example-test', OPENAI_BASE_URL: fake.baseURL,
-      GEMINI_API_KEY: 'gem-example-test', GEMINI_BASE_URL: fake.geminiBaseURL,
+      ANTHROPIC_API_KEY: 'sk-ant-example-test',
+      ANTHROPIC_BASE_URL: fake.origin,
+      OPENAI_API_KEY: 'sk-example-test',
+      OPENAI_BASE_URL: fake.baseURL,
+      GEMINI_API_KEY: 'gem-example-test',
+      GEMINI_BASE_URL: fake.geminiBaseURL,
       OLLAMA_BASE_URL: fake.baseURL,
-      SIXFOLD_ANTHROPIC_MODEL: MODELS.anthropic, SIXFOLD_OPENAI_MODEL: MODELS.openai,
-      SIXFOLD_GEMINI_MODEL: MODELS.gemini, SIXFOLD_OLLAMA_MODEL: MODELS.ollama,
+      SIXFOLD_ANTHROPIC_MODEL: MODELS.anthropic,
+      SIXFOLD_OPENAI_MODEL: MODELS.openai,
+      SIXFOLD_GEMINI_MODEL: MODELS.gemini,
+      SIXFOLD_OLLAMA_MODEL: MODELS.ollama,
     },
     close: () => fake.close(),
   };
@@ -61,7 +71,12 @@ export interface ExampleRun<R> {
  * Runs `npm run example -- <name>` the way the launcher does once built (node dist/examples/run.js),
  * with `env` on top of ours (no SIXFOLD_* from the developer's shell: the example strips them).
  */
-export async function runExample<R>(name: string, env: Record<string, string>, args: string[] = [], timeoutMs = 120_000): Promise<ExampleRun<R>> {
+export async function runExample<R>(
+  name: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  timeoutMs = 120_000,
+): Promise<ExampleRun<R>> {
   const tmp = makeTempDir(`sixfold-example-${name}-`);
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -69,12 +84,18 @@ export async function runExample<R>(name: string, env: Record<string, string>, a
   }
   const resultPath = join(tmp.dir, 'result.json');
   const child = spawn(process.execPath, [EXAMPLE_RUNNER, name, '--out', tmp.dir, '--result', resultPath, ...args], {
-    cwd: REPO_ROOT, env: { ...base, TMPDIR: tmp.dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT,
+    env: { ...base, TMPDIR: tmp.dir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let code: number | null;
   try {
@@ -88,7 +109,11 @@ export async function runExample<R>(name: string, env: Record<string, string>, a
   const lines = stdout.trimEnd().split('\n');
   const svgPath = lines[lines.length - 1];
   return {
-    code, stdout, stderr, lines, svgPath,
+    code,
+    stdout,
+    stderr,
+    lines,
+    svgPath,
     svg: existsSync(svgPath) ? readFileSync(svgPath, 'utf8') : '',
     result: JSON.parse(readFileSync(resultPath, 'utf8')) as R & { llm: string[] },
     tmp,

@@ -25,7 +25,10 @@ export function modelOf(r: RecordedRequest): string | undefined {
 /** Chat requests (OpenAI-compatible or Anthropic) among `reqs`, optionally for one model. */
 export function chatRequests(reqs: readonly RecordedRequest[], model?: string): RecordedRequest[] {
   return reqs.filter(
-    (r) => r.method === 'POST' && (r.path.endsWith('/chat/completions') || r.path.endsWith('/v1/messages')) && (model === undefined || modelOf(r) === model),
+    (r) =>
+      r.method === 'POST' &&
+      (r.path.endsWith('/chat/completions') || r.path.endsWith('/v1/messages')) &&
+      (model === undefined || modelOf(r) === model),
   );
 }
 

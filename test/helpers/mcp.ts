@@ -140,7 +140,27 @@ export async function readAllPages(client: Client, uri: string, maxPages = 1000)
 }
 
 /** Every tool the server registers, sorted: one list to update when a tool is added. */
-export const TOOL_NAMES = ['aggregate', 'apply_edit', 'byzantine_propose', 'crdt_merge', 'crdt_read', 'generate_code', 'gossip_status', 'list_agents', 'memory_delete', 'memory_get', 'memory_list', 'memory_search', 'memory_store', 'memory_update', 'multi_model_vote', 'record_outcome', 'spawn_ephemeral', 'terminate_agent', 'verify_certificate'];
+export const TOOL_NAMES = [
+  'aggregate',
+  'apply_edit',
+  'byzantine_propose',
+  'crdt_merge',
+  'crdt_read',
+  'generate_code',
+  'gossip_status',
+  'list_agents',
+  'memory_delete',
+  'memory_get',
+  'memory_list',
+  'memory_search',
+  'memory_store',
+  'memory_update',
+  'multi_model_vote',
+  'record_outcome',
+  'spawn_ephemeral',
+  'terminate_agent',
+  'verify_certificate',
+];
 
 /** The memory preset (SIXFOLD_TOOLS=memory), sorted. */
 export const MEMORY_TOOL_NAMES = ['memory_delete', 'memory_get', 'memory_list', 'memory_search', 'memory_store', 'memory_update'];

@@ -141,7 +141,8 @@ export function spawnServer(args: string[], env: Record<string, string>): Server
   proc.on('error', () => {}); // spawn errors surface as an exit / a timeout with stderr in the message
   proc.stdin?.on('error', () => {}); // EPIPE after the child died is not the test's failure
 
-  const waitLine = (tap: ReturnType<typeof lineTap>, name: string) =>
+  const waitLine =
+    (tap: ReturnType<typeof lineTap>, name: string) =>
     (match: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> => {
       const seen = tap.lines.find(match);
       if (seen !== undefined) return Promise.resolve(seen);
@@ -330,13 +331,26 @@ function parseReady(line: string): ReadyLine | undefined {
  */
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServerHandle> {
   const args = [
-    '--transport', 'http', '--port', '0', '--host', opts.host ?? '127.0.0.1',
-    '--db', opts.db, '--log-level', 'info', ...(opts.extraArgs ?? []),
+    '--transport',
+    'http',
+    '--port',
+    '0',
+    '--host',
+    opts.host ?? '127.0.0.1',
+    '--db',
+    opts.db,
+    '--log-level',
+    'info',
+    ...(opts.extraArgs ?? []),
   ];
   const p = spawnServer(args, childEnv(opts.xdg, opts.env));
   let line: string;
   try {
-    line = await p.waitForStderrLine((l) => parseReady(l) !== undefined, opts.startTimeoutMs ?? 15_000, 'the "sixfold ready" line');
+    line = await p.waitForStderrLine(
+      (l) => parseReady(l) !== undefined,
+      opts.startTimeoutMs ?? 15_000,
+      'the "sixfold ready" line',
+    );
   } catch (e) {
     await p.stop('SIGKILL').catch(() => {});
     throw e;
@@ -371,10 +385,13 @@ export interface HttpClientHandle {
 
 export async function connectHttpClient(url: string, token?: string, setup?: ClientSetup): Promise<HttpClientHandle> {
   let ready!: () => void;
-  const notificationsReady = new Promise<void>((r) => { ready = r; });
+  const notificationsReady = new Promise<void>((r) => {
+    ready = r;
+  });
   const tap: typeof fetch = async (input, init) => {
     const res = await fetch(input, init);
-    if ((init?.method ?? 'GET') === 'GET' && res.ok && (res.headers.get('content-type') ?? '').startsWith('text/event-stream')) ready();
+    if ((init?.method ?? 'GET') === 'GET' && res.ok && (res.headers.get('content-type') ?? '').startsWith('text/event-stream'))
+      ready();
     return res;
   };
   const transport = new StreamableHTTPClientTransport(new URL(url), {
@@ -493,7 +510,9 @@ export function rawUpload(
           if (answered()) return;
           const data = opts.body.subarray(off, off + CHUNK);
           bytesSent += data.length;
-          const chunk = opts.chunked ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]) : data;
+          const chunk = opts.chunked
+            ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')])
+            : data;
           if (!sock.write(chunk)) {
             await new Promise<void>((r) => {
               const done = () => {
@@ -569,5 +588,8 @@ export function rawRpc(p: ServerProcess): RawRpc {
 
 /** Spawns a stdio server the test controls directly (stdin, signals, exit code). */
 export function spawnStdioServer(opts: StdioServerOptions): ServerProcess {
-  return spawnServer(['--db', opts.db, '--log-level', opts.logLevel ?? 'warn', ...(opts.extraArgs ?? [])], childEnv(opts.xdg, opts.env));
+  return spawnServer(
+    ['--db', opts.db, '--log-level', opts.logLevel ?? 'warn', ...(opts.extraArgs ?? [])],
+    childEnv(opts.xdg, opts.env),
+  );
 }

@@ -27,52 +27,109 @@ const claudeDesktop = z.strictObject({
 
 // Claude Code (.mcp.json, `claude mcp add-json`): type stdio (the default) or http / sse.
 const claudeCode = z.strictObject({
-  mcpServers: z.record(z.string(), z.union([
-    z.strictObject({ type: z.literal('stdio').optional(), command: z.string().min(1), args: strings.optional(), env: env.optional() }),
-    z.strictObject({ type: z.enum(['http', 'sse']), url: httpUrl, headers: env.optional() }),
-  ])),
+  mcpServers: z.record(
+    z.string(),
+    z.union([
+      z.strictObject({
+        type: z.literal('stdio').optional(),
+        command: z.string().min(1),
+        args: strings.optional(),
+        env: env.optional(),
+      }),
+      z.strictObject({ type: z.enum(['http', 'sse']), url: httpUrl, headers: env.optional() }),
+    ]),
+  ),
 });
 
 // Cursor (.cursor/mcp.json): a command, or a url (Streamable HTTP or SSE).
 const cursor = z.strictObject({
-  mcpServers: z.record(z.string(), z.union([
-    z.strictObject({ type: z.literal('stdio').optional(), command: z.string().min(1), args: strings.optional(), env: env.optional(), envFile: z.string().optional() }),
-    z.strictObject({ url: httpUrl, headers: env.optional() }),
-  ])),
+  mcpServers: z.record(
+    z.string(),
+    z.union([
+      z.strictObject({
+        type: z.literal('stdio').optional(),
+        command: z.string().min(1),
+        args: strings.optional(),
+        env: env.optional(),
+        envFile: z.string().optional(),
+      }),
+      z.strictObject({ url: httpUrl, headers: env.optional() }),
+    ]),
+  ),
 });
 
 // VS Code (.vscode/mcp.json): "servers" with an explicit type, plus "inputs" for ${input:id}.
 const vscode = z.strictObject({
-  inputs: z.array(z.strictObject({ type: z.literal('promptString'), id: z.string(), description: z.string(), password: z.boolean().optional() })).optional(),
-  servers: z.record(z.string(), z.union([
-    z.strictObject({ type: z.literal('stdio'), command: z.string().min(1), args: strings.optional(), env: env.optional(), envFile: z.string().optional() }),
-    z.strictObject({ type: z.enum(['http', 'sse']), url: httpUrl, headers: env.optional() }),
-  ])),
+  inputs: z
+    .array(
+      z.strictObject({
+        type: z.literal('promptString'),
+        id: z.string(),
+        description: z.string(),
+        password: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  servers: z.record(
+    z.string(),
+    z.union([
+      z.strictObject({
+        type: z.literal('stdio'),
+        command: z.string().min(1),
+        args: strings.optional(),
+        env: env.optional(),
+        envFile: z.string().optional(),
+      }),
+      z.strictObject({ type: z.enum(['http', 'sse']), url: httpUrl, headers: env.optional() }),
+    ]),
+  ),
 });
 
 // Windsurf (~/.codeium/windsurf/mcp_config.json): a command, or a serverUrl.
 const windsurf = z.strictObject({
-  mcpServers: z.record(z.string(), z.union([
-    z.strictObject({ command: z.string().min(1), args: strings.optional(), env: env.optional(), disabled: z.boolean().optional() }),
-    z.strictObject({ serverUrl: httpUrl, headers: env.optional() }),
-  ])),
+  mcpServers: z.record(
+    z.string(),
+    z.union([
+      z.strictObject({
+        command: z.string().min(1),
+        args: strings.optional(),
+        env: env.optional(),
+        disabled: z.boolean().optional(),
+      }),
+      z.strictObject({ serverUrl: httpUrl, headers: env.optional() }),
+    ]),
+  ),
 });
 
 // The MCP Inspector's --config: stdio (type optional) or sse / streamable-http with a url.
 const inspector = z.strictObject({
-  mcpServers: z.record(z.string(), z.union([
-    z.strictObject({ type: z.literal('stdio').optional(), command: z.string().min(1), args: strings.optional(), env: env.optional() }),
-    z.strictObject({ type: z.enum(['sse', 'streamable-http']), url: httpUrl }),
-  ])),
+  mcpServers: z.record(
+    z.string(),
+    z.union([
+      z.strictObject({
+        type: z.literal('stdio').optional(),
+        command: z.string().min(1),
+        args: strings.optional(),
+        env: env.optional(),
+      }),
+      z.strictObject({ type: z.enum(['sse', 'streamable-http']), url: httpUrl }),
+    ]),
+  ),
 });
 
 const VALIDATORS = new Map<string, z.ZodType>([
-  ['claude-desktop', claudeDesktop], ['claude-code', claudeCode], ['cursor', cursor], ['vscode', vscode], ['windsurf', windsurf],
+  ['claude-desktop', claudeDesktop],
+  ['claude-code', claudeCode],
+  ['cursor', cursor],
+  ['vscode', vscode],
+  ['windsurf', windsurf],
 ]);
 
 /** The stdio launches a snippet may use: the installed command or npx, never a checkout path. */
 function expectLaunchesSixfold(config: unknown): void {
-  const servers = Object.values((config as { mcpServers?: object; servers?: object }).mcpServers ?? (config as { servers: object }).servers);
+  const servers = Object.values(
+    (config as { mcpServers?: object; servers?: object }).mcpServers ?? (config as { servers: object }).servers,
+  );
   for (const s of servers as Array<{ command?: string; args?: string[] }>) {
     if (s.command === undefined) continue; // a URL entry
     const line = [s.command, ...(s.args ?? [])].join(' ');
@@ -121,13 +178,16 @@ describe('README client snippets', () => {
     expect(new Set(snippets.map((s) => s.client))).toEqual(new Set(VALIDATORS.keys()));
   });
 
-  it.each(snippets.map((s) => [`${s.client} (README line ${s.line})`, s] as const))('%s parses as its client reads it', (_, s) => {
-    const config = JSON.parse(s.json) as unknown;
-    const parsed = VALIDATORS.get(s.client)!.safeParse(config);
-    expect(parsed.error?.issues ?? []).toEqual([]);
-    expectLaunchesSixfold(config);
-    if (s.client === 'vscode') expectInputsDeclared(config as z.infer<typeof vscode>);
-  });
+  it.each(snippets.map((s) => [`${s.client} (README line ${s.line})`, s] as const))(
+    '%s parses as its client reads it',
+    (_, s) => {
+      const config = JSON.parse(s.json) as unknown;
+      const parsed = VALIDATORS.get(s.client)!.safeParse(config);
+      expect(parsed.error?.issues ?? []).toEqual([]);
+      expectLaunchesSixfold(config);
+      if (s.client === 'vscode') expectInputsDeclared(config as z.infer<typeof vscode>);
+    },
+  );
 
   it('the validators are strict: a key from another client fails', () => {
     expect(cursor.safeParse({ mcpServers: { s: { serverUrl: 'http://x/mcp' } } }).success).toBe(false);
@@ -139,14 +199,14 @@ describe('README client snippets', () => {
 });
 
 describe('config files in the repository', () => {
-  it('mcp.json is in Claude Code\'s shape: the installed command over stdio, and the HTTP endpoint', () => {
+  it("mcp.json is in Claude Code's shape: the installed command over stdio, and the HTTP endpoint", () => {
     const config = claudeCode.parse(JSON.parse(read('mcp.json')));
     expect(config.mcpServers.sixfold).toMatchObject({ type: 'stdio', command: 'sixfold' });
     expect(config.mcpServers['sixfold-http']).toEqual({ type: 'http', url: 'http://127.0.0.1:7400/mcp' });
     expectLaunchesSixfold(config);
   });
 
-  it('mcp.inspector.json is in the Inspector\'s shape and runs this checkout\'s build', () => {
+  it("mcp.inspector.json is in the Inspector's shape and runs this checkout's build", () => {
     const config = inspector.parse(JSON.parse(read('mcp.inspector.json')));
     expect(config.mcpServers.sixfold).toMatchObject({ command: 'node', args: ['dist/src/main.js'] });
     expect(config.mcpServers['sixfold-http']).toEqual({ type: 'streamable-http', url: 'http://127.0.0.1:7400/mcp' });
@@ -155,37 +215,60 @@ describe('config files in the repository', () => {
 
 // The MCP Registry's server.json (schema 2025-12-11), the parts this package uses.
 const input = {
-  description: z.string().min(1), isRequired: z.boolean().optional(), isSecret: z.boolean().optional(),
-  format: z.enum(['string', 'number', 'boolean', 'filepath']).optional(), default: z.string().optional(),
-  placeholder: z.string().optional(), choices: strings.optional(), value: z.string().optional(),
+  description: z.string().min(1),
+  isRequired: z.boolean().optional(),
+  isSecret: z.boolean().optional(),
+  format: z.enum(['string', 'number', 'boolean', 'filepath']).optional(),
+  default: z.string().optional(),
+  placeholder: z.string().optional(),
+  choices: strings.optional(),
+  value: z.string().optional(),
 };
 const registryServer = z.strictObject({
   $schema: z.literal('https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json'),
-  name: z.string().regex(/^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/).max(200),
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/)
+    .max(200),
   title: z.string().optional(),
   description: z.string().min(1).max(100),
   version: z.string().regex(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/),
-  packages: z.array(z.strictObject({
-    registryType: z.literal('npm'),
-    registryBaseUrl: z.literal('https://registry.npmjs.org'),
-    identifier: z.string().min(1),
-    version: z.string().regex(/^\d+\.\d+\.\d+/),
-    runtimeHint: z.literal('npx'),
-    transport: z.union([
-      z.strictObject({ type: z.literal('stdio') }),
-      z.strictObject({ type: z.literal('streamable-http'), url: z.string() }),
-    ]),
-    packageArguments: z.array(z.strictObject({ type: z.literal('named'), name: z.string().startsWith('--'), value: z.string(), description: z.string().optional() })).optional(),
-    environmentVariables: z.array(z.strictObject({ name: z.string().regex(/^[A-Z][A-Z0-9_]*$/), ...input })),
-  })).min(1),
+  packages: z
+    .array(
+      z.strictObject({
+        registryType: z.literal('npm'),
+        registryBaseUrl: z.literal('https://registry.npmjs.org'),
+        identifier: z.string().min(1),
+        version: z.string().regex(/^\d+\.\d+\.\d+/),
+        runtimeHint: z.literal('npx'),
+        transport: z.union([
+          z.strictObject({ type: z.literal('stdio') }),
+          z.strictObject({ type: z.literal('streamable-http'), url: z.string() }),
+        ]),
+        packageArguments: z
+          .array(
+            z.strictObject({
+              type: z.literal('named'),
+              name: z.string().startsWith('--'),
+              value: z.string(),
+              description: z.string().optional(),
+            }),
+          )
+          .optional(),
+        environmentVariables: z.array(z.strictObject({ name: z.string().regex(/^[A-Z][A-Z0-9_]*$/), ...input })),
+      }),
+    )
+    .min(1),
 });
 
 /** Every .ts file under src/: environment variables server.json names must be ones the server reads. */
 function sourceText(dir = join(REPO_ROOT, 'src')): string {
-  return readdirSync(dir).map((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? sourceText(p) : f.endsWith('.ts') ? readFileSync(p, 'utf8') : '';
-  }).join('\n');
+  return readdirSync(dir)
+    .map((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? sourceText(p) : f.endsWith('.ts') ? readFileSync(p, 'utf8') : '';
+    })
+    .join('\n');
 }
 
 describe('server.json (MCP Registry)', () => {

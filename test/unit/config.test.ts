@@ -55,7 +55,11 @@ describe('defaults', () => {
 describe('precedence: defaults <- file <- env <- flags', () => {
   const fileValues = { db: '/file.db', transport: 'http', log_level: 'warn', http: { host: '10.0.0.1', port: 1111 } };
   const envValues = {
-    SIXFOLD_DB: '/env.db', SIXFOLD_TRANSPORT: 'stdio', SIXFOLD_LOG_LEVEL: 'debug', SIXFOLD_HOST: '10.0.0.2', SIXFOLD_PORT: '2222',
+    SIXFOLD_DB: '/env.db',
+    SIXFOLD_TRANSPORT: 'stdio',
+    SIXFOLD_LOG_LEVEL: 'debug',
+    SIXFOLD_HOST: '10.0.0.2',
+    SIXFOLD_PORT: '2222',
   };
   const flagValues: ConfigFlags = { db: '/flag.db', transport: 'http', logLevel: 'error', host: '10.0.0.3', port: '3333' };
   const pick = (c: ReturnType<typeof loadConfig>) => [c.db, c.transport, c.log_level, c.http.host, c.http.port];
@@ -70,7 +74,11 @@ describe('precedence: defaults <- file <- env <- flags', () => {
 
   it('flags over env and file', () => {
     expect(pick(loadConfig({ config: file(fileValues), ...flagValues }, envValues))).toEqual([
-      '/flag.db', 'http', 'error', '10.0.0.3', 3333,
+      '/flag.db',
+      'http',
+      'error',
+      '10.0.0.3',
+      3333,
     ]);
   });
 
@@ -82,8 +90,11 @@ describe('precedence: defaults <- file <- env <- flags', () => {
     expect(loadConfig({ config: b }, { SIXFOLD_CONFIG: a }).db).toBe('/b.db');
   });
 
-  it('an env override of one nested key keeps the file\'s siblings', () => {
-    const c = loadConfig({ config: file({ http: { host: '10.0.0.1', port: 1111, allowed_hosts: ['x.test'] } }) }, { SIXFOLD_PORT: '2222' });
+  it("an env override of one nested key keeps the file's siblings", () => {
+    const c = loadConfig(
+      { config: file({ http: { host: '10.0.0.1', port: 1111, allowed_hosts: ['x.test'] } }) },
+      { SIXFOLD_PORT: '2222' },
+    );
     expect(c.http).toMatchObject({ host: '10.0.0.1', port: 2222, allowed_hosts: ['x.test'] });
   });
 
@@ -110,13 +121,17 @@ describe('errors name the key and where the value came from', () => {
   it('a wrongly typed file value names the dotted key and the file', () => {
     const p = file({ http: { port: 'x' } });
     const err = thrown(() => loadConfig({ config: p }, {}));
-    expect(err.message).toBe(`Invalid config key "http.port" from config file ${p}: Invalid input: expected number, received string.`);
+    expect(err.message).toBe(
+      `Invalid config key "http.port" from config file ${p}: Invalid input: expected number, received string.`,
+    );
   });
 
   it('counts further issues', () => {
     const p = file({ http: { port: -1 }, memory: { working_ttl_seconds: 0 } });
     const err = thrown(() => loadConfig({ config: p }, {}));
-    expect(err.message).toMatch(/^Invalid config key "http\.port" from config file .*: Too small: expected number to be >=0 \(and 1 more\)\.$/);
+    expect(err.message).toMatch(
+      /^Invalid config key "http\.port" from config file .*: Too small: expected number to be >=0 \(and 1 more\)\.$/,
+    );
   });
 
   it('invalid JSON', () => {
@@ -161,9 +176,13 @@ describe('errors name the key and where the value came from', () => {
 
   it('rejects a token shorter than 16 characters, accepts 16', () => {
     const err = thrown(() => loadConfig({}, { SIXFOLD_HTTP_TOKEN: '123456789012345' }));
-    expect(err.message).toBe('Invalid config key "http.token" from SIXFOLD_HTTP_TOKEN: http.token must be at least 16 characters.');
+    expect(err.message).toBe(
+      'Invalid config key "http.token" from SIXFOLD_HTTP_TOKEN: http.token must be at least 16 characters.',
+    );
     expect(loadConfig({}, { SIXFOLD_HTTP_TOKEN: '1234567890123456' }).http.token).toBe('1234567890123456');
-    expect(thrown(() => loadConfig({ config: file({ http: { token: 'short' } }) }, {})).message).toContain('"http.token" from config file');
+    expect(thrown(() => loadConfig({ config: file({ http: { token: 'short' } }) }, {})).message).toContain(
+      '"http.token" from config file',
+    );
   });
 });
 
@@ -185,8 +204,13 @@ describe('embedder config', () => {
   });
 
   it('openai-compatible from file and env, env winning per key', () => {
-    const p = file({ embedder: { kind: 'openai-compatible', base_url: 'http://127.0.0.1:11434/v1', model: 'nomic-embed-text', batch_size: 4 } });
-    const c = loadConfig({ config: p }, { SIXFOLD_EMBED_MODEL: 'other-model', SIXFOLD_EMBED_DIMENSIONS: '256', SIXFOLD_EMBED_API_KEY_ENV: 'MY_KEY' });
+    const p = file({
+      embedder: { kind: 'openai-compatible', base_url: 'http://127.0.0.1:11434/v1', model: 'nomic-embed-text', batch_size: 4 },
+    });
+    const c = loadConfig(
+      { config: p },
+      { SIXFOLD_EMBED_MODEL: 'other-model', SIXFOLD_EMBED_DIMENSIONS: '256', SIXFOLD_EMBED_API_KEY_ENV: 'MY_KEY' },
+    );
     expect(c.embedder).toEqual({
       kind: 'openai-compatible',
       base_url: 'http://127.0.0.1:11434/v1',
@@ -204,7 +228,9 @@ describe('embedder config', () => {
   });
 
   it('rejects an unknown kind and openai-only keys on hash-384', () => {
-    expect(thrown(() => loadConfig({}, { SIXFOLD_EMBEDDER: 'word2vec' })).message).toContain('"embedder.kind" from SIXFOLD_EMBEDDER:');
+    expect(thrown(() => loadConfig({}, { SIXFOLD_EMBEDDER: 'word2vec' })).message).toContain(
+      '"embedder.kind" from SIXFOLD_EMBEDDER:',
+    );
     const err = thrown(() => loadConfig({ config: file({ embedder: { kind: 'hash-384', model: 'm' } }) }, {}));
     expect(err.message).toContain('Unrecognized key: "model"');
   });
@@ -212,9 +238,20 @@ describe('embedder config', () => {
 
 describe('isLoopbackHost', () => {
   it.each([
-    ['localhost', true], ['LOCALHOST', true], ['127.0.0.1', true], ['127.1.2.3', true], ['::1', true], ['[::1]', true],
-    ['0.0.0.0', false], ['::', false], ['10.0.0.1', false], ['example.com', false], ['localhost.example.com', false],
-    ['127.0.0.1.nip.io', false], ['1127.0.0.1', false], ['', false],
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.1', false],
+    ['example.com', false],
+    ['localhost.example.com', false],
+    ['127.0.0.1.nip.io', false],
+    ['1127.0.0.1', false],
+    ['', false],
   ])('%s -> %s', (host, want) => {
     expect(isLoopbackHost(host)).toBe(want);
   });

@@ -20,9 +20,7 @@ export function tempDir(): { path: string; remove(): void } {
 export class FoldEmbedder implements Embedder {
   readonly id: string;
   calls = 0;
-  constructor(
-    private readonly opts: { id?: string; dims?: number; failOnCall?: number } = {},
-  ) {
+  constructor(private readonly opts: { id?: string; dims?: number; failOnCall?: number } = {}) {
     this.id = opts.id ?? 'test-8';
   }
   async dimensions(): Promise<number> {

@@ -58,12 +58,16 @@ describe('nativeLoadError', () => {
   });
 
   it('an ABI node-abi does not know is still named by number', () => {
-    const e = nativeLoadError(abiMismatch('/x/node_modules/better-sqlite3/build/Release/better_sqlite3.node', 9999, 137), 'better-sqlite3');
+    const e = nativeLoadError(
+      abiMismatch('/x/node_modules/better-sqlite3/build/Release/better_sqlite3.node', 9999, 137),
+      'better-sqlite3',
+    );
     expect(e!.message).toContain('built for NODE_MODULE_VERSION 9999, but');
   });
 
   it('a Windows path still finds the install folder', () => {
-    const addon = 'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\sixfold\\node_modules\\better-sqlite3\\build\\Release\\better_sqlite3.node';
+    const addon =
+      'C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\sixfold\\node_modules\\better-sqlite3\\build\\Release\\better_sqlite3.node';
     const e = nativeLoadError(abiMismatch(addon, 127, 137), 'better-sqlite3');
     expect(e!.message).toContain('NODE_MODULE_VERSION 127 (Node 22)');
     expect(e!.hint).toContain('in C:\\Users\\me\\AppData\\Roaming\\npm\\node_modules\\sixfold with');
@@ -92,8 +96,18 @@ describe('nativeLoadError', () => {
   });
 
   it('errors that are about the database, not the module, are left alone', () => {
-    expect(nativeLoadError(caught(() => new Database(dir.path, { fileMustExist: true, readonly: true }).exec('SELECT 1')), 'better-sqlite3')).toBeUndefined();
-    expect(nativeLoadError(caught(() => new Database(join(dir.path, 'missing', 'x.db'))), 'better-sqlite3')).toBeUndefined();
+    expect(
+      nativeLoadError(
+        caught(() => new Database(dir.path, { fileMustExist: true, readonly: true }).exec('SELECT 1')),
+        'better-sqlite3',
+      ),
+    ).toBeUndefined();
+    expect(
+      nativeLoadError(
+        caught(() => new Database(join(dir.path, 'missing', 'x.db'))),
+        'better-sqlite3',
+      ),
+    ).toBeUndefined();
     expect(nativeLoadError('a string', 'better-sqlite3')).toBeUndefined();
   });
 
@@ -106,8 +120,12 @@ describe('nativeLoadError', () => {
 
 describe('sqliteVecLoadError', () => {
   it('names the extension, the platform and what to reinstall', () => {
-    const e = sqliteVecLoadError(new Error('Loadble extension for sqlite-vec not found. Was the sqlite-vec-linux-x64 package installed?'));
-    expect(e.message).toBe(`The SQLite extension sqlite-vec failed to load on ${process.platform}-${process.arch}: Loadble extension for sqlite-vec not found. Was the sqlite-vec-linux-x64 package installed?`);
+    const e = sqliteVecLoadError(
+      new Error('Loadble extension for sqlite-vec not found. Was the sqlite-vec-linux-x64 package installed?'),
+    );
+    expect(e.message).toBe(
+      `The SQLite extension sqlite-vec failed to load on ${process.platform}-${process.arch}: Loadble extension for sqlite-vec not found. Was the sqlite-vec-linux-x64 package installed?`,
+    );
     expect(e.hint).toContain('without --omit=optional');
   });
 });

@@ -9,15 +9,21 @@ import { describe, expect, it } from 'vitest';
  * reuse their memory's words (no shared content word, compared as Porter stems).
  */
 const DIR = join(import.meta.dirname, '..', '..', 'bench', 'data', 'retrieval');
-const jsonl = <T>(f: string): T[] => readFileSync(join(DIR, f), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as T);
+const jsonl = <T>(f: string): T[] =>
+  readFileSync(join(DIR, f), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
 const pairs = jsonl<{ id: string; category: string; memory: string; query: string }>('pairs.jsonl');
 const distractors = jsonl<{ category: string; text: string }>('distractors.jsonl');
 
 const FUNCTION_WORDS = new Set(
-  ('s t a an the and or but if of to in on at by for with from as is are was were be been being it its this that these those i me my we our ' +
+  (
+    's t a an the and or but if of to in on at by for with from as is are was were be been being it its this that these those i me my we our ' +
     'you your he him his she her they them their what which who whom when where why how do does did not no can could should would will shall ' +
     'may might must so than then there here up down out over under about into after before again once all any each few more most other some ' +
-    'such only own same too very just also am has have had having get got one two').split(' '),
+    'such only own same too very just also am has have had having get got one two'
+  ).split(' '),
 );
 
 function contentStems(text: string): Set<string> {

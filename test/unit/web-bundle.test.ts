@@ -18,7 +18,16 @@ interface Metafile {
   outputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }>; bytes: number }>;
 }
 
-const BROWSER_PACKAGES = new Set(['preact', 'uplot', 'yjs', 'lib0', 'y-protocols', '@noble/curves', '@noble/hashes', '@datadog/sketches-js']);
+const BROWSER_PACKAGES = new Set([
+  'preact',
+  'uplot',
+  'yjs',
+  'lib0',
+  'y-protocols',
+  '@noble/curves',
+  '@noble/hashes',
+  '@datadog/sketches-js',
+]);
 const NODE = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 function packageOf(input: string): string | null {
@@ -51,7 +60,11 @@ describe('browser bundle', () => {
   });
 
   it('takes packages only from the browser list', () => {
-    const packages = new Set(Object.keys(meta.inputs).map(packageOf).filter((p): p is string => p !== null));
+    const packages = new Set(
+      Object.keys(meta.inputs)
+        .map(packageOf)
+        .filter((p): p is string => p !== null),
+    );
     expect([...packages].filter((p) => !BROWSER_PACKAGES.has(p))).toEqual([]);
     expect(packages.has('preact')).toBe(true);
   });
@@ -59,15 +72,25 @@ describe('browser bundle', () => {
   it('holds the pattern cores, with consensus on its browser crypto', () => {
     const inputs = Object.keys(meta.inputs);
     for (const core of [
-      'src/patterns/consensus/pbft.ts', 'src/patterns/consensus/cluster.ts', 'src/patterns/consensus/certificate.ts', 'src/patterns/consensus/keys.ts',
-      'src/patterns/consensus/crypto.browser.ts', 'src/patterns/crdt/gossip.ts', 'src/patterns/crdt/replica.ts', 'src/patterns/crdt/ops.ts',
-      'src/patterns/aggregate/aggregate.ts', 'src/patterns/aggregate/tree.ts', 'src/patterns/aggregate/gossip.ts',
+      'src/patterns/consensus/pbft.ts',
+      'src/patterns/consensus/cluster.ts',
+      'src/patterns/consensus/certificate.ts',
+      'src/patterns/consensus/keys.ts',
+      'src/patterns/consensus/crypto.browser.ts',
+      'src/patterns/crdt/gossip.ts',
+      'src/patterns/crdt/replica.ts',
+      'src/patterns/crdt/ops.ts',
+      'src/patterns/aggregate/aggregate.ts',
+      'src/patterns/aggregate/tree.ts',
+      'src/patterns/aggregate/gossip.ts',
     ]) {
       expect(inputs, core).toContain(core);
     }
     expect(inputs).not.toContain('src/patterns/consensus/crypto.ts');
     // Nothing from the server side: no store, router, transport or MCP.
-    expect(inputs.filter((i) => /^src\/(memory|router|transport|dashboard)\/|^tools\/|@modelcontextprotocol/.test(i))).toEqual([]);
+    expect(inputs.filter((i) => /^src\/(memory|router|transport|dashboard)\/|^tools\/|@modelcontextprotocol/.test(i))).toEqual(
+      [],
+    );
   });
 
   it('links its output files only to each other', () => {

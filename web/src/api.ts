@@ -1,6 +1,9 @@
 /** The server's read-only JSON API (src/dashboard/api.ts). Same origin: the browser sends its credentials. */
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

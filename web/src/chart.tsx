@@ -30,13 +30,29 @@ export function Chart(props: {
     const width = Math.max(320, el.clientWidth || 600);
     const plot = new uPlot(
       {
-        width, height,
+        width,
+        height,
         scales: { x: { time }, y: log ? { distr: 3 } : {} },
-        axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', values: props.format ? (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : props.format!(v))) : undefined, size: 72 }],
+        axes: [
+          { stroke: 'currentColor' },
+          {
+            stroke: 'currentColor',
+            values: props.format
+              ? (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : props.format!(v)))
+              : undefined,
+            size: 72,
+          },
+        ],
         // Sparse series (a few busy intervals in a long window) show their points, or a lone value would be invisible.
-        series: [{ label: time ? 'time' : 'round' }, ...series.map((s, i) => ({
-          label: s.label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: s.values.filter((v) => v !== null && v !== 0).length < 40 },
-        }))],
+        series: [
+          { label: time ? 'time' : 'round' },
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: COLORS[i % COLORS.length],
+            width: 2,
+            points: { show: s.values.filter((v) => v !== null && v !== 0).length < 40 },
+          })),
+        ],
         legend: { show: true },
       },
       [x, ...series.map((s) => s.values)] as uPlot.AlignedData,
@@ -55,14 +71,29 @@ export function Chart(props: {
       <figcaption>{title}</figcaption>
       <div ref={box} role="img" aria-label={`${title}: a line chart; the data is in the table below.`} />
       <details>
-        <summary>Data table<span class="sr-only"> for {title}</span></summary>
+        <summary>
+          Data table<span class="sr-only"> for {title}</span>
+        </summary>
         <table class="rows small">
-          <thead><tr><th scope="col">{time ? 'Time' : 'Round'}</th>{series.map((s) => <th key={s.label} scope="col">{s.label}</th>)}</tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">{time ? 'Time' : 'Round'}</th>
+              {series.map((s) => (
+                <th key={s.label} scope="col">
+                  {s.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
           <tbody>
             {x.map((t, i) => (
               <tr key={t}>
                 <td class="nowrap">{time ? new Date(t * 1000).toLocaleTimeString() : t}</td>
-                {series.map((s) => <td key={s.label} class="num">{s.values[i] === null ? '—' : fmt(s.values[i]!)}</td>)}
+                {series.map((s) => (
+                  <td key={s.label} class="num">
+                    {s.values[i] === null ? '—' : fmt(s.values[i]!)}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>

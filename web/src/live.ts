@@ -24,7 +24,9 @@ export function startLive(): void {
     let topics: Topic[] = ['db'];
     try {
       topics = (JSON.parse((e as MessageEvent<string>).data) as { topics: Topic[] }).topics;
-    } catch { /* a malformed event: treat as "anything may have changed" */ }
+    } catch {
+      /* a malformed event: treat as "anything may have changed" */
+    }
     for (const l of topicListeners) l(topics);
   });
   source.addEventListener('error', () => setState(source?.readyState === EventSource.CLOSED ? 'offline' : 'connecting'));

@@ -22,8 +22,14 @@ const LAZY: Record<string, Lazy> = {
 };
 
 const NAV: Array<[string, string]> = [
-  ['overview', 'Overview'], ['memory', 'Memory'], ['consensus', 'Consensus'], ['crdt', 'CRDT documents'],
-  ['agents', 'Agent runs'], ['router', 'Router'], ['peers', 'Cluster peers'], ['demos', 'Browser demos'],
+  ['overview', 'Overview'],
+  ['memory', 'Memory'],
+  ['consensus', 'Consensus'],
+  ['crdt', 'CRDT documents'],
+  ['agents', 'Agent runs'],
+  ['router', 'Router'],
+  ['peers', 'Cluster peers'],
+  ['demos', 'Browser demos'],
 ];
 
 function LazyPage({ name, route }: { name: string; route: Route }) {
@@ -31,13 +37,21 @@ function LazyPage({ name, route }: { name: string; route: Route }) {
   useEffect(() => {
     let live = true;
     setPage(null);
-    LAZY[name]().then((c) => live && setPage({ c }), (e: Error) => live && setPage({ error: e.message }));
+    LAZY[name]().then(
+      (c) => live && setPage({ c }),
+      (e: Error) => live && setPage({ error: e.message }),
+    );
     return () => {
       live = false;
     };
   }, [name]);
   if (!Page) return <p class="muted">Loading…</p>;
-  if ('error' in Page) return <p class="error" role="alert">Could not load this page: {Page.error}</p>;
+  if ('error' in Page)
+    return (
+      <p class="error" role="alert">
+        Could not load this page: {Page.error}
+      </p>
+    );
   return <Page.c route={route} />;
 }
 
@@ -59,24 +73,44 @@ function App() {
   if (route.page === 'overview') body = <OverviewPage />;
   else if (route.page === 'memory') body = <MemoryPage route={route} />;
   else if (Object.hasOwn(LAZY, route.page)) body = <LazyPage name={route.page} route={route} />;
-  else body = <p class="error" role="alert">No page "{route.page.slice(0, 40)}". Pick one from the menu.</p>;
+  else
+    body = (
+      <p class="error" role="alert">
+        No page "{route.page.slice(0, 40)}". Pick one from the menu.
+      </p>
+    );
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <header class="top">
-        <a class="brand" href={href('overview')}>sixfold</a>
+        <a class="brand" href={href('overview')}>
+          sixfold
+        </a>
         <nav aria-label="Dashboard">
           <ul>
             {NAV.map(([page, label]) => (
               <li key={page}>
-                <a href={href(page)} aria-current={section === page ? 'page' : undefined}>{label}</a>
+                <a href={href(page)} aria-current={section === page ? 'page' : undefined}>
+                  {label}
+                </a>
               </li>
             ))}
           </ul>
         </nav>
         <LiveIndicator />
       </header>
-      <main id="main" tabIndex={-1}>{body}</main>
+      <main id="main" tabIndex={-1}>
+        {body}
+      </main>
     </>
   );
 }

@@ -58,11 +58,19 @@ export function useApi<T>(view: string | null, q: Query = {}, topics: Topic[] = 
 }
 
 export function ErrorBox({ error }: { error: string | undefined }) {
-  return error ? <p class="error" role="alert">{error}</p> : null;
+  return error ? (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  ) : null;
 }
 
 export function Loading({ when }: { when: boolean }) {
-  return when ? <p class="muted" aria-live="polite">Loading…</p> : null;
+  return when ? (
+    <p class="muted" aria-live="polite">
+      Loading…
+    </p>
+  ) : null;
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {

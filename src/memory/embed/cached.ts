@@ -16,7 +16,10 @@ export class CachedEmbedder implements Embedder {
   readonly withProgress?: <T>(report: WaitReporter, fn: () => Promise<T>) => Promise<T>;
   readonly close?: () => Promise<void>;
 
-  constructor(private readonly inner: Embedder, entries = 1024) {
+  constructor(
+    private readonly inner: Embedder,
+    entries = 1024,
+  ) {
     this.cache = new LRUCache({ max: entries });
     if (inner.warm) this.warm = () => inner.warm!();
     if (inner.withProgress) this.withProgress = (report, fn) => inner.withProgress!(report, fn);

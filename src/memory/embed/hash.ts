@@ -14,7 +14,6 @@ const W_UNIGRAM = 1.0;
 const W_BIGRAM = 0.7;
 const W_TRIGRAM = 0.3;
 
-
 function add(v: Float32Array, h: number, weight: number): void {
   // Index from the low bits (mod), sign from the top bit: independent enough after fmix.
   v[h % HASH_DIMS] += h & 0x80000000 ? weight : -weight;

@@ -24,15 +24,28 @@ export function chooseEmbedderConfig(configured: EmbedderConfig | undefined, pin
   return DEFAULT_EMBEDDER;
 }
 
-export function createEmbedder(cfg: EmbedderConfig, env: NodeJS.ProcessEnv = process.env, log: Logger = createLogger('silent')): Embedder {
+export function createEmbedder(
+  cfg: EmbedderConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  log: Logger = createLogger('silent'),
+): Embedder {
   if (cfg.kind === 'hash-384') return new HashEmbedder();
   if (cfg.kind === 'use-lite') return new CachedEmbedder(new UseLiteEmbedder({ log }));
   const apiKey = env[cfg.api_key_env] || undefined;
   if (!apiKey && new URL(cfg.base_url).hostname === 'api.openai.com') {
-    throw new SixfoldError('config', `The openai-compatible embedder at api.openai.com needs a key in ${cfg.api_key_env}.`, `Set ${cfg.api_key_env}, or use embedder kind "use-lite" (local, no key).`);
+    throw new SixfoldError(
+      'config',
+      `The openai-compatible embedder at api.openai.com needs a key in ${cfg.api_key_env}.`,
+      `Set ${cfg.api_key_env}, or use embedder kind "use-lite" (local, no key).`,
+    );
   }
   return new OpenAICompatibleEmbedder({
-    baseURL: cfg.base_url, model: cfg.model, apiKey, apiKeyEnv: cfg.api_key_env,
-    dimensions: cfg.dimensions, batchSize: cfg.batch_size, timeoutMs: cfg.timeout_ms,
+    baseURL: cfg.base_url,
+    model: cfg.model,
+    apiKey,
+    apiKeyEnv: cfg.api_key_env,
+    dimensions: cfg.dimensions,
+    batchSize: cfg.batch_size,
+    timeoutMs: cfg.timeout_ms,
   });
 }

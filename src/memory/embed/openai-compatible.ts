@@ -32,7 +32,15 @@ export class OpenAICompatibleEmbedder implements Embedder {
   /** The SDK is loaded on first use, so configuring this embedder costs no start-up time. */
   private getClient(): Promise<OpenAI> {
     // Local servers (Ollama) take no key; the client insists on a string, which they ignore.
-    return (this.client ??= import('openai').then((m) => new m.default({ apiKey: this.opts.apiKey ?? 'no-key', baseURL: this.opts.baseURL, timeout: this.opts.timeoutMs, maxRetries: 2 })));
+    return (this.client ??= import('openai').then(
+      (m) =>
+        new m.default({
+          apiKey: this.opts.apiKey ?? 'no-key',
+          baseURL: this.opts.baseURL,
+          timeout: this.opts.timeoutMs,
+          maxRetries: 2,
+        }),
+    ));
   }
 
   async dimensions(pinned?: number): Promise<number> {
@@ -48,7 +56,9 @@ export class OpenAICompatibleEmbedder implements Embedder {
       const batch = texts.slice(i, i + this.opts.batchSize);
       let res;
       try {
-        res = await (await this.getClient()).embeddings.create(
+        res = await (
+          await this.getClient()
+        ).embeddings.create(
           {
             model: this.opts.model,
             input: batch as string[],
@@ -79,7 +89,11 @@ export class OpenAICompatibleEmbedder implements Embedder {
         return new SixfoldError('unavailable', 'Embeddings request was cancelled.');
       case 'network':
       case 'timeout':
-        return new SixfoldError('unavailable', `Embeddings endpoint ${this.opts.baseURL} unreachable: ${what}.`, 'Start the embedding server or fix embedder.base_url.');
+        return new SixfoldError(
+          'unavailable',
+          `Embeddings endpoint ${this.opts.baseURL} unreachable: ${what}.`,
+          'Start the embedding server or fix embedder.base_url.',
+        );
       case 'auth':
         return fail(`Check the key in ${this.opts.apiKeyEnv}.`);
       case 'rate_limit':

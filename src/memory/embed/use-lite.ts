@@ -96,7 +96,10 @@ export class UseLiteEmbedder implements Embedder {
     if (report) {
       const began = performance.now();
       report('waiting for the use-lite embedding model to load (first use after start)');
-      timer = setInterval(() => report(`still loading the embedding model (${Math.round((performance.now() - began) / 1000)} s)`), WAIT_REPORT_MS);
+      timer = setInterval(
+        () => report(`still loading the embedding model (${Math.round((performance.now() - began) / 1000)} s)`),
+        WAIT_REPORT_MS,
+      );
     }
     try {
       if (!signal) return await loading;
@@ -123,7 +126,10 @@ export class UseLiteEmbedder implements Embedder {
       worker.on('message', (m: WorkerReply) => {
         if (m.type === 'ready') {
           this.isLoaded = true;
-          this.opts.log.info({ backend: m.backend, load_ms: Math.round(m.ms), total_ms: Math.round(performance.now() - began) }, 'use-lite embedding model loaded');
+          this.opts.log.info(
+            { backend: m.backend, load_ms: Math.round(m.ms), total_ms: Math.round(performance.now() - began) },
+            'use-lite embedding model loaded',
+          );
           this.idle();
           resolve();
         } else if (m.type === 'load-error') {
@@ -138,7 +144,13 @@ export class UseLiteEmbedder implements Embedder {
       const fail = (err: Error) => {
         if (this.worker !== worker) return;
         this.opts.log.error({ err }, 'use-lite embedding worker failed');
-        const e = this.isLoaded ? new SixfoldError('unavailable', `The embedding worker stopped: ${err.message}.`, 'Retry: the next call starts a new worker.') : unavailable(err.message);
+        const e = this.isLoaded
+          ? new SixfoldError(
+              'unavailable',
+              `The embedding worker stopped: ${err.message}.`,
+              'Retry: the next call starts a new worker.',
+            )
+          : unavailable(err.message);
         this.reset(e);
         reject(e);
       };

@@ -42,7 +42,12 @@ export interface ClusterNet {
 
 /** This node's own contribution. */
 export interface LocalFold {
-  (namespace: string, field: string, plan: Plan, signal?: AbortSignal): Promise<{ partial: Partial; values: number; skipped: number }>;
+  (
+    namespace: string,
+    field: string,
+    plan: Plan,
+    signal?: AbortSignal,
+  ): Promise<{ partial: Partial; values: number; skipped: number }>;
 }
 
 export interface ClusterRequest {
@@ -99,7 +104,15 @@ const finite = (x: unknown): x is number => typeof x === 'number' && !Number.isN
 /** Merges another node's partial into `into`; throws if it is malformed (the node is then reported missing). */
 export function mergeWire(into: Partial, w: unknown): void {
   const o = w as WirePartial;
-  if (!o || typeof o !== 'object' || !Number.isSafeInteger(o.n) || o.n < 0 || !Array.isArray(o.m) || o.m.length !== 9 || !o.m.every(finite)) {
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    !Number.isSafeInteger(o.n) ||
+    o.n < 0 ||
+    !Array.isArray(o.m) ||
+    o.m.length !== 9 ||
+    !o.m.every(finite)
+  ) {
     throw new Error('a malformed partial state');
   }
   const mo = Moments.fromArray(o.m);
@@ -107,11 +120,13 @@ export function mergeWire(into: Partial, w: unknown): void {
   if (into.quantiles) {
     const q = o.q as { raw?: unknown; sketch?: unknown } | undefined;
     if (q?.sketch && typeof q.sketch === 'object') into.quantiles.mergeWire({ sketch: q.sketch as SketchWire });
-    else if (Array.isArray(q?.raw) && q.raw.length <= 64 && q.raw.every(finite)) into.quantiles.mergeWire({ raw: Float64Array.from(q.raw) });
+    else if (Array.isArray(q?.raw) && q.raw.length <= 64 && q.raw.every(finite))
+      into.quantiles.mergeWire({ raw: Float64Array.from(q.raw) });
     else if (o.n > 0) throw new Error('a partial state without the quantile sketch asked for');
   }
   if (into.hll) {
-    if (o.h instanceof Uint8Array && o.h.length === HLL_REGISTERS && o.h.every((r) => r <= MAX_REGISTER)) into.hll.mergeRegisters(o.h);
+    if (o.h instanceof Uint8Array && o.h.length === HLL_REGISTERS && o.h.every((r) => r <= MAX_REGISTER))
+      into.hll.mergeRegisters(o.h);
     else if (o.n > 0) throw new Error('a partial state without valid HyperLogLog registers');
   }
   into.n += o.n;
@@ -133,7 +148,10 @@ export function clusterPlan(ops: readonly string[]): Plan {
   const plan = makePlan(ops);
   const bad = plan.ops.filter((o) => !CLUSTER_OPS.has(o.kind));
   if (bad.length) {
-    throw invalidInput(`Op(s) ${bad.map((o) => `"${o.name}"`).join(', ')} are not available for the cluster source.`, 'Across nodes use count, sum, mean, min, max, variance, stddev, p50/p90/p99/quantile:<q> or distinct.');
+    throw invalidInput(
+      `Op(s) ${bad.map((o) => `"${o.name}"`).join(', ')} are not available for the cluster source.`,
+      'Across nodes use count, sum, mean, min, max, variance, stddev, p50/p90/p99/quantile:<q> or distinct.',
+    );
   }
   return plan;
 }
@@ -141,10 +159,27 @@ export function clusterPlan(ops: readonly string[]): Plan {
 /** Checks a request that arrived from a peer (it is authenticated, but still only data). */
 export function parseRequest(body: unknown, self: string): ClusterRequest {
   const r = body as ClusterRequest;
-  const ok = r && typeof r === 'object' && r.v === 1 && typeof r.namespace === 'string' && r.namespace.length <= 200
-    && typeof r.field === 'string' && r.field.length <= 200 && Array.isArray(r.ops) && r.ops.length <= 32 && r.ops.every((o) => typeof o === 'string' && o.length <= 64)
-    && Array.isArray(r.members) && r.members.length >= 1 && r.members.length <= MAX_CLUSTER_NODES && r.members.every((m) => typeof m === 'string' && m.length <= 64)
-    && Number.isInteger(r.fanout) && r.fanout >= 2 && r.fanout <= MAX_CLUSTER_NODES && Number.isFinite(r.budget_ms) && r.budget_ms >= 1 && r.budget_ms <= 600_000;
+  const ok =
+    r &&
+    typeof r === 'object' &&
+    r.v === 1 &&
+    typeof r.namespace === 'string' &&
+    r.namespace.length <= 200 &&
+    typeof r.field === 'string' &&
+    r.field.length <= 200 &&
+    Array.isArray(r.ops) &&
+    r.ops.length <= 32 &&
+    r.ops.every((o) => typeof o === 'string' && o.length <= 64) &&
+    Array.isArray(r.members) &&
+    r.members.length >= 1 &&
+    r.members.length <= MAX_CLUSTER_NODES &&
+    r.members.every((m) => typeof m === 'string' && m.length <= 64) &&
+    Number.isInteger(r.fanout) &&
+    r.fanout >= 2 &&
+    r.fanout <= MAX_CLUSTER_NODES &&
+    Number.isFinite(r.budget_ms) &&
+    r.budget_ms >= 1 &&
+    r.budget_ms <= 600_000;
   if (!ok) throw invalidInput('a malformed aggregate request');
   if (r.members[0] !== self) throw invalidInput('an aggregate request for another node');
   if (new Set(r.members).size !== r.members.length) throw invalidInput('an aggregate request naming a node twice');
@@ -156,8 +191,14 @@ function checkReply(body: unknown, subtree: readonly string[]): ClusterReply {
   const r = body as ClusterReply;
   const inTree = new Set(subtree);
   const ids = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'string' && inTree.has(x));
-  if (!r || typeof r !== 'object' || !ids(r.answered) || !Array.isArray(r.missing) || !ids(r.missing.map((m) => (m as Missing)?.id))
-    || ![r.values, r.skipped, r.height, r.messages, r.requests, r.adopted].every((x) => Number.isSafeInteger(x) && x >= 0)) {
+  if (
+    !r ||
+    typeof r !== 'object' ||
+    !ids(r.answered) ||
+    !Array.isArray(r.missing) ||
+    !ids(r.missing.map((m) => (m as Missing)?.id)) ||
+    ![r.values, r.skipped, r.height, r.messages, r.requests, r.adopted].every((x) => Number.isSafeInteger(x) && x >= 0)
+  ) {
     throw new Error('a malformed reply');
   }
   return r;
@@ -168,12 +209,28 @@ function checkReply(body: unknown, subtree: readonly string[]): ClusterReply {
  * node's own fold plus its subtree's. The root calls it directly; every other node from its
  * request handler.
  */
-export async function collect(req: ClusterRequest, net: ClusterNet, fold: LocalFold, signal?: AbortSignal, now: () => number = Date.now): Promise<ClusterReply> {
+export async function collect(
+  req: ClusterRequest,
+  net: ClusterNet,
+  fold: LocalFold,
+  signal?: AbortSignal,
+  now: () => number = Date.now,
+): Promise<ClusterReply> {
   const start = now();
   const plan = clusterPlan(req.ops);
   const k = req.fanout;
   const root = new Partial(plan);
-  const out: ClusterReply = { partial: toWire(root), answered: [], missing: [], values: 0, skipped: 0, height: 0, messages: 0, requests: 0, adopted: 0 };
+  const out: ClusterReply = {
+    partial: toWire(root),
+    answered: [],
+    missing: [],
+    values: 0,
+    skipped: 0,
+    height: 0,
+    messages: 0,
+    requests: 0,
+    adopted: 0,
+  };
   // Children answer with 3/4 of our budget; we wait for them a little longer than that and still
   // have time to merge and answer our parent.
   const childBudget = Math.max(1, Math.floor(req.budget_ms * 0.75));
@@ -205,7 +262,11 @@ export async function collect(req: ClusterRequest, net: ClusterNet, fold: LocalF
     } catch (err) {
       const reason = (err as { reason?: unknown }).reason;
       if (reason === 'timeout') {
-        for (const m of sub) out.missing.push({ id: m, reason: m === id ? `did not answer within ${left} ms` : `in the subtree of ${id.slice(0, 9)}…, which did not answer` });
+        for (const m of sub)
+          out.missing.push({
+            id: m,
+            reason: m === id ? `did not answer within ${left} ms` : `in the subtree of ${id.slice(0, 9)}…, which did not answer`,
+          });
         return;
       }
       if (reason === 'aborted') throw err;
@@ -250,14 +311,27 @@ export async function collect(req: ClusterRequest, net: ClusterNet, fold: LocalF
 /** The root's view: the merged state itself (not its wire form) with the counts. */
 export async function aggregateCluster(
   opts: { namespace: string; field: string; ops: readonly string[]; fanout: number; timeoutMs: number; peers: readonly string[] },
-  net: ClusterNet, fold: LocalFold, signal?: AbortSignal,
+  net: ClusterNet,
+  fold: LocalFold,
+  signal?: AbortSignal,
 ): Promise<{ root: Partial; plan: Plan; reply: ClusterReply; nodes: number }> {
   const plan = clusterPlan(opts.ops);
   const members = [net.self, ...opts.peers.filter((p) => p !== net.self)];
-  if (members.length > MAX_CLUSTER_NODES) throw invalidInput(`The cluster has ${members.length} nodes; at most ${MAX_CLUSTER_NODES} are aggregated.`);
+  if (members.length > MAX_CLUSTER_NODES)
+    throw invalidInput(`The cluster has ${members.length} nodes; at most ${MAX_CLUSTER_NODES} are aggregated.`);
   const reply = await collect(
-    { v: 1, namespace: opts.namespace, field: opts.field, ops: plan.ops.map((o) => o.name), members, fanout: opts.fanout, budget_ms: opts.timeoutMs },
-    net, fold, signal,
+    {
+      v: 1,
+      namespace: opts.namespace,
+      field: opts.field,
+      ops: plan.ops.map((o) => o.name),
+      members,
+      fanout: opts.fanout,
+      budget_ms: opts.timeoutMs,
+    },
+    net,
+    fold,
+    signal,
   );
   const root = new Partial(plan);
   mergeWire(root, reply.partial);
@@ -273,4 +347,3 @@ export function heapHeight(n: number, k: number): number {
   }
   return h;
 }
-

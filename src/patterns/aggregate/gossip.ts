@@ -79,7 +79,9 @@ export async function pushSum(values: Float64Array, opts: GossipOptions): Promis
   type Mass = { x: Float64Array; one: Float64Array; ind: Float64Array };
   const empty = new Float64Array(0);
   const make = (): Mass => ({
-    x: need.x ? new Float64Array(n) : empty, one: need.one ? new Float64Array(n) : empty, ind: need.ind ? new Float64Array(n) : empty,
+    x: need.x ? new Float64Array(n) : empty,
+    one: need.one ? new Float64Array(n) : empty,
+    ind: need.ind ? new Float64Array(n) : empty,
   });
   let cur = make();
   let nxt = make();
@@ -115,7 +117,9 @@ export async function pushSum(values: Float64Array, opts: GossipOptions): Promis
     // Unrolled over the three vectors (empty ones are skipped): this loop is the whole cost.
     const { x: cx, one: co, ind: ci } = cur;
     const { x: nx, one: no, ind: ni } = nxt;
-    const hx = need.x, ho = need.one, hi = need.ind;
+    const hx = need.x,
+      ho = need.one,
+      hi = need.ind;
     for (let i = 0; i < n; i++) {
       if (hx) nx[i] = cx[i] * 0.5;
       if (ho) no[i] = co[i] * 0.5;
@@ -146,7 +150,13 @@ export async function pushSum(values: Float64Array, opts: GossipOptions): Promis
     estimates[op] = Number.isFinite(e) ? e : null;
   }
   return {
-    estimates, exact, max_error: err, rounds, converged: worstOf(err) <= target,
-    messages_total: messages, messages_lost: lost, max_messages_per_agent: n > 1 ? rounds : 0,
+    estimates,
+    exact,
+    max_error: err,
+    rounds,
+    converged: worstOf(err) <= target,
+    messages_total: messages,
+    messages_lost: lost,
+    max_messages_per_agent: n > 1 ? rounds : 0,
   };
 }

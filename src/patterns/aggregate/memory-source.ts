@@ -21,13 +21,21 @@ export interface MemoryValues {
 
 export function fieldPath(field: string): string {
   if (!FIELD_RE.test(field)) {
-    throw invalidInput(`memory.field "${field.slice(0, 60)}" is not a metadata key path.`, 'Send keys of letters, digits, _ or -, separated by dots, e.g. "latency_ms" or "stats.score".');
+    throw invalidInput(
+      `memory.field "${field.slice(0, 60)}" is not a metadata key path.`,
+      'Send keys of letters, digits, _ or -, separated by dots, e.g. "latency_ms" or "stats.score".',
+    );
   }
-  return `$${field.split('.').map((k) => `."${k}"`).join('')}`;
+  return `$${field
+    .split('.')
+    .map((k) => `."${k}"`)
+    .join('')}`;
 }
 
 export async function readMemoryField(
-  store: MemoryStore, namespace: string, field: string,
+  store: MemoryStore,
+  namespace: string,
+  field: string,
   opts: { signal?: AbortSignal; onPage?: (read: number) => void } = {},
 ): Promise<MemoryValues> {
   const path = fieldPath(field);
@@ -45,11 +53,19 @@ export async function readMemoryField(
   let r = Number.MAX_SAFE_INTEGER;
   for (;;) {
     checkAborted(opts.signal);
-    const rows = page.all({ path, namespace, now, c, r, limit: PAGE }) as Array<{ rowid: number; created_at: number; t: string | null; v: unknown }>;
+    const rows = page.all({ path, namespace, now, c, r, limit: PAGE }) as Array<{
+      rowid: number;
+      created_at: number;
+      t: string | null;
+      v: unknown;
+    }>;
     for (const row of rows) {
       if ((row.t === 'integer' || row.t === 'real') && typeof row.v === 'number' && Number.isFinite(row.v)) {
         if (len === MAX_MEMORY_VALUES) {
-          throw invalidInput(`Namespace "${namespace}" has more than ${MAX_MEMORY_VALUES} memories with a numeric "${field}".`, 'Aggregate a smaller namespace, or use the simulate source for scale tests.');
+          throw invalidInput(
+            `Namespace "${namespace}" has more than ${MAX_MEMORY_VALUES} memories with a numeric "${field}".`,
+            'Aggregate a smaller namespace, or use the simulate source for scale tests.',
+          );
         }
         if (len === values.length) {
           const grown = new Float64Array(Math.min(MAX_MEMORY_VALUES, values.length * 2));

@@ -1,7 +1,6 @@
 /** A power of two (exact to multiply by): 10 million values of up to ±1.8e308 times this cannot overflow. */
 const SCALE = 2 ** -32;
 
-
 /**
  * count, sum, min, max, mean and variance as one partial state. Values are folded in with
  * Welford's update and partial states merged with Chan et al.'s parallel formula, so variance stays
@@ -64,13 +63,21 @@ export class Moments {
     if (this.n === 0) return null;
     const s = this.sum;
     if (Number.isFinite(s)) return s / this.n;
-    return ((this.ss + this.sc) / this.n) / SCALE;
+    return (this.ss + this.sc) / this.n / SCALE;
   }
 
   merge(o: Moments): void {
     if (o.n === 0) return;
     if (this.n === 0) {
-      this.n = o.n; this.mean = o.mean; this.m2 = o.m2; this.s = o.s; this.c = o.c; this.ss = o.ss; this.sc = o.sc; this.min = o.min; this.max = o.max;
+      this.n = o.n;
+      this.mean = o.mean;
+      this.m2 = o.m2;
+      this.s = o.s;
+      this.c = o.c;
+      this.ss = o.ss;
+      this.sc = o.sc;
+      this.min = o.min;
+      this.max = o.max;
       return;
     }
     const n = this.n + o.n;
@@ -97,7 +104,15 @@ export class Moments {
   }
 
   reset(): void {
-    this.n = 0; this.mean = 0; this.m2 = 0; this.s = 0; this.c = 0; this.ss = 0; this.sc = 0; this.min = Infinity; this.max = -Infinity;
+    this.n = 0;
+    this.mean = 0;
+    this.m2 = 0;
+    this.s = 0;
+    this.c = 0;
+    this.ss = 0;
+    this.sc = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
   }
 
   /**

@@ -12,7 +12,8 @@ export type Op =
 
 export const EXACT_OPS = ['count', 'sum', 'mean', 'min', 'max', 'variance', 'stddev'] as const;
 export const MAX_TOP_K = 1000;
-export const OP_HELP = 'count, sum, mean, min, max, variance, stddev, p50, p90, p99, quantile:<q> (0 <= q <= 1), distinct, top:<k> (1..1000)';
+export const OP_HELP =
+  'count, sum, mean, min, max, variance, stddev, p50, p90, p99, quantile:<q> (0 <= q <= 1), distinct, top:<k> (1..1000)';
 /** Ops that make sense for string values; the rest need numbers. */
 export const STRING_OPS = new Set(['count', 'distinct', 'top']);
 /** Push-sum carries sums of mass, so gossip answers only these. */

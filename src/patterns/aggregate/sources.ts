@@ -51,7 +51,6 @@ export function stringSource(values: readonly string[]): ChunkSource {
   };
 }
 
-
 let zipfCdf: Float64Array | null = null;
 function zipfTable(): Float64Array {
   if (!zipfCdf) {

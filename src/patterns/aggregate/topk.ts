@@ -155,9 +155,15 @@ export class SpaceSaving {
   }
 
   private swap(a: number, b: number): void {
-    const k = this.keys[a], c = this.counts[a], e = this.errs[a];
-    this.keys[a] = this.keys[b]; this.counts[a] = this.counts[b]; this.errs[a] = this.errs[b];
-    this.keys[b] = k; this.counts[b] = c; this.errs[b] = e;
+    const k = this.keys[a],
+      c = this.counts[a],
+      e = this.errs[a];
+    this.keys[a] = this.keys[b];
+    this.counts[a] = this.counts[b];
+    this.errs[a] = this.errs[b];
+    this.keys[b] = k;
+    this.counts[b] = c;
+    this.errs[b] = e;
     this.pos.set(this.keys[a], a);
     this.pos.set(this.keys[b], b);
   }

@@ -73,7 +73,8 @@ const macrotask: (f: () => void) => void = (() => {
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => macrotask(resolve));
 
 export function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new SixfoldError('unavailable', 'The aggregation was cancelled.', 'Send the call again if you still need it.');
+  if (signal?.aborted)
+    throw new SixfoldError('unavailable', 'The aggregation was cancelled.', 'Send the call again if you still need it.');
 }
 
 /** [lo, hi) ranges of agents inside failed subtrees, sorted and merged. */
@@ -94,7 +95,11 @@ export function subtreeRanges(roots: readonly number[], n: number, k: number): A
   return out;
 }
 
-export async function runTree(src: ChunkSource, plan: Pick<Plan, 'quantiles' | 'distinct' | 'topK'>, opts: TreeOptions): Promise<TreeResult> {
+export async function runTree(
+  src: ChunkSource,
+  plan: Pick<Plan, 'quantiles' | 'distinct' | 'topK'>,
+  opts: TreeOptions,
+): Promise<TreeResult> {
   const n = src.total;
   const k = opts.fanout;
   const chunkSize = opts.chunk ?? CHUNK;
@@ -232,8 +237,14 @@ export async function runTree(src: ChunkSource, plan: Pick<Plan, 'quantiles' | '
   return {
     root,
     stats: {
-      agents: n, depth, messages_total: messages, max_messages_per_agent: maxPerAgent, messages_lost: lost,
-      reparented: resent, failed_agents: failed, coverage: n ? root.n / n : 0,
+      agents: n,
+      depth,
+      messages_total: messages,
+      max_messages_per_agent: maxPerAgent,
+      messages_lost: lost,
+      reparented: resent,
+      failed_agents: failed,
+      coverage: n ? root.n / n : 0,
     },
   };
 }

@@ -54,19 +54,30 @@ export function applyEdit(original: string, edit: string): ApplyResult {
   const e = splitLines(edit);
   const regions = parseEdit(e.lines);
   if (!regions.length) {
-    throw new SixfoldError('invalid_input', 'The edit has no code: only markers or blank lines.', 'Send the new code for at least one region, with unchanged lines around it as context.');
+    throw new SixfoldError(
+      'invalid_input',
+      'The edit has no code: only markers or blank lines.',
+      'Send the new code for at least one region, with unchanged lines around it as context.',
+    );
   }
   if (o.lines.length === 0) {
     const lines = regions.flatMap((r) => r.lines);
     const merged = joinLines({ lines, eol: e.eol, trailingNewline: e.trailingNewline || lines.length > 0 });
-    return { merged, confidence: 1, strategy: 'empty_original', regions: [{ start_line: 1, end_line: lines.length, anchors: [], deleted_lines: 0 }], changed_lines: lines.length };
+    return {
+      merged,
+      confidence: 1,
+      strategy: 'empty_original',
+      regions: [{ start_line: 1, end_line: lines.length, anchors: [], deleted_lines: 0 }],
+      changed_lines: lines.length,
+    };
   }
   const n = o.lines.length;
   if (regions.length === 1 && !regions[0].leadingMarker && !regions[0].trailingMarker) {
     const lines = regions[0].lines;
     return {
       merged: joinLines({ lines, eol: o.eol, trailingNewline: o.trailingNewline }),
-      confidence: 1, strategy: 'full_replace',
+      confidence: 1,
+      strategy: 'full_replace',
       regions: [{ start_line: 1, end_line: n, anchors: [], deleted_lines: n }],
       changed_lines: Math.max(n, lines.length),
     };
@@ -91,7 +102,12 @@ export function applyEdit(original: string, edit: string): ApplyResult {
     // A guess never claims 0.5 or more; anything placed by the rule does.
     confidence: warnings.length ? GUESS_CONFIDENCE : Math.max(0.5, Math.round(verdict.confidence * 1000) / 1000),
     strategy: ['anchored', ...verdict.notes].join('+'),
-    regions: chosen.map((p, i) => ({ start_line: p.start + 1, end_line: p.end + 1, deleted_lines: p.deleted, anchors: anchorLines(located[i].shape, p, o.lines) })),
+    regions: chosen.map((p, i) => ({
+      start_line: p.start + 1,
+      end_line: p.end + 1,
+      deleted_lines: p.deleted,
+      anchors: anchorLines(located[i].shape, p, o.lines),
+    })),
     changed_lines: chosen.reduce((sum, p, i) => sum + (spans[i].lines.length - p.kept) + p.deleted, 0),
     ...(alternatives.length ? { alternatives } : {}),
     ...(warnings.length ? { warnings } : {}),

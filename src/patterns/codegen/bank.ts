@@ -52,7 +52,10 @@ export interface ReasoningItem {
   trajectory_id: string | null;
 }
 
-export type NewItem = Pick<ReasoningItem, 'title' | 'description' | 'content' | 'kind' | 'confidence' | 'task' | 'code' | 'context_hash'> & {
+export type NewItem = Pick<
+  ReasoningItem,
+  'title' | 'description' | 'content' | 'kind' | 'confidence' | 'task' | 'code' | 'context_hash'
+> & {
   vector: Float32Array;
 };
 
@@ -153,7 +156,10 @@ export class ReasoningBank {
   readonly now: () => number;
   private readonly stmts;
 
-  private constructor(private readonly store: MemoryStore, now: () => number) {
+  private constructor(
+    private readonly store: MemoryStore,
+    now: () => number,
+  ) {
     const db = store.db;
     this.db = db;
     this.now = now;
@@ -196,7 +202,7 @@ export class ReasoningBank {
   static async open(store: MemoryStore, opts: { now?: () => number } = {}): Promise<ReasoningBank> {
     const db = store.db;
     const want = `${store.embedder.id}:${store.vec.dims}`;
-    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE name = ?").get(VEC_TABLE) !== undefined;
+    const exists = db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(VEC_TABLE) !== undefined;
     if (!exists || getMeta(db, VEC_META) !== want) {
       const rows = db.prepare('SELECT rowid, namespace, language, kind, task FROM reasoning_items ORDER BY rowid').all() as Array<
         Pick<ItemRow, 'rowid' | 'namespace' | 'language' | 'kind' | 'task'>
@@ -210,8 +216,12 @@ export class ReasoningBank {
       }
       db.transaction(() => {
         db.exec(`DROP TABLE IF EXISTS ${VEC_TABLE}`);
-        db.exec(`CREATE VIRTUAL TABLE ${VEC_TABLE} USING vec0(namespace text, language text, kind text, embedding float[${store.vec.dims}])`);
-        const insert = db.prepare(`INSERT INTO ${VEC_TABLE} (rowid, namespace, language, kind, embedding) VALUES (?, ?, ?, ?, ?)`);
+        db.exec(
+          `CREATE VIRTUAL TABLE ${VEC_TABLE} USING vec0(namespace text, language text, kind text, embedding float[${store.vec.dims}])`,
+        );
+        const insert = db.prepare(
+          `INSERT INTO ${VEC_TABLE} (rowid, namespace, language, kind, embedding) VALUES (?, ?, ?, ?, ?)`,
+        );
         rows.forEach((r, i) => insert.run(BigInt(r.rowid), r.namespace, r.language, r.kind, toBlob(vectors[i])));
         setMeta(db, VEC_META, want);
       })();
@@ -270,7 +280,16 @@ export class ReasoningBank {
       this.stmts.insertTrajectory.run(row);
       for (const m of t.memories_used) this.stmts.use.run(now, m.id);
     })();
-    return { ...t, id: row.id, created_at: now, outcome: 'pending', notes: null, final_code: null, judged: false, outcome_at: null };
+    return {
+      ...t,
+      id: row.id,
+      created_at: now,
+      outcome: 'pending',
+      notes: null,
+      final_code: null,
+      judged: false,
+      outcome_at: null,
+    };
   }
 
   trajectory(id: string): Trajectory | undefined {
@@ -286,10 +305,26 @@ export class ReasoningBank {
     const now = this.now();
     return this.db.transaction((): Finished => {
       const t = this.trajectory(f.id);
-      if (!t) throw new SixfoldError('not_found', `No trajectory with id "${f.id}".`, 'Pass the trajectory_id that generate_code returned.');
-      const done = this.stmts.finish.run({ id: f.id, outcome: f.outcome, notes: f.notes, final_code: f.final_code, judged: f.judged ? 1 : 0, outcome_at: now });
+      if (!t)
+        throw new SixfoldError(
+          'not_found',
+          `No trajectory with id "${f.id}".`,
+          'Pass the trajectory_id that generate_code returned.',
+        );
+      const done = this.stmts.finish.run({
+        id: f.id,
+        outcome: f.outcome,
+        notes: f.notes,
+        final_code: f.final_code,
+        judged: f.judged ? 1 : 0,
+        outcome_at: now,
+      });
       if (done.changes === 0) {
-        throw new SixfoldError('conflict', `Trajectory ${f.id} already has its outcome (${t.outcome}).`, 'Each trajectory takes one outcome; call generate_code again for a new attempt.');
+        throw new SixfoldError(
+          'conflict',
+          `Trajectory ${f.id} already has its outcome (${t.outcome}).`,
+          'Each trajectory takes one outcome; call generate_code again for a new attempt.',
+        );
       }
       const updated: Finished['updated'] = [];
       for (const id of new Set(f.adjust.ids)) {
@@ -302,8 +337,15 @@ export class ReasoningBank {
       const created = f.items.map((n): ReasoningItem => {
         const { vector, ...fields } = n;
         const item: ReasoningItem = {
-          ...fields, id: randomUUID(), namespace: t.namespace, language: t.language, confidence: conf(n.confidence),
-          uses: 0, created_at: now, last_used_at: null, trajectory_id: t.id,
+          ...fields,
+          id: randomUUID(),
+          namespace: t.namespace,
+          language: t.language,
+          confidence: conf(n.confidence),
+          uses: 0,
+          created_at: now,
+          last_used_at: null,
+          trajectory_id: t.id,
         };
         const { lastInsertRowid } = this.stmts.insertItem.run(item);
         this.stmts.insertVec.run(BigInt(lastInsertRowid), item.namespace, item.language, item.kind, toBlob(vector));

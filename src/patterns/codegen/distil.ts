@@ -48,7 +48,11 @@ export function clip(text: string, max: number): string {
 
 /** The task's first line, at most `max` characters: an item's title. */
 export function summarize(task: string, max = 80): string {
-  const first = task.trim().split(/\r?\n/).find((l) => l.trim()) ?? task;
+  const first =
+    task
+      .trim()
+      .split(/\r?\n/)
+      .find((l) => l.trim()) ?? task;
   return clip(first.trim().replace(/\s+/g, ' '), max);
 }
 
@@ -57,12 +61,20 @@ const ERROR_LINE = /error|exception|fail|assert|panic|traceback|expected|undefin
 
 /** The first line of the notes that reads like an error, for a pitfall's title. */
 export function firstErrorLine(notes: string | undefined): string | undefined {
-  const line = notes?.split(/\r?\n/).map((l) => l.trim()).find((l) => l && ERROR_LINE.test(l));
+  const line = notes
+    ?.split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l && ERROR_LINE.test(l));
   return line ? clip(line.replace(/\s+/g, ' '), 100) : undefined;
 }
 
 function normalizeCode(code: string): string {
-  return code.replace(/\r\n?/g, '\n').split('\n').map((l) => l.trimEnd()).join('\n').trim();
+  return code
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')
+    .trim();
 }
 
 /** Lines only in the draft (-) and only in the final code (+), order kept, at most DIFF_LINES each. */
@@ -113,7 +125,9 @@ export function distil(a: Attempt): DistilledItem[] {
         `Task: ${task}`,
         notes ? `What made it work: ${notes}` : undefined,
         `Working solution:\n${fenced(working, a.language)}`,
-      ].filter(Boolean).join('\n\n'),
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
       code: working,
       confidence: INITIAL_CONFIDENCE.strategy - penalty,
     });
@@ -128,7 +142,9 @@ export function distil(a: Attempt): DistilledItem[] {
           notes ? `What was wrong: ${notes}` : undefined,
           removed.length ? `Lines removed from the draft:\n${removed.map((l) => `- ${l}`).join('\n')}` : undefined,
           added.length ? `Lines added in the fix:\n${added.map((l) => `+ ${l}`).join('\n')}` : undefined,
-        ].filter(Boolean).join('\n\n'),
+        ]
+          .filter(Boolean)
+          .join('\n\n'),
         code: null,
         confidence: INITIAL_CONFIDENCE.pitfall - penalty,
       });

@@ -8,15 +8,44 @@
  * Common short names, so "ts" and "TypeScript" are one language in memory and in fences. A Map:
  * the caller's language indexes it, and "constructor" must not find Object.
  */
-const ALIASES = new Map<string, string>(Object.entries({
-  ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript',
-  js: 'javascript', jsx: 'javascript', mjs: 'javascript', cjs: 'javascript', node: 'javascript',
-  py: 'python', python3: 'python', py3: 'python',
-  rs: 'rust', golang: 'go', rb: 'ruby', kt: 'kotlin', kts: 'kotlin',
-  cs: 'csharp', 'c#': 'csharp', 'c++': 'cpp', cxx: 'cpp', cc: 'cpp', hpp: 'cpp',
-  sh: 'bash', shell: 'bash', zsh: 'bash', ps1: 'powershell', pwsh: 'powershell',
-  yml: 'yaml', md: 'markdown', postgres: 'sql', postgresql: 'sql', sqlite: 'sql', plpgsql: 'sql',
-}));
+const ALIASES = new Map<string, string>(
+  Object.entries({
+    ts: 'typescript',
+    tsx: 'typescript',
+    mts: 'typescript',
+    cts: 'typescript',
+    js: 'javascript',
+    jsx: 'javascript',
+    mjs: 'javascript',
+    cjs: 'javascript',
+    node: 'javascript',
+    py: 'python',
+    python3: 'python',
+    py3: 'python',
+    rs: 'rust',
+    golang: 'go',
+    rb: 'ruby',
+    kt: 'kotlin',
+    kts: 'kotlin',
+    cs: 'csharp',
+    'c#': 'csharp',
+    'c++': 'cpp',
+    cxx: 'cpp',
+    cc: 'cpp',
+    hpp: 'cpp',
+    sh: 'bash',
+    shell: 'bash',
+    zsh: 'bash',
+    ps1: 'powershell',
+    pwsh: 'powershell',
+    yml: 'yaml',
+    md: 'markdown',
+    postgres: 'sql',
+    postgresql: 'sql',
+    sqlite: 'sql',
+    plpgsql: 'sql',
+  }),
+);
 
 /** Lower-case, trimmed, aliases resolved: `"TS"` → `"typescript"`. */
 export function normalizeLanguage(language: string): string {

@@ -25,7 +25,10 @@ export function fenceFor(code: string): string {
   return '`'.repeat(Math.max(3, longest + 1));
 }
 
-export function codegenPrompt(input: { task: string; language: string; context?: string; memories: readonly PromptMemory[] }): { system: string; prompt: string } {
+export function codegenPrompt(input: { task: string; language: string; context?: string; memories: readonly PromptMemory[] }): {
+  system: string;
+  prompt: string;
+} {
   const { task, language, context, memories } = input;
   const system =
     `You are an expert ${language} programmer. Write correct, complete, idiomatic ${language} code for the task. ` +
@@ -34,7 +37,9 @@ export function codegenPrompt(input: { task: string; language: string; context?:
   const parts = [`Task:\n${task}`, `Language: ${language}`];
   if (context) {
     const fence = fenceFor(context);
-    parts.push(`Existing code (change or extend it; return the complete updated code):\n${fence}${language}\n${context}\n${fence}`);
+    parts.push(
+      `Existing code (change or extend it; return the complete updated code):\n${fence}${language}\n${context}\n${fence}`,
+    );
   }
   if (memories.length) {
     const lessons = memories.map((m, i) => {
@@ -48,10 +53,16 @@ export function codegenPrompt(input: { task: string; language: string; context?:
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((l) => `   ${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `   ${l}`)
+    .join('\n');
 }
 
-export function judgePrompt(input: { task: string; language: string; code: string; notes?: string }): { system: string; prompt: string } {
+export function judgePrompt(input: { task: string; language: string; code: string; notes?: string }): {
+  system: string;
+  prompt: string;
+} {
   const fence = fenceFor(input.code);
   const system =
     'You review code strictly. Decide whether the code correctly and completely solves the task. ' +
@@ -64,7 +75,11 @@ export function judgePrompt(input: { task: string; language: string; code: strin
 
 /** The judge's verdict, or null when the reply does not open with PASS or FAIL. */
 export function parseJudgement(text: string): { success: boolean; reason: string } | null {
-  const lines = text.trim().split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const m = /^[*_#`>\s"'-]*(PASS|FAIL)(?:ED)?\b[*_`"']*\s*[:.\-–—]?\s*(.*)$/i.exec(lines[0] ?? '');
   if (!m) return null;
   const reason = (m[2] || lines[1] || '').trim();

@@ -17,7 +17,13 @@ export function requestInfo(q: Request): RequestInfo {
   const text = canonicalJson(q.v);
   const vd = sha256hex(text);
   const sd = q.s === undefined ? '' : sha256hex(canonicalJson(q.s));
-  return { key: `${q.c}:${q.r}`, valueDigest: vd, schemaDigest: sd, digest: sha256hex(`${q.c}:${q.r}:${vd}:${sd}`), bytes: text.length };
+  return {
+    key: `${q.c}:${q.r}`,
+    valueDigest: vd,
+    schemaDigest: sd,
+    digest: sha256hex(`${q.c}:${q.r}:${vd}:${sd}`),
+    bytes: text.length,
+  };
 }
 
 /** The pre-prepare digest of a batch (the empty batch is PBFT's null request). */
@@ -36,7 +42,14 @@ export function isRequest(q: unknown): q is Request {
 }
 
 /** Builds a client request with its MAC authenticator (one MAC per replica). */
-export function makeRequest(keys: ReplicaKeys, cluster: string, client: number, r: number, value: unknown, schema?: unknown): Request {
+export function makeRequest(
+  keys: ReplicaKeys,
+  cluster: string,
+  client: number,
+  r: number,
+  value: unknown,
+  schema?: unknown,
+): Request {
   const q: Request = { c: client, r, v: value, a: [] };
   if (schema !== undefined) q.s = schema;
   const info = requestInfo(q);

@@ -22,7 +22,9 @@ const NULL_BATCH = batchDigest([]);
 const PER_MESSAGE: Behavior[] = ['silent', 'equivocate', 'corrupt_digest', 'wrong_view', 'replay', 'delay', 'crash'];
 
 function fakeDigest(rng: () => number): string {
-  return Math.floor(rng() * 2 ** 52).toString(16).padStart(64, 'f');
+  return Math.floor(rng() * 2 ** 52)
+    .toString(16)
+    .padStart(64, 'f');
 }
 
 /**
@@ -36,7 +38,11 @@ export class Liar {
   private sent = 0;
   private readonly history: Emission[] = [];
 
-  constructor(readonly fault: Fault, private readonly rng: () => number, private readonly defaultDelayMs: number) {
+  constructor(
+    readonly fault: Fault,
+    private readonly rng: () => number,
+    private readonly defaultDelayMs: number,
+  ) {
     this.crashAfter = randInt(rng, 0, 12);
   }
 
@@ -69,14 +75,18 @@ export class Liar {
         if (m.t === 'pp') other = { ...m, d: NULL_BATCH, b: [] };
         else if (m.t === 'p' || m.t === 'c') other = { ...m, d: fakeDigest(this.rng) };
         if (!other || !rest.length) return [o];
-        return [{ to: a, msg: m }, { to: rest, msg: other }];
+        return [
+          { to: a, msg: m },
+          { to: rest, msg: other },
+        ];
       }
       case 'corrupt_digest':
         if (m.t === 'pp' || m.t === 'p' || m.t === 'c') return [{ to: o.to, msg: { ...m, d: fakeDigest(this.rng) } }];
         if (m.t === 'rep') return [{ to: o.to, msg: { ...m, d: fakeDigest(this.rng), g: toBase64(randomBytes(64)) } }];
         return [o];
       case 'wrong_view':
-        if (m.t === 'pp' || m.t === 'p' || m.t === 'c' || m.t === 'rep') return [{ to: o.to, msg: { ...m, v: m.v + randInt(this.rng, 1, 3) } }];
+        if (m.t === 'pp' || m.t === 'p' || m.t === 'c' || m.t === 'rep')
+          return [{ to: o.to, msg: { ...m, v: m.v + randInt(this.rng, 1, 3) } }];
         return [o];
       case 'replay': {
         // Old messages again, sometimes instead of the new one.

@@ -17,7 +17,12 @@ export interface CertificateCheck {
  * the reason and do not count.
  */
 export function verifyCertificate(
-  pub: PublicKeys, cluster: string, value: unknown, certificate: ReadonlyArray<{ replica: number; signature: string }>, sequence: number, view: number,
+  pub: PublicKeys,
+  cluster: string,
+  value: unknown,
+  certificate: ReadonlyArray<{ replica: number; signature: string }>,
+  sequence: number,
+  view: number,
 ): CertificateCheck {
   const n = pub.n;
   const f = bftFaults(n);

@@ -18,7 +18,13 @@ export interface Timing {
 }
 
 export const DEFAULT_TIMING: Timing = {
-  viewChangeTimeoutMs: 40, retransmitMs: 15, tickMs: 5, checkpointInterval: 16, window: 64, maxInflight: 4, batchMax: 1,
+  viewChangeTimeoutMs: 40,
+  retransmitMs: 15,
+  tickMs: 5,
+  checkpointInterval: 16,
+  window: 64,
+  maxInflight: 4,
+  batchMax: 1,
 };
 
 export interface ClusterBase {
@@ -67,10 +73,17 @@ export class SimCluster {
     const rng = mulberry32(seed ^ 0x9e3779b9);
     for (let id = 0; id < this.n; id++) {
       const replica = new Replica({
-        cluster: o.cluster, id, keys: o.keys, base, validate: o.validate,
-        checkpointInterval: this.timing.checkpointInterval, window: this.timing.window,
-        viewChangeTimeoutMs: this.timing.viewChangeTimeoutMs, retransmitMs: this.timing.retransmitMs,
-        maxInflight: this.timing.maxInflight, batchMax: this.timing.batchMax,
+        cluster: o.cluster,
+        id,
+        keys: o.keys,
+        base,
+        validate: o.validate,
+        checkpointInterval: this.timing.checkpointInterval,
+        window: this.timing.window,
+        viewChangeTimeoutMs: this.timing.viewChangeTimeoutMs,
+        retransmitMs: this.timing.retransmitMs,
+        maxInflight: this.timing.maxInflight,
+        batchMax: this.timing.batchMax,
       });
       const fault = faults.get(id);
       const liar = fault ? new Liar(fault, mulberry32(Math.floor(rng() * 2 ** 32)), 4 * this.timing.viewChangeTimeoutMs) : null;
@@ -148,23 +161,58 @@ export function judge(c: SimCluster, r: number, value: unknown): ProposalOutcome
   if (!res.cert) {
     if (res.rejects.size >= c.f + 1) {
       const why = [...res.rejects.values()][0];
-      return { committed: false, digest, certificate: null, simulatedMs, reason: `Rejected by ${res.rejects.size} replicas (f+1 = ${c.f + 1} include an honest one): ${why}` };
+      return {
+        committed: false,
+        digest,
+        certificate: null,
+        simulatedMs,
+        reason: `Rejected by ${res.rejects.size} replicas (f+1 = ${c.f + 1} include an honest one): ${why}`,
+      };
     }
-    return { committed: false, digest, certificate: null, simulatedMs, reason: `No certificate of ${2 * c.f + 1} matching signatures before the timeout.${bound}` };
+    return {
+      committed: false,
+      digest,
+      certificate: null,
+      simulatedMs,
+      reason: `No certificate of ${2 * c.f + 1} matching signatures before the timeout.${bound}`,
+    };
   }
   const cert = res.cert;
   if (cert.digest !== digest) {
-    return { committed: false, digest, certificate: null, simulatedMs, reason: `The signatures certify a different value (digest ${cert.digest.slice(0, 12)}…), not the one proposed.${bound}` };
+    return {
+      committed: false,
+      digest,
+      certificate: null,
+      simulatedMs,
+      reason: `The signatures certify a different value (digest ${cert.digest.slice(0, 12)}…), not the one proposed.${bound}`,
+    };
   }
   const violation = c.safetyViolation();
-  if (violation) return { committed: false, digest, certificate: null, simulatedMs, reason: `Honest replicas disagree: ${violation}.${bound}` };
+  if (violation)
+    return {
+      committed: false,
+      digest,
+      certificate: null,
+      simulatedMs,
+      reason: `Honest replicas disagree: ${violation}.${bound}`,
+    };
   const honest = c.honest;
   const behind = honest.filter((h) => h.executed.get(cert.seq)?.rd !== digest);
   if (behind.length) {
     return {
-      committed: false, digest, certificate: null, simulatedMs,
+      committed: false,
+      digest,
+      certificate: null,
+      simulatedMs,
       reason: `A certificate formed, but honest replica(s) ${behind.map((h) => h.id).join(', ')} had not executed this value at sequence ${cert.seq} before the timeout, so it is not reported.${bound}`,
     };
   }
-  return { committed: true, digest, certificate: cert, simulatedMs, stateDigest: honest[0].executed.get(cert.seq)!.state, view: cert.view };
+  return {
+    committed: true,
+    digest,
+    certificate: cert,
+    simulatedMs,
+    stateDigest: honest[0].executed.get(cert.seq)!.state,
+    view: cert.view,
+  };
 }

@@ -53,7 +53,9 @@ export function fromBase64(text: string): Uint8Array {
 }
 
 /** PKCS#8 for an Ed25519 key is this fixed header (RFC 8410) and the 32-byte seed. */
-const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+const PKCS8_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
 
 function seedOf(pkcs8: Uint8Array): Uint8Array {
   const ok = pkcs8.length === PKCS8_PREFIX.length + 32 && PKCS8_PREFIX.every((b, i) => pkcs8[i] === b);
@@ -90,4 +92,15 @@ export function ed25519Verifier(publicKey: string): (data: string, signature: Ui
 }
 
 // Both builds must offer the same functions with the same types.
-({ sha256Hex, sha256Base64, hmacSha256, macTag, randomBytes, toBase64, fromBase64, ed25519Generate, ed25519Signer, ed25519Verifier }) satisfies typeof NodeCrypto;
+({
+  sha256Hex,
+  sha256Base64,
+  hmacSha256,
+  macTag,
+  randomBytes,
+  toBase64,
+  fromBase64,
+  ed25519Generate,
+  ed25519Signer,
+  ed25519Verifier,
+}) satisfies typeof NodeCrypto;

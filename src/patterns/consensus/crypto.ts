@@ -1,4 +1,13 @@
-import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes as nodeRandomBytes, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes as nodeRandomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
 
 /**
  * Every cryptographic primitive consensus uses, in one module, so the pattern core has no other
@@ -45,7 +54,10 @@ export interface Ed25519Pair {
 
 export function ed25519Generate(): Ed25519Pair {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return { privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }), publicKey: publicKey.export({ format: 'jwk' }).x as string };
+  return {
+    privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }),
+    publicKey: publicKey.export({ format: 'jwk' }).x as string,
+  };
 }
 
 /** Signs UTF-8 text with a PKCS#8 DER key; the signature is base64. The key is parsed once. */

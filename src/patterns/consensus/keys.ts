@@ -115,7 +115,10 @@ export class ClusterKeys implements ReplicaKeys {
   /** pairwise[a][b] for a, b < n + clients. Derived lazily, cached. */
   private readonly pairwise = new Map<number, Uint8Array>();
 
-  constructor(private readonly stored: StoredKeys, private readonly clients = 1) {
+  constructor(
+    private readonly stored: StoredKeys,
+    private readonly clients = 1,
+  ) {
     this.pub = new PublicKeys(stored.publicKeys);
     this.signing = stored.privateKeys.map(ed25519Signer);
   }

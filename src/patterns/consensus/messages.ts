@@ -50,7 +50,12 @@ export interface Signed {
   g: string;
 }
 
-export interface CheckpointBody { t: 'ck'; s: number; d: string; i: number }
+export interface CheckpointBody {
+  t: 'ck';
+  s: number;
+  d: string;
+  i: number;
+}
 export interface ViewChangeBody {
   t: 'vc';
   /** The view being moved to. */
@@ -67,9 +72,21 @@ export interface ViewChangeBody {
   B: Record<string, Request[]>;
   i: number;
 }
-export interface NewViewBody { t: 'nv'; v: number; vcs: Signed[]; i: number }
+export interface NewViewBody {
+  t: 'nv';
+  v: number;
+  vcs: Signed[];
+  i: number;
+}
 export interface ReplyBody {
-  t: 'rep'; v: number; s: number; d: string; c: number; rs: number[]; i: number; g: string;
+  t: 'rep';
+  v: number;
+  s: number;
+  d: string;
+  c: number;
+  rs: number[];
+  i: number;
+  g: string;
   /** For a batch of several requests: their value digests in order (d is their batchValueDigest). */
   vd?: string[];
 }
@@ -142,7 +159,10 @@ export function decode(keys: ReplicaKeys, me: number, wire: string, channel = fa
     return parseBody(from, body0);
   }
   const prefix = `${me}:`;
-  const entry = head.slice(sp + 1).split(',').find((e) => e.startsWith(prefix));
+  const entry = head
+    .slice(sp + 1)
+    .split(',')
+    .find((e) => e.startsWith(prefix));
   if (!entry) return { ok: false, why: 'no MAC for me' };
   if (!keys.checkMac(from, me, digestOf(body0), entry.slice(prefix.length))) return { ok: false, why: 'bad MAC' };
   return parseBody(from, body0);

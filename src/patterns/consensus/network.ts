@@ -35,7 +35,15 @@ export interface NetworkFaults {
   healAtMs: number;
 }
 
-export const CALM: NetworkFaults = { minDelayMs: 0.05, maxDelayMs: 0.5, dropRate: 0, duplicateRate: 0, reorderRate: 0, partitions: [], healAtMs: 0 };
+export const CALM: NetworkFaults = {
+  minDelayMs: 0.05,
+  maxDelayMs: 0.5,
+  dropRate: 0,
+  duplicateRate: 0,
+  reorderRate: 0,
+  partitions: [],
+  healAtMs: 0,
+};
 
 interface Event {
   at: number;
@@ -106,7 +114,11 @@ export class SimNetwork implements Transport {
   private readonly endpoints = new Map<number, Endpoint>();
   private order = 0;
 
-  constructor(seed: number, private readonly faults: NetworkFaults = CALM, private readonly tickMs = 5) {
+  constructor(
+    seed: number,
+    private readonly faults: NetworkFaults = CALM,
+    private readonly tickMs = 5,
+  ) {
     this.rng = mulberry32(seed);
     this.push({ at: tickMs, to: -1, from: -1, wire: null });
   }

@@ -46,7 +46,15 @@ export function verifyNodeCertificate(o: {
   const f = bftFaults(n);
   const quorum = 2 * f + 1;
   const digest = valueDigest(o.value);
-  const fail = (reason: string, signed = digest): NodeCertificateCheck => ({ valid: false, signers: [], signer_nodes: [], quorum, digest, signed_digest: signed, reason });
+  const fail = (reason: string, signed = digest): NodeCertificateCheck => ({
+    valid: false,
+    signers: [],
+    signer_nodes: [],
+    quorum,
+    digest,
+    signed_digest: signed,
+    reason,
+  });
   let signed = digest;
   if (o.batch) {
     if (!o.batch.includes(digest)) return fail(`The value's digest ${digest.slice(0, 12)}… is not in batch.`);
@@ -75,13 +83,17 @@ export function verifyNodeCertificate(o: {
     if (e.key !== undefined) {
       key = o.keyFromText(e.key);
       if (!key || o.idOf(key) !== o.members[m]) {
-        problems.push(`the key given for ${who} is not the key of node ${o.members[m].slice(0, 9)}… (a node id is the hash of its key)`);
+        problems.push(
+          `the key given for ${who} is not the key of node ${o.members[m].slice(0, 9)}… (a node id is the hash of its key)`,
+        );
         continue;
       }
     } else {
       key = o.keyOf(m);
       if (!key) {
-        problems.push(`the public key of node ${o.members[m].slice(0, 9)}… is not known here (it never connected to this node); send it as "key"`);
+        problems.push(
+          `the public key of node ${o.members[m].slice(0, 9)}… is not known here (it never connected to this node); send it as "key"`,
+        );
         continue;
       }
     }
@@ -96,6 +108,16 @@ export function verifyNodeCertificate(o: {
   }
   const list = [...signers].sort((a, b) => a - b);
   const valid = list.length >= quorum;
-  const reason = valid ? undefined : `${list.length} valid signature(s) from distinct members, ${quorum} needed${problems.length ? `: ${problems.slice(0, 5).join('; ')}` : ''}.`;
-  return { valid, signers: list, signer_nodes: list.map((m) => o.members[m]), quorum, digest, signed_digest: signed, ...(reason ? { reason } : {}) };
+  const reason = valid
+    ? undefined
+    : `${list.length} valid signature(s) from distinct members, ${quorum} needed${problems.length ? `: ${problems.slice(0, 5).join('; ')}` : ''}.`;
+  return {
+    valid,
+    signers: list,
+    signer_nodes: list.map((m) => o.members[m]),
+    quorum,
+    digest,
+    signed_digest: signed,
+    ...(reason ? { reason } : {}),
+  };
 }

@@ -130,7 +130,14 @@ export class NodeConsensus {
   readonly n: number;
   readonly f: number;
   readonly digest: string;
-  readonly counters: NodeCounters = { messages_sent: 0, bytes_sent: 0, local_messages: 0, messages_received: 0, dropped: 0, unsent: 0 };
+  readonly counters: NodeCounters = {
+    messages_sent: 0,
+    bytes_sent: 0,
+    local_messages: 0,
+    messages_received: 0,
+    dropped: 0,
+    unsent: 0,
+  };
   /** Peers that announced a different member list (they cannot take part; see status). */
   readonly mismatched = new Set<number>();
   private readonly groups = new Map<string, Group>();
@@ -144,8 +151,17 @@ export class NodeConsensus {
     this.n = o.members.length;
     this.f = bftFaults(this.n);
     this.digest = membersDigest(o.members);
-    if (this.n < 4) throw new SixfoldError('config', `PBFT across nodes needs at least 4 nodes (3f+1 with f >= 1); this cluster has ${this.n}.`, 'Add nodes to cluster.peers.');
-    if (o.fault) o.log.warn({ behavior: o.fault.behavior, delay_ms: o.fault.delayMs }, 'UNSAFE TEST FAULT: this node lies to its consensus peers (SIXFOLD_TEST_FAULT with --unsafe-test-faults); never run this outside a test');
+    if (this.n < 4)
+      throw new SixfoldError(
+        'config',
+        `PBFT across nodes needs at least 4 nodes (3f+1 with f >= 1); this cluster has ${this.n}.`,
+        'Add nodes to cluster.peers.',
+      );
+    if (o.fault)
+      o.log.warn(
+        { behavior: o.fault.behavior, delay_ms: o.fault.delayMs },
+        'UNSAFE TEST FAULT: this node lies to its consensus peers (SIXFOLD_TEST_FAULT with --unsafe-test-faults); never run this outside a test',
+      );
     // Logs persisted by an earlier run resume at once, so a restarted node catches up on all of them.
     const prefix = statementCluster(this.digest, '');
     for (const g of o.store.groups(prefix)) this.open(g.slice(prefix.length));
@@ -214,7 +230,11 @@ export class NodeConsensus {
     if (have) return have;
     if (this.closed || !NAMESPACE_RE.test(name)) return undefined;
     if (this.groups.size >= this.o.maxLogs) {
-      if (!this.warnedFull) this.o.log.warn({ max_logs: this.o.maxLogs }, 'consensus: this node holds its maximum number of logs; a new name is refused');
+      if (!this.warnedFull)
+        this.o.log.warn(
+          { max_logs: this.o.maxLogs },
+          'consensus: this node holds its maximum number of logs; a new name is refused',
+        );
       this.warnedFull = true;
       return undefined;
     }
@@ -224,9 +244,20 @@ export class NodeConsensus {
     const base = genesis(statement);
     const resume = o.store.resume(statement, base.stateDigest);
     const replica: Replica = new Replica({
-      cluster: statement, id: o.self, keys: o.keys, base, resume, validate: o.validate,
-      checkpointInterval: t.checkpointInterval, window: t.window, viewChangeTimeoutMs: t.viewChangeTimeoutMs,
-      retransmitMs: t.retransmitMs, maxInflight: t.maxInflight, batchMax: t.batchMax, batchBytes: t.batchBytes, retransmitWhenStalled: true,
+      cluster: statement,
+      id: o.self,
+      keys: o.keys,
+      base,
+      resume,
+      validate: o.validate,
+      checkpointInterval: t.checkpointInterval,
+      window: t.window,
+      viewChangeTimeoutMs: t.viewChangeTimeoutMs,
+      retransmitMs: t.retransmitMs,
+      maxInflight: t.maxInflight,
+      batchMax: t.batchMax,
+      batchBytes: t.batchBytes,
+      retransmitWhenStalled: true,
       quorumReachable: () => this.connectedPeers().length >= 2 * this.f,
       onExecute: (s, e, view) => {
         o.store.append(statement, s, e, view);
@@ -236,12 +267,25 @@ export class NodeConsensus {
       history: (s) => o.store.executed(statement, s),
     });
     const transport = new GroupTransport(this, name);
-    const liar = o.fault ? new Liar({ replica: o.self, behavior: o.fault.behavior, delayMs: o.fault.delayMs }, mulberry32(0x51f0 + o.self), 4 * t.viewChangeTimeoutMs) : null;
+    const liar = o.fault
+      ? new Liar(
+          { replica: o.self, behavior: o.fault.behavior, delayMs: o.fault.delayMs },
+          mulberry32(0x51f0 + o.self),
+          4 * t.viewChangeTimeoutMs,
+        )
+      : null;
     // Between nodes the TLS channel authenticates every message; within this node, nothing crosses a boundary.
     const node = new ReplicaNode(replica, o.keys, transport, liar, false, true);
     // Over TCP a request is lost only with its connection: the client resends on the view-change
     // timer's scale, not the replicas' retransmission period (a long queue is not a loss).
-    const client = new ClientNode(this.n + o.self, statement, o.keys, transport, Math.max(t.retransmitMs, t.viewChangeTimeoutMs / 2), true);
+    const client = new ClientNode(
+      this.n + o.self,
+      statement,
+      o.keys,
+      transport,
+      Math.max(t.retransmitMs, t.viewChangeTimeoutMs / 2),
+      true,
+    );
     // Replicas remember executed request ids: ids from the clock stay unique across restarts.
     client.startIdsAt(Date.now() * 1000);
     client.verifyOnArrival = true;
@@ -249,7 +293,11 @@ export class NodeConsensus {
     transport.group = g;
     client.onSettled = (r) => g.waiters.get(r)?.();
     this.groups.set(name, g);
-    if (resume) o.log.info({ cluster: name, last_executed: replica.lastExec, stable: replica.h, view: replica.view }, 'consensus log resumed from this node\'s database');
+    if (resume)
+      o.log.info(
+        { cluster: name, last_executed: replica.lastExec, stable: replica.h, view: replica.view },
+        "consensus log resumed from this node's database",
+      );
     const now = this.now();
     for (let m = 0; m < this.n; m++) if (m !== o.self && o.link.isConnected(m)) this.guard(() => node.greet(m, now));
     return g;
@@ -272,13 +320,17 @@ export class NodeConsensus {
       if (m === this.digest) this.mismatched.delete(from);
       else if (!this.mismatched.has(from)) {
         this.mismatched.add(from);
-        this.o.log.warn({ peer: this.o.members[from] }, 'consensus: this peer has a different member list (cluster.peers differ between nodes); it cannot take part until both lists name the same nodes');
+        this.o.log.warn(
+          { peer: this.o.members[from] },
+          'consensus: this peer has a different member list (cluster.peers differ between nodes); it cannot take part until both lists name the same nodes',
+        );
       }
       return;
     }
     const [name, to, wire] = body as unknown[];
     const { n, self } = this;
-    if (body.length !== 3 || typeof name !== 'string' || typeof wire !== 'string' || (to !== self && to !== n + self)) return void this.counters.dropped++;
+    if (body.length !== 3 || typeof name !== 'string' || typeof wire !== 'string' || (to !== self && to !== n + self))
+      return void this.counters.dropped++;
     const sp = wire.indexOf(' ');
     const sender = sp > 0 ? Number(wire.slice(0, sp)) : NaN;
     if (sender !== from && sender !== n + from) return void this.counters.dropped++;
@@ -328,10 +380,19 @@ export class NodeConsensus {
    * signatures from distinct members on one view, sequence and digest), a rejection by f+1
    * members, or the reason nothing came back in time.
    */
-  async propose(name: string, value: unknown, schema: unknown, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<NodeProposal> {
+  async propose(
+    name: string,
+    value: unknown,
+    schema: unknown,
+    opts: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<NodeProposal> {
     const g = this.open(name);
     if (!g) {
-      throw new SixfoldError('unavailable', `This node already holds ${this.o.maxLogs} consensus logs and opens no new one.`, `Propose to one of: ${this.names().slice(0, 10).join(', ')}; or raise consensus.max_logs on every node.`);
+      throw new SixfoldError(
+        'unavailable',
+        `This node already holds ${this.o.maxLogs} consensus logs and opens no new one.`,
+        `Propose to one of: ${this.names().slice(0, 10).join(', ')}; or raise consensus.max_logs on every node.`,
+      );
     }
     const digest = valueDigest(value);
     const view0 = g.replica.view;
@@ -350,7 +411,8 @@ export class NodeConsensus {
     const res = g.client.result(r);
     g.client.forget(r);
     if (!res.cert) g.replica.forget(`${this.n + this.o.self}:${r}`);
-    if (!res.cert && opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('cancelled');
+    if (!res.cert && opts.signal?.aborted)
+      throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('cancelled');
     const view = res.cert?.view ?? g.replica.view;
     const base = { digest, view, viewChanges: Math.max(0, view - view0) };
     if (res.cert) {
@@ -360,20 +422,40 @@ export class NodeConsensus {
       if (!g.certified.has(c.seq)) {
         if (g.certified.size >= 4096) g.certified.clear();
         g.certified.add(c.seq);
-        setImmediate(() => this.guard(() => this.o.store.saveCertificate(g.statement, { seq: c.seq, view: c.view, digest: c.digest, signatures: c.signatures, batch: c.batch })));
+        setImmediate(() =>
+          this.guard(() =>
+            this.o.store.saveCertificate(g.statement, {
+              seq: c.seq,
+              view: c.view,
+              digest: c.digest,
+              signatures: c.signatures,
+              batch: c.batch,
+            }),
+          ),
+        );
       }
       return { ...base, committed: true, certificate: c };
     }
     const quorum = 2 * this.f + 1;
     if (res.rejects.size >= this.f + 1) {
       const why = [...res.rejects.values()][0];
-      return { ...base, committed: false, certificate: null, reason: `Rejected by ${res.rejects.size} of ${this.n} nodes (f+1 = ${this.f + 1} include an honest one): ${why}` };
+      return {
+        ...base,
+        committed: false,
+        certificate: null,
+        reason: `Rejected by ${res.rejects.size} of ${this.n} nodes (f+1 = ${this.f + 1} include an honest one): ${why}`,
+      };
     }
     const up = this.connectedPeers().length;
-    const odd = this.mismatched.size ? ` ${this.mismatched.size} peer(s) have a different member list (check cluster.peers on every node).` : '';
+    const odd = this.mismatched.size
+      ? ` ${this.mismatched.size} peer(s) have a different member list (check cluster.peers on every node).`
+      : '';
     return {
-      ...base, committed: false, certificate: null,
-      reason: `No certificate within ${opts.timeoutMs} ms: ${quorum} matching signatures from distinct nodes are needed (n = ${this.n}, f = ${this.f}), the most that agreed was ${res.best}; ` +
+      ...base,
+      committed: false,
+      certificate: null,
+      reason:
+        `No certificate within ${opts.timeoutMs} ms: ${quorum} matching signatures from distinct nodes are needed (n = ${this.n}, f = ${this.f}), the most that agreed was ${res.best}; ` +
         `this node is connected to ${up} of its ${this.n - 1} peers.${odd} With more than f = ${this.f} nodes down or lying PBFT cannot commit; ` +
         `the request may still commit later if enough nodes recover (see consensus://${name}/log).`,
     };
@@ -384,8 +466,17 @@ export class NodeConsensus {
     if (!g) return undefined;
     const r = g.replica;
     return {
-      cluster: name, statement_cluster: g.statement, n: this.n, f: this.f, quorum: 2 * this.f + 1, self: this.o.self,
-      view: r.view, primary: r.primary(), in_view_change: r.inViewChange, last_executed: r.lastExec, stable_checkpoint: r.h,
+      cluster: name,
+      statement_cluster: g.statement,
+      n: this.n,
+      f: this.f,
+      quorum: 2 * this.f + 1,
+      self: this.o.self,
+      view: r.view,
+      primary: r.primary(),
+      in_view_change: r.inViewChange,
+      last_executed: r.lastExec,
+      stable_checkpoint: r.h,
     };
   }
 
@@ -400,7 +491,10 @@ export class NodeConsensus {
 class GroupTransport implements Transport {
   group: Group | undefined;
 
-  constructor(private readonly c: NodeConsensus, private readonly name: string) {}
+  constructor(
+    private readonly c: NodeConsensus,
+    private readonly name: string,
+  ) {}
 
   send(from: number, to: number, wire: string, extraDelayMs = 0): void {
     const member = to < this.c.n ? to : to - this.c.n;

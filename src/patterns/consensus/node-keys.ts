@@ -38,7 +38,10 @@ export function publicKeyFromText(x: string): KeyObject {
 /** The members' keys, looked up by index (they arrive with the members' TLS certificates). */
 class MemberVerifier extends KeyVerifier {
   private readonly checks = new WeakMap<KeyObject, VerifyFn>();
-  constructor(readonly n: number, private readonly lookup: (member: number) => KeyObject | undefined) {
+  constructor(
+    readonly n: number,
+    private readonly lookup: (member: number) => KeyObject | undefined,
+  ) {
     super();
   }
   keyOf(replica: number): KeyObject | undefined {
@@ -118,7 +121,10 @@ export class NodeKeys implements ReplicaKeys {
   }
 
   private compute(k: PairKey, from: number, to: number, data: string): Buffer {
-    return createHmac('sha256', this.roleKey(k, from, to)).update(data).digest().subarray(0, MAC_BYTES);
+    return createHmac('sha256', this.roleKey(k, from, to))
+      .update(data)
+      .digest()
+      .subarray(0, MAC_BYTES);
   }
 
   /** `kid.mac`, or '' when there is no key with that party yet (never connected: it cannot check anything of ours). */

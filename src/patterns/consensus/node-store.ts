@@ -31,7 +31,15 @@ export interface StoredCertificate {
   batch?: string[];
 }
 
-interface LogRow { seq: number; view: number; digest: string; reply_digest: string; state_digest: string; requests: string; committed_at: number }
+interface LogRow {
+  seq: number;
+  view: number;
+  digest: string;
+  reply_digest: string;
+  state_digest: string;
+  requests: string;
+  committed_at: number;
+}
 
 /** Requests as stored: without their MAC authenticators (those were for the live protocol only). */
 type StoredRequest = Pick<Request, 'c' | 'r' | 'v' | 's'>;
@@ -48,27 +56,41 @@ function executedOf(row: LogRow): Executed {
 export class NodeLogStore {
   private readonly stmts;
 
-  constructor(private readonly db: DB, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly db: DB,
+    private readonly now: () => number = Date.now,
+  ) {
     this.stmts = {
-      append: db.prepare('INSERT OR IGNORE INTO consensus_node_log (cluster, seq, view, digest, reply_digest, state_digest, requests, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      entry: db.prepare('SELECT seq, view, digest, reply_digest, state_digest, requests, committed_at FROM consensus_node_log WHERE cluster = ? AND seq = ?'),
-      after: db.prepare('SELECT seq, view, digest, reply_digest, state_digest, requests, committed_at FROM consensus_node_log WHERE cluster = ? AND seq > ? ORDER BY seq'),
+      append: db.prepare(
+        'INSERT OR IGNORE INTO consensus_node_log (cluster, seq, view, digest, reply_digest, state_digest, requests, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      entry: db.prepare(
+        'SELECT seq, view, digest, reply_digest, state_digest, requests, committed_at FROM consensus_node_log WHERE cluster = ? AND seq = ?',
+      ),
+      after: db.prepare(
+        'SELECT seq, view, digest, reply_digest, state_digest, requests, committed_at FROM consensus_node_log WHERE cluster = ? AND seq > ? ORDER BY seq',
+      ),
       page: db.prepare(`SELECT l.seq, l.view, l.reply_digest AS digest, l.state_digest, l.requests, l.committed_at, c.view AS cview, c.signatures, c.batch
         FROM consensus_node_log l LEFT JOIN consensus_node_certificates c ON c.cluster = l.cluster AND c.seq = l.seq
         WHERE l.cluster = ? AND l.seq > ? ORDER BY l.seq LIMIT ?`),
       count: db.prepare('SELECT count(*) AS n, max(seq) AS last FROM consensus_node_log WHERE cluster = ?'),
       groups: db.prepare("SELECT DISTINCT cluster FROM consensus_node_log WHERE cluster LIKE ? ESCAPE '\\'"),
       checkpoint: db.prepare('SELECT seq, digest, proof, view FROM consensus_node_checkpoints WHERE cluster = ?'),
-      saveCheckpoint: db.prepare(`INSERT INTO consensus_node_checkpoints (cluster, seq, digest, proof, view) VALUES (?, ?, ?, ?, ?)
+      saveCheckpoint:
+        db.prepare(`INSERT INTO consensus_node_checkpoints (cluster, seq, digest, proof, view) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (cluster) DO UPDATE SET seq = excluded.seq, digest = excluded.digest, proof = excluded.proof, view = excluded.view WHERE excluded.seq > consensus_node_checkpoints.seq`),
-      saveCertificate: db.prepare('INSERT OR IGNORE INTO consensus_node_certificates (cluster, seq, view, digest, signatures, batch) VALUES (?, ?, ?, ?, ?, ?)'),
+      saveCertificate: db.prepare(
+        'INSERT OR IGNORE INTO consensus_node_certificates (cluster, seq, view, digest, signatures, batch) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       key: db.prepare('SELECT public_key FROM consensus_node_keys WHERE node_id = ?'),
       saveKey: db.prepare('INSERT OR IGNORE INTO consensus_node_keys (node_id, public_key) VALUES (?, ?)'),
     };
   }
 
   append(group: string, s: number, e: Executed, view: number): void {
-    const requests: StoredRequest[] = e.b.map((q) => (q.s === undefined ? { c: q.c, r: q.r, v: q.v } : { c: q.c, r: q.r, v: q.v, s: q.s }));
+    const requests: StoredRequest[] = e.b.map((q) =>
+      q.s === undefined ? { c: q.c, r: q.r, v: q.v } : { c: q.c, r: q.r, v: q.v, s: q.s },
+    );
     this.stmts.append.run(group, s, view, e.d, e.rd, e.state, JSON.stringify(requests), this.now());
   }
 
@@ -77,7 +99,14 @@ export class NodeLogStore {
   }
 
   saveCertificate(group: string, c: StoredCertificate): void {
-    this.stmts.saveCertificate.run(group, c.seq, c.view, c.digest, JSON.stringify(c.signatures), c.batch ? JSON.stringify(c.batch) : null);
+    this.stmts.saveCertificate.run(
+      group,
+      c.seq,
+      c.view,
+      c.digest,
+      JSON.stringify(c.signatures),
+      c.batch ? JSON.stringify(c.batch) : null,
+    );
   }
 
   /** An executed batch, for state transfer to a peer. */
@@ -91,7 +120,9 @@ export class NodeLogStore {
     const cp = this.stmts.checkpoint.get(group) as { seq: number; digest: string; proof: string; view: number } | undefined;
     const rows = this.stmts.after.all(group, cp?.seq ?? 0) as LogRow[];
     if (!cp && !rows.length) return undefined;
-    const stable: StableCheckpoint = cp ? { s: cp.seq, d: cp.digest, proof: JSON.parse(cp.proof) as Signed[] } : { s: 0, d: genesisDigest, proof: [] };
+    const stable: StableCheckpoint = cp
+      ? { s: cp.seq, d: cp.digest, proof: JSON.parse(cp.proof) as Signed[] }
+      : { s: 0, d: genesisDigest, proof: [] };
     return {
       view: Math.max(cp?.view ?? 0, ...rows.map((r) => r.view)),
       stable,
@@ -113,8 +144,15 @@ export class NodeLogStore {
   /** Committed entries with sequence > after, oldest first. `clients` maps a client party to its member index. */
   log(group: string, after: number, limit: number, n: number): NodeLogEntry[] {
     const rows = this.stmts.page.all(group, after, limit) as Array<{
-      seq: number; view: number; digest: string; state_digest: string; requests: string; committed_at: number;
-      cview: number | null; signatures: string | null; batch: string | null;
+      seq: number;
+      view: number;
+      digest: string;
+      state_digest: string;
+      requests: string;
+      committed_at: number;
+      cview: number | null;
+      signatures: string | null;
+      batch: string | null;
     }>;
     return rows.map((r) => ({
       sequence: r.seq,
@@ -123,9 +161,14 @@ export class NodeLogStore {
       state_digest: r.state_digest,
       values: toRequests(r.requests).map((q) => ({ value: q.v, digest: requestInfo(q).valueDigest, proposer: q.c - n })),
       committed_at: new Date(r.committed_at).toISOString(),
-      certificate: r.signatures === null
-        ? null
-        : { view: r.cview!, signatures: JSON.parse(r.signatures) as Array<{ replica: number; signature: string }>, ...(r.batch ? { batch: JSON.parse(r.batch) as string[] } : {}) },
+      certificate:
+        r.signatures === null
+          ? null
+          : {
+              view: r.cview!,
+              signatures: JSON.parse(r.signatures) as Array<{ replica: number; signature: string }>,
+              ...(r.batch ? { batch: JSON.parse(r.batch) as string[] } : {}),
+            },
     }));
   }
 

@@ -10,7 +10,10 @@ import type { Liar } from './byzantine.js';
 /** A replica on the network: checks MACs on the way in, MACs (and, if faulty, lies) on the way out. */
 export class ReplicaNode implements Endpoint {
   constructor(
-    readonly replica: Replica, private readonly keys: ReplicaKeys, private readonly net: Transport, readonly liar: Liar | null = null,
+    readonly replica: Replica,
+    private readonly keys: ReplicaKeys,
+    private readonly net: Transport,
+    readonly liar: Liar | null = null,
     /** Sign every message instead of MACing it (the benchmark's comparison variant). */
     private readonly signEverything = false,
     /** The network authenticates senders itself (mutual TLS between nodes): no MAC per message. */
@@ -47,7 +50,11 @@ export class ReplicaNode implements Endpoint {
     for (const o of this.replica.drain()) {
       for (const e of this.liar ? this.liar.transform(o) : [o]) {
         if (!e.to.length) continue;
-        const wire = this.channelAuth ? encodeChannel(this.id, e.msg) : this.signEverything ? encodeSigned(this.keys, this.id, e.msg) : encode(this.keys, this.id, e.to, e.msg);
+        const wire = this.channelAuth
+          ? encodeChannel(this.id, e.msg)
+          : this.signEverything
+            ? encodeSigned(this.keys, this.id, e.msg)
+            : encode(this.keys, this.id, e.to, e.msg);
         const extra = 'delayMs' in e ? (e.delayMs as number | undefined) : undefined;
         for (const j of e.to) this.net.send(this.id, j, wire, extra);
       }
@@ -109,7 +116,11 @@ export class ClientNode implements Endpoint {
   private readonly everyone: number[];
 
   constructor(
-    readonly id: number, private readonly cluster: string, private readonly keys: ReplicaKeys, private readonly net: Transport, private readonly retransmitMs: number,
+    readonly id: number,
+    private readonly cluster: string,
+    private readonly keys: ReplicaKeys,
+    private readonly net: Transport,
+    private readonly retransmitMs: number,
     /** The network authenticates senders itself (see ReplicaNode): no MAC per message, only the request's authenticator. */
     private readonly channelAuth = false,
   ) {
@@ -120,8 +131,20 @@ export class ClientNode implements Endpoint {
   propose(value: unknown, schema: unknown, now: number): number {
     const r = this.nextR++;
     this.reqs.set(r, {
-      wire: this.build(r, value, schema), value, schema, vdig: valueDigest(value), gen: this.keys.generation,
-      sentAt: now, resendAt: now + this.retransmitMs, resends: 0, groups: new Map(), batches: new Map(), bad: new Set(), rejects: new Map(), cert: null, doneAt: null,
+      wire: this.build(r, value, schema),
+      value,
+      schema,
+      vdig: valueDigest(value),
+      gen: this.keys.generation,
+      sentAt: now,
+      resendAt: now + this.retransmitMs,
+      resends: 0,
+      groups: new Map(),
+      batches: new Map(),
+      bad: new Set(),
+      rejects: new Map(),
+      cert: null,
+      doneAt: null,
     });
     this.sendRequest(r);
     return r;
@@ -155,7 +178,13 @@ export class ClientNode implements Endpoint {
     this.reqs.delete(r);
   }
 
-  result(r: number): { cert: Certificate | null; rejects: Map<number, string>; doneAt: number | null; sentAt: number; best: number } {
+  result(r: number): {
+    cert: Certificate | null;
+    rejects: Map<number, string>;
+    doneAt: number | null;
+    sentAt: number;
+    best: number;
+  } {
     const o = this.reqs.get(r)!;
     let best = 0;
     for (const g of o.groups.values()) best = Math.max(best, g.size);
@@ -185,7 +214,10 @@ export class ClientNode implements Endpoint {
     if (m.t !== 'rep' || !Array.isArray(m.rs)) return;
     // A reply to a batch of several: its list of value digests must hash to the signed digest (checked once per message).
     const vd = m.vd;
-    const batch = Array.isArray(vd) && vd.length >= 2 && vd.every((x) => typeof x === 'string') && batchValueDigest(vd) === m.d ? new Set(vd) : null;
+    const batch =
+      Array.isArray(vd) && vd.length >= 2 && vd.every((x) => typeof x === 'string') && batchValueDigest(vd) === m.d
+        ? new Set(vd)
+        : null;
     for (const r of m.rs) this.onReply(r, m, batch, now);
   }
 
@@ -220,7 +252,9 @@ export class ClientNode implements Endpoint {
     }
     if (g.size < 2 * this.f + 1) return;
     o.cert = {
-      view: m.v, seq: m.s, digest: m.d,
+      view: m.v,
+      seq: m.s,
+      digest: m.d,
       signatures: [...g].sort((a, b) => a[0] - b[0]).map(([replica, signature]) => ({ replica, signature })),
       ...(o.batches.has(k) ? { batch: o.batches.get(k) } : {}),
     };
@@ -239,4 +273,3 @@ export class ClientNode implements Endpoint {
     }
   }
 }
-

@@ -2,8 +2,16 @@ import { sha256hex } from './canonical.js';
 import { batchDigest, checkRequestMac, isRequest, replyDigest, requestInfo, type RequestInfo } from './batch.js';
 import type { ReplicaKeys } from './keys.js';
 import {
-  commitStatement, openSigned, signBody,
-  type CheckpointBody, type Msg, type NewViewBody, type ReplyBody, type Request, type Signed, type ViewChangeBody,
+  commitStatement,
+  openSigned,
+  signBody,
+  type CheckpointBody,
+  type Msg,
+  type NewViewBody,
+  type ReplyBody,
+  type Request,
+  type Signed,
+  type ViewChangeBody,
 } from './messages.js';
 import { selectNewView, type NewViewDecision } from './new-view.js';
 import { bftFaults } from '../vote/quorum.js';
@@ -239,7 +247,15 @@ export class Replica {
   private slot(s: number): Slot {
     let x = this.slots.get(s);
     if (!x) {
-      x = { q: new Map(), batches: new Map(), votes: new Map(), sentPrepareView: NONE, sentCommitView: NONE, committedView: NONE, committedAt: 0 };
+      x = {
+        q: new Map(),
+        batches: new Map(),
+        votes: new Map(),
+        sentPrepareView: NONE,
+        sentCommitView: NONE,
+        committedView: NONE,
+        committedAt: 0,
+      };
       this.slots.set(s, x);
     }
     return x;
@@ -253,17 +269,28 @@ export class Replica {
   receive(from: number, msg: Msg, now: number): void {
     this.now = now;
     switch (msg.t) {
-      case 'req': return this.onRequest(msg.q);
-      case 'pp': return this.onPrePrepare(from, msg);
-      case 'p': return this.onVote('p', from, msg);
-      case 'c': return this.onVote('c', from, msg);
-      case 'ck': return this.onCheckpoint(msg.x);
-      case 'vc': return this.onViewChange(from, msg.x);
-      case 'nv': return this.onNewView(msg.x);
-      case 'fetch': return this.onFetch(from, msg);
-      case 'state': return this.onState(from, msg.e);
-      case 'st': return this.onStatus(from, msg.v);
-      default: return undefined;
+      case 'req':
+        return this.onRequest(msg.q);
+      case 'pp':
+        return this.onPrePrepare(from, msg);
+      case 'p':
+        return this.onVote('p', from, msg);
+      case 'c':
+        return this.onVote('c', from, msg);
+      case 'ck':
+        return this.onCheckpoint(msg.x);
+      case 'vc':
+        return this.onViewChange(from, msg.x);
+      case 'nv':
+        return this.onNewView(msg.x);
+      case 'fetch':
+        return this.onFetch(from, msg);
+      case 'state':
+        return this.onState(from, msg.e);
+      case 'st':
+        return this.onStatus(from, msg.v);
+      default:
+        return undefined;
     }
   }
 
@@ -313,7 +340,11 @@ export class Replica {
       this.queue = this.queue.slice(this.queueHead);
       this.queueHead = 0;
     }
-    while (this.queueHead < this.queue.length && this.seqNext - 1 - this.lastExec < this.opts.maxInflight && this.seqNext <= this.h + this.opts.window) {
+    while (
+      this.queueHead < this.queue.length &&
+      this.seqNext - 1 - this.lastExec < this.opts.maxInflight &&
+      this.seqNext <= this.h + this.opts.window
+    ) {
       const batch: Request[] = [];
       const infos: RequestInfo[] = [];
       const maxBytes = this.opts.batchBytes ?? Infinity;
@@ -353,7 +384,12 @@ export class Replica {
     const infos: RequestInfo[] = [];
     for (const q of m.b) {
       const known = isRequest(q) ? this.pending.get(`${q.c}:${q.r}`) : undefined;
-      if (known && known.q.a[this.id] === q.a[this.id] && JSON.stringify(known.q.v) === JSON.stringify(q.v) && JSON.stringify(known.q.s) === JSON.stringify(q.s)) {
+      if (
+        known &&
+        known.q.a[this.id] === q.a[this.id] &&
+        JSON.stringify(known.q.v) === JSON.stringify(q.v) &&
+        JSON.stringify(known.q.s) === JSON.stringify(q.s)
+      ) {
         // The very request we already checked (same MAC, same value): skip re-hashing it.
         infos.push(known.info);
         continue;
@@ -617,7 +653,11 @@ export class Replica {
     const e: Array<[number, string, Request[]]> = [];
     const maxBytes = this.opts.batchBytes ?? Infinity;
     let bytes = 0;
-    for (let s = Math.max(m.from, this.opts.base.seq + 1); s <= Math.min(m.to, this.lastExec) && e.length < 256 && bytes < maxBytes; s++) {
+    for (
+      let s = Math.max(m.from, this.opts.base.seq + 1);
+      s <= Math.min(m.to, this.lastExec) && e.length < 256 && bytes < maxBytes;
+      s++
+    ) {
       const x = this.executedAt(s);
       if (!x) break;
       e.push([s, x.d, x.b]);
@@ -681,7 +721,10 @@ export class Replica {
     this.execute();
   }
 
-  private readonly stateVotes = new Map<string, { senders: Set<number>; x: { s: number; d: string; b: Request[]; infos: RequestInfo[] } }>();
+  private readonly stateVotes = new Map<
+    string,
+    { senders: Set<number>; x: { s: number; d: string; b: Request[]; infos: RequestInfo[] } }
+  >();
 
   // ---------------------------------------------------------------------------------------------
   // View change
@@ -719,7 +762,8 @@ export class Replica {
   /** A view change is usable if signed, for a later view, and its checkpoint claim is proven. */
   private checkViewChange(x: Signed): ViewChangeBody | null {
     const body = openSigned<ViewChangeBody>(this.opts.keys, x, 'vc');
-    if (!body || !Number.isInteger(body.v) || !Array.isArray(body.P) || !Array.isArray(body.Q) || !Array.isArray(body.ck)) return null;
+    if (!body || !Number.isInteger(body.v) || !Array.isArray(body.P) || !Array.isArray(body.Q) || !Array.isArray(body.ck))
+      return null;
     if (!body.B || typeof body.B !== 'object') return null;
     if (body.h < this.opts.base.seq) return null;
     if (body.h === this.opts.base.seq) return body.hd === this.opts.base.stateDigest ? body : null;
@@ -763,7 +807,8 @@ export class Replica {
     }
     // PBFT's first liveness rule: the timer that moves on to the next view runs only once 2f+1
     // replicas want this one; a replica cut off alone must not race ahead through views.
-    if (this.inViewChange && this.vcTimerFrom === null && (this.viewChangeVotes.get(this.vcTarget)?.size ?? 0) >= 2 * this.f + 1) this.vcTimerFrom = this.now;
+    if (this.inViewChange && this.vcTimerFrom === null && (this.viewChangeVotes.get(this.vcTarget)?.size ?? 0) >= 2 * this.f + 1)
+      this.vcTimerFrom = this.now;
     this.tryNewView(body.v);
   }
 
@@ -772,7 +817,11 @@ export class Replica {
     const forView = this.viewChangeVotes.get(v);
     if (!forView || forView.size < 2 * this.f + 1) return;
     const bodies = [...forView.values()].sort((a, b) => a.body.i - b.body.i);
-    const decision = selectNewView(bodies.map((e) => e.body), this.f, this.opts.window);
+    const decision = selectNewView(
+      bodies.map((e) => e.body),
+      this.f,
+      this.opts.window,
+    );
     if (!decision) return;
     const body: NewViewBody = { t: 'nv', v, vcs: bodies.map((e) => e.x), i: this.id };
     const x = signBody(this.opts.keys, this.id, body);
@@ -783,7 +832,8 @@ export class Replica {
 
   private onNewView(x: Signed): void {
     const body = openSigned<NewViewBody>(this.opts.keys, x, 'nv');
-    if (!body || !Number.isInteger(body.v) || body.v <= this.view || this.primary(body.v) !== body.i || !Array.isArray(body.vcs)) return;
+    if (!body || !Number.isInteger(body.v) || body.v <= this.view || this.primary(body.v) !== body.i || !Array.isArray(body.vcs))
+      return;
     // Having asked for view vcTarget, a replica never goes back to an earlier one (its signed view
     // change for vcTarget may yet be used without what it would prepare there).
     if (this.inViewChange && body.v < this.vcTarget) return;
@@ -864,7 +914,11 @@ export class Replica {
       // asked for alone would only strand this replica outside the view the others stay in.
       if (this.opts.quorumReachable && !this.opts.quorumReachable()) this.waitingSince = now;
       else this.startViewChange(this.view + 1);
-    } else if (this.inViewChange && this.vcTimerFrom !== null && now - this.vcTimerFrom >= T * 2 ** Math.min(this.vcAttempts, 6)) {
+    } else if (
+      this.inViewChange &&
+      this.vcTimerFrom !== null &&
+      now - this.vcTimerFrom >= T * 2 ** Math.min(this.vcAttempts, 6)
+    ) {
       // No new view in time: the next primary may be faulty too; try the view after.
       this.startViewChange(this.vcTarget + 1);
     }

@@ -38,7 +38,16 @@ const SLICE_EVENTS = 4000;
  * may be reported. Runs in slices so the event loop (cancellation, other requests) keeps moving.
  */
 export async function propose(o: ProposeOptions): Promise<ProposeResult> {
-  const c = new SimCluster({ cluster: o.cluster, keys: o.keys, base: o.base, faults: o.faults, seed: o.seed, network: CALM, timing: o.timing, validate: o.validate });
+  const c = new SimCluster({
+    cluster: o.cluster,
+    keys: o.keys,
+    base: o.base,
+    faults: o.faults,
+    seed: o.seed,
+    network: CALM,
+    timing: o.timing,
+    validate: o.validate,
+  });
   const r = c.propose(o.value, o.schema);
   c.client.keepAlive = true;
   const done = () => {
@@ -56,7 +65,12 @@ export async function propose(o: ProposeOptions): Promise<ProposeResult> {
   }
   const outcome = judge(c, r, o.value);
   return {
-    ...outcome, n: c.n, f: c.f, viewChanges: c.viewChanges, messages: c.net.stats.messages, bytes: c.net.stats.bytes,
+    ...outcome,
+    n: c.n,
+    f: c.f,
+    viewChanges: c.viewChanges,
+    messages: c.net.stats.messages,
+    bytes: c.net.stats.bytes,
     faulty: [...c.faulty].sort((a, b) => a - b),
   };
 }

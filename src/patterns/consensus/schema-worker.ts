@@ -60,7 +60,10 @@ export class SchemaWorker {
   }
 
   private spawn(): Worker {
-    const w = new Worker(new URL(import.meta.url), { workerData: { role: ROLE }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    const w = new Worker(new URL(import.meta.url), {
+      workerData: { role: ROLE },
+      resourceLimits: { maxOldGenerationSizeMb: 256 },
+    });
     this.ready = false;
     w.unref();
     w.on('message', (m: { id: number; verdict: string | null } | { ready: true }) => {

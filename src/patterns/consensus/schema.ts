@@ -7,7 +7,9 @@ export const MAX_SCHEMA_DEPTH = 32;
 
 /** ECMAScript escapes that RE2 spells differently: \uXXXX and \u{X} become \x{X}; "\\u" stays literal. */
 export function toRe2Syntax(pattern: string): string {
-  return pattern.replace(/\\(?:\\|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4}))/g, (m, braced?: string, four?: string) => (braced ?? four ? `\\x{${braced ?? four}}` : m));
+  return pattern.replace(/\\(?:\\|u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4}))/g, (m, braced?: string, four?: string) =>
+    (braced ?? four) ? `\\x{${braced ?? four}}` : m,
+  );
 }
 
 /**
@@ -22,7 +24,9 @@ function re2(pattern: string): { test: (s: string) => boolean; toString: () => s
     re = RE2JS.compile(toRe2Syntax(pattern));
   } catch (err) {
     const p = pattern.length > 60 ? `${pattern.slice(0, 60)}…` : pattern;
-    throw new Error(`pattern "${p}" is not supported by the linear-time (RE2) regex engine sixfold uses for caller schemas (no backreferences or lookaround): ${(err as Error).message.slice(0, 120)}`);
+    throw new Error(
+      `pattern "${p}" is not supported by the linear-time (RE2) regex engine sixfold uses for caller schemas (no backreferences or lookaround): ${(err as Error).message.slice(0, 120)}`,
+    );
   }
   // ajv caches compiled patterns by toString(): it must differ per pattern, as a RegExp's does.
   return { test: (s: string) => re.test(s), toString: () => `/${pattern}/re2` };
@@ -93,7 +97,10 @@ export class SchemaValidator {
  * time bound) for this exact value and schema, and validates anything else itself.
  */
 export function withVerdict(
-  value: unknown, schema: unknown, verdict: string | null, fallback: (v: unknown, s: unknown) => string | null,
+  value: unknown,
+  schema: unknown,
+  verdict: string | null,
+  fallback: (v: unknown, s: unknown) => string | null,
 ): (v: unknown, s: unknown) => string | null {
   const valueText = canonicalJson(value);
   const schemaText = canonicalJson(schema);

@@ -54,7 +54,12 @@ export class Cluster<R extends Replica> {
         create: () => undefined,
         receive: (_d, update) => void node.inbox.push(update),
       };
-      node.engine = new GossipEngine(set, this.net.join(id), { fanout: opts.fanout, rng: mulberry32(opts.seed * 7919 + i) }, () => this.net.round);
+      node.engine = new GossipEngine(
+        set,
+        this.net.join(id),
+        { fanout: opts.fanout, rng: mulberry32(opts.seed * 7919 + i) },
+        () => this.net.round,
+      );
       this.nodes.push(node);
     }
   }

@@ -115,7 +115,10 @@ function refuseProtoNames(update: Uint8Array, i: number): void {
   }
   for (const s of structs) {
     if (s instanceof Y.Item && (s.parentSub === '__proto__' || (s.parent as unknown) === '__proto__')) {
-      throw invalidInput(`updates[${i}] names a type or map key "__proto__", which a document cannot hold (JavaScript drops it from every snapshot); the document is unchanged.`, 'Use another name in the Yjs document.');
+      throw invalidInput(
+        `updates[${i}] names a type or map key "__proto__", which a document cannot hold (JavaScript drops it from every snapshot); the document is unchanged.`,
+        'Use another name in the Yjs document.',
+      );
     }
   }
 }
@@ -135,9 +138,13 @@ function applyRaw(doc: Y.Doc, update: Uint8Array, i: number): void {
 
 function prepare(db: DB) {
   return {
-    doc: db.prepare('SELECT state, types, pending, (SELECT coalesce(sum(length(data)), 0) FROM crdt_updates WHERE doc = crdt_docs.id) AS log_bytes FROM crdt_docs WHERE id = ?'),
+    doc: db.prepare(
+      'SELECT state, types, pending, (SELECT coalesce(sum(length(data)), 0) FROM crdt_updates WHERE doc = crdt_docs.id) AS log_bytes FROM crdt_docs WHERE id = ?',
+    ),
     log: db.prepare('SELECT data FROM crdt_updates WHERE doc = ? ORDER BY seq'),
-    insertDoc: db.prepare('INSERT INTO crdt_docs (id, state, types, pending, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING'),
+    insertDoc: db.prepare(
+      'INSERT INTO crdt_docs (id, state, types, pending, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING',
+    ),
     append: db.prepare('INSERT INTO crdt_updates (doc, data, at) VALUES (?, ?, ?)'),
     touch: db.prepare('UPDATE crdt_docs SET types = ?, pending = pending + ?, updated_at = ? WHERE id = ?'),
     compact: db.prepare('UPDATE crdt_docs SET state = ?, pending = 0, updated_at = ? WHERE id = ?'),
@@ -163,7 +170,10 @@ export class DocStore {
   /** Called after every merge that added something, once it is on disk (gossip pushes it to peers). */
   onChange: ((doc: string, update: Uint8Array, origin: string | undefined) => void) | undefined;
 
-  constructor(private readonly db: DB, private readonly opts: DocStoreOptions) {
+  constructor(
+    private readonly db: DB,
+    private readonly opts: DocStoreOptions,
+  ) {
     this.now = opts.now ?? Date.now;
     let id = getMeta(db, 'crdt_replica_id');
     if (!id) {
@@ -264,7 +274,9 @@ export class DocStore {
     // What the transaction added, as Yjs encodes it, is what gossip pushes; Yjs encodes it only
     // for a listener, so only when gossip listens.
     let added: Uint8Array | null = null;
-    const grab = (u: Uint8Array) => { added = u; };
+    const grab = (u: Uint8Array) => {
+      added = u;
+    };
     const listen = this.onChange !== undefined;
     const unwatch = () => {
       ydoc.off('afterTransaction', watch);
@@ -285,7 +297,10 @@ export class DocStore {
       const rows: readonly Uint8Array[] = changed || waiting ? [encodeBatch(updates)] : [];
       const rowBytes = rows.reduce((n, u) => n + u.byteLength, 0);
       if (loaded.bytes + rowBytes > this.opts.maxDocBytes) {
-        throw invalidInput(`The merge would grow document "${id}" past the ${this.opts.maxDocBytes}-byte limit.`, 'Split the content over several documents.');
+        throw invalidInput(
+          `The merge would grow document "${id}" past the ${this.opts.maxDocBytes}-byte limit.`,
+          'Split the content over several documents.',
+        );
       }
       const types = Object.keys(typed).length || !current ? typesOf(ydoc) : loaded.types;
       const at = this.now();
@@ -309,7 +324,12 @@ export class DocStore {
       if (current) this.evict(id);
       else ydoc.destroy();
       if (err instanceof SixfoldError) throw err;
-      throw new SixfoldError('internal', `Merging into document "${id}" failed: ${(err as Error).message}.`, 'The document is unchanged.', { cause: err });
+      throw new SixfoldError(
+        'internal',
+        `Merging into document "${id}" failed: ${(err as Error).message}.`,
+        'The document is unchanged.',
+        { cause: err },
+      );
     }
     if (!current) this.remember(id, loaded);
     try {
@@ -330,7 +350,8 @@ export class DocStore {
   /** What crdt_merge and crdt_read return: snapshot, state vector, and the diff since `since`. */
   view(id: string, since?: Uint8Array): DocView {
     const loaded = this.load(id);
-    if (!loaded) throw notFound(`No document "${id}".`, 'Create it with crdt_merge (ops or updates); crdt:// lists existing documents.');
+    if (!loaded)
+      throw notFound(`No document "${id}".`, 'Create it with crdt_merge (ops or updates); crdt:// lists existing documents.');
     const { ydoc } = loaded;
     const full = Y.encodeStateAsUpdate(ydoc);
     let update = full;
@@ -338,7 +359,10 @@ export class DocStore {
       try {
         update = Y.encodeStateAsUpdate(ydoc, since);
       } catch (err) {
-        throw invalidInput(`since is not a Yjs state vector (${(err as Error).message}).`, 'Send Y.encodeStateVector(doc) as base64, or omit since for the full state.');
+        throw invalidInput(
+          `since is not a Yjs state vector (${(err as Error).message}).`,
+          'Send Y.encodeStateVector(doc) as base64, or omit since for the full state.',
+        );
       }
     }
     return {
@@ -376,7 +400,15 @@ export class DocStore {
           for (const d of items) deleted += d.len;
         }
       }
-      return { seq: r.seq, at: r.at, bytes: r.data.byteLength, updates: updates.length, inserted, deleted, clients: [...clients] };
+      return {
+        seq: r.seq,
+        at: r.at,
+        bytes: r.data.byteLength,
+        updates: updates.length,
+        inserted,
+        deleted,
+        clients: [...clients],
+      };
     });
     return { ...doc, entries };
   }

@@ -1,7 +1,6 @@
 import { mulberry32 } from '../../random.js';
 import type { GossipMessage, GossipTransport } from './gossip.js';
 
-
 export interface NetworkOptions {
   seed: number;
   /** Probability that any one message is dropped. */
@@ -147,7 +146,10 @@ export class MemoryNetwork {
 }
 
 export class MemoryTransport implements GossipTransport {
-  constructor(private readonly net: MemoryNetwork, readonly id: string) {}
+  constructor(
+    private readonly net: MemoryNetwork,
+    readonly id: string,
+  ) {}
 
   pickPeers(k: number, rng: () => number): string[] {
     return this.net.peersOf(this.id, k, rng);

@@ -2,7 +2,15 @@
  * The JSON edit crdt_merge takes, as data: its schema (schemas.ts) loads from here without Yjs,
  * which only ops.ts, applying the edits, needs.
  */
-export const OP_KINDS = ['map_set', 'map_delete', 'text_insert', 'text_delete', 'array_push', 'array_insert', 'array_delete'] as const;
+export const OP_KINDS = [
+  'map_set',
+  'map_delete',
+  'text_insert',
+  'text_delete',
+  'array_push',
+  'array_insert',
+  'array_delete',
+] as const;
 export type OpKind = (typeof OP_KINDS)[number];
 
 /** A JSON edit for callers that cannot produce Yjs bytes (an LLM). */

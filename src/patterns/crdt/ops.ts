@@ -8,8 +8,13 @@ export { OP_KINDS, type CrdtOp, type OpKind } from './op-kinds.js';
 const PROTO = '__proto__';
 
 const KIND_OF_OP: Record<OpKind, TypeKind> = {
-  map_set: 'map', map_delete: 'map', text_insert: 'text', text_delete: 'text',
-  array_push: 'array', array_insert: 'array', array_delete: 'array',
+  map_set: 'map',
+  map_delete: 'map',
+  text_insert: 'text',
+  text_delete: 'text',
+  array_push: 'array',
+  array_insert: 'array',
+  array_delete: 'array',
 };
 
 function makeType(kind: TypeKind): Y.AbstractType<any> {
@@ -80,7 +85,10 @@ function checkIndex(index: number, max: number, op: CrdtOp, i: number, length = 
 function checkNames(op: CrdtOp, i: number): void {
   const where = op.target === PROTO ? 'target' : op.key === PROTO ? 'key' : op.path?.includes(PROTO) ? 'path' : undefined;
   if (where) {
-    throw invalidInput(`ops[${i}] (${op.op}) has ${where} "__proto__", which a document cannot hold (JavaScript drops it from every snapshot).`, 'Use another name, e.g. "proto".');
+    throw invalidInput(
+      `ops[${i}] (${op.op}) has ${where} "__proto__", which a document cannot hold (JavaScript drops it from every snapshot).`,
+      'Use another name, e.g. "proto".',
+    );
   }
 }
 
@@ -104,7 +112,10 @@ function applyOne(doc: Y.Doc, op: CrdtOp, i: number): void {
   const type = resolve(doc, op, i);
   switch (op.op) {
     case 'map_set':
-      (type as Y.Map<unknown>).set(need(op.key, op, i, 'key', 'the map key'), checkValue(need(op.value, op, i, 'value', 'any JSON value'), op, i));
+      (type as Y.Map<unknown>).set(
+        need(op.key, op, i, 'key', 'the map key'),
+        checkValue(need(op.value, op, i, 'value', 'any JSON value'), op, i),
+      );
       return;
     case 'map_delete':
       (type as Y.Map<unknown>).delete(need(op.key, op, i, 'key', 'the map key to delete'));
@@ -112,7 +123,8 @@ function applyOne(doc: Y.Doc, op: CrdtOp, i: number): void {
     case 'text_insert': {
       const text = type as Y.Text;
       const value = need(op.value, op, i, 'value', 'the string to insert');
-      if (typeof value !== 'string') throw invalidInput(`ops[${i}] (text_insert) value must be a string.`, 'Send the text to insert as a JSON string.');
+      if (typeof value !== 'string')
+        throw invalidInput(`ops[${i}] (text_insert) value must be a string.`, 'Send the text to insert as a JSON string.');
       const index = op.index ?? text.length;
       checkIndex(index, text.length, op, i);
       text.insert(index, value);
@@ -154,7 +166,9 @@ function applyOne(doc: Y.Doc, op: CrdtOp, i: number): void {
  */
 export function applyOps(doc: Y.Doc, ops: readonly CrdtOp[]): Uint8Array | null {
   let update: Uint8Array | null = null;
-  const grab = (u: Uint8Array) => { update = u; };
+  const grab = (u: Uint8Array) => {
+    update = u;
+  };
   doc.on('update', grab);
   try {
     doc.transact(() => ops.forEach((op, i) => applyOne(doc, op, i)));

@@ -67,7 +67,14 @@ interface OwnState {
  * what gossip spends its time on besides integrating.
  */
 export class YDocReplica implements Replica {
-  private readonly own: OwnState = { index: new Map(), clients: [], clocks: [], seen: new Uint32Array(0), theirs: new Float64Array(0), encoded: new Uint8Array([0]) };
+  private readonly own: OwnState = {
+    index: new Map(),
+    clients: [],
+    clocks: [],
+    seen: new Uint32Array(0),
+    theirs: new Float64Array(0),
+    encoded: new Uint8Array([0]),
+  };
   private fresh = false;
   private gen = 0;
   private ds: { bytes: Uint8Array; digest: number } | undefined;

@@ -38,7 +38,11 @@ export function typeFromContent(doc: Y.Doc): TypeMap {
       for (let item = type._start; item && !kind; item = item.right) {
         const c = item.content;
         if (c instanceof Y.ContentString || c instanceof Y.ContentFormat || c instanceof Y.ContentEmbed) kind = 'text';
-        else if (c instanceof Y.ContentType && (c.type instanceof Y.XmlElement || c.type instanceof Y.XmlText || c.type instanceof Y.XmlHook)) kind = 'xml';
+        else if (
+          c instanceof Y.ContentType &&
+          (c.type instanceof Y.XmlElement || c.type instanceof Y.XmlText || c.type instanceof Y.XmlHook)
+        )
+          kind = 'xml';
         else if (!(c instanceof Y.ContentDeleted)) kind = 'array';
       }
     }

@@ -13,7 +13,10 @@ import { agentPrompt, agentSystem, estimateTokens, memoryContent, recallQuery } 
 export interface AgentIO {
   recall(query: string, namespace: string, k: number, signal: AbortSignal): Promise<string[]>;
   execute(req: { system: string; prompt: string; maxTokens: number }, signal: AbortSignal): Promise<Execution>;
-  remember(memory: { content: string; namespace: string; persist: boolean; metadata: Record<string, unknown> }, signal: AbortSignal): Promise<void>;
+  remember(
+    memory: { content: string; namespace: string; persist: boolean; metadata: Record<string, unknown> },
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Price of the provider expected to answer, for capping tokens by budget; null when unknown. */
   price: Price | null;
 }
@@ -74,7 +77,8 @@ export async function runAgent(spec: AgentSpec, io: AgentIO, ledger: AgentLedger
   const start = performance.now();
   const controller = new AbortController();
   const signal = controller.signal;
-  const stopRun = () => controller.abort(runSignal.reason instanceof AgentStop ? runSignal.reason : new AgentStop('cancelled', 'cancelled'));
+  const stopRun = () =>
+    controller.abort(runSignal.reason instanceof AgentStop ? runSignal.reason : new AgentStop('cancelled', 'cancelled'));
   runSignal.addEventListener('abort', stopRun, { once: true });
   const ttl = setTimeout(() => controller.abort(new AgentStop('expired', `TTL of ${spec.ttlMs} ms expired`)), spec.ttlMs);
   // Cancelled or terminated while it was queued: it ends without starting (no started_at).
@@ -94,7 +98,8 @@ export async function runAgent(spec: AgentSpec, io: AgentIO, ledger: AgentLedger
   try {
     const brief = { role: spec.role, task: spec.task, input: spec.input, index: spec.index, total: spec.total };
     signal.throwIfAborted(); // cancelled while queued: never starts its work
-    const memories = spec.memoryK > 0 ? await raced(io.recall(recallQuery(brief), spec.namespace, spec.memoryK, signal), signal) : [];
+    const memories =
+      spec.memoryK > 0 ? await raced(io.recall(recallQuery(brief), spec.namespace, spec.memoryK, signal), signal) : [];
     loaded = memories.length;
     spawnMs = performance.now() - start;
 
@@ -113,12 +118,24 @@ export async function runAgent(spec: AgentSpec, io: AgentIO, ledger: AgentLedger
     if (result.trim()) {
       ledger.phase(spec.id, 'persisting');
       signal.throwIfAborted();
-      await raced(io.remember({
-        content: memoryContent(brief, result, spec.maxMemoryChars),
-        namespace: spec.namespace,
-        persist: spec.persist,
-        metadata: { source: 'spawn_ephemeral', run_id: spec.runId, agent_id: spec.id, role: spec.role, input_index: spec.index },
-      }, signal), signal);
+      await raced(
+        io.remember(
+          {
+            content: memoryContent(brief, result, spec.maxMemoryChars),
+            namespace: spec.namespace,
+            persist: spec.persist,
+            metadata: {
+              source: 'spawn_ephemeral',
+              run_id: spec.runId,
+              agent_id: spec.id,
+              role: spec.role,
+              input_index: spec.index,
+            },
+          },
+          signal,
+        ),
+        signal,
+      );
       written = 1;
     }
   } catch (err) {
@@ -132,10 +149,25 @@ export async function runAgent(spec: AgentSpec, io: AgentIO, ledger: AgentLedger
     clearTimeout(ttl);
     runSignal.removeEventListener('abort', stopRun);
   }
-  ledger.end(spec.id, { status, result, memories_loaded: loaded, memories_written: written, cost_usd: cost, error: error ?? null });
+  ledger.end(spec.id, {
+    status,
+    result,
+    memories_loaded: loaded,
+    memories_written: written,
+    cost_usd: cost,
+    error: error ?? null,
+  });
   return {
-    id: spec.id, input_index: spec.index, status, result, memories_loaded: loaded, memories_written: written,
-    spawn_ms: round(spawnMs), elapsed_ms: round(performance.now() - start), cost_usd: cost, provider,
+    id: spec.id,
+    input_index: spec.index,
+    status,
+    result,
+    memories_loaded: loaded,
+    memories_written: written,
+    spawn_ms: round(spawnMs),
+    elapsed_ms: round(performance.now() - start),
+    cost_usd: cost,
+    provider,
     ...(error !== undefined ? { error } : {}),
   };
 }

@@ -27,7 +27,7 @@ export function affordableTokens(budgetUsd: number | undefined, price: Price | n
   if (left <= 0 || tokens < 1) {
     throw new BudgetExceeded(
       `budget exceeded before the call: the prompt (~${promptTokens} tokens) costs ~${usd(inputCost)} at ${price.provider}, ` +
-      `leaving no room for an answer within the budget of ${usd(budgetUsd)}`,
+        `leaving no room for an answer within the budget of ${usd(budgetUsd)}`,
     );
   }
   return Math.min(cap, tokens);
@@ -36,6 +36,8 @@ export function affordableTokens(budgetUsd: number | undefined, price: Price | n
 /** After the call: a result that cost more than the budget is not used. */
 export function checkSpend(budgetUsd: number | undefined, spentUsd: number, provider: string): void {
   if (budgetUsd !== undefined && spentUsd > budgetUsd) {
-    throw new BudgetExceeded(`budget exceeded: the call to ${provider} cost ${usd(spentUsd)}, over the budget of ${usd(budgetUsd)}; its result was discarded`);
+    throw new BudgetExceeded(
+      `budget exceeded: the call to ${provider} cost ${usd(spentUsd)}, over the budget of ${usd(budgetUsd)}; its result was discarded`,
+    );
   }
 }

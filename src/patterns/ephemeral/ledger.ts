@@ -53,7 +53,10 @@ export interface AgentEnd {
 
 /** Why an agent was stopped from outside: its TTL ran out, or someone cancelled it. */
 export class AgentStop extends Error {
-  constructor(readonly status: 'expired' | 'cancelled', message: string) {
+  constructor(
+    readonly status: 'expired' | 'cancelled',
+    message: string,
+  ) {
     super(message);
     this.name = 'AgentStop';
   }
@@ -76,7 +79,10 @@ function pidAlive(pid: number): boolean {
 export class AgentLedger {
   private readonly dirty = new Map<string, Partial<AgentRow>>();
   /** Agents not yet ended: their rowid (updates skip the id index) and transitions so far (written whole each time). */
-  private readonly open = new Map<string, { rowid: number | bigint; run: string; trail: Array<[string, number]>; ended?: boolean }>();
+  private readonly open = new Map<
+    string,
+    { rowid: number | bigint; run: string; trail: Array<[string, number]>; ended?: boolean }
+  >();
   private scheduled = false;
   /** Running agents' controllers, for terminate_agent by id. */
   private readonly live = new Map<string, AbortController>();
@@ -87,7 +93,11 @@ export class AgentLedger {
   /** Told which runs' rows were written, after each commit (agents:// subscriptions). */
   onWrite: ((runIds: string[]) => void) | undefined;
 
-  constructor(private readonly db: DB, private readonly now: () => number = Date.now, readonly pid = process.pid) {
+  constructor(
+    private readonly db: DB,
+    private readonly now: () => number = Date.now,
+    readonly pid = process.pid,
+  ) {
     this.st = {
       insert: db.prepare(
         `INSERT INTO agents (id, run_id, role, input_index, status, phase, owner_pid, created_at, transitions)
@@ -117,8 +127,12 @@ export class AgentLedger {
    * a live process (another server on the same file) are left alone. Old finished agents are pruned.
    */
   private recover(): void {
-    const stale = (this.db.prepare("SELECT id, owner_pid FROM agents WHERE status IN ('queued', 'running')").all() as { id: string; owner_pid: number }[])
-      .filter((r) => r.owner_pid === this.pid || !pidAlive(r.owner_pid));
+    const stale = (
+      this.db.prepare("SELECT id, owner_pid FROM agents WHERE status IN ('queued', 'running')").all() as {
+        id: string;
+        owner_pid: number;
+      }[]
+    ).filter((r) => r.owner_pid === this.pid || !pidAlive(r.owner_pid));
     const at = this.now();
     this.db.transaction(() => {
       for (const r of stale) this.st.restarted.run({ id: r.id, at, error: RESTARTED });
@@ -268,9 +282,17 @@ export class AgentLedger {
         if (!o) continue; // not enqueued by this ledger
         runs.add(o.run);
         this.st.update.run({
-          rowid: o.rowid, status: p.status ?? null, phase: p.phase ?? null, started_at: p.started_at ?? null, ended_at: p.ended_at ?? null,
-          result: p.result ?? null, memories_loaded: p.memories_loaded ?? null, memories_written: p.memories_written ?? null,
-          cost_usd: p.cost_usd ?? null, error: p.error ?? null, transitions: JSON.stringify(o.trail),
+          rowid: o.rowid,
+          status: p.status ?? null,
+          phase: p.phase ?? null,
+          started_at: p.started_at ?? null,
+          ended_at: p.ended_at ?? null,
+          result: p.result ?? null,
+          memories_loaded: p.memories_loaded ?? null,
+          memories_written: p.memories_written ?? null,
+          cost_usd: p.cost_usd ?? null,
+          error: p.error ?? null,
+          transitions: JSON.stringify(o.trail),
         });
         if (p.ended_at != null) this.open.delete(id); // ended: its row is complete on disk
       }

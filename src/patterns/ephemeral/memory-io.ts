@@ -11,9 +11,13 @@ import { batcher } from './batch.js';
 export function memoryIO(store: MemoryStore): Pick<AgentIO, 'recall' | 'remember'> {
   const insert = batcher((items: NewMemory[]) => store.insert(items));
   return {
-    recall: async (query, namespace, k, signal) => (await searchMemories(store, { query, namespace, k }, signal)).map((h) => h.content),
+    recall: async (query, namespace, k, signal) =>
+      (await searchMemories(store, { query, namespace, k }, signal)).map((h) => h.content),
     remember: async (m, signal) => {
-      await insert({ content: m.content, namespace: m.namespace, tier: m.persist ? 'long_term' : 'working', metadata: m.metadata }, signal);
+      await insert(
+        { content: m.content, namespace: m.namespace, tier: m.persist ? 'long_term' : 'working', metadata: m.metadata },
+        signal,
+      );
     },
   };
 }

@@ -12,12 +12,17 @@ export interface AgentBrief {
 }
 
 export function agentSystem(b: Pick<AgentBrief, 'role' | 'total'>): string {
-  return `You are a short-lived "${b.role}" agent, one of ${b.total} working on parts of the same task. ` +
-    'Do your part and reply with your result only: it is saved to a shared memory that later agents read.';
+  return (
+    `You are a short-lived "${b.role}" agent, one of ${b.total} working on parts of the same task. ` +
+    'Do your part and reply with your result only: it is saved to a shared memory that later agents read.'
+  );
 }
 
 export function agentPrompt(b: AgentBrief): string {
-  const part = b.input !== undefined ? `Your input (${b.index + 1} of ${b.total}):\n${b.input}` : `You are agent ${b.index + 1} of ${b.total}.`;
+  const part =
+    b.input !== undefined
+      ? `Your input (${b.index + 1} of ${b.total}):\n${b.input}`
+      : `You are agent ${b.index + 1} of ${b.total}.`;
   const memory = b.memories.length
     ? `What earlier agents learned (shared memory, most relevant first):\n${b.memories.map((m) => `- ${m.length > MEMORY_CHARS ? `${m.slice(0, MEMORY_CHARS - 1)}…` : m}`).join('\n')}`
     : 'The shared memory holds nothing relevant yet.';

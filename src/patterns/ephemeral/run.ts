@@ -34,9 +34,7 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export type Reduced =
-  | { kind: 'concat'; text: string; agents: number }
-  | ({ kind: 'vote' } & Decision);
+export type Reduced = { kind: 'concat'; text: string; agents: number } | ({ kind: 'vote' } & Decision);
 
 export interface RunResult {
   run_id: string;
@@ -80,11 +78,27 @@ export async function runEphemeral(opts: RunOptions, io: AgentIO, ledger: AgentL
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      agents[i] = await runAgent({
-        id: ids[i], runId, role: opts.role, task: opts.task, input: opts.inputs?.[i], index: i, total: n,
-        namespace: opts.namespace, memoryK: opts.memoryK, persist: opts.persist, ttlMs: opts.ttlMs,
-        budgetUsd: opts.budgetUsd, maxTokens: opts.maxTokens, maxMemoryChars: opts.maxMemoryChars,
-      }, shared, ledger, signal);
+      agents[i] = await runAgent(
+        {
+          id: ids[i],
+          runId,
+          role: opts.role,
+          task: opts.task,
+          input: opts.inputs?.[i],
+          index: i,
+          total: n,
+          namespace: opts.namespace,
+          memoryK: opts.memoryK,
+          persist: opts.persist,
+          ttlMs: opts.ttlMs,
+          budgetUsd: opts.budgetUsd,
+          maxTokens: opts.maxTokens,
+          maxMemoryChars: opts.maxMemoryChars,
+        },
+        shared,
+        ledger,
+        signal,
+      );
       opts.onFinished?.(agents[i], ++finished, n);
     }
   };
@@ -101,7 +115,11 @@ export async function runEphemeral(opts: RunOptions, io: AgentIO, ledger: AgentL
     agents,
     ...(opts.reduce !== 'none' ? { reduced: reduce(agents, opts) } : {}),
     totals: {
-      spawned: n, succeeded: count('succeeded'), failed: count('failed'), expired: count('expired'), cancelled: count('cancelled'),
+      spawned: n,
+      succeeded: count('succeeded'),
+      failed: count('failed'),
+      expired: count('expired'),
+      cancelled: count('cancelled'),
       cost_usd: agents.reduce((s, a) => s + a.cost_usd, 0),
     },
   };
@@ -117,7 +135,12 @@ export function reduce(agents: readonly AgentOutcome[], opts: Pick<RunOptions, '
   // Every agent is a voter; one that failed is a vote that agrees with nobody.
   const votes = agents.map((a) =>
     a.status === 'succeeded' && a.result !== null
-      ? ballotVote(a.id, { answer: a.result, model: a.provider ?? '', inputTokens: 0, outputTokens: 0, costUsd: a.cost_usd }, a.elapsed_ms, { format: rule.format })
+      ? ballotVote(
+          a.id,
+          { answer: a.result, model: a.provider ?? '', inputTokens: 0, outputTokens: 0, costUsd: a.cost_usd },
+          a.elapsed_ms,
+          { format: rule.format },
+        )
       : errorVote(a.id, a.elapsed_ms, a.error ?? a.status),
   );
   const voters = agents.map((a) => ({ name: a.id, price: 0 }));

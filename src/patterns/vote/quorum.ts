@@ -45,7 +45,10 @@ export class Tally {
   private received = 0;
   readonly quorum: number;
 
-  constructor(readonly n: number, rule: QuorumRule) {
+  constructor(
+    readonly n: number,
+    rule: QuorumRule,
+  ) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`a vote needs at least one voter, got ${n}`);
     this.quorum = quorumSize(rule, n);
   }

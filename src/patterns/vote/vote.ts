@@ -101,29 +101,56 @@ export async function runVote(
 export type Decision = Pick<VoteOutcome, 'decision' | 'quorum_reached' | 'agreement' | 'quorum'>;
 
 /** The outcome of a finished tally, with the tie-breaker applied when no answer has the quorum. */
-function conclude(tally: Tally, votes: Vote[], voters: readonly Voter[], arrival: number[], opts: Pick<VoteOptions, 'quorum' | 'tieBreaker'>): Decision {
+function conclude(
+  tally: Tally,
+  votes: Vote[],
+  voters: readonly Voter[],
+  arrival: number[],
+  opts: Pick<VoteOptions, 'quorum' | 'tieBreaker'>,
+): Decision {
   const state = tally.state();
   let decision = state.decision;
   if (decision === null && opts.tieBreaker !== 'none') decision = breakTie(tally, votes, voters, arrival, opts.tieBreaker);
-  return { decision, quorum_reached: state.quorumReached, agreement: state.agreement, quorum: quorumSize(opts.quorum, voters.length) };
+  return {
+    decision,
+    quorum_reached: state.quorumReached,
+    agreement: state.agreement,
+    quorum: quorumSize(opts.quorum, voters.length),
+  };
 }
 
 /**
  * Decides among votes already collected (in arrival order) by the same tally and tie-breaker
  * runVote uses, for callers that gather the answers themselves (spawn_ephemeral's reduce: "vote").
  */
-export function decideVotes(votes: readonly Vote[], voters: readonly Voter[], opts: Pick<VoteOptions, 'quorum' | 'tieBreaker'>): Decision {
+export function decideVotes(
+  votes: readonly Vote[],
+  voters: readonly Voter[],
+  opts: Pick<VoteOptions, 'quorum' | 'tieBreaker'>,
+): Decision {
   const tally = new Tally(votes.length, opts.quorum);
   for (const v of votes) tally.add(v.normalized);
-  return conclude(tally, [...votes], voters, votes.map((_, i) => i), opts);
+  return conclude(
+    tally,
+    [...votes],
+    voters,
+    votes.map((_, i) => i),
+    opts,
+  );
 }
 
 /** A provider's answer as a vote: normalised, or flagged with why it counts for nobody. */
 export function ballotVote(provider: string, b: Ballot, latencyMs: number, opts: Pick<VoteOptions, 'format' | 'choices'>): Vote {
   const normalized = normalizeAnswer(b.answer, opts.format, opts.choices);
   return {
-    provider, model: b.model, answer: b.answer, normalized,
-    latency_ms: round(latencyMs), input_tokens: b.inputTokens, output_tokens: b.outputTokens, cost_usd: b.costUsd,
+    provider,
+    model: b.model,
+    answer: b.answer,
+    normalized,
+    latency_ms: round(latencyMs),
+    input_tokens: b.inputTokens,
+    output_tokens: b.outputTokens,
+    cost_usd: b.costUsd,
     ...(normalized === null ? { error: invalidAnswer(opts) } : {}),
   };
 }
@@ -131,8 +158,15 @@ export function ballotVote(provider: string, b: Ballot, latencyMs: number, opts:
 /** A voter that gave no answer (an error, a cancellation): a vote that agrees with nobody. */
 export function errorVote(provider: string, latencyMs: number, error: string): Vote {
   return {
-    provider, model: null, answer: null, normalized: null,
-    latency_ms: round(latencyMs), input_tokens: 0, output_tokens: 0, cost_usd: 0, error,
+    provider,
+    model: null,
+    answer: null,
+    normalized: null,
+    latency_ms: round(latencyMs),
+    input_tokens: 0,
+    output_tokens: 0,
+    cost_usd: 0,
+    error,
   };
 }
 

@@ -9,13 +9,16 @@ import { ProviderError, type CompletionRequest, type CompletionResult, type Prov
  */
 export function anthropicProvider(info: ProviderInfo, apiKey: string): Provider {
   let client: Promise<Anthropic> | undefined;
-  const getClient = () => (client ??= import('@anthropic-ai/sdk').then((m) => new m.default({ apiKey, baseURL: info.baseURL, maxRetries: 0 })));
+  const getClient = () =>
+    (client ??= import('@anthropic-ai/sdk').then((m) => new m.default({ apiKey, baseURL: info.baseURL, maxRetries: 0 })));
   return {
     ...info,
     async complete(req: CompletionRequest, opts): Promise<CompletionResult> {
       let res;
       try {
-        res = await (await getClient()).messages.create(
+        res = await (
+          await getClient()
+        ).messages.create(
           {
             model: info.model,
             max_tokens: req.maxTokens,
@@ -30,7 +33,10 @@ export function anthropicProvider(info: ProviderInfo, apiKey: string): Provider 
       }
       const blocks = Array.isArray(res?.content) ? res.content : null;
       if (!blocks) throw new ProviderError(info.name, 'malformed', `${info.name}: response has no content blocks`);
-      const text = blocks.filter((b) => b?.type === 'text').map((b) => (b as { text: string }).text).join('');
+      const text = blocks
+        .filter((b) => b?.type === 'text')
+        .map((b) => (b as { text: string }).text)
+        .join('');
       return {
         text,
         model: typeof res.model === 'string' ? res.model : info.model,

@@ -21,8 +21,11 @@ export function classifySdkError(provider: string, err: unknown, secret: string 
   // Prefer the provider's own message from the error body (Anthropic: {error: {message}}; OpenAI:
   // {message}) over the SDK's, which prefixes the status and may hold the whole JSON body.
   const body = (e as { error?: { message?: unknown; error?: { message?: unknown } } })?.error;
-  const detail = typeof body?.error?.message === 'string' ? body.error.message : typeof body?.message === 'string' ? body.message : undefined;
-  const msg = redact(String(detail ?? e?.message ?? err), secret).replace(/^\d{3}\s+/, '').replace(/[.\s]+$/, '');
+  const detail =
+    typeof body?.error?.message === 'string' ? body.error.message : typeof body?.message === 'string' ? body.message : undefined;
+  const msg = redact(String(detail ?? e?.message ?? err), secret)
+    .replace(/^\d{3}\s+/, '')
+    .replace(/[.\s]+$/, '');
   if (signal.aborted || name === 'APIUserAbortError' || e?.name === 'AbortError') {
     return new ProviderError(provider, 'cancelled', `${provider}: request cancelled`);
   }
@@ -33,9 +36,19 @@ export function classifySdkError(provider: string, err: unknown, secret: string 
     // A body the SDK could not parse, or an unexpected exception inside it: a failure, not a crash.
     return new ProviderError(provider, 'malformed', `${provider}: malformed response: ${msg}`);
   }
-  if (status === 429) return new ProviderError(provider, 'rate_limit', `${provider}: rate limited (HTTP 429)`, status, parseRetryAfter(e.headers));
-  if (status === 408) return new ProviderError(provider, 'timeout', `${provider}: request timeout (HTTP 408)`, status, parseRetryAfter(e.headers));
-  if (status >= 500) return new ProviderError(provider, 'server', `${provider}: server error (HTTP ${status}): ${msg}`, status, parseRetryAfter(e.headers));
-  if (status === 401 || status === 403) return new ProviderError(provider, 'auth', `${provider}: key refused (HTTP ${status})`, status);
+  if (status === 429)
+    return new ProviderError(provider, 'rate_limit', `${provider}: rate limited (HTTP 429)`, status, parseRetryAfter(e.headers));
+  if (status === 408)
+    return new ProviderError(provider, 'timeout', `${provider}: request timeout (HTTP 408)`, status, parseRetryAfter(e.headers));
+  if (status >= 500)
+    return new ProviderError(
+      provider,
+      'server',
+      `${provider}: server error (HTTP ${status}): ${msg}`,
+      status,
+      parseRetryAfter(e.headers),
+    );
+  if (status === 401 || status === 403)
+    return new ProviderError(provider, 'auth', `${provider}: key refused (HTTP ${status})`, status);
   return new ProviderError(provider, 'bad_request', `${provider}: request refused (HTTP ${status}): ${msg}`, status);
 }

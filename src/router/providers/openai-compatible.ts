@@ -13,13 +13,18 @@ export function openAICompatibleProvider(info: ProviderInfo, apiKey: string | un
   const scope = info.name === 'openai' ? {} : { organization: null, project: null };
   // Loaded on the first call, so an unused provider costs no start-up time.
   let client: Promise<OpenAI> | undefined;
-  const getClient = () => (client ??= import('openai').then((m) => new m.default({ apiKey: apiKey ?? 'no-key', baseURL: info.baseURL, maxRetries: 0, ...scope })));
+  const getClient = () =>
+    (client ??= import('openai').then(
+      (m) => new m.default({ apiKey: apiKey ?? 'no-key', baseURL: info.baseURL, maxRetries: 0, ...scope }),
+    ));
   return {
     ...info,
     async complete(req: CompletionRequest, opts): Promise<CompletionResult> {
       let res;
       try {
-        res = await (await getClient()).chat.completions.create(
+        res = await (
+          await getClient()
+        ).chat.completions.create(
           {
             model: info.model,
             max_tokens: req.maxTokens,
@@ -36,7 +41,8 @@ export function openAICompatibleProvider(info: ProviderInfo, apiKey: string | un
       }
       const choice = Array.isArray(res?.choices) ? res.choices[0] : undefined;
       const content = choice?.message?.content;
-      if (typeof content !== 'string') throw new ProviderError(info.name, 'malformed', `${info.name}: response has no message content`);
+      if (typeof content !== 'string')
+        throw new ProviderError(info.name, 'malformed', `${info.name}: response has no message content`);
       return {
         text: content,
         model: typeof res.model === 'string' ? res.model : info.model,

@@ -27,7 +27,9 @@ describe('example market-crash', { timeout: 180_000 }, () => {
     });
     run = await runExample<MarketResult>('market-crash', fake.env);
     const r = run.result;
-    const planted = makeMarket(1).edges.map((e) => `${ASSETS[e.cause]}->${ASSETS[e.effect]}`).sort();
+    const planted = makeMarket(1)
+      .edges.map((e) => `${ASSETS[e.cause]}->${ASSETS[e.effect]}`)
+      .sort();
     expect(r.planted.map((e) => `${e.cause}->${e.effect}`).sort()).toEqual(planted);
     expect(r.f1).toBeGreaterThanOrEqual(0.8);
     expect(r.tp + r.fn).toBe(planted.length);

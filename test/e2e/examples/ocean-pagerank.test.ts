@@ -53,7 +53,9 @@ describe('example ocean-pagerank', { timeout: 180_000 }, () => {
     for (let i = 1; i < r.residuals.length; i++) expect(r.residuals[i]).toBeLessThan(r.residuals[i - 1]);
 
     const ref = referenceRanks();
-    const refTop = Array.from({ length: ref.length }, (_, i) => i).sort((a, b) => ref[b] - ref[a]).slice(0, 20);
+    const refTop = Array.from({ length: ref.length }, (_, i) => i)
+      .sort((a, b) => ref[b] - ref[a])
+      .slice(0, 20);
     expect(r.top.slice(0, 10).map((t) => t.page)).toEqual(refTop.slice(0, 10));
     for (const t of r.top) expect(Math.abs(t.rank - ref[t.page])).toBeLessThan(TOLERANCE);
     // One document per round, each about 13 Float32 chunks (~535 kB), not 100k JSON keys.

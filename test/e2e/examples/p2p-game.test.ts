@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('example p2p-game', { timeout: 180_000 }, () => {
-  it('two gossiping servers build one valid world from agents\' proposals', async () => {
+  it("two gossiping servers build one valid world from agents' proposals", async () => {
     fake = await startExampleFake((_model, prompt) => standIn(prompt));
     run = await runExample<GameResult>('p2p-game', fake.env);
     const r = run.result;
@@ -38,7 +38,9 @@ describe('example p2p-game', { timeout: 180_000 }, () => {
     expect(review('b3.2')).toMatchObject({ vote: 'accept', valid: false, accepted: false });
     expect(review('b3.2').reason).toMatch(/^power out of range/);
     expect(review('b1.1')).toMatchObject({ vote: 'reject', accepted: false });
-    expect(r.proposals.filter((p) => p.server === 'B' && p.kind === 'key').every((p) => p.reason === 'level already has a key')).toBe(true);
+    expect(
+      r.proposals.filter((p) => p.server === 'B' && p.kind === 'key').every((p) => p.reason === 'level already has a key'),
+    ).toBe(true);
     expect(r.validator).toBe('generated');
     expect(r.llm.some((l) => /\(the server's router\)/.test(l))).toBe(true);
     expect(run.stdout).toMatch(/world check: valid/);

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe('example protein-folding', { timeout: 180_000 }, () => {
-  it('commits the honest predictors\' best fold by PBFT despite the faulty predictor (LLM steps on the fake provider)', async () => {
+  it("commits the honest predictors' best fold by PBFT despite the faulty predictor (LLM steps on the fake provider)", async () => {
     fake = await startExampleFake((_model, prompt) => standIn(prompt));
     const run = await runExample<ProteinResult>('protein-folding', fake.env);
     runs.push(run);
@@ -28,7 +28,11 @@ describe('example protein-folding', { timeout: 180_000 }, () => {
 
     const sequence = makeSequence(1, SEQUENCE_LENGTH);
     expect(r.sequence).toBe(sequence);
-    const honestBest = Math.min(...predictors(1).filter((p) => !p.broken).map((p) => Math.min(...fold(sequence, p).map((x) => x.claimed))));
+    const honestBest = Math.min(
+      ...predictors(1)
+        .filter((p) => !p.broken)
+        .map((p) => Math.min(...fold(sequence, p).map((x) => x.claimed))),
+    );
     expect(r.consensus.energy).toBe(honestBest);
     expect(hpEnergy(sequence, r.consensus.moves)).toEqual({ valid: true, energy: honestBest });
     expect(r.consensus.proposer).not.toMatch(/faulty/);
@@ -50,7 +54,7 @@ describe('example protein-folding', { timeout: 180_000 }, () => {
     expect(run.svg).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
   });
 
-  it('without a provider key the client\'s scripted stand-in answers, and the output says so', async () => {
+  it("without a provider key the client's scripted stand-in answers, and the output says so", async () => {
     const run = await runExample<ProteinResult>('protein-folding', {});
     runs.push(run);
     expect(run.stdout).toContain('LLM steps answered by: scripted stand-in for an LLM');

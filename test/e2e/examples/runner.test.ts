@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { EXAMPLE_RUNNER } from '../../helpers/examples.js';
 import { REPO_ROOT } from '../../helpers/server.js';
 
-const run = (...args: string[]) => spawnSync(process.execPath, [EXAMPLE_RUNNER, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [EXAMPLE_RUNNER, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
 const NAMES = 'names: protein-folding, ocean-pagerank, market-crash, p2p-game, self-healing-cluster';
 
 describe('example runner', () => {

@@ -31,7 +31,8 @@ describe('example self-healing-cluster', { timeout: 180_000 }, () => {
       expect(mine[0].path, kind).toBe('llm');
       expect(mine[0].llm_requests, kind).toBeGreaterThan(0);
       expect(mine.at(-1)!.time_to_heal!, kind).toBeLessThan(mine[0].time_to_heal!);
-      for (const later of mine.slice(1)) expect({ id: later.id, path: later.path, llm: later.llm_requests }).toEqual({ id: later.id, path: 'memory', llm: 0 });
+      for (const later of mine.slice(1))
+        expect({ id: later.id, path: later.path, llm: later.llm_requests }).toEqual({ id: later.id, path: 'memory', llm: 0 });
     }
     // Learning from failure: the first leak was restarted first, which did not hold, then rolled back.
     expect(inc[0].actions).toEqual([expect.stringMatching(/^restart_pod\(/), expect.stringMatching(/^rollback_deploy\(/)]);

@@ -35,7 +35,9 @@ describe('gossip over the peer network', () => {
     const nets: PeerNetwork[] = [];
     // Node 0 listens first; the others listen too and dial everyone started before them.
     for (let i = 0; i < 3; i++) {
-      const peers = ids.filter((_, j) => j !== i).map((p) => ({ id: p.nodeId, address: nets.find((n) => n.id === p.nodeId)?.address() }));
+      const peers = ids
+        .filter((_, j) => j !== i)
+        .map((p) => ({ id: p.nodeId, address: nets.find((n) => n.id === p.nodeId)?.address() }));
       nets.push(await network(ids[i], peers));
     }
     const stores = nets.map((net) => {
@@ -48,8 +50,11 @@ describe('gossip over the peer network', () => {
       return docs;
     });
     await Promise.all(nets.flatMap((n, i) => ids.filter((_, j) => j !== i).map((p) => up(n, p.nodeId))));
-    stores.forEach((s, i) => s.merge('shared', { ops: [{ op: 'map_set', target: 'm', key: `k${i}`, value: i }], actor: `a${i}` }));
-    await expect.poll(() => stores.map((s) => (s.has('shared') ? s.view('shared').snapshot : null)), { timeout: 10_000, interval: 10 })
+    stores.forEach((s, i) =>
+      s.merge('shared', { ops: [{ op: 'map_set', target: 'm', key: `k${i}`, value: i }], actor: `a${i}` }),
+    );
+    await expect
+      .poll(() => stores.map((s) => (s.has('shared') ? s.view('shared').snapshot : null)), { timeout: 10_000, interval: 10 })
       .toEqual(Array(3).fill({ m: { k0: 0, k1: 1, k2: 2 } }));
     const st = nodes[0].status();
     expect(st).toMatchObject({ enabled: true, node_id: ids[0].nodeId, fanout: 2, push: true });

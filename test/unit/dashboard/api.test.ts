@@ -76,22 +76,44 @@ describe('dashboard queries', () => {
     expect(sql.tags(t, 10)).toEqual([]);
     store.db.prepare("UPDATE memories SET tags = ? WHERE content = 'a note 0'").run('["x","y"]');
     store.db.prepare("UPDATE memories SET tags = ? WHERE content = 'a note 1'").run('["x"]');
-    expect(sql.tags(t, 10)).toEqual([{ tag: 'x', count: 2 }, { tag: 'y', count: 1 }]);
+    expect(sql.tags(t, 10)).toEqual([
+      { tag: 'x', count: 2 },
+      { tag: 'y', count: 1 },
+    ]);
     expect(sql.memories({ tag: 'y', limit: 10 }, t).items.map((m) => m.content)).toEqual(['a note 0']);
   });
 
   it('summarises ephemeral runs with their agents by status and cost', () => {
     const ledger = new AgentLedger(store.db, () => t);
-    ledger.enqueue([0, 1, 2].map((i) => ({ id: `00000000-0000-0000-0000-00000000000${i}`, run_id: '11111111-1111-1111-1111-111111111111', role: 'w', input_index: i })));
+    ledger.enqueue(
+      [0, 1, 2].map((i) => ({
+        id: `00000000-0000-0000-0000-00000000000${i}`,
+        run_id: '11111111-1111-1111-1111-111111111111',
+        role: 'w',
+        input_index: i,
+      })),
+    );
     for (const i of [0, 1, 2]) ledger.start(`00000000-0000-0000-0000-00000000000${i}`, new AbortController());
     const end = (i: number, status: 'succeeded' | 'failed', cost: number) =>
-      ledger.end(`00000000-0000-0000-0000-00000000000${i}`, { status, result: null, memories_loaded: 0, memories_written: 0, cost_usd: cost, error: null });
+      ledger.end(`00000000-0000-0000-0000-00000000000${i}`, {
+        status,
+        result: null,
+        memories_loaded: 0,
+        memories_written: 0,
+        cost_usd: cost,
+        error: null,
+      });
     end(0, 'succeeded', 0.25);
     end(1, 'succeeded', 0.5);
     end(2, 'failed', 0);
     ledger.flush();
     const [run] = sql.runs(10);
-    expect(run).toMatchObject({ run_id: '11111111-1111-1111-1111-111111111111', agents: 3, cost_usd: 0.75, statuses: { succeeded: 2, failed: 1 } });
+    expect(run).toMatchObject({
+      run_id: '11111111-1111-1111-1111-111111111111',
+      agents: 3,
+      cost_usd: 0.75,
+      statuses: { succeeded: 2, failed: 1 },
+    });
     expect(sql.agentStatuses()).toEqual({ succeeded: 2, failed: 1 });
   });
 
@@ -120,7 +142,10 @@ describe('dashboard queries', () => {
     docs.merge('d', { ops: [{ op: 'text_insert', target: 'body', value: 'hello' }], actor: 'a' });
     docs.merge('d', { ops: [{ op: 'text_delete', target: 'body', index: 0, length: 2 }], actor: 'b' });
     const h = docs.history('d', 10)!;
-    expect(h.entries.map((e) => [e.updates, e.inserted, e.deleted])).toEqual([[1, 0, 2], [1, 5, 0]]);
+    expect(h.entries.map((e) => [e.updates, e.inserted, e.deleted])).toEqual([
+      [1, 0, 2],
+      [1, 5, 0],
+    ]);
     expect(h.entries[0].seq).toBeGreaterThan(h.entries[1].seq);
     expect(h.entries[0].clients).toHaveLength(1);
     docs.merge('d', { ops: [{ op: 'text_insert', target: 'body', value: '!' }], actor: 'a' }); // the third: compacted
@@ -166,16 +191,35 @@ describe('the peers view', () => {
   });
 
   const peersOf = (extra: Record<string, unknown>) =>
-    createDashboardApi({ store, log, ...extra } as unknown as Deps).get('peers')!(new Params(new URLSearchParams()), new AbortController().signal);
+    createDashboardApi({ store, log, ...extra } as unknown as Deps).get('peers')!(
+      new Params(new URLSearchParams()),
+      new AbortController().signal,
+    );
 
   it('says "not configured" on a lone server, and shows gossip and a peer layer when there are', () => {
     expect(peersOf({ gossip: undefined })).toEqual({ configured: false });
-    const gossip = { status: () => ({ enabled: true, peers: [{ peer: 'ws://10.0.0.2:7401', state: 'open' }], counters: { rounds: 3 } }) };
-    expect(peersOf({ gossip })).toMatchObject({ configured: true, node_id: null, peers: null, gossip: { enabled: true, counters: { rounds: 3 } } });
+    const gossip = {
+      status: () => ({ enabled: true, peers: [{ peer: 'ws://10.0.0.2:7401', state: 'open' }], counters: { rounds: 3 } }),
+    };
+    expect(peersOf({ gossip })).toMatchObject({
+      configured: true,
+      node_id: null,
+      peers: null,
+      gossip: { enabled: true, counters: { rounds: 3 } },
+    });
     // A cluster peer layer in Deps (node ids, connection states, counters) is shown when present.
-    const peers = { id: 'node-a', address: () => ({ host: '10.0.0.1', port: 7500 }), status: () => [{ peer: 'node-b', state: 'open' }], counters: { frames_sent: 9 } };
+    const peers = {
+      id: 'node-a',
+      address: () => ({ host: '10.0.0.1', port: 7500 }),
+      status: () => [{ peer: 'node-b', state: 'open' }],
+      counters: { frames_sent: 9 },
+    };
     expect(peersOf({ gossip, peers })).toMatchObject({
-      configured: true, node_id: 'node-a', address: { host: '10.0.0.1', port: 7500 }, peers: [{ peer: 'node-b', state: 'open' }], counters: { frames_sent: 9 },
+      configured: true,
+      node_id: 'node-a',
+      address: { host: '10.0.0.1', port: 7500 },
+      peers: [{ peer: 'node-b', state: 'open' }],
+      counters: { frames_sent: 9 },
     });
   });
 });
@@ -207,10 +251,18 @@ describe('dashboard auth helpers', () => {
     expect(crossSiteRefusal({}, 'GET')).toBeUndefined();
     expect(crossSiteRefusal({ 'sec-fetch-site': 'same-origin' }, 'GET')).toBeUndefined();
     expect(crossSiteRefusal({ 'sec-fetch-site': 'none' }, 'GET')).toBeUndefined();
-    expect(crossSiteRefusal({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }, 'GET')).toBeUndefined();
-    expect(crossSiteRefusal({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' }, 'GET')?.status).toBe(403);
+    expect(
+      crossSiteRefusal({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }, 'GET'),
+    ).toBeUndefined();
+    expect(
+      crossSiteRefusal({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' }, 'GET')
+        ?.status,
+    ).toBe(403);
     expect(crossSiteRefusal({ 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' }, 'GET')?.status).toBe(403);
-    expect(crossSiteRefusal({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'embed' }, 'GET')?.status).toBe(403);
+    expect(
+      crossSiteRefusal({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'embed' }, 'GET')
+        ?.status,
+    ).toBe(403);
     expect(crossSiteRefusal({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' }, 'POST')?.status).toBe(403);
   });
 });
@@ -245,7 +297,11 @@ describe('metrics', () => {
     line('sixfold_info{version="9.9.9"} 1');
     expect(text).not.toContain('kind="cancelled"');
     // Rendering twice mirrors the gossip totals; it does not add them up.
-    const again = await m.render({ memoryTiers: () => ({}), agentStatuses: () => ({}), gossip: () => ({ rounds: 8, sent: 3, sent_bytes: 300, received: 2, received_bytes: 200 }) });
+    const again = await m.render({
+      memoryTiers: () => ({}),
+      agentStatuses: () => ({}),
+      gossip: () => ({ rounds: 8, sent: 3, sent_bytes: 300, received: 2, received_bytes: 200 }),
+    });
     expect(again).toMatch(/^sixfold_gossip_rounds_total 8$/m);
     expect(again).not.toMatch(/^sixfold_memories\{/m);
   });

@@ -43,7 +43,9 @@ describe('RE2 for caller schemas', () => {
   });
 
   it('a catastrophic pattern on a long subject is a plain mismatch', () => {
-    expect(new SchemaValidator().validate(`${'a'.repeat(100_000)}!`, { type: 'string', pattern: '^(a+)+$' })).toMatch(/must match pattern/);
+    expect(new SchemaValidator().validate(`${'a'.repeat(100_000)}!`, { type: 'string', pattern: '^(a+)+$' })).toMatch(
+      /must match pattern/,
+    );
   });
 });
 
@@ -81,6 +83,7 @@ describe('Moments: compensated, overflow-safe sum', () => {
 describe('normalizeLanguage', () => {
   it('resolves aliases and never finds Object.prototype members', () => {
     expect(normalizeLanguage('TS')).toBe('typescript');
-    for (const l of ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty']) expect(normalizeLanguage(l)).toBe(l.toLowerCase());
+    for (const l of ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty'])
+      expect(normalizeLanguage(l)).toBe(l.toLowerCase());
   });
 });

@@ -18,9 +18,14 @@ describe('tool catalog', () => {
   });
 
   it('SIXFOLD_TOOLS and tools.enabled load through the one config loader', () => {
-    expect(loadConfig({}, { SIXFOLD_TOOLS: 'memory, crdt_read', SIXFOLD_DB: ':memory:' }).tools.enabled).toEqual(['memory', 'crdt_read']);
+    expect(loadConfig({}, { SIXFOLD_TOOLS: 'memory, crdt_read', SIXFOLD_DB: ':memory:' }).tools.enabled).toEqual([
+      'memory',
+      'crdt_read',
+    ]);
     expect(loadConfig({}, { SIXFOLD_DB: ':memory:' }).tools.enabled).toEqual(['all']);
-    expect(thrown(() => loadConfig({}, { SIXFOLD_TOOLS: 'toString', SIXFOLD_DB: ':memory:' })).message).toMatch(/unknown "toString"; accepted: presets/);
+    expect(thrown(() => loadConfig({}, { SIXFOLD_TOOLS: 'toString', SIXFOLD_DB: ':memory:' })).message).toMatch(
+      /unknown "toString"; accepted: presets/,
+    );
   });
 
   it('memory.dedup_threshold is off by default and must be a cosine from 0.5 to 1', () => {
@@ -29,7 +34,9 @@ describe('tool catalog', () => {
     try {
       const file = join(dir.path, 'c.json');
       writeFileSync(file, JSON.stringify({ memory: { dedup_threshold: 0.2 } }));
-      expect(thrown(() => loadConfig({ config: file }, { SIXFOLD_DB: ':memory:' })).message).toMatch(/memory\.dedup_threshold.*>=0\.5/);
+      expect(thrown(() => loadConfig({ config: file }, { SIXFOLD_DB: ':memory:' })).message).toMatch(
+        /memory\.dedup_threshold.*>=0\.5/,
+      );
       writeFileSync(file, JSON.stringify({ memory: { dedup_threshold: 0.95 } }));
       expect(loadConfig({ config: file }, { SIXFOLD_DB: ':memory:' }).memory.dedup_threshold).toBe(0.95);
     } finally {
@@ -41,9 +48,14 @@ describe('tool catalog', () => {
 describe('compactTool', () => {
   it('drops what tells a model nothing and keeps every constraint', () => {
     const tool = {
-      name: 't', title: 'T', description: 'd', execution: { taskSupport: 'forbidden' },
+      name: 't',
+      title: 'T',
+      description: 'd',
+      execution: { taskSupport: 'forbidden' },
       inputSchema: {
-        $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', additionalProperties: false,
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        type: 'object',
+        additionalProperties: false,
         properties: {
           n: { type: 'integer', minimum: -9007199254740991, maximum: 9007199254740991 },
           k: { type: 'integer', minimum: 1, maximum: 100 },
@@ -52,18 +64,32 @@ describe('compactTool', () => {
         },
       },
       outputSchema: {
-        $schema: 'x', type: 'object', additionalProperties: false,
+        $schema: 'x',
+        type: 'object',
+        additionalProperties: false,
         properties: { tier: { type: 'string', enum: ['a', 'b'] }, status: { type: 'string', enum: ['ok', 'no'] } },
         required: ['tier', 'status'],
       },
     };
     expect(compactTool(tool)).toEqual({
-      name: 't', title: 'T', description: 'd',
+      name: 't',
+      title: 'T',
+      description: 'd',
       inputSchema: {
-        type: 'object', additionalProperties: false,
-        properties: { n: { type: 'integer' }, k: { type: 'integer', minimum: 1, maximum: 100 }, tier: { type: 'string', enum: ['a', 'b'] }, meta: { type: 'object' } },
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          n: { type: 'integer' },
+          k: { type: 'integer', minimum: 1, maximum: 100 },
+          tier: { type: 'string', enum: ['a', 'b'] },
+          meta: { type: 'object' },
+        },
       },
-      outputSchema: { type: 'object', properties: { tier: { type: 'string' }, status: { type: 'string', enum: ['ok', 'no'] } }, required: ['tier', 'status'] },
+      outputSchema: {
+        type: 'object',
+        properties: { tier: { type: 'string' }, status: { type: 'string', enum: ['ok', 'no'] } },
+        required: ['tier', 'status'],
+      },
     });
     expect(compactTool({ ...tool, execution: { taskSupport: 'optional' } }).execution).toEqual({ taskSupport: 'optional' });
   });
@@ -71,8 +97,21 @@ describe('compactTool', () => {
 
 describe('client logging', () => {
   it('sends the message and fields, errors without stacks, clipped', () => {
-    const line = { level: 40, time: 1, pid: 2, hostname: 'h', name: 'sixfold', msg: 'gossip update refused', doc: 'd', err: { type: 'Error', message: 'bad bytes', stack: 'at x' } };
-    expect(clientLogData(line)).toEqual({ message: 'gossip update refused', doc: 'd', err: { type: 'Error', message: 'bad bytes' } });
+    const line = {
+      level: 40,
+      time: 1,
+      pid: 2,
+      hostname: 'h',
+      name: 'sixfold',
+      msg: 'gossip update refused',
+      doc: 'd',
+      err: { type: 'Error', message: 'bad bytes', stack: 'at x' },
+    };
+    expect(clientLogData(line)).toEqual({
+      message: 'gossip update refused',
+      doc: 'd',
+      err: { type: 'Error', message: 'bad bytes' },
+    });
     const big = clientLogData({ msg: 'm', blob: 'x'.repeat(10_000) });
     expect(big.message).toBe('m');
     expect(String(big.truncated).length).toBeLessThanOrEqual(4001);
@@ -80,9 +119,22 @@ describe('client logging', () => {
 
   it('stderr keeps the configured level; the client sink gets warn and above, redacted', () => {
     const stderr: string[] = [];
-    const dest = new Writable({ write(chunk, _e, cb) { stderr.push(String(chunk)); cb(); } });
+    const dest = new Writable({
+      write(chunk, _e, cb) {
+        stderr.push(String(chunk));
+        cb();
+      },
+    });
     const sent: string[] = [];
-    const log = createLogger('error', dest as never, { write: (l: string) => { sent.push(l); } } as never);
+    const log = createLogger(
+      'error',
+      dest as never,
+      {
+        write: (l: string) => {
+          sent.push(l);
+        },
+      } as never,
+    );
     log.info('not anywhere');
     log.warn({ token: 'secret-token-value' }, 'to the client only');
     log.error('both');
@@ -97,7 +149,9 @@ describe('client logging', () => {
       isConnected: () => connected,
       server: {
         transport: { sessionId },
-        sendLoggingMessage: async (p: { level: string }, sid?: string) => { calls.push([p.level, sid]); },
+        sendLoggingMessage: async (p: { level: string }, sid?: string) => {
+          calls.push([p.level, sid]);
+        },
       },
     });
     const hub = new ClientLogHub();

@@ -34,7 +34,9 @@ function node(name: string, feed: ChangeFeed): DocStore {
   const db = openDatabase(join(dir.path, `${name}.db`));
   dbs.push(db);
   return new DocStore(db, {
-    compactEvery: 100, cacheSize: 8, maxDocBytes: 1 << 20,
+    compactEvery: 100,
+    cacheSize: 8,
+    maxDocBytes: 1 << 20,
     onCommitted: (doc, { created, origin }) => {
       feed.emit({ kind: 'crdt', doc, created, origin });
       if (created) feed.emit({ kind: 'list', of: 'crdt' });
@@ -57,11 +59,23 @@ async function subscriber(docs: DocStore, feed: ChangeFeed) {
   client.setNotificationHandler(ResourceListChangedNotificationSchema, (n) => push(n.method));
   const [a, b] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(a), client.connect(b)]);
-  const until = (ok: () => boolean) => new Promise<void>((resolve) => {
-    if (ok()) return resolve();
-    wake = () => { if (ok()) resolve(); };
-  });
-  return { client, got, until, close: async () => { stop(); await client.close(); await server.close(); } };
+  const until = (ok: () => boolean) =>
+    new Promise<void>((resolve) => {
+      if (ok()) return resolve();
+      wake = () => {
+        if (ok()) resolve();
+      };
+    });
+  return {
+    client,
+    got,
+    until,
+    close: async () => {
+      stop();
+      await client.close();
+      await server.close();
+    },
+  };
 }
 
 describe('subscriptions over the change feed', () => {
@@ -71,7 +85,9 @@ describe('subscriptions over the change feed', () => {
     const a = node('a', feedA);
     const b = node('b', feedB);
     // What gossip pushes: the update a local merge added (DocStore.onChange), to the peer.
-    a.onChange = (doc, update) => { b.merge(doc, { updates: [update], origin: 'peer-a' }); };
+    a.onChange = (doc, update) => {
+      b.merge(doc, { updates: [update], origin: 'peer-a' });
+    };
     const seen: Change[] = [];
     feedB.listen((c) => seen.push(c));
     const s = await subscriber(b, feedB);
@@ -88,7 +104,12 @@ describe('subscriptions over the change feed', () => {
     a.merge('other', { ops: [{ op: 'map_set', target: 'm', key: 'x', value: 2 }] });
     a.merge('shared', { ops: [{ op: 'map_set', target: 'm', key: 'again', value: 3 }] });
     await s.until(() => s.got.filter((g) => g.method === 'notifications/resources/updated').length > before);
-    expect(s.got.filter((g) => g.method === 'notifications/resources/updated').slice(before).map((g) => g.uri)).toEqual(['crdt://shared']);
+    expect(
+      s.got
+        .filter((g) => g.method === 'notifications/resources/updated')
+        .slice(before)
+        .map((g) => g.uri),
+    ).toEqual(['crdt://shared']);
     await s.close();
     expect(feedB.listeners()).toBe(1); // only the test's own listener is left after close
   });
@@ -120,8 +141,12 @@ describe('subscriptions over the change feed', () => {
     expect(subscriptionKey('memory://notes', kinds)).toBe('memory:notes');
     expect(subscriptionKey('memory://notes/abc', kinds)).toBe('memory:notes/abc');
     expect(subscriptionKey('crdt://a%3Ab', kinds)).toBe('crdt:a:b');
-    expect(subscriptionKey('agents://00000000-0000-4000-8000-000000000000', kinds)).toBe('agents:00000000-0000-4000-8000-000000000000');
-    expect(subscriptionKey('crdt://x', new Set(['memory'] as const))).toMatchObject({ error: expect.stringMatching(/available for memory:\/\/\{namespace\}/) });
+    expect(subscriptionKey('agents://00000000-0000-4000-8000-000000000000', kinds)).toBe(
+      'agents:00000000-0000-4000-8000-000000000000',
+    );
+    expect(subscriptionKey('crdt://x', new Set(['memory'] as const))).toMatchObject({
+      error: expect.stringMatching(/available for memory:\/\/\{namespace\}/),
+    });
     expect(subscriptionKey('memory://%E0%A4%A', kinds)).toMatchObject({ error: expect.any(String) });
     expect(subscriptionKey('memory://__proto__', kinds)).toBe('memory:__proto__'); // a valid name, kept in a Map
     expect(subscriptionKey('crdt://a/b', kinds)).toMatchObject({ error: expect.stringMatching(/not a valid crdt/) });
@@ -131,8 +156,13 @@ describe('subscriptions over the change feed', () => {
     const feed = new ChangeFeed();
     const present = new Set(['kept']);
     const lists: Change[] = [];
-    feed.listen((c) => { if (c.kind === 'list') lists.push(c); });
-    watchNamespaces(feed, { namespaces: () => [...present].map((namespace) => ({ namespace })), hasNamespace: (ns) => present.has(ns) });
+    feed.listen((c) => {
+      if (c.kind === 'list') lists.push(c);
+    });
+    watchNamespaces(feed, {
+      namespaces: () => [...present].map((namespace) => ({ namespace })),
+      hasNamespace: (ns) => present.has(ns),
+    });
     feed.emit({ kind: 'memory', changes: [{ op: 'insert', namespace: 'kept', ids: ['1'] }] });
     expect(lists).toHaveLength(0);
     present.add('new');

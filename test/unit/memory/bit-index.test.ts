@@ -47,10 +47,20 @@ describe('BitIndex', () => {
 
   it('returns exactly the rows nearest by Hamming distance, with filters applied in the scan', () => {
     const { index, rows, rand } = build(500);
-    for (const filter of [{ now: 0 }, { now: 0, namespace: 'a' }, { now: 0, tier: 2 }, { now: 5000 }, { now: 5000, namespace: 'b', tier: 1 }]) {
+    for (const filter of [
+      { now: 0 },
+      { now: 0, namespace: 'a' },
+      { now: 0, tier: 2 },
+      { now: 5000 },
+      { now: 5000, namespace: 'b', tier: 1 },
+    ]) {
       const q = signBits(randomVector(rand, DIMS));
-      const passing = rows.filter((r) => (filter.namespace === undefined || r.ns === filter.namespace)
-        && (filter.tier === undefined || r.tier === filter.tier) && (r.expires === null || r.expires > filter.now));
+      const passing = rows.filter(
+        (r) =>
+          (filter.namespace === undefined || r.ns === filter.namespace) &&
+          (filter.tier === undefined || r.tier === filter.tier) &&
+          (r.expires === null || r.expires > filter.now),
+      );
       const got = index.nearest(q, 20, filter);
       expect(got).toHaveLength(20);
       const d = (rowid: number) => hamming(rows[rowid - 1].bits, q);

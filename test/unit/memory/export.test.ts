@@ -47,15 +47,29 @@ describe('importLines', () => {
     const lines = await exported();
     const cases: Array<[string[], RegExp]> = [
       [[lines[0], lines[1], '{not json', lines[2]], /^line 3: is not JSON/],
-      [[lines[0], lines[1], lines[2].replace('"tier":"', '"tier":"forever-')], /^line 3: tier must be one of working, long_term, flashbulb\./],
+      [
+        [lines[0], lines[1], lines[2].replace('"tier":"', '"tier":"forever-')],
+        /^line 3: tier must be one of working, long_term, flashbulb\./,
+      ],
       [[lines[0], lines[1], lines[1]], /^line 3: id ".*" is already on line 2\./],
       [['{"format":"other"}', ...lines.slice(1)], /^line 1: format must be "sixfold-memories"/],
       [[lines[0].replace('"version":1', '"version":2'), ...lines.slice(1)], /^line 1: version must be 1/],
       [[lines[0], lines[1].replace(/"vector":"[^"]*"/, '"vector":"AAAA"')], /^line 2: vector is not 384 finite float32 values/],
       [[lines[0], lines[1].replace('"content":"', '"extra":1,"content":"')], /^line 2: Unrecognized key: "extra"\./],
       [[lines[0], lines[1].replace(/"namespace":"a"/, '"namespace":"Bad NS"')], /^line 2: namespace must be 1-64 characters/],
-      [[lines[0], lines[1].replace(/"created_at":"[^"]*"/, '"created_at":"yesterday"')], /^line 2: created_at: must be an ISO 8601 time/],
-      [[lines[0], lines[1].replace('"tier":"long_term"', '"tier":"flashbulb"').replace('"expires_at":null', '"expires_at":"2099-01-01T00:00:00.000Z"')], /^line 2: a flashbulb memory cannot have expires_at/],
+      [
+        [lines[0], lines[1].replace(/"created_at":"[^"]*"/, '"created_at":"yesterday"')],
+        /^line 2: created_at: must be an ISO 8601 time/,
+      ],
+      [
+        [
+          lines[0],
+          lines[1]
+            .replace('"tier":"long_term"', '"tier":"flashbulb"')
+            .replace('"expires_at":null', '"expires_at":"2099-01-01T00:00:00.000Z"'),
+        ],
+        /^line 2: a flashbulb memory cannot have expires_at/,
+      ],
       [[lines[0], 'x'.repeat(1_000_001)], /^line 2: is over 1000000 characters/],
       [[], /^line 1: the file is empty/],
     ];

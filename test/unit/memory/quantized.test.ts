@@ -52,10 +52,12 @@ async function open(embedder: Embedder, file = 'q.db'): Promise<MemoryStore> {
 
 /** The vec0 exact answer, as ids: what the quantised search must reproduce. */
 function exactIds(store: MemoryStore, q: Float32Array, k: number, where = ''): string[] {
-  const rows = store.db.prepare(
-    `SELECT m.id AS id FROM (SELECT rowid, distance FROM ${store.vec.name} WHERE embedding MATCH ? AND k = ? ${where} ORDER BY distance) v
+  const rows = store.db
+    .prepare(
+      `SELECT m.id AS id FROM (SELECT rowid, distance FROM ${store.vec.name} WHERE embedding MATCH ? AND k = ? ${where} ORDER BY distance) v
      JOIN memories m ON m.rowid = v.rowid ORDER BY v.distance`,
-  ).all(toBlob(q), k) as { id: string }[];
+    )
+    .all(toBlob(q), k) as { id: string }[];
   return rows.map((r) => r.id);
 }
 
@@ -70,9 +72,17 @@ describe('binary-quantised vector search', () => {
   it('finds what the exact vec0 scan finds, with filters, deletes and expiry', async () => {
     const store = await open(new DenseEmbedder());
     const texts = Array.from({ length: 300 }, (_, i) => `memory number ${i}`);
-    await store.insert(texts.map((content, i) => ({ content, namespace: i % 2 ? 'odd' : 'even', tier: i % 3 === 0 ? 'working' : 'long_term', ttl_seconds: i % 7 === 0 ? 60 : undefined })));
+    await store.insert(
+      texts.map((content, i) => ({
+        content,
+        namespace: i % 2 ? 'odd' : 'even',
+        tier: i % 3 === 0 ? 'working' : 'long_term',
+        ttl_seconds: i % 7 === 0 ? 60 : undefined,
+      })),
+    );
     const [q] = await store.embedder.embed(['what I am looking for']);
-    const vectorIds = async (extra: object) => (await searchMemories(store, { query: 'what I am looking for', k: 10, mode: 'vector', ...extra })).map((h) => h.id);
+    const vectorIds = async (extra: object) =>
+      (await searchMemories(store, { query: 'what I am looking for', k: 10, mode: 'vector', ...extra })).map((h) => h.id);
     expect(await vectorIds({})).toEqual(exactIds(store, q, 10));
     expect(await vectorIds({ namespace: 'odd' })).toEqual(exactIds(store, q, 10, "AND namespace = 'odd'"));
     expect(await vectorIds({ tier: 'working' })).toEqual(exactIds(store, q, 10, "AND tier = 'working'"));
@@ -84,12 +94,15 @@ describe('binary-quantised vector search', () => {
     expect(await vectorIds({})).toEqual(exactIds(store, q, 10));
     now = T0 + 61_000;
     const live = await vectorIds({ k: 300 } as object);
-    const expired = store.db.prepare('SELECT id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ?').all(now) as { id: string }[];
+    const expired = store.db.prepare('SELECT id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ?').all(now) as {
+      id: string;
+    }[];
     expect(expired.length).toBeGreaterThan(0);
     expect(live.some((id) => expired.some((e) => e.id === id))).toBe(false);
     store.purgeExpired();
-    expect((store.db.prepare(`SELECT count(*) AS n FROM ${store.quantized!.table}`).get() as { n: number }).n)
-      .toBe((store.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n);
+    expect((store.db.prepare(`SELECT count(*) AS n FROM ${store.quantized!.table}`).get() as { n: number }).n).toBe(
+      (store.db.prepare('SELECT count(*) AS n FROM memories').get() as { n: number }).n,
+    );
   });
 
   it('tag and time filters hold on a store with the quantised index (they take the exact, filtered scan)', async () => {
@@ -145,7 +158,9 @@ describe('binary-quantised vector search', () => {
     const db = openDatabase(join(dir.path, 'q.db'));
     db.exec('CREATE TABLE memory_qvec_g99 (rowid INTEGER PRIMARY KEY, bits BLOB NOT NULL, vec BLOB NOT NULL)'); // a stray
     await reembed(db, new DenseEmbedder(), log);
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'memory_qvec_g*'").all() as { name: string }[]).map((r) => r.name);
+    const tables = (
+      db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'memory_qvec_g*'").all() as { name: string }[]
+    ).map((r) => r.name);
     db.close();
     const dense = await open(new DenseEmbedder());
     expect(tables).toEqual([quantizedTableFor(dense.vec.name)]);
@@ -156,7 +171,9 @@ describe('binary-quantised vector search', () => {
     const store = await open(new DenseEmbedder());
     await store.insert([{ content: 'kept' }]);
     await searchMemories(store, { query: 'kept', k: 1, mode: 'vector' }); // the in-memory index is live
-    store.db.exec("CREATE TRIGGER fail_second BEFORE INSERT ON memories WHEN new.content = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    store.db.exec(
+      "CREATE TRIGGER fail_second BEFORE INSERT ON memories WHEN new.content = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
     await expect(store.insert([{ content: 'fine' }, { content: 'boom' }])).rejects.toThrow(/refused/);
     expect((store.db.prepare(`SELECT count(*) AS n FROM ${store.quantized!.table}`).get() as { n: number }).n).toBe(1);
     const hits = await searchMemories(store, { query: 'fine', k: 5, mode: 'vector' });

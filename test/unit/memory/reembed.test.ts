@@ -40,14 +40,22 @@ function openDb(): DB {
 }
 
 function vecTables(db: DB): string[] {
-  return (db.prepare("SELECT name FROM sqlite_master WHERE name GLOB 'memory_vectors_g*' AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  return (
+    db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE name GLOB 'memory_vectors_g*' AND sql LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name",
+      )
+      .all() as { name: string }[]
+  ).map((r) => r.name);
 }
 
 /** A hash-384 DB of `n` memories: "memory number i", plus one rare-word memory. Returns its ids in rowid order. */
 async function seed(n: number): Promise<string[]> {
   const store = await openStore(new HashEmbedder());
   const items = Array.from({ length: n }, (_, i) => ({ content: `memory number ${i}`, namespace: i % 2 ? 'odd' : 'even' }));
-  const ids = (await store.insert([...items, { content: 'the quetzal nests in cloud forest', namespace: 'birds', tier: 'flashbulb' }])).map((m) => m.id);
+  const ids = (
+    await store.insert([...items, { content: 'the quetzal nests in cloud forest', namespace: 'birds', tier: 'flashbulb' }])
+  ).map((m) => m.id);
   store.close();
   return ids;
 }
@@ -67,7 +75,9 @@ describe('reembed', () => {
     expect(getMeta(db, 'embedder_dims')).toBe('8');
     expect(getMeta(db, 'vec_table')).toBe('memory_vectors_g2');
     expect(vecTables(db)).toEqual(['memory_vectors_g2']); // the old table is dropped
-    const vecRowids = (db.prepare('SELECT rowid FROM memory_vectors_g2 ORDER BY rowid').all() as { rowid: number }[]).map((x) => Number(x.rowid));
+    const vecRowids = (db.prepare('SELECT rowid FROM memory_vectors_g2 ORDER BY rowid').all() as { rowid: number }[]).map((x) =>
+      Number(x.rowid),
+    );
     const memRowids = (db.prepare('SELECT rowid FROM memories ORDER BY rowid').all() as { rowid: number }[]).map((x) => x.rowid);
     expect(vecRowids).toEqual(memRowids);
     expect(memRowids).toHaveLength(ids.length);
@@ -99,7 +109,10 @@ describe('reembed', () => {
     const r = await reembed(db, embedder, log, (done, total) => progress.push([done, total]));
     expect(r.count).toBe(300);
     expect(embedder.calls).toBe(2);
-    expect(progress).toEqual([[256, 300], [300, 300]]);
+    expect(progress).toEqual([
+      [256, 300],
+      [300, 300],
+    ]);
     expect((db.prepare('SELECT count(*) AS n FROM memory_vectors_g2').get() as { n: number }).n).toBe(300);
   });
 
@@ -138,8 +151,14 @@ describe('reembed', () => {
   it('rejects vectors of the wrong shape without switching', async () => {
     await seed(2);
     const db = openDb();
-    const liar: Embedder = { id: 'test-8', dimensions: async () => 8, embed: async (texts) => texts.map(() => new Float32Array(7)) };
-    await expect(reembed(db, liar, log)).rejects.toThrow('embedder test-8 returned vectors of the wrong shape; nothing was changed');
+    const liar: Embedder = {
+      id: 'test-8',
+      dimensions: async () => 8,
+      embed: async (texts) => texts.map(() => new Float32Array(7)),
+    };
+    await expect(reembed(db, liar, log)).rejects.toThrow(
+      'embedder test-8 returned vectors of the wrong shape; nothing was changed',
+    );
     expect(getMeta(db, 'embedder_id')).toBe('hash-384');
     expect(getMeta(db, 'vec_table')).toBe('memory_vectors_g1');
   });

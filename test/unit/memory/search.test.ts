@@ -2,7 +2,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.js';
 import { HashEmbedder } from '../../../src/memory/embed/hash.js';
-import { RRF_K, ftsQuery, fuse, pruneCommonWords, queryWords, searchMemories, type SearchQuery } from '../../../src/memory/search.js';
+import {
+  RRF_K,
+  ftsQuery,
+  fuse,
+  pruneCommonWords,
+  queryWords,
+  searchMemories,
+  type SearchQuery,
+} from '../../../src/memory/search.js';
 import { MemoryStore, type Memory } from '../../../src/memory/store.js';
 import { tempDir } from '../helpers.js';
 
@@ -54,7 +62,10 @@ describe('fuse (reciprocal rank fusion)', () => {
   it('scores a memory first in both lists exactly 1, first in one list only 0.5', () => {
     const fused = fuse([r(1, 2), r(1, 3)]);
     expect(fused[0]).toEqual({ rowid: 1, score: 1 });
-    expect(fuse([r(7), r(8)])).toEqual([{ rowid: 7, score: 0.5 }, { rowid: 8, score: 0.5 }]);
+    expect(fuse([r(7), r(8)])).toEqual([
+      { rowid: 7, score: 0.5 },
+      { rowid: 8, score: 0.5 },
+    ]);
   });
 
   it('weights rank i by 1/(60 + i), scaled by the best possible score', () => {
@@ -83,7 +94,12 @@ describe('searchMemories', () => {
   beforeEach(async () => {
     t = T0;
     dir = tempDir();
-    store = await MemoryStore.open({ path: join(dir.path, 's.db'), embedder: new HashEmbedder(), log: createLogger('silent'), now: () => t });
+    store = await MemoryStore.open({
+      path: join(dir.path, 's.db'),
+      embedder: new HashEmbedder(),
+      log: createLogger('silent'),
+      now: () => t,
+    });
     const [deploy, cats, invoice, pie, budget, restore] = await store.insert([
       { content: 'deployment pipeline failed on staging', namespace: 'ops' },
       { content: 'cats sleep in warm sunlight', namespace: 'home', tier: 'flashbulb' },
@@ -106,8 +122,16 @@ describe('searchMemories', () => {
     const hits = await search({ query: 'xq7', mode: 'keyword' });
     expect(hits.map((h) => h.id)).toEqual([m.invoice.id]);
     expect(hits[0]).toEqual({
-      id: m.invoice.id, content: 'invoice XQ7-4411 was paid late', score: hits[0].score, namespace: 'finance',
-      tier: 'long_term', salience: 0.5, metadata: {}, tags: [], created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z',
+      id: m.invoice.id,
+      content: 'invoice XQ7-4411 was paid late',
+      score: hits[0].score,
+      namespace: 'finance',
+      tier: 'long_term',
+      salience: 0.5,
+      metadata: {},
+      tags: [],
+      created_at: '2025-01-01T00:00:00.000Z',
+      updated_at: '2025-01-01T00:00:00.000Z',
     });
     expect(hits[0].score).toBeGreaterThan(0);
     expect(hits[0].score).toBeLessThan(1);

@@ -50,7 +50,9 @@ function rows(store: MemoryStore): { memories: number; fts: number; vec: number 
 
 /** rowids the FTS index returns for a term (reads the index, not the content table). */
 function ftsHits(store: MemoryStore, term: string): number[] {
-  return (store.db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').all(`"${term}"`) as { rowid: number }[]).map((r) => r.rowid);
+  return (
+    store.db.prepare('SELECT rowid FROM memories_fts WHERE memories_fts MATCH ?').all(`"${term}"`) as { rowid: number }[]
+  ).map((r) => r.rowid);
 }
 
 describe('insert', () => {
@@ -64,12 +66,28 @@ describe('insert', () => {
     expect(b.id).toMatch(UUID);
     expect(a.id).not.toBe(b.id);
     expect(a).toEqual({
-      id: a.id, namespace: 'default', content: 'first memory', tier: 'long_term', salience: 0.5, metadata: {}, tags: [],
-      created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z', expires_at: null,
+      id: a.id,
+      namespace: 'default',
+      content: 'first memory',
+      tier: 'long_term',
+      salience: 0.5,
+      metadata: {},
+      tags: [],
+      created_at: '2025-01-01T00:00:00.000Z',
+      updated_at: '2025-01-01T00:00:00.000Z',
+      expires_at: null,
     });
     expect(b).toEqual({
-      id: b.id, namespace: 'proj.notes', content: 'second memory', tier: 'flashbulb', salience: 0.9,
-      metadata: { source: 'chat', n: 2 }, tags: [], created_at: '2025-01-01T00:00:00.000Z', updated_at: '2025-01-01T00:00:00.000Z', expires_at: null,
+      id: b.id,
+      namespace: 'proj.notes',
+      content: 'second memory',
+      tier: 'flashbulb',
+      salience: 0.9,
+      metadata: { source: 'chat', n: 2 },
+      tags: [],
+      created_at: '2025-01-01T00:00:00.000Z',
+      updated_at: '2025-01-01T00:00:00.000Z',
+      expires_at: null,
     });
     expect(store.get(a.id)).toEqual(a);
     expect(store.get(b.id)).toEqual(b);
@@ -152,15 +170,22 @@ describe('expiry', () => {
     expect(store.list('x', 10).items).toHaveLength(3);
     expect(store.namespaces()).toEqual([{ namespace: 'x', count: 3 }]);
     expect(store.tierCounts()).toEqual({ working: 1, long_term: 1, flashbulb: 1 });
-    for (const mode of ['vector', 'keyword', 'hybrid'] as const) expect(await searchIds(mode)).toEqual([ttl.id, working.id, keep.id].sort());
+    for (const mode of ['vector', 'keyword', 'hybrid'] as const)
+      expect(await searchIds(mode)).toEqual([ttl.id, working.id, keep.id].sort());
     expect(store.purgeExpired()).toBe(0);
 
     t = T0 + 60_000; // expires_at is exclusive: gone at that instant
     expect(store.get(ttl.id)).toBeUndefined();
-    expect(store.list('x', 10).items.map((m) => m.id).sort()).toEqual([working.id, keep.id].sort());
+    expect(
+      store
+        .list('x', 10)
+        .items.map((m) => m.id)
+        .sort(),
+    ).toEqual([working.id, keep.id].sort());
     expect(store.namespaces()).toEqual([{ namespace: 'x', count: 2 }]);
     expect(store.tierCounts()).toEqual({ working: 1, long_term: 0, flashbulb: 1 });
-    for (const mode of ['vector', 'keyword', 'hybrid'] as const) expect(await searchIds(mode)).toEqual([working.id, keep.id].sort());
+    for (const mode of ['vector', 'keyword', 'hybrid'] as const)
+      expect(await searchIds(mode)).toEqual([working.id, keep.id].sort());
     expect(rows(store)).toEqual({ memories: 3, fts: 3, vec: 3 }); // hidden, not yet deleted
 
     expect(store.purgeExpired()).toBe(1);
@@ -226,7 +251,10 @@ describe('namespaces, tierCounts, delete', () => {
       { content: 'c', namespace: 'alpha', tier: 'flashbulb' },
       { content: 'd', namespace: 'alpha' },
     ]);
-    expect(store.namespaces()).toEqual([{ namespace: 'alpha', count: 3 }, { namespace: 'zeta', count: 1 }]);
+    expect(store.namespaces()).toEqual([
+      { namespace: 'alpha', count: 3 },
+      { namespace: 'zeta', count: 1 },
+    ]);
     expect(store.tierCounts()).toEqual({ working: 1, long_term: 2, flashbulb: 1 });
   });
 
@@ -244,7 +272,11 @@ describe('namespaces, tierCounts, delete', () => {
 
   it('deleteNamespace removes only that namespace', async () => {
     const store = await open();
-    await store.insert([{ content: 'a', namespace: 'gone' }, { content: 'b', namespace: 'gone' }, { content: 'c', namespace: 'stays' }]);
+    await store.insert([
+      { content: 'a', namespace: 'gone' },
+      { content: 'b', namespace: 'gone' },
+      { content: 'c', namespace: 'stays' },
+    ]);
     expect(store.deleteNamespace('gone')).toBe(2);
     expect(store.deleteNamespace('gone')).toBe(0);
     expect(store.namespaces()).toEqual([{ namespace: 'stays', count: 1 }]);
@@ -267,8 +299,12 @@ describe('open', () => {
     expect(getMeta(second.db, 'embedder_id')).toBe('hash-384');
     expect(getMeta(second.db, 'vec_generation')).toBe('1');
     expect(second.get(m.id)?.content).toBe('survives a reopen');
-    const tables = (second.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['memories', 'memories_fts', 'memories_fts_vocab', 'memory_vectors_g1', 'meta']));
+    const tables = (
+      second.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+    ).map((r) => r.name);
+    expect(tables).toEqual(
+      expect.arrayContaining(['memories', 'memories_fts', 'memories_fts_vocab', 'memory_vectors_g1', 'meta']),
+    );
     expect(tables.filter((n) => /^memory_vectors_g\d+$/.test(n))).toEqual(['memory_vectors_g1']);
   });
 
@@ -285,8 +321,12 @@ describe('open', () => {
     first.close();
     const err = await rejection(open(new FoldEmbedder()));
     expect(err.code).toBe('embedder_mismatch');
-    expect(err.message).toBe(`Database ${dbPath} was built with embedder hash-384 (384 dims), but the configured embedder is test-8.`);
-    expect(err.hint).toBe(`Run \`sixfold reembed --db ${dbPath}\` (with the same config) to re-embed all 2 memories in place, or configure hash-384 again.`);
+    expect(err.message).toBe(
+      `Database ${dbPath} was built with embedder hash-384 (384 dims), but the configured embedder is test-8.`,
+    );
+    expect(err.hint).toBe(
+      `Run \`sixfold reembed --db ${dbPath}\` (with the same config) to re-embed all 2 memories in place, or configure hash-384 again.`,
+    );
     expect(err.describe()).toContain('sixfold reembed');
     // The failed open closed its handle and changed nothing: the old embedder still opens.
     const again = await open();
@@ -297,7 +337,9 @@ describe('open', () => {
     (await open(new FoldEmbedder({ dims: 8 }))).close();
     const err = await rejection(open(new FoldEmbedder({ dims: 16 })));
     expect(err.code).toBe('embedder_mismatch');
-    expect(err.message).toBe(`Database ${dbPath} was built with embedder test-8 (8 dims), but the configured embedder is test-8 (16 dims).`);
+    expect(err.message).toBe(
+      `Database ${dbPath} was built with embedder test-8 (8 dims), but the configured embedder is test-8 (16 dims).`,
+    );
   });
 
   it('refuses a schema newer than it understands', async () => {
@@ -306,6 +348,8 @@ describe('open', () => {
     s.close();
     const err = await rejection(open());
     expect(err.code).toBe('config');
-    expect(err.message).toBe(`Database schema version ${SCHEMA_VERSION + 1} is newer than this sixfold understands (${SCHEMA_VERSION}).`);
+    expect(err.message).toBe(
+      `Database schema version ${SCHEMA_VERSION + 1} is newer than this sixfold understands (${SCHEMA_VERSION}).`,
+    );
   });
 });

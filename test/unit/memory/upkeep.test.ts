@@ -20,7 +20,9 @@ let changes: MemoryChange[][];
 class SlowEmbedder extends HashEmbedder {
   release: (() => void) | undefined;
   override async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    await new Promise<void>((r) => { this.release = r; });
+    await new Promise<void>((r) => {
+      this.release = r;
+    });
     return super.embed(texts);
   }
 }
@@ -29,7 +31,13 @@ beforeEach(async () => {
   t = T0;
   dir = tempDir();
   changes = [];
-  store = await MemoryStore.open({ path: join(dir.path, 'm.db'), embedder: new HashEmbedder(), log, now: () => t, onChange: (c) => changes.push(c) });
+  store = await MemoryStore.open({
+    path: join(dir.path, 'm.db'),
+    embedder: new HashEmbedder(),
+    log,
+    now: () => t,
+    onChange: (c) => changes.push(c),
+  });
 });
 afterEach(() => {
   store.close();
@@ -64,7 +72,8 @@ describe('normalisation', () => {
     expect(parseTimeBound('2w', now)).toBe(now - 14 * 86_400_000);
     expect(parseTimeBound('2025-01-02', now)).toBe(Date.UTC(2025, 0, 2));
     expect(parseTimeBound('2025-01-02T03:04:05+02:00', now)).toBe(Date.UTC(2025, 0, 2, 1, 4, 5));
-    for (const bad of ['yesterday', '7 days', '-1d', '2025-02-31x', '999999w', '']) expect(parseTimeBound(bad, now)).toMatchObject({ error: expect.any(String) });
+    for (const bad of ['yesterday', '7 days', '-1d', '2025-02-31x', '999999w', ''])
+      expect(parseTimeBound(bad, now)).toMatchObject({ error: expect.any(String) });
   });
 });
 
@@ -73,11 +82,18 @@ describe('storeMemory (dedup)', () => {
     const a = await storeMemory(store, { content: 'same text', tags: ['x'] }, { nearThreshold: null });
     const embed = store.embedder.embed.bind(store.embedder);
     let calls = 0;
-    store.embedder.embed = async (texts, signal) => { calls++; return embed(texts, signal); };
+    store.embedder.embed = async (texts, signal) => {
+      calls++;
+      return embed(texts, signal);
+    };
     t += 1000;
     const b = await storeMemory(store, { content: ' same   text ', tags: ['y'], tier: 'working' }, { nearThreshold: null });
     expect(calls).toBe(0);
-    expect(b).toMatchObject({ deduplicated: true, similarity: 1, memory: { id: a.memory.id, tags: ['x', 'y'], tier: 'long_term', expires_at: null } });
+    expect(b).toMatchObject({
+      deduplicated: true,
+      similarity: 1,
+      memory: { id: a.memory.id, tags: ['x', 'y'], tier: 'long_term', expires_at: null },
+    });
     expect(b.memory.updated_at).toBe(new Date(T0 + 1000).toISOString());
     expect(count()).toBe(1);
     expect(changes.map((c) => c[0].op)).toEqual(['insert', 'update']);
@@ -126,7 +142,10 @@ describe('updateMemory', () => {
     const { memory } = await storeMemory(store, { content: 'alpha beta' }, { nearThreshold: null });
     const embed = store.embedder.embed.bind(store.embedder);
     let calls = 0;
-    store.embedder.embed = async (texts, signal) => { calls++; return embed(texts, signal); };
+    store.embedder.embed = async (texts, signal) => {
+      calls++;
+      return embed(texts, signal);
+    };
     await updateMemory(store, memory.id, { tags: ['k'], salience: 0.2 });
     expect(calls).toBe(0);
     await updateMemory(store, memory.id, { content: 'alpha beta' });
@@ -177,7 +196,9 @@ describe('listMemories', () => {
     const p3 = listMemories(store, {}, 2, p2.next_cursor!);
     expect(p3.memories.map((m) => m.content)).toEqual(['item 0']);
     expect(p3.next_cursor).toBeNull();
-    expect(thrown(() => listMemories(store, { namespace: 'other' }, 2, p1.next_cursor!)).message).toMatch(/cursor is not one this server issued/);
+    expect(thrown(() => listMemories(store, { namespace: 'other' }, 2, p1.next_cursor!)).message).toMatch(
+      /cursor is not one this server issued/,
+    );
     const forged = Buffer.from(JSON.stringify({ c: 'x', r: 1, f: 'y' })).toString('base64url');
     expect(thrown(() => listMemories(store, {}, 2, forged)).code).toBe('invalid_input');
   });

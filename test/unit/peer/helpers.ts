@@ -25,16 +25,28 @@ export async function closeAll(): Promise<void> {
 
 /** A started network over real TLS on 127.0.0.1 (port 0 unless given). */
 export async function network(
-  id: NodeIdentity, peers: PeerConfig[],
-  opts: Omit<Partial<PeerNetworkOptions>, 'listen'> & { listen?: PeerNetworkOptions['listen'] | null; wrap?: (t: PeerTransport) => PeerTransport } = {},
+  id: NodeIdentity,
+  peers: PeerConfig[],
+  opts: Omit<Partial<PeerNetworkOptions>, 'listen'> & {
+    listen?: PeerNetworkOptions['listen'] | null;
+    wrap?: (t: PeerTransport) => PeerTransport;
+  } = {},
 ): Promise<PeerNetwork> {
   let net: PeerNetwork | undefined;
   const tls = new TlsTransport(id, (x) => net?.allows(x) === true, log);
   const transport = opts.wrap ? opts.wrap(tls) : tls;
   const { wrap: _wrap, ...rest } = opts;
   net = new PeerNetwork({
-    identity: id, transport, peers,
-    heartbeatMs: 1000, backoffBaseMs: 20, backoffMaxMs: 200, maxFrameBytes: 1 << 20, queueBytes: 4 << 20, requestTimeoutMs: 2000, log,
+    identity: id,
+    transport,
+    peers,
+    heartbeatMs: 1000,
+    backoffBaseMs: 20,
+    backoffMaxMs: 200,
+    maxFrameBytes: 1 << 20,
+    queueBytes: 4 << 20,
+    requestTimeoutMs: 2000,
+    log,
     ...rest,
     listen: opts.listen === null ? undefined : (opts.listen ?? { host: '127.0.0.1', port: 0 }),
   });

@@ -43,7 +43,10 @@ describe('peer network over mutual TLS', () => {
     a.onRequest('consensus', () => {
       throw new Error('no such view');
     });
-    await expect(b.request(ia.nodeId, 'consensus', {})).rejects.toMatchObject({ reason: 'remote', message: expect.stringMatching(/no such view/) });
+    await expect(b.request(ia.nodeId, 'consensus', {})).rejects.toMatchObject({
+      reason: 'remote',
+      message: expect.stringMatching(/no such view/),
+    });
 
     a.onRequest('crdt', () => new Promise(() => {})); // never answers
     const err = (await b.request(ia.nodeId, 'crdt', {}, { timeoutMs: 50 }).catch((e: unknown) => e)) as PeerRequestError;
@@ -125,7 +128,8 @@ describe('peer network over mutual TLS', () => {
     await both;
     await Promise.all([up(a, ib.nodeId), up(b, ia.nodeId)]);
     const aOut = ia.nodeId < ib.nodeId;
-    await expect.poll(() => [a.status()[0].direction, b.status()[0].direction], { timeout: 5000, interval: 10 })
+    await expect
+      .poll(() => [a.status()[0].direction, b.status()[0].direction], { timeout: 5000, interval: 10 })
       .toEqual(aOut ? ['out', 'in'] : ['in', 'out']);
     // The loser is gone on both ends and traffic flows on the one connection left.
     a.onRequest('aggregate', () => 'pong');
@@ -137,11 +141,20 @@ describe('peer network over mutual TLS', () => {
     const [ia, ib] = await Promise.all([identity(), identity()]);
     const a = await network(ia, [{ id: ib.nodeId }], { heartbeatMs: 100 });
     const addr = a.address()!;
-    const dial = () => new Promise<import('node:tls').TLSSocket>((resolve, reject) => {
-      const s = tlsConnect({ host: addr.host, port: addr.port, key: ib.tlsKeyPem(), cert: ib.certificatePem, rejectUnauthorized: false, ALPNProtocols: [ALPN], minVersion: 'TLSv1.3' });
-      s.once('secureConnect', () => resolve(s));
-      s.once('error', reject);
-    });
+    const dial = () =>
+      new Promise<import('node:tls').TLSSocket>((resolve, reject) => {
+        const s = tlsConnect({
+          host: addr.host,
+          port: addr.port,
+          key: ib.tlsKeyPem(),
+          cert: ib.certificatePem,
+          rejectUnauthorized: false,
+          ALPNProtocols: [ALPN],
+          minVersion: 'TLSv1.3',
+        });
+        s.once('secureConnect', () => resolve(s));
+        s.once('error', reject);
+      });
     const closed = (s: import('node:tls').TLSSocket) => new Promise<void>((resolve) => s.once('close', () => resolve()));
 
     // A raw client with B's key: a frame header announcing 2 GiB is refused at once.

@@ -37,7 +37,11 @@ export const KEY = {
 export function fakeEnv(fake: FakeProvider, names: readonly BuiltIn[] = ALL, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   if (names.includes('anthropic')) {
-    Object.assign(env, { ANTHROPIC_API_KEY: KEY.anthropic, ANTHROPIC_BASE_URL: fake.origin, SIXFOLD_ANTHROPIC_MODEL: MODEL.anthropic });
+    Object.assign(env, {
+      ANTHROPIC_API_KEY: KEY.anthropic,
+      ANTHROPIC_BASE_URL: fake.origin,
+      SIXFOLD_ANTHROPIC_MODEL: MODEL.anthropic,
+    });
   }
   if (names.includes('openai')) {
     Object.assign(env, { OPENAI_API_KEY: KEY.openai, OPENAI_BASE_URL: fake.baseURL, SIXFOLD_OPENAI_MODEL: MODEL.openai });

@@ -148,7 +148,9 @@ describe.each(ALL)('%s through its real SDK', (name) => {
 
 describe('provider registry', () => {
   it('the built-in defaults: tiers and prices per million tokens', () => {
-    expect(Object.fromEntries(Object.entries(BUILT_INS).map(([n, b]) => [n, [b.kind, b.tier, b.price_input, b.price_output]]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(BUILT_INS).map(([n, b]) => [n, [b.kind, b.tier, b.price_input, b.price_output]])),
+    ).toEqual({
       anthropic: ['anthropic', 3, 3, 15],
       openai: ['openai-compatible', 2, 0.4, 1.6],
       gemini: ['openai-compatible', 2, 0.3, 2.5],
@@ -179,7 +181,10 @@ describe('provider registry', () => {
     const file = { providers: { openai: { model: 'from-file' }, gemini: { model: 'gemini-from-file' } } };
     const env = { ...fakeEnv(fake, ['openai', 'gemini']), SIXFOLD_OPENAI_MODEL: 'from-env', SIXFOLD_GEMINI_MODEL: undefined };
     const { providers } = resolveProviders(configFrom(env, file), env);
-    expect(providers.map((p) => [p.name, p.model])).toEqual([['openai', 'from-env'], ['gemini', 'gemini-from-file']]);
+    expect(providers.map((p) => [p.name, p.model])).toEqual([
+      ['openai', 'from-env'],
+      ['gemini', 'gemini-from-file'],
+    ]);
     const h = makeRouter(fake, { names: ['openai'], env: { SIXFOLD_OPENAI_MODEL: 'from-env' }, file });
     const res = await h.router.completeWith('openai', REQ);
     expect(res.model).toBe('from-env');
@@ -194,7 +199,10 @@ describe('provider registry', () => {
 
   it('*_BASE_URL env beats the config file base_url for built-ins', () => {
     const env = fakeEnv(fake, ['openai']);
-    const { providers } = resolveProviders(configFrom(env, { providers: { openai: { base_url: 'http://127.0.0.1:9/v1' } } }), env);
+    const { providers } = resolveProviders(
+      configFrom(env, { providers: { openai: { base_url: 'http://127.0.0.1:9/v1' } } }),
+      env,
+    );
     expect(providers[0].baseURL).toBe(fake.baseURL);
   });
 
@@ -207,7 +215,10 @@ describe('provider registry', () => {
 
   it('an ollama entry in the config file enables it without the env var', () => {
     const env = fakeEnv(fake, []);
-    const { providers, ollamaProbe } = resolveProviders(configFrom(env, { providers: { ollama: { base_url: fake.baseURL } } }), env);
+    const { providers, ollamaProbe } = resolveProviders(
+      configFrom(env, { providers: { ollama: { base_url: fake.baseURL } } }),
+      env,
+    );
     expect(providers.map((p) => [p.name, p.baseURL])).toEqual([['ollama', fake.baseURL]]);
     expect(ollamaProbe).toBeUndefined();
   });
@@ -232,7 +243,14 @@ describe('extra OpenAI-compatible providers from config', () => {
     expect((await h.router.list()).map((p) => p.name)).toEqual(['openai', 'openrouter']);
     fake.script['fake-router'] = { answer: ANSWER };
     const res = await h.router.completeWith('openrouter', REQ);
-    expect(res).toMatchObject({ provider: 'openrouter', text: ANSWER, model: 'fake-router', inputTokens: 8, outputTokens: 4, costUsd: 2.4e-5 });
+    expect(res).toMatchObject({
+      provider: 'openrouter',
+      text: ANSWER,
+      model: 'fake-router',
+      inputTokens: 8,
+      outputTokens: 4,
+      costUsd: 2.4e-5,
+    });
     const [r] = fake.requests;
     expect(r.path).toBe('/openrouter/api/v1/chat/completions');
     expect(r.headers.authorization).toBe('Bearer or-test-key');
@@ -247,11 +265,20 @@ describe('extra OpenAI-compatible providers from config', () => {
     const { providers } = resolveProviders(config, env);
     expect(providers.map((p) => ({ ...p, complete: typeof p.complete }))).toEqual([
       {
-        name: 'openrouter', kind: 'openai-compatible', model: 'fake-router', baseURL: `${fake.origin}/openrouter/api/v1`,
-        priceInput: 1, priceOutput: 4, tier: 3, complete: 'function',
+        name: 'openrouter',
+        kind: 'openai-compatible',
+        model: 'fake-router',
+        baseURL: `${fake.origin}/openrouter/api/v1`,
+        priceInput: 1,
+        priceOutput: 4,
+        tier: 3,
+        complete: 'function',
       },
     ]);
-    const res = await providers[0].complete({ prompt: 'ping', maxTokens: 5 }, { signal: new AbortController().signal, timeoutMs: 5000 });
+    const res = await providers[0].complete(
+      { prompt: 'ping', maxTokens: 5 },
+      { signal: new AbortController().signal, timeoutMs: 5000 },
+    );
     expect(res).toEqual({ text: 'echo: ping', model: 'fake-router', inputTokens: 1, outputTokens: 2 });
   });
 
@@ -268,8 +295,13 @@ describe('extra OpenAI-compatible providers from config', () => {
     });
     const [info] = await h.router.list();
     expect(info).toEqual({
-      name: 'local-vllm', kind: 'openai-compatible', model: 'fake-vllm', baseURL: `${fake.origin}/vllm/v1`,
-      priceInput: 0, priceOutput: 0, tier: 2,
+      name: 'local-vllm',
+      kind: 'openai-compatible',
+      model: 'fake-vllm',
+      baseURL: `${fake.origin}/vllm/v1`,
+      priceInput: 0,
+      priceOutput: 0,
+      tier: 2,
     });
     const res = await h.router.completeWith('local-vllm', { prompt: 'hi', maxTokens: 3 });
     expect(res.text).toBe('echo: hi');
@@ -280,7 +312,10 @@ describe('extra OpenAI-compatible providers from config', () => {
 
   it('SIXFOLD_<NAME>_MODEL overrides an extra provider’s model (dashes become underscores)', () => {
     const env = { SIXFOLD_LOCAL_VLLM_MODEL: 'env-model' };
-    const { providers } = resolveProviders(configFrom(env, { providers: { 'local-vllm': { base_url: fake.baseURL, model: 'fake-vllm' } } }), env);
+    const { providers } = resolveProviders(
+      configFrom(env, { providers: { 'local-vllm': { base_url: fake.baseURL, model: 'fake-vllm' } } }),
+      env,
+    );
     expect(providers.map((p) => p.model)).toEqual(['env-model']);
   });
 
@@ -288,7 +323,11 @@ describe('extra OpenAI-compatible providers from config', () => {
     const h = makeRouter(fake, {
       names: [],
       env: { PROXY_KEY: 'proxy-key-1' },
-      file: { providers: { 'claude-proxy': { kind: 'anthropic', base_url: fake.origin, api_key_env: 'PROXY_KEY', model: 'fake-proxy' } } },
+      file: {
+        providers: {
+          'claude-proxy': { kind: 'anthropic', base_url: fake.origin, api_key_env: 'PROXY_KEY', model: 'fake-proxy' },
+        },
+      },
     });
     const res = await h.router.completeWith('claude-proxy', REQ);
     expect(res.text).toBe('echo: What is the capital of France?');

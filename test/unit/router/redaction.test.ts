@@ -26,7 +26,17 @@ function harness() {
   return makeRouter(fake, {
     names: ['openai', 'anthropic'],
     env: { OPENAI_API_KEY: SK, ANTHROPIC_API_KEY: ANT, GROQ_API_KEY: GSK },
-    file: { providers: { groq: { base_url: `${fake.origin}/openai/v1`, api_key_env: 'GROQ_API_KEY', model: 'fake-groq', price_input: 0.1, price_output: 0.1 } } },
+    file: {
+      providers: {
+        groq: {
+          base_url: `${fake.origin}/openai/v1`,
+          api_key_env: 'GROQ_API_KEY',
+          model: 'fake-groq',
+          price_input: 0.1,
+          price_output: 0.1,
+        },
+      },
+    },
     router: { retries: 1 },
   });
 }
@@ -53,7 +63,11 @@ describe('redaction of provider keys', () => {
       await providerError(h.router.completeWith('anthropic', REQ)),
       await providerError(h.router.completeWith('groq', REQ)),
     ];
-    expect(errs.map((e) => e.message)).toEqual(['openai: key refused (HTTP 401)', 'anthropic: key refused (HTTP 401)', 'groq: key refused (HTTP 401)']);
+    expect(errs.map((e) => e.message)).toEqual([
+      'openai: key refused (HTTP 401)',
+      'anthropic: key refused (HTTP 401)',
+      'groq: key refused (HTTP 401)',
+    ]);
     // The keys did go out (so they could have come back).
     expect(fake.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${SK}`, `Bearer ${ANT}`, `Bearer ${GSK}`]);
     const all = await rejection(h.router.complete(REQ));
@@ -75,9 +89,7 @@ describe('redaction of provider keys', () => {
     const groq = await providerError(h.router.completeWith('groq', REQ));
     expect(groq.message).toBe('groq: request refused (HTTP 400): Invalid API Key: [redacted]');
     const anthropic = await providerError(h.router.completeWith('anthropic', REQ));
-    expect(anthropic.message).toBe(
-      'anthropic: request refused (HTTP 400): key [redacted] is not allowed',
-    );
+    expect(anthropic.message).toBe('anthropic: request refused (HTTP 400): key [redacted] is not allowed');
 
     const all = await rejection(h.router.complete(REQ));
     expect(all.message).toContain('[redacted]');
@@ -85,7 +97,16 @@ describe('redaction of provider keys', () => {
 
     const rows = callRows(h.db);
     // One call each (openai's 500 is retried once), then complete() along the cost order.
-    expect(rows.map((r) => r.provider)).toEqual(['openai', 'openai', 'groq', 'anthropic', 'groq', 'openai', 'openai', 'anthropic']);
+    expect(rows.map((r) => r.provider)).toEqual([
+      'openai',
+      'openai',
+      'groq',
+      'anthropic',
+      'groq',
+      'openai',
+      'openai',
+      'anthropic',
+    ]);
     for (const r of rows) {
       expect(r.error).toContain('[redacted]');
       expect(r.error).not.toContain('SECRET');
@@ -98,7 +119,10 @@ describe('redaction of provider keys', () => {
   });
 
   it('a key-shaped string that is not the provider’s own key is redacted too', async () => {
-    fake.script[MODEL.openai] = { status: 400, errorMessage: 'Project key sk-proj-OTHERSECRET99 and AIzaSyA-SECRET-1234567890abcdef are not valid here' };
+    fake.script[MODEL.openai] = {
+      status: 400,
+      errorMessage: 'Project key sk-proj-OTHERSECRET99 and AIzaSyA-SECRET-1234567890abcdef are not valid here',
+    };
     const h = harness();
     const err = await providerError(h.router.completeWith('openai', REQ));
     expect(err.message).toBe('openai: request refused (HTTP 400): Project key [redacted] and [redacted] are not valid here');

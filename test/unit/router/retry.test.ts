@@ -5,7 +5,6 @@ import { backoffDelay, parseRetryAfter, retryDelay, sleep } from '../../../src/r
 
 const P = { baseMs: 100, maxMs: 1000 };
 
-
 const headers = (h: Record<string, string>) => new Headers(h);
 
 describe('backoffDelay (full jitter)', () => {

@@ -8,8 +8,21 @@ import { Router } from '../../../src/router/router.js';
 import { startFakeProvider, type FakeProvider } from '../../../testkit/fake-provider.js';
 import { rejection } from '../helpers.js';
 import {
-  ALL, MODEL, REQ, T0, callRows, captureLog, configFrom, controlPerformanceClock, makeRouter, onCleanup, openDb, providerError,
-  requestsFor, runCleanups, type BuiltIn,
+  ALL,
+  MODEL,
+  REQ,
+  T0,
+  callRows,
+  captureLog,
+  configFrom,
+  controlPerformanceClock,
+  makeRouter,
+  onCleanup,
+  openDb,
+  providerError,
+  requestsFor,
+  runCleanups,
+  type BuiltIn,
 } from './harness.js';
 
 /**
@@ -38,7 +51,9 @@ describe('policies', () => {
   });
 
   it('cost: prices from the config file change the order', async () => {
-    const { router } = makeRouter(fake, { file: { providers: { anthropic: { price_input: 0.01, price_output: 0.01 }, ollama: { price_input: 5, price_output: 5 } } } });
+    const { router } = makeRouter(fake, {
+      file: { providers: { anthropic: { price_input: 0.01, price_output: 0.01 }, ollama: { price_input: 5, price_output: 5 } } },
+    });
     expect(names(await router.chain({ policy: 'cost' }))).toEqual(['anthropic', 'openai', 'gemini', 'ollama']);
   });
 
@@ -125,7 +140,11 @@ describe('policies', () => {
   it('only: a subset, in policy order, combined with min_tier', async () => {
     const { router } = makeRouter(fake);
     expect(names(await router.chain({ only: ['anthropic', 'gemini', 'ollama'] }))).toEqual(['ollama', 'gemini', 'anthropic']);
-    expect(names(await router.chain({ only: ['anthropic', 'gemini', 'ollama'], policy: 'quality' }))).toEqual(['anthropic', 'gemini', 'ollama']);
+    expect(names(await router.chain({ only: ['anthropic', 'gemini', 'ollama'], policy: 'quality' }))).toEqual([
+      'anthropic',
+      'gemini',
+      'ollama',
+    ]);
     expect(names(await router.chain({ only: ['gemini', 'ollama'], minTier: 2 }))).toEqual(['gemini']);
   });
 
@@ -186,7 +205,12 @@ describe('retry and fallback', () => {
     expect(res.attempts).toBe(3);
     expect(h.sleeps).toEqual([50, 100]); // random 0.5 of 100·2^0, 100·2^1 (the fake's retry-after-ms is 0)
     expect(count('gemini')).toBe(3);
-    expect(h.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'retrying').map((l) => [l.provider, l.attempt, l.wait, l.kind])).toEqual([
+    expect(
+      h.lines
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.msg === 'retrying')
+        .map((l) => [l.provider, l.attempt, l.wait, l.kind]),
+    ).toEqual([
       ['gemini', 0, 50, 'server'],
       ['gemini', 1, 100, 'server'],
     ]);
@@ -312,7 +336,10 @@ describe('retry and fallback', () => {
 describe('circuit breaker', () => {
   it('opens after breaker_failures consecutive failures; the provider is then skipped until the cool-down, then probed', async () => {
     fake.script[MODEL.openai] = { status: 500 };
-    const h = makeRouter(fake, { names: ['openai', 'gemini'], router: { retries: 0, breaker_failures: 3, breaker_cooldown_ms: 30_000 } });
+    const h = makeRouter(fake, {
+      names: ['openai', 'gemini'],
+      router: { retries: 0, breaker_failures: 3, breaker_cooldown_ms: 30_000 },
+    });
     for (let i = 0; i < 3; i++) expect((await h.router.complete(REQ)).provider).toBe('gemini');
     expect(count('openai')).toBe(3);
     const st = () => Object.fromEntries(h.router.stats().map((s) => [s.name, [s.breaker, s.consecutive_failures]]));
@@ -323,9 +350,14 @@ describe('circuit breaker', () => {
     expect((await h.router.complete(REQ)).provider).toBe('gemini');
     // Asked directly, it is refused without a request reaching the provider.
     const refused = await providerError(h.router.completeWith('openai', REQ));
-    expect([refused.kind, refused.message]).toEqual(['server', 'openai: circuit open after 3 consecutive failures; next probe in 30s']);
+    expect([refused.kind, refused.message]).toEqual([
+      'server',
+      'openai: circuit open after 3 consecutive failures; next probe in 30s',
+    ]);
     h.clock.t += 29_000;
-    expect((await providerError(h.router.completeWith('openai', REQ))).message).toBe('openai: circuit open after 3 consecutive failures; next probe in 1s');
+    expect((await providerError(h.router.completeWith('openai', REQ))).message).toBe(
+      'openai: circuit open after 3 consecutive failures; next probe in 1s',
+    );
     const err = await rejection(h.router.complete(REQ, { only: ['openai'] }));
     expect(err.message).toBe('Every provider failed: openai: circuit open after 3 consecutive failures; next probe in 1s.');
     expect(count('openai')).toBe(3);
@@ -351,7 +383,9 @@ describe('circuit breaker', () => {
     expect(probe.kind).toBe('server');
     expect(count('openai')).toBe(3);
     expect(h.router.stats()[0]).toMatchObject({ breaker: 'open', consecutive_failures: 3 });
-    expect((await providerError(h.router.completeWith('openai', REQ))).message).toBe('openai: circuit open after 3 consecutive failures; next probe in 10s');
+    expect((await providerError(h.router.completeWith('openai', REQ))).message).toBe(
+      'openai: circuit open after 3 consecutive failures; next probe in 10s',
+    );
     expect(count('openai')).toBe(3);
   });
 
@@ -417,7 +451,9 @@ describe('cancellation and timeouts', () => {
     expect(fake.inFlight()).toBe(0);
     expect(fake.requests).toHaveLength(1); // not retried
     expect(h.sleeps).toEqual([]);
-    expect(callRows(h.db).map((r) => [r.provider, r.outcome, r.purpose, r.error])).toEqual([[name, 'cancelled', 'cancel-test', `${name}: request cancelled`]]);
+    expect(callRows(h.db).map((r) => [r.provider, r.outcome, r.purpose, r.error])).toEqual([
+      [name, 'cancelled', 'cancel-test', `${name}: request cancelled`],
+    ]);
     expect(h.router.stats()[0]).toMatchObject({ breaker: 'closed', consecutive_failures: 0 });
   });
 
@@ -460,20 +496,23 @@ describe('cancellation and timeouts', () => {
     expect(count('openai')).toBe(1);
   });
 
-  it.each(['openai', 'anthropic'] as const)('%s: a call slower than timeoutMs fails with kind timeout and is closed at the provider', async (name) => {
-    fake.script[MODEL[name]] = { hang: true };
-    const h = makeRouter(fake, { names: [name, 'gemini'], router: { retries: 1 } });
-    const err = await providerError(h.router.completeWith(name, REQ, { timeoutMs: 100 }));
-    expect([err.kind, err.message, err.retryable]).toEqual(['timeout', `${name}: timed out`, true]);
-    // Retryable: two attempts, each closed by the client when its time ran out.
-    expect(requestsFor(fake, MODEL[name])).toHaveLength(2);
-    for (const r of fake.requests) {
-      await fake.closed(r);
-      expect(r.aborted).toBe(true);
-    }
-    expect(h.sleeps).toEqual([50]);
-    expect(callRows(h.db).map((r) => r.outcome)).toEqual(['timeout', 'timeout']);
-  });
+  it.each(['openai', 'anthropic'] as const)(
+    '%s: a call slower than timeoutMs fails with kind timeout and is closed at the provider',
+    async (name) => {
+      fake.script[MODEL[name]] = { hang: true };
+      const h = makeRouter(fake, { names: [name, 'gemini'], router: { retries: 1 } });
+      const err = await providerError(h.router.completeWith(name, REQ, { timeoutMs: 100 }));
+      expect([err.kind, err.message, err.retryable]).toEqual(['timeout', `${name}: timed out`, true]);
+      // Retryable: two attempts, each closed by the client when its time ran out.
+      expect(requestsFor(fake, MODEL[name])).toHaveLength(2);
+      for (const r of fake.requests) {
+        await fake.closed(r);
+        expect(r.aborted).toBe(true);
+      }
+      expect(h.sleeps).toEqual([50]);
+      expect(callRows(h.db).map((r) => r.outcome)).toEqual(['timeout', 'timeout']);
+    },
+  );
 
   it('router.timeout_ms is the default per-call timeout, and complete() falls back after it', async () => {
     fake.script[MODEL.openai] = { hang: true };
@@ -521,17 +560,44 @@ describe('accounting', () => {
     await h.router.completeWith('gemini', { prompt: 'one two three', maxTokens: 5 });
     expect(callRows(h.db)).toEqual([
       {
-        id: 1, at: T0, provider: 'openai', model: MODEL.openai, purpose: 'vote', outcome: 'server', input_tokens: 0, output_tokens: 0,
-        cost_usd: 0, latency_ms: 0, error: 'openai: server error (HTTP 500): The server had an error while processing your request',
+        id: 1,
+        at: T0,
+        provider: 'openai',
+        model: MODEL.openai,
+        purpose: 'vote',
+        outcome: 'server',
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: 0,
+        latency_ms: 0,
+        error: 'openai: server error (HTTP 500): The server had an error while processing your request',
       },
       {
-        id: 2, at: T0, provider: 'openai', model: MODEL.openai, purpose: 'vote', outcome: 'ok', input_tokens: 8, output_tokens: 4,
-        cost_usd: 1e-5, latency_ms: 40, error: null,
+        id: 2,
+        at: T0,
+        provider: 'openai',
+        model: MODEL.openai,
+        purpose: 'vote',
+        outcome: 'ok',
+        input_tokens: 8,
+        output_tokens: 4,
+        cost_usd: 1e-5,
+        latency_ms: 40,
+        error: null,
       },
       {
         // "echo: one two three" is 4 words: (3·1 + 4·2) / 1e6
-        id: 3, at: T0 + 5, provider: 'gemini', model: MODEL.gemini, purpose: 'call', outcome: 'ok', input_tokens: 3, output_tokens: 4,
-        cost_usd: 1.1e-5, latency_ms: 0, error: null,
+        id: 3,
+        at: T0 + 5,
+        provider: 'gemini',
+        model: MODEL.gemini,
+        purpose: 'call',
+        outcome: 'ok',
+        input_tokens: 3,
+        output_tokens: 4,
+        cost_usd: 1.1e-5,
+        latency_ms: 0,
+        error: null,
       },
     ]);
   });
@@ -542,7 +608,11 @@ describe('accounting', () => {
       perf.advance(ms);
       return text;
     };
-    const h = makeRouter(fake, { names: ['openai', 'gemini', 'anthropic'], file: FILE, router: { retries: 0, breaker_failures: 2 } });
+    const h = makeRouter(fake, {
+      names: ['openai', 'gemini', 'anthropic'],
+      file: FILE,
+      router: { retries: 0, breaker_failures: 2 },
+    });
     fake.script[MODEL.openai] = { answer: after(10, 'a b') };
     await h.router.completeWith('openai', { prompt: 'x y z w', maxTokens: 5 }); // 4 in, 2 out
     fake.script[MODEL.openai] = { answer: after(50, 'a b c d e f') };
@@ -555,14 +625,45 @@ describe('accounting', () => {
     await providerError(h.router.completeWith('gemini', REQ)); // refused by the open breaker: no row
     const byName = Object.fromEntries(h.router.stats().map((s) => [s.name, s]));
     expect(byName.openai).toEqual({
-      name: 'openai', kind: 'openai-compatible', model: MODEL.openai, baseURL: fake.baseURL, priceInput: 0.5, priceOutput: 1.5, tier: 2,
-      calls: 3, ok: 2, failed: 1, input_tokens: 6, output_tokens: 8,
+      name: 'openai',
+      kind: 'openai-compatible',
+      model: MODEL.openai,
+      baseURL: fake.baseURL,
+      priceInput: 0.5,
+      priceOutput: 1.5,
+      tier: 2,
+      calls: 3,
+      ok: 2,
+      failed: 1,
+      input_tokens: 6,
+      output_tokens: 8,
       cost_usd: (4 * 0.5 + 2 * 1.5) / 1e6 + (2 * 0.5 + 6 * 1.5) / 1e6,
       ewma_latency_ms: 22, // 0.3·50 + 0.7·10
-      breaker: 'closed', consecutive_failures: 1,
+      breaker: 'closed',
+      consecutive_failures: 1,
     });
-    expect(byName.gemini).toMatchObject({ calls: 2, ok: 0, failed: 2, input_tokens: 0, output_tokens: 0, cost_usd: 0, ewma_latency_ms: null, breaker: 'open', consecutive_failures: 2 });
-    expect(byName.anthropic).toMatchObject({ calls: 0, ok: 0, failed: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, ewma_latency_ms: null, breaker: 'closed', consecutive_failures: 0 });
+    expect(byName.gemini).toMatchObject({
+      calls: 2,
+      ok: 0,
+      failed: 2,
+      input_tokens: 0,
+      output_tokens: 0,
+      cost_usd: 0,
+      ewma_latency_ms: null,
+      breaker: 'open',
+      consecutive_failures: 2,
+    });
+    expect(byName.anthropic).toMatchObject({
+      calls: 0,
+      ok: 0,
+      failed: 0,
+      input_tokens: 0,
+      output_tokens: 0,
+      cost_usd: 0,
+      ewma_latency_ms: null,
+      breaker: 'closed',
+      consecutive_failures: 0,
+    });
     expect(Object.keys(byName)).toEqual(['anthropic', 'openai', 'gemini']);
   });
 
@@ -588,7 +689,8 @@ describe('no providers, and the Ollama probe', () => {
       expect(err).toBeInstanceOf(SixfoldError);
       expect(err.code).toBe('unavailable');
       expect(err.message).toBe('No LLM provider is configured.');
-      for (const name of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OLLAMA_BASE_URL']) expect(err.describe()).toContain(name);
+      for (const name of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OLLAMA_BASE_URL'])
+        expect(err.describe()).toContain(name);
     }
     const named = await rejection(router.completeWith('openai', REQ));
     expect(named.code).toBe('invalid_input');
@@ -603,7 +705,15 @@ describe('no providers, and the Ollama probe', () => {
     const { log, lines } = captureLog();
     const router = new Router(providers, config.router, { db: openDb(), log }, { ...ollamaProbe!, baseURL: fake.baseURL });
     expect(await router.list()).toEqual([
-      { name: 'ollama', kind: 'openai-compatible', model: 'llama3.2', baseURL: fake.baseURL, priceInput: 0, priceOutput: 0, tier: 1 },
+      {
+        name: 'ollama',
+        kind: 'openai-compatible',
+        model: 'llama3.2',
+        baseURL: fake.baseURL,
+        priceInput: 0,
+        priceOutput: 0,
+        tier: 1,
+      },
     ]);
     expect(names(await router.chain())).toEqual(['ollama']);
     await router.list();
@@ -619,7 +729,12 @@ describe('no providers, and the Ollama probe', () => {
     const env = fakeEnvWithOpenAI();
     const config = configFrom(env);
     const { providers, ollamaProbe } = resolveProviders(config, env);
-    const router = new Router(providers, config.router, { db: openDb(), log: captureLog().log }, { ...ollamaProbe!, baseURL: dead.baseURL });
+    const router = new Router(
+      providers,
+      config.router,
+      { db: openDb(), log: captureLog().log },
+      { ...ollamaProbe!, baseURL: dead.baseURL },
+    );
     expect(names(await router.list())).toEqual(['openai']);
     expect(names(await router.chain())).toEqual(['openai']);
   });
@@ -635,7 +750,12 @@ describe('no providers, and the Ollama probe', () => {
     const config = configFrom(env);
     const { ollamaProbe } = resolveProviders(config, env);
     const port = (other.address() as AddressInfo).port;
-    const router = new Router([], config.router, { db: openDb(), log: captureLog().log }, { ...ollamaProbe!, baseURL: `http://127.0.0.1:${port}/v1` });
+    const router = new Router(
+      [],
+      config.router,
+      { db: openDb(), log: captureLog().log },
+      { ...ollamaProbe!, baseURL: `http://127.0.0.1:${port}/v1` },
+    );
     expect(await router.list()).toEqual([]);
     expect(seen).toEqual(['GET /v1/models']);
   });

@@ -13,7 +13,9 @@ afterEach(async () => {
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${fake.baseURL}${path}`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, json: (await res.json()) as Record<string, unknown> };
 }
@@ -83,7 +85,12 @@ describe('fake provider', () => {
     const r = await post('/embeddings', { model: 'm', input: 'x' }, { authorization: 'Bearer sk-abc' });
     expect(r.status).toBe(401);
     expect(r.json).toEqual({
-      error: { message: 'Incorrect API key provided: sk-abc.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' },
+      error: {
+        message: 'Incorrect API key provided: sk-abc.',
+        type: 'invalid_request_error',
+        param: null,
+        code: 'invalid_api_key',
+      },
     });
     expect(r.headers.get('retry-after-ms')).toBe('0');
     expect((await post('/embeddings', { model: 'other', input: 'x' })).status).toBe(200);

@@ -19,7 +19,9 @@ describe('urlHostname: names in the form the SDK Host check compares', () => {
 describe('allowedHostnames', () => {
   it('on loopback: the loopback names and the bound address, plus configured extras', () => {
     expect(allowedHostnames('127.0.0.1').sort()).toEqual(['127.0.0.1', 'localhost', '[::1]'].sort());
-    expect(allowedHostnames('10.0.0.5', ['Box.LAN', '[fd00::7]']).sort()).toEqual(['10.0.0.5', '127.0.0.1', 'box.lan', 'localhost', '[::1]', '[fd00::7]'].sort());
+    expect(allowedHostnames('10.0.0.5', ['Box.LAN', '[fd00::7]']).sort()).toEqual(
+      ['10.0.0.5', '127.0.0.1', 'box.lan', 'localhost', '[::1]', '[fd00::7]'].sort(),
+    );
   });
 
   it('bound everywhere: this machine’s own name and addresses, never a wildcard', () => {

@@ -9,7 +9,11 @@ import { LineReader } from '../../../src/transport/line-reader.js';
 function feed(max: number, chunks: Buffer[]) {
   const lines: string[] = [];
   const over: number[] = [];
-  const r = new LineReader(max, (l) => lines.push(l), (n) => over.push(n));
+  const r = new LineReader(
+    max,
+    (l) => lines.push(l),
+    (n) => over.push(n),
+  );
   for (const c of chunks) r.push(c);
   return { lines, over, r };
 }

@@ -29,16 +29,26 @@ export class PlaygroundNode {
   /** Where the text cursor of this node's editor is, kept across remote edits. */
   caret: { get(): number; set(i: number): void } = { get: () => 0, set: () => {} };
 
-  constructor(readonly name: string, private readonly pg: Playground) {
+  constructor(
+    readonly name: string,
+    private readonly pg: Playground,
+  ) {
     const replica = new YDocReplica(this.doc);
     const transport: GossipTransport = {
       pickPeers: () => (this.linked() ? [this.peer.name] : []),
       connected: () => (this.linked() ? [this.peer.name] : []),
       send: (_peer, msg) => this.pg.carry(this, this.peer, msg),
-      onMessage: (h) => { this.handler = h; },
+      onMessage: (h) => {
+        this.handler = h;
+      },
     };
     this.engine = new GossipEngine(
-      { ids: () => [DOC], get: (d) => (d === DOC ? replica : undefined), create: () => undefined, receive: (_d, update) => this.receive(update) },
+      {
+        ids: () => [DOC],
+        get: (d) => (d === DOC ? replica : undefined),
+        create: () => undefined,
+        receive: (_d, update) => this.receive(update),
+      },
       transport,
       { fanout: 1, rng: Math.random },
     );
@@ -69,7 +79,8 @@ export class PlaygroundNode {
     let start = 0;
     while (start < old.length && start < value.length && old[start] === value[start]) start++;
     let end = 0;
-    while (end < old.length - start && end < value.length - start && old[old.length - 1 - end] === value[value.length - 1 - end]) end++;
+    while (end < old.length - start && end < value.length - start && old[old.length - 1 - end] === value[value.length - 1 - end])
+      end++;
     this.doc.transact(() => {
       if (old.length - start - end > 0) this.text.delete(start, old.length - start - end);
       if (value.length - start - end > 0) this.text.insert(start, value.slice(start, value.length - end));
@@ -101,7 +112,9 @@ export class Playground {
     let kind = '?';
     try {
       kind = SYNC_NAMES[readSync(msg.sync).type] ?? '?';
-    } catch { /* shown as ? */ }
+    } catch {
+      /* shown as ? */
+    }
     this.log.unshift({ from: from.name, to: to.name, kind, bytes: msg.sync.byteLength });
     this.log.length = Math.min(this.log.length, 40);
     queueMicrotask(() => {
@@ -127,7 +140,10 @@ export class Playground {
   converged(): boolean {
     const sa = Y.decodeStateVector(Y.encodeStateVector(this.a.doc));
     const sb = Y.decodeStateVector(Y.encodeStateVector(this.b.doc));
-    return JSON.stringify(this.a.doc.toJSON()) === JSON.stringify(this.b.doc.toJSON())
-      && sa.size === sb.size && [...sa].every(([client, clock]) => sb.get(client) === clock);
+    return (
+      JSON.stringify(this.a.doc.toJSON()) === JSON.stringify(this.b.doc.toJSON()) &&
+      sa.size === sb.size &&
+      [...sa].every(([client, clock]) => sb.get(client) === clock)
+    );
   }
 }

@@ -13,8 +13,18 @@ import type { Certificate } from '../../../src/patterns/consensus/nodes.js';
 export { BEHAVIORS };
 
 export const TYPE_NAMES: Record<string, string> = {
-  req: 'request', pp: 'pre-prepare', p: 'prepare', c: 'commit', rep: 'reply', ck: 'checkpoint', vc: 'view-change', nv: 'new-view',
-  rej: 'reject', fetch: 'fetch', st: 'status', state: 'state',
+  req: 'request',
+  pp: 'pre-prepare',
+  p: 'prepare',
+  c: 'commit',
+  rep: 'reply',
+  ck: 'checkpoint',
+  vc: 'view-change',
+  nv: 'new-view',
+  rej: 'reject',
+  fetch: 'fetch',
+  st: 'status',
+  state: 'state',
 };
 
 export interface TraceMsg {
@@ -52,7 +62,15 @@ export interface PbftRun {
   views: number[];
 }
 
-const LOSSY: NetworkFaults = { minDelayMs: 0.2, maxDelayMs: 2, dropRate: 0.05, duplicateRate: 0.02, reorderRate: 0.1, partitions: [], healAtMs: 400 };
+const LOSSY: NetworkFaults = {
+  minDelayMs: 0.2,
+  maxDelayMs: 2,
+  dropRate: 0.05,
+  duplicateRate: 0.02,
+  reorderRate: 0.1,
+  partitions: [],
+  healAtMs: 400,
+};
 const MAX_TRACE = 20_000;
 
 function describe(wire: string): { type: string; view: number | null; seq: number | null } {
@@ -121,7 +139,16 @@ export function runPbft(o: PbftOptions): PbftRun {
   net.run(done, o.timeoutMs, 2_000_000);
   const out = judge(c, r, o.value);
   return {
-    n: c.n, f: c.f, committed: out.committed, reason: out.reason, certificate: out.certificate, viewChanges: c.viewChanges,
-    simulatedMs: out.simulatedMs, messages, dropped: net.stats.dropped, safety: c.safetyViolation(), views: c.replicas.map((x) => x.view),
+    n: c.n,
+    f: c.f,
+    committed: out.committed,
+    reason: out.reason,
+    certificate: out.certificate,
+    viewChanges: c.viewChanges,
+    simulatedMs: out.simulatedMs,
+    messages,
+    dropped: net.stats.dropped,
+    safety: c.safetyViolation(),
+    views: c.replicas.map((x) => x.view),
   };
 }

@@ -7,10 +7,36 @@ import { Empty, ErrorBox, Json, Loading, PageTitle, useApi } from '../ui.js';
 import { verifyCertificate, type CertificateCheck } from '../../../src/patterns/consensus/certificate.js';
 import { PublicKeys } from '../../../src/patterns/consensus/keys.js';
 
-interface Cluster { name: string; n: number; f: number; quorum: number; view: number; last_sequence: number; created_at: number }
-interface Entry { sequence: number; view: number; digest: string; value: unknown; certificate: Array<{ replica: number; signature: string }>; committed_at: string }
-interface Log { cluster: string; total: number; entries: Entry[]; next_after: number | null }
-interface Keys { cluster: string; n: number; f: number; quorum: number; public_keys: string[] }
+interface Cluster {
+  name: string;
+  n: number;
+  f: number;
+  quorum: number;
+  view: number;
+  last_sequence: number;
+  created_at: number;
+}
+interface Entry {
+  sequence: number;
+  view: number;
+  digest: string;
+  value: unknown;
+  certificate: Array<{ replica: number; signature: string }>;
+  committed_at: string;
+}
+interface Log {
+  cluster: string;
+  total: number;
+  entries: Entry[];
+  next_after: number | null;
+}
+interface Keys {
+  cluster: string;
+  n: number;
+  f: number;
+  quorum: number;
+  public_keys: string[];
+}
 
 /**
  * Checks a certificate here, in the browser, with the cluster's public keys and the same code the
@@ -28,7 +54,9 @@ function Verify({ cluster, entry, keys }: { cluster: string; entry: Entry; keys:
       return;
     }
     try {
-      setResult(verifyCertificate(new PublicKeys(keys.public_keys), cluster, value, entry.certificate, entry.sequence, entry.view));
+      setResult(
+        verifyCertificate(new PublicKeys(keys.public_keys), cluster, value, entry.certificate, entry.sequence, entry.view),
+      );
     } catch (e) {
       setResult({ error: (e as Error).message });
     }
@@ -38,12 +66,15 @@ function Verify({ cluster, entry, keys }: { cluster: string; entry: Entry; keys:
     <div class="verify">
       <label for={id}>Value to check (edit it to see a forgery fail)</label>
       <textarea id={id} rows={3} value={valueText} onInput={(e) => setValueText((e.target as HTMLTextAreaElement).value)} />
-      <button type="button" onClick={run}>Verify in this browser</button>
+      <button type="button" onClick={run}>
+        Verify in this browser
+      </button>
       <div aria-live="polite">
         {result && 'error' in result ? <p class="error">{result.error}</p> : null}
         {result && 'valid' in result ? (
           <p class={result.valid ? 'ok' : 'error'} data-testid="verify-result">
-            {result.valid ? '✔ Valid certificate' : '✘ Not valid'}: {result.signers.length} of {keys.n} replicas signed (quorum {result.quorum}); signers {result.signers.join(', ') || 'none'}; value digest <code>{short(result.digest, 16)}</code>.
+            {result.valid ? '✔ Valid certificate' : '✘ Not valid'}: {result.signers.length} of {keys.n} replicas signed (quorum{' '}
+            {result.quorum}); signers {result.signers.join(', ') || 'none'}; value digest <code>{short(result.digest, 16)}</code>.
             {result.reason ? ` ${result.reason}` : ''}
           </p>
         ) : null}
@@ -62,33 +93,65 @@ function ClusterLog({ cluster }: { cluster: Cluster }) {
   return (
     <section aria-label={`Cluster ${cluster.name}`}>
       <h2>Cluster {cluster.name}</h2>
-      <p class="muted">{cluster.n} replicas, tolerates f = {cluster.f} faulty; a certificate needs {cluster.quorum} signatures. View {cluster.view}, {num(cluster.last_sequence)} committed.</p>
+      <p class="muted">
+        {cluster.n} replicas, tolerates f = {cluster.f} faulty; a certificate needs {cluster.quorum} signatures. View{' '}
+        {cluster.view}, {num(cluster.last_sequence)} committed.
+      </p>
       <ErrorBox error={log.error ?? keys.error} />
       <Loading when={log.loading && !log.data} />
       {keys.data ? (
         <details>
           <summary>Public keys (Ed25519)</summary>
-          <ol start={0} class="keys">{keys.data.public_keys.map((k, i) => <li key={i}><code>replica {i}: {k}</code></li>)}</ol>
+          <ol start={0} class="keys">
+            {keys.data.public_keys.map((k, i) => (
+              <li key={i}>
+                <code>
+                  replica {i}: {k}
+                </code>
+              </li>
+            ))}
+          </ol>
         </details>
       ) : null}
       {log.data && !entries.length ? <Empty>Nothing committed yet.</Empty> : null}
       {entries.length ? (
         <table class="rows">
           <caption class="sr-only">Committed log of {cluster.name}</caption>
-          <thead><tr><th scope="col">Seq</th><th scope="col">View</th><th scope="col">Value</th><th scope="col">Digest</th><th scope="col">Signed by</th><th scope="col">Committed</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Seq</th>
+              <th scope="col">View</th>
+              <th scope="col">Value</th>
+              <th scope="col">Digest</th>
+              <th scope="col">Signed by</th>
+              <th scope="col">Committed</th>
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
           <tbody>
             {entries.map((e) => (
               <Fragment key={e.sequence}>
                 <tr>
                   <td class="num">{e.sequence}</td>
                   <td class="num">{e.view}</td>
-                  <td><code>{short(JSON.stringify(e.value), 60)}</code></td>
-                  <td><code title={e.digest}>{short(e.digest, 12)}</code></td>
+                  <td>
+                    <code>{short(JSON.stringify(e.value), 60)}</code>
+                  </td>
+                  <td>
+                    <code title={e.digest}>{short(e.digest, 12)}</code>
+                  </td>
                   <td>{e.certificate.map((c) => c.replica).join(', ')}</td>
                   <td class="nowrap">{time(e.committed_at)}</td>
                   <td>
-                    <button type="button" aria-expanded={open === e.sequence} onClick={() => setOpen(open === e.sequence ? null : e.sequence)}>
-                      {open === e.sequence ? 'Close' : 'Verify'}<span class="sr-only"> sequence {e.sequence}</span>
+                    <button
+                      type="button"
+                      aria-expanded={open === e.sequence}
+                      onClick={() => setOpen(open === e.sequence ? null : e.sequence)}
+                    >
+                      {open === e.sequence ? 'Close' : 'Verify'}
+                      <span class="sr-only"> sequence {e.sequence}</span>
                     </button>
                   </td>
                 </tr>
@@ -96,7 +159,10 @@ function ClusterLog({ cluster }: { cluster: Cluster }) {
                   <tr class="expanded">
                     <td colSpan={7}>
                       <Verify cluster={cluster.name} entry={e} keys={keys.data} />
-                      <details><summary>Certificate</summary><Json value={e.certificate} label="Certificate signatures" /></details>
+                      <details>
+                        <summary>Certificate</summary>
+                        <Json value={e.certificate} label="Certificate signatures" />
+                      </details>
                     </td>
                   </tr>
                 ) : null}
@@ -106,7 +172,12 @@ function ClusterLog({ cluster }: { cluster: Cluster }) {
         </table>
       ) : null}
       {nextAfter != null ? (
-        <button type="button" onClick={() => getJson<Log>('consensus/log', { cluster: cluster.name, after: nextAfter, limit: 100 }).then((l) => setMore(l.entries))}>
+        <button
+          type="button"
+          onClick={() =>
+            getJson<Log>('consensus/log', { cluster: cluster.name, after: nextAfter, limit: 100 }).then((l) => setMore(l.entries))
+          }
+        >
           Load more
         </button>
       ) : null}

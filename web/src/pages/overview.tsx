@@ -27,23 +27,46 @@ export function OverviewPage() {
       {data ? (
         <>
           <p class="muted">
-            sixfold {data.version} · database <code>{data.db}</code> · embedder {data.embedder.id} ({data.embedder.dims} dims) · up {Math.round(data.uptime_s / 60)} min
+            sixfold {data.version} · database <code>{data.db}</code> · embedder {data.embedder.id} ({data.embedder.dims} dims) ·
+            up {Math.round(data.uptime_s / 60)} min
           </p>
           <div class="stats">
             <a class="card" href={href('memory')}>
-              <Stat label="Memories" value={num(data.memory.total)} hint={`${data.memory.namespaces} namespaces · ${Object.entries(data.memory.by_tier).map(([t, n]) => `${t.replace('_', ' ')} ${num(n)}`).join(' · ')}`} />
+              <Stat
+                label="Memories"
+                value={num(data.memory.total)}
+                hint={`${data.memory.namespaces} namespaces · ${Object.entries(data.memory.by_tier)
+                  .map(([t, n]) => `${t.replace('_', ' ')} ${num(n)}`)
+                  .join(' · ')}`}
+              />
             </a>
             <a class="card" href={href('consensus')}>
-              <Stat label="Consensus commits" value={num(data.consensus.commits)} hint={`${data.consensus.clusters} cluster(s)`} />
+              <Stat
+                label="Consensus commits"
+                value={num(data.consensus.commits)}
+                hint={`${data.consensus.clusters} cluster(s)`}
+              />
             </a>
             <a class="card" href={href('crdt')}>
               <Stat label="CRDT documents" value={num(data.crdt.docs)} />
             </a>
             <a class="card" href={href('agents')}>
-              <Stat label="Ephemeral agents" value={num(agents)} hint={Object.entries(data.agents).map(([s, n]) => `${s} ${n}`).join(' · ') || 'none yet'} />
+              <Stat
+                label="Ephemeral agents"
+                value={num(agents)}
+                hint={
+                  Object.entries(data.agents)
+                    .map(([s, n]) => `${s} ${n}`)
+                    .join(' · ') || 'none yet'
+                }
+              />
             </a>
             <a class="card" href={href('router')}>
-              <Stat label="LLM calls" value={num(data.router.calls)} hint={`${num(data.router.failures)} failed · ${usd(data.router.cost_usd)} · policy ${data.router.policy}`} />
+              <Stat
+                label="LLM calls"
+                value={num(data.router.calls)}
+                hint={`${num(data.router.failures)} failed · ${usd(data.router.cost_usd)} · policy ${data.router.policy}`}
+              />
             </a>
             <a class="card" href={href('peers')}>
               <Stat label="Cluster" value={data.cluster.configured ? 'configured' : 'none'} />

@@ -30,7 +30,8 @@ const PUNCTUATION_ONLY = /^[\s{}()[\];,.:*/#<>'"`|=-]*$/;
 const MAX_EXAMINED = 8;
 
 /** `type X`, `interface X`, `function X`, `class X`, `const X`, `def X`, `fn X` ...: the name a line declares. */
-const DECLARATION = /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:pub\s+)?(type|interface|class|function\*?|const|let|var|enum|namespace|def|fn|struct|trait)\s+([A-Za-z_$][\w$]*)/;
+const DECLARATION =
+  /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:pub\s+)?(type|interface|class|function\*?|const|let|var|enum|namespace|def|fn|struct|trait)\s+([A-Za-z_$][\w$]*)/;
 
 export function declaredName(line: string): string | null {
   const m = DECLARATION.exec(line);
@@ -97,23 +98,38 @@ export class NearCopies {
  * The first doubt about placement `p` of `region` against the other placements (those that delete
  * more), or null. `index` is the match level the region was placed at.
  */
-export function doubtAbout(region: readonly string[], p: Placement, others: readonly Placement[], orig: readonly string[], index: LineIndex, near: NearCopies): Doubt | null {
+export function doubtAbout(
+  region: readonly string[],
+  p: Placement,
+  others: readonly Placement[],
+  orig: readonly string[],
+  index: LineIndex,
+  near: NearCopies,
+): Doubt | null {
   const m = region.length;
   const changes = (q: Placement) => q.deleted + (m - q.kept);
-  const worse = others.filter((q) => q.deleted > p.deleted).sort((x, y) => x.deleted - y.deleted || x.start - y.start).slice(0, MAX_EXAMINED);
+  const worse = others
+    .filter((q) => q.deleted > p.deleted)
+    .sort((x, y) => x.deleted - y.deleted || x.start - y.start)
+    .slice(0, MAX_EXAMINED);
   if (!worse.length) return null;
   const regionSet = new Set(region);
   // New lines: the region's lines the original lacks (at this match level).
   const fresh = region.filter((l) => index.occurrences(index.idOf(l)).length === 0 && !PUNCTUATION_ONLY.test(l));
-  const freshGrams = fresh.filter((l) => l.replace(/\s+/g, '').length >= NEAR_COPY_MIN_CHARS).map((l) => ({ line: l, grams: bigrams(l) }));
-  const freshDecls = fresh.map((l) => ({ line: l, name: declaredName(l) })).filter((d): d is { line: string; name: string } => d.name !== null);
+  const freshGrams = fresh
+    .filter((l) => l.replace(/\s+/g, '').length >= NEAR_COPY_MIN_CHARS)
+    .map((l) => ({ line: l, grams: bigrams(l) }));
+  const freshDecls = fresh
+    .map((l) => ({ line: l, name: declaredName(l) }))
+    .filter((d): d is { line: string; name: string } => d.name !== null);
   for (const q of worse) {
     if (changes(q) < changes(p)) return { kind: 'keeps-more', other: q };
     // Original lines that only q replaces (and the region does not repeat).
     const onlyQ: number[] = [];
     for (let k = q.start; k <= q.end; k++) if ((k < p.start || k > p.end) && !regionSet.has(orig[k])) onlyQ.push(k);
     if (!onlyQ.length) continue;
-    for (const d of freshDecls) if (onlyQ.some((k) => declaredName(orig[k]) === d.name)) return { kind: 'redeclare', other: q, line: d.line };
+    for (const d of freshDecls)
+      if (onlyQ.some((k) => declaredName(orig[k]) === d.name)) return { kind: 'redeclare', other: q, line: d.line };
     for (const f of freshGrams) {
       // Only a line with a single near copy in the whole file: a line like several others is one
       // more sibling (another test case, another field), not a rewrite of any of them.

@@ -36,7 +36,14 @@ const LEVEL_CONFIDENCE = [1, 0.95, 0.85];
  * speaks against the chosen placement (see evidence.ts, and the checks below), the region is a
  * guess: a warning says why. Nothing here moves a region.
  */
-export function judge(regions: readonly EditRegion[], located: readonly Located[], chosen: readonly Placement[], fits: readonly Fits[], depth: number, orig: readonly string[]): Judgement {
+export function judge(
+  regions: readonly EditRegion[],
+  located: readonly Located[],
+  chosen: readonly Placement[],
+  fits: readonly Fits[],
+  depth: number,
+  orig: readonly string[],
+): Judgement {
   const n = orig.length;
   let confidence = 1;
   const notes = new Set<string>();
@@ -58,7 +65,8 @@ export function judge(regions: readonly EditRegion[], located: readonly Located[
     confidence *= CHOSE_BY_DELETIONS;
     notes.add('fewest-deleted');
     const listed = [...others].sort((x, y) => x.deleted - y.deleted || x.start - y.start).slice(0, MAX_ALTERNATIVES);
-    for (const q of listed) alternatives.push({ region: i + 1, start_line: q.start + 1, end_line: q.end + 1, deleted_lines: q.deleted });
+    for (const q of listed)
+      alternatives.push({ region: i + 1, start_line: q.start + 1, end_line: q.end + 1, deleted_lines: q.deleted });
     const here = `${describeRegion(regions[i], i)} was placed at lines ${p.start + 1}-${p.end + 1} (deleting ${p.deleted})`;
     const m = shape.ids.length;
     // A placement whose anchors fit (one line of context at each end) and that deletes fewer lines:
@@ -70,13 +78,16 @@ export function judge(regions: readonly EditRegion[], located: readonly Located[
       // context would: which context the edit meant is not settled by the rule.
       why.push(`with a single line of context it also fits lines ${fewer.start + 1}-${fewer.end + 1}, deleting ${fewer.deleted}`);
     }
-    if (blankContext(regions[i].lines, shape, depth)) why.push('its context at one end is only blank lines, which fit almost anywhere');
+    if (blankContext(regions[i].lines, shape, depth))
+      why.push('its context at one end is only blank lines, which fit almost anywhere');
     // A region all of whose lines the original already has only deletes: nothing in it says how much.
     if (p.kept === m && listed.length) why.push('it only deletes lines, and nothing in it says how many');
     const doubt = doubtAbout(regions[i].lines, p, others, orig, index, (near ??= new NearCopies(orig)));
     if (doubt) why.push(describeDoubt(doubt));
     if (why.length) {
-      const elsewhere = listed.length ? ` Other placements: ${listed.map((q) => `lines ${q.start + 1}-${q.end + 1} (deleting ${q.deleted})`).join(', ')}.` : '';
+      const elsewhere = listed.length
+        ? ` Other placements: ${listed.map((q) => `lines ${q.start + 1}-${q.end + 1} (deleting ${q.deleted})`).join(', ')}.`
+        : '';
       warnings.push(`${here}, but ${why.join('; and ')}.${elsewhere}`);
       notes.add('guess');
     }
@@ -88,6 +99,8 @@ export function judge(regions: readonly EditRegion[], located: readonly Located[
 /** Whether the context lines at either end of the region (those not fixed to the file's ends) are all blank. */
 function blankContext(lines: readonly string[], shape: RegionShape, depth: number): boolean {
   const blank = (from: number, to: number) => lines.slice(from, to + 1).every((l) => l.trim() === '');
-  return (!shape.fixedStart && blank(shape.first, shape.first + depth - 1)) || (!shape.fixedEnd && blank(shape.last - depth + 1, shape.last));
+  return (
+    (!shape.fixedStart && blank(shape.first, shape.first + depth - 1)) ||
+    (!shape.fixedEnd && blank(shape.last - depth + 1, shape.last))
+  );
 }
-

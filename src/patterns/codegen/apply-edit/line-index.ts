@@ -12,7 +12,10 @@ export class LineIndex {
   readonly blank: Uint8Array;
   private readonly at = new Map<number, number[]>();
 
-  constructor(lines: readonly string[], readonly level: MatchLevel) {
+  constructor(
+    lines: readonly string[],
+    readonly level: MatchLevel,
+  ) {
     this.orig = new Int32Array(lines.length);
     this.blank = Uint8Array.from(lines, (l) => (l.trim() === '' ? 1 : 0));
     lines.forEach((line, i) => {

@@ -43,4 +43,3 @@ export function locate(r: EditRegion, i: number, count: number, indexAt: (lv: Ma
     'Start and end the region with a line of unchanged code copied from the original (e.g. the enclosing function signature), and put a "// ... existing code ..." marker between regions.',
   );
 }
-

@@ -28,13 +28,19 @@ export function placeAt(located: readonly Located[], depth: number): Attempt & {
 }
 
 /** Places every region at the deepest context (up to MAX_DEPTH lines each end) the whole edit fits. */
-export function placeAll(regions: readonly EditRegion[], located: readonly Located[]): { chosen: Placement[]; depth: number; fits: Fits[] } {
+export function placeAll(
+  regions: readonly EditRegion[],
+  located: readonly Located[],
+): { chosen: Placement[]; depth: number; fits: Fits[] } {
   let last: Attempt | undefined;
   for (let depth = MAX_DEPTH; depth >= 1; depth--) {
     const a = placeAt(located, depth);
     if (a.kind === 'chosen') return { chosen: a.chosen, depth, fits: a.fits! };
     if (a.kind === 'tie') {
-      const where = a.options.slice(0, 3).map((p) => `lines ${p.start + 1}-${p.end + 1}`).join(', ');
+      const where = a.options
+        .slice(0, 3)
+        .map((p) => `lines ${p.start + 1}-${p.end + 1}`)
+        .join(', ');
       throw new SixfoldError(
         'invalid_input',
         `${describeRegion(regions[a.region], a.region)} is ambiguous: its context fits ${where}${a.options.length > 3 ? ` and ${a.options.length - 3} more` : ''}, each deleting ${a.options[0].deleted} line(s).`,
@@ -50,4 +56,3 @@ export function placeAll(regions: readonly EditRegion[], located: readonly Locat
     'Give the regions in the order they appear in the file, separated by "... existing code ..." markers.',
   );
 }
-

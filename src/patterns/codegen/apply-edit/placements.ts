@@ -36,7 +36,12 @@ export interface RegionShape {
   fixedEnd: boolean;
 }
 
-export function regionShape(lines: readonly string[], index: LineIndex, fixedStart: boolean, fixedEnd: boolean): RegionShape | null {
+export function regionShape(
+  lines: readonly string[],
+  index: LineIndex,
+  fixedStart: boolean,
+  fixedEnd: boolean,
+): RegionShape | null {
   const ids = Int32Array.from(lines, (l) => index.idOf(l));
   const present = (k: number) => index.occurrences(ids[k]).length > 0;
   let first = 0;
@@ -73,7 +78,11 @@ export class Fits {
   private readonly fullSpan: number;
   private readonly single: boolean;
 
-  constructor(private readonly shape: RegionShape, private readonly index: LineIndex, readonly depth: number) {
+  constructor(
+    private readonly shape: RegionShape,
+    private readonly index: LineIndex,
+    readonly depth: number,
+  ) {
     const { ids, first, last, fixedStart, fixedEnd } = shape;
     const n = index.size;
     this.single = first === last && !fixedStart && !fixedEnd; // the one anchor line is the whole span
@@ -156,7 +165,10 @@ export class Fits {
     let best = Infinity;
     // Starts nearest their first end first: a small `best` early prunes the long scans of the rest.
     const firstEnd = (s: number) => lowerBound(ends, s + minSpan - 1);
-    const gap = (s: number) => { const e = firstEnd(s); return e < ends.length ? ends[e] - s : Infinity; };
+    const gap = (s: number) => {
+      const e = firstEnd(s);
+      return e < ends.length ? ends[e] - s : Infinity;
+    };
     const order = starts.length > 1 ? [...starts].sort((x, y) => gap(x) - gap(y) || x - y) : starts;
     for (const s of order) {
       let e = firstEnd(s);

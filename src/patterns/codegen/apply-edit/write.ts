@@ -11,7 +11,12 @@ type Shift = { add: string } | { strip: string };
  * A snippet indented as a whole by a different amount than the file (a model re-indenting a
  * method): when every anchor line is off by the same prefix, shift the region back by it.
  */
-export function reindent(region: readonly string[], shape: RegionShape, p: Placement, orig: readonly string[]): { lines: readonly string[]; shifted: boolean } {
+export function reindent(
+  region: readonly string[],
+  shape: RegionShape,
+  p: Placement,
+  orig: readonly string[],
+): { lines: readonly string[]; shifted: boolean } {
   const pairs: Array<[number, number]> = [];
   if (!shape.fixedStart) pairs.push([shape.first, p.start]);
   if (!shape.fixedEnd) pairs.push([shape.last, p.end]);
@@ -20,7 +25,12 @@ export function reindent(region: readonly string[], shape: RegionShape, p: Place
     if (region[k].trim() === '') continue;
     const ri = indentOf(region[k]);
     const oi = indentOf(orig[pos]);
-    const d: Shift | null = oi.length >= ri.length && oi.endsWith(ri) ? { add: oi.slice(0, oi.length - ri.length) } : ri.endsWith(oi) ? { strip: ri.slice(0, ri.length - oi.length) } : null;
+    const d: Shift | null =
+      oi.length >= ri.length && oi.endsWith(ri)
+        ? { add: oi.slice(0, oi.length - ri.length) }
+        : ri.endsWith(oi)
+          ? { strip: ri.slice(0, ri.length - oi.length) }
+          : null;
     if (!d) return { lines: region, shifted: false };
     if (delta === null) delta = d;
     else if (JSON.stringify(delta) !== JSON.stringify(d)) return { lines: region, shifted: false };
@@ -36,7 +46,10 @@ export function reindent(region: readonly string[], shape: RegionShape, p: Place
 }
 
 /** The original outside the chosen spans, each region's lines inside its span. */
-export function assemble(orig: readonly string[], spans: ReadonlyArray<{ start: number; end: number; lines: readonly string[] }>): string[] {
+export function assemble(
+  orig: readonly string[],
+  spans: ReadonlyArray<{ start: number; end: number; lines: readonly string[] }>,
+): string[] {
   const out: string[] = [];
   let cursor = 0;
   for (const s of spans) {
@@ -55,6 +68,10 @@ export function refuseStrayMarker(merged: readonly string[], orig: readonly stri
   const known = new Set(orig);
   const stray = merged.find((l) => LOOKS_LIKE_MARKER.test(l) && !known.has(l));
   if (stray !== undefined) {
-    throw new SixfoldError('invalid_input', `The edit contains a line that looks like a marker but is not one: ${echo(stray.trim(), 120)}.`, 'Write markers as a comment line on their own, e.g. "// ... existing code ...".');
+    throw new SixfoldError(
+      'invalid_input',
+      `The edit contains a line that looks like a marker but is not one: ${echo(stray.trim(), 120)}.`,
+      'Write markers as a comment line on their own, e.g. "// ... existing code ...".',
+    );
   }
 }

@@ -6,7 +6,12 @@ describe('CachedEmbedder', () => {
   it('embeds each distinct text once and returns the same vectors as the embedder', async () => {
     const inner = new FoldEmbedder({ dims: 8 });
     const inputs: string[][] = [];
-    const spy = { ...inner, id: inner.id, dimensions: () => inner.dimensions(), embed: (t: readonly string[]) => (inputs.push([...t]), inner.embed(t)) };
+    const spy = {
+      ...inner,
+      id: inner.id,
+      dimensions: () => inner.dimensions(),
+      embed: (t: readonly string[]) => (inputs.push([...t]), inner.embed(t)),
+    };
     const cached = new CachedEmbedder(spy);
     const direct = await new FoldEmbedder({ dims: 8 }).embed(['alpha', 'beta', 'gamma']);
     expect(await cached.embed(['alpha', 'beta'])).toEqual(direct.slice(0, 2));
@@ -26,7 +31,10 @@ describe('CachedEmbedder', () => {
   it('evicts the least recently used text beyond its size', async () => {
     const inputs: string[] = [];
     const inner = new FoldEmbedder({ dims: 8 });
-    const cached = new CachedEmbedder({ id: 'x', dimensions: () => inner.dimensions(), embed: (t) => (inputs.push(...t), inner.embed(t)) }, 2);
+    const cached = new CachedEmbedder(
+      { id: 'x', dimensions: () => inner.dimensions(), embed: (t) => (inputs.push(...t), inner.embed(t)) },
+      2,
+    );
     await cached.embed(['a']);
     await cached.embed(['b']);
     await cached.embed(['a']); // a is now more recent than b

@@ -29,6 +29,11 @@ describe('hash-384 embedder', () => {
     const v = hashEmbed('sixfold memory');
     const nonzero = [...v.entries()].filter(([, x]) => x !== 0).map(([i, x]) => [i, Number(x.toFixed(4))]);
     expect(nonzero).toHaveLength(15);
-    expect(nonzero.slice(0, 4)).toEqual([[1, 0.3572], [10, 0.1531], [16, -0.1531], [28, -0.1531]]);
+    expect(nonzero.slice(0, 4)).toEqual([
+      [1, 0.3572],
+      [10, 0.1531],
+      [16, -0.1531],
+      [28, -0.1531],
+    ]);
   });
 });

@@ -5,7 +5,10 @@ import { SixfoldError } from '../../../../src/errors.js';
 import { createLogger } from '../../../../src/log.js';
 import { createEmbedder } from '../../../../src/memory/embed/index.js';
 import { HashEmbedder } from '../../../../src/memory/embed/hash.js';
-import { OpenAICompatibleEmbedder, type OpenAICompatibleEmbedderOptions } from '../../../../src/memory/embed/openai-compatible.js';
+import {
+  OpenAICompatibleEmbedder,
+  type OpenAICompatibleEmbedderOptions,
+} from '../../../../src/memory/embed/openai-compatible.js';
 import { searchMemories } from '../../../../src/memory/search.js';
 import { MemoryStore } from '../../../../src/memory/store.js';
 import { hashVector, startFakeProvider, type FakeProvider } from '../../../../testkit/fake-provider.js';
@@ -28,7 +31,13 @@ afterEach(async () => {
 
 function embedder(over: Partial<OpenAICompatibleEmbedderOptions> = {}): OpenAICompatibleEmbedder {
   return new OpenAICompatibleEmbedder({
-    baseURL: fake.baseURL, model: MODEL, apiKey: KEY, apiKeyEnv: 'TEST_EMBED_KEY', batchSize: 128, timeoutMs: 5000, ...over,
+    baseURL: fake.baseURL,
+    model: MODEL,
+    apiKey: KEY,
+    apiKeyEnv: 'TEST_EMBED_KEY',
+    batchSize: 128,
+    timeoutMs: 5000,
+    ...over,
   });
 }
 
@@ -36,7 +45,7 @@ const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const inputs = () => fake.requests.map((r) => (r.body as { input: string[] }).input);
 
 describe('OpenAICompatibleEmbedder against the fake provider', () => {
-  it('returns the provider\'s vectors, L2-normalised, in input order', async () => {
+  it("returns the provider's vectors, L2-normalised, in input order", async () => {
     const out = await embedder().embed(['alpha', 'beta', 'gamma']);
     expect(out).toHaveLength(3);
     ['alpha', 'beta', 'gamma'].forEach((text, i) => {
@@ -99,11 +108,13 @@ describe('OpenAICompatibleEmbedder against the fake provider', () => {
     expect(fake.requests[0].headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
-  it('a 500 is retried twice, then reported with the server\'s message', async () => {
+  it("a 500 is retried twice, then reported with the server's message", async () => {
     fake.script[MODEL] = { status: 500 };
     const err = await rejection(embedder().embed(['x']));
     expect(err.code).toBe('unavailable');
-    expect(err.message).toBe('Embeddings request failed: server error (HTTP 500): The server had an error while processing your request.');
+    expect(err.message).toBe(
+      'Embeddings request failed: server error (HTTP 500): The server had an error while processing your request.',
+    );
     expect(err.hint).toBe('The embeddings server failed; retry later.');
     expect(fake.requests).toHaveLength(3);
   });
@@ -172,7 +183,9 @@ describe('createEmbedder', () => {
     expect((err as SixfoldError).code).toBe('config');
     expect((err as SixfoldError).message).toBe('The openai-compatible embedder at api.openai.com needs a key in OPENAI_API_KEY.');
     expect((err as SixfoldError).hint).toBe('Set OPENAI_API_KEY, or use embedder kind "use-lite" (local, no key).');
-    expect(() => createEmbedder(openaiCfg({ SIXFOLD_EMBED_API_KEY_ENV: 'MY_KEY' }), { OPENAI_API_KEY: 'sk-x' })).toThrow(/needs a key in MY_KEY\./);
+    expect(() => createEmbedder(openaiCfg({ SIXFOLD_EMBED_API_KEY_ENV: 'MY_KEY' }), { OPENAI_API_KEY: 'sk-x' })).toThrow(
+      /needs a key in MY_KEY\./,
+    );
   });
 
   it('api.openai.com with a key, and a local server without one', async () => {
@@ -189,10 +202,21 @@ describe('MemoryStore over the openai-compatible embedder', () => {
   it('opens, inserts and finds by vector end to end', async () => {
     const dir = tempDir();
     cleanups.push(() => dir.remove());
-    const env = { SIXFOLD_EMBEDDER: 'openai-compatible', SIXFOLD_EMBED_BASE_URL: fake.baseURL, SIXFOLD_EMBED_MODEL: MODEL, SIXFOLD_EMBED_API_KEY_ENV: 'FAKE_KEY', FAKE_KEY: KEY };
+    const env = {
+      SIXFOLD_EMBEDDER: 'openai-compatible',
+      SIXFOLD_EMBED_BASE_URL: fake.baseURL,
+      SIXFOLD_EMBED_MODEL: MODEL,
+      SIXFOLD_EMBED_API_KEY_ENV: 'FAKE_KEY',
+      FAKE_KEY: KEY,
+    };
     const cfg = loadConfig({ db: join(dir.path, 'e2e.db') }, env);
     const open = async () => {
-      const s = await MemoryStore.open({ path: cfg.db, embedder: createEmbedder(cfg.embedder!, env), log: createLogger('silent'), now: () => 0 });
+      const s = await MemoryStore.open({
+        path: cfg.db,
+        embedder: createEmbedder(cfg.embedder!, env),
+        log: createLogger('silent'),
+        now: () => 0,
+      });
       cleanups.push(() => s.close());
       return s;
     };
@@ -220,7 +244,12 @@ describe('MemoryStore over the openai-compatible embedder', () => {
   it('refuses wrong-length vectors from the provider and writes nothing', async () => {
     const dir = tempDir();
     cleanups.push(() => dir.remove());
-    const store = await MemoryStore.open({ path: join(dir.path, 'w.db'), embedder: embedder(), log: createLogger('silent'), now: () => 0 });
+    const store = await MemoryStore.open({
+      path: join(dir.path, 'w.db'),
+      embedder: embedder(),
+      log: createLogger('silent'),
+      now: () => 0,
+    });
     cleanups.push(() => store.close());
     fake.script[MODEL] = { wrongLength: 5 };
     const err = await rejection(store.insert([{ content: 'a' }, { content: 'b' }]));

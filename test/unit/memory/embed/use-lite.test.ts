@@ -22,11 +22,15 @@ describe('use-lite embedder', () => {
   it('the first call waits for the model (said inside withProgress), then gives unit vectors of 512 dims that put paraphrases closer than unrelated sentences', async () => {
     expect(await e.dimensions()).toBe(512);
     const messages: string[] = [];
-    const [car, automobile, pizza] = await e.withProgress((m) => messages.push(m), () => e.embed([
-      'The car would not start this morning.',
-      'My automobile failed to turn on today.',
-      'We ate pizza with friends on Friday night.',
-    ]));
+    const [car, automobile, pizza] = await e.withProgress(
+      (m) => messages.push(m),
+      () =>
+        e.embed([
+          'The car would not start this morning.',
+          'My automobile failed to turn on today.',
+          'We ate pizza with friends on Friday night.',
+        ]),
+    );
     expect(messages[0]).toMatch(/waiting for the use-lite embedding model to load/);
     for (const v of [car, automobile, pizza]) {
       expect(v).toHaveLength(512);
@@ -37,7 +41,10 @@ describe('use-lite embedder', () => {
 
   it('a text embeds the same alone or in a batch with longer ones (no padding leaks in)', async () => {
     const [alone] = await e.embed(['deploy on fridays']);
-    const [inBatch] = await e.embed(['deploy on fridays', 'a considerably longer sentence about the release process, the rollback plan and who approves it']);
+    const [inBatch] = await e.embed([
+      'deploy on fridays',
+      'a considerably longer sentence about the release process, the rollback plan and who approves it',
+    ]);
     expect(dot(alone, inBatch)).toBeGreaterThan(0.99999);
   });
 
@@ -54,7 +61,11 @@ describe('use-lite embedder', () => {
   it('handles empty and very long texts (clipped to the first tokens), and no texts', async () => {
     expect(await e.embed([])).toEqual([]);
     const long = 'the quick brown fox jumps over the lazy dog '.repeat(2000);
-    const [empty, big, head] = await e.embed(['', long, 'the quick brown fox jumps over the lazy dog '.repeat(Math.ceil(MAX_TOKENS / 10))]);
+    const [empty, big, head] = await e.embed([
+      '',
+      long,
+      'the quick brown fox jumps over the lazy dog '.repeat(Math.ceil(MAX_TOKENS / 10)),
+    ]);
     expect(dot(empty, empty)).toBeCloseTo(1, 5);
     expect(dot(big, head)).toBeGreaterThan(0.99);
   });

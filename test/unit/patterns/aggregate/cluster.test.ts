@@ -6,8 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { aggregate, readOp } from '../../../../src/patterns/aggregate/aggregate.js';
 import {
-  aggregateCluster, clusterPlan, collect, heapHeight, parseRequest, subtreeOf,
-  type ClusterNet, type ClusterRequest, type LocalFold,
+  aggregateCluster,
+  clusterPlan,
+  collect,
+  heapHeight,
+  parseRequest,
+  subtreeOf,
+  type ClusterNet,
+  type ClusterRequest,
+  type LocalFold,
 } from '../../../../src/patterns/aggregate/cluster.js';
 import { Partial } from '../../../../src/patterns/aggregate/partial.js';
 import { numberSource } from '../../../../src/patterns/aggregate/sources.js';
@@ -26,11 +33,13 @@ function cluster(values: number[][], faults: Map<number, Fault> = new Map()) {
   const ids = values.map((_, i) => `node-${String(i).padStart(2, '0')}`);
   const index = new Map(ids.map((id, i) => [id, i]));
   let requests = 0;
-  const fold = (i: number): LocalFold => async (_ns, _field, plan) => {
-    const partial = new Partial(plan);
-    for (const v of values[i]) partial.addNumber(v);
-    return { partial, values: values[i].length, skipped: 0 };
-  };
+  const fold =
+    (i: number): LocalFold =>
+    async (_ns, _field, plan) => {
+      const partial = new Partial(plan);
+      for (const v of values[i]) partial.addNumber(v);
+      return { partial, values: values[i].length, skipped: 0 };
+    };
   const net = (self: string): ClusterNet => ({
     self,
     isConnected: (p) => faults.get(index.get(p)!) !== 'dead',
@@ -61,7 +70,11 @@ async function expected(all: number[], ops: string[]) {
 
 async function run(vals: number[][], fanout: number, faults?: Map<number, Fault>) {
   const c = cluster(vals, faults);
-  const r = await aggregateCluster({ namespace: 'ns', field: 'f', ops: OPS, fanout, timeoutMs: 1000, peers: c.ids.slice(1) }, c.net, c.fold);
+  const r = await aggregateCluster(
+    { namespace: 'ns', field: 'f', ops: OPS, fanout, timeoutMs: 1000, peers: c.ids.slice(1) },
+    c.net,
+    c.fold,
+  );
   const results: Record<string, unknown> = {};
   for (const op of r.plan.ops) results[op.name] = readOp(op, r.root).value;
   return { ...r, results, ids: c.ids, requests: c.requests() };
@@ -132,7 +145,15 @@ describe('aggregation across nodes (in-memory network, real codec)', () => {
     expect(heapHeight(1, 2)).toBe(0);
     expect(heapHeight(7, 6)).toBe(1);
     expect(heapHeight(8, 2)).toBe(3);
-    const ok: ClusterRequest = { v: 1, namespace: 'ns', field: 'f', ops: ['sum'], members: ['me', 'x'], fanout: 2, budget_ms: 100 };
+    const ok: ClusterRequest = {
+      v: 1,
+      namespace: 'ns',
+      field: 'f',
+      ops: ['sum'],
+      members: ['me', 'x'],
+      fanout: 2,
+      budget_ms: 100,
+    };
     expect(parseRequest(ok, 'me')).toEqual(ok);
     expect(() => parseRequest(ok, 'other')).toThrow(/another node/);
     expect(() => parseRequest({ ...ok, members: ['me', 'me'] }, 'me')).toThrow(/twice/);

@@ -16,7 +16,13 @@ describe('push-sum gossip', () => {
     it(`reaches 1% error at every agent for sum, mean and count with ${loss * 100}% message loss`, async () => {
       const xs = values(2000, 1);
       const rounds: number[] = [];
-      const g = await pushSum(xs, { ops: ['sum', 'mean', 'count'], loss, targetError: 0.01, seed: 3, onRound: (r) => rounds.push(r) });
+      const g = await pushSum(xs, {
+        ops: ['sum', 'mean', 'count'],
+        loss,
+        targetError: 0.01,
+        seed: 3,
+        onRound: (r) => rounds.push(r),
+      });
       expect(g.converged).toBe(true);
       expect(rounds).toEqual(Array.from({ length: g.rounds }, (_, i) => i + 1));
       const sum = exactSum(xs);
@@ -54,20 +60,33 @@ describe('push-sum gossip', () => {
   });
 
   it('through aggregate(): depth is null, rounds reported; tree-only options and other ops refused', async () => {
-    const r = await aggregate(simulatedSource(1000, 'uniform', 1), { ops: ['mean', 'count'], method: 'gossip', loss: 0.1, seed: 2 });
+    const r = await aggregate(simulatedSource(1000, 'uniform', 1), {
+      ops: ['mean', 'count'],
+      method: 'gossip',
+      loss: 0.1,
+      seed: 2,
+    });
     expect(r.method).toBe('gossip');
     expect(r.depth).toBeNull();
     expect(r.converged).toBe(true);
     expect(r.rounds).toBeGreaterThan(0);
     expect(r.error_bounds.mean).toBeLessThanOrEqual(0.01);
-    expect((await rejection(aggregate(numberSource(values(10, 1)), { ops: ['p50'], method: 'gossip' }))).message).toMatch(/count, sum and mean only/);
-    expect((await rejection(aggregate(numberSource(values(10, 1)), { ops: ['sum'], method: 'gossip', failures: 0.1 }))).message).toMatch(/tree" only/);
-    expect((await rejection(aggregate(numberSource(values(10, 1)), { ops: ['sum'], loss: 0.1 }))).message).toMatch(/gossip" only/);
+    expect((await rejection(aggregate(numberSource(values(10, 1)), { ops: ['p50'], method: 'gossip' }))).message).toMatch(
+      /count, sum and mean only/,
+    );
+    expect(
+      (await rejection(aggregate(numberSource(values(10, 1)), { ops: ['sum'], method: 'gossip', failures: 0.1 }))).message,
+    ).toMatch(/tree" only/);
+    expect((await rejection(aggregate(numberSource(values(10, 1)), { ops: ['sum'], loss: 0.1 }))).message).toMatch(
+      /gossip" only/,
+    );
   });
 
   it('stops when cancelled', async () => {
     const ctl = new AbortController();
-    const err = await rejection(pushSum(values(1000, 1), { ops: ['sum'], targetError: 1e-6, signal: ctl.signal, onRound: (r) => r === 2 && ctl.abort() }));
+    const err = await rejection(
+      pushSum(values(1000, 1), { ops: ['sum'], targetError: 1e-6, signal: ctl.signal, onRound: (r) => r === 2 && ctl.abort() }),
+    );
     expect(err.message).toMatch(/cancelled/);
   });
 });

@@ -91,7 +91,9 @@ describe('memory source', () => {
     expect(r.skipped).toBe(2);
     expect([...(await readMemoryField(store, 'runs', 'stats.score')).values]).toEqual([2]);
     expect(fieldPath('a-b.c')).toBe('$."a-b"."c"');
-    expect((await rejection(readMemoryField(store, 'runs', 'x"); DROP TABLE memories; --'))).message).toMatch(/not a metadata key path/);
+    expect((await rejection(readMemoryField(store, 'runs', 'x"); DROP TABLE memories; --'))).message).toMatch(
+      /not a metadata key path/,
+    );
   });
 
   it('pages through more memories than one page holds', async () => {

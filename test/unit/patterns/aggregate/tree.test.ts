@@ -99,7 +99,19 @@ function values(n: number, seed = 9): Float64Array {
 
 describe('tree aggregation: counts', () => {
   const cases: Array<[number, number]> = [
-    [1, 16], [2, 2], [16, 16], [17, 16], [256, 16], [257, 16], [1000, 16], [4097, 16], [1000, 2], [999, 3], [100_000, 256], [65_537, 256], [12_345, 7],
+    [1, 16],
+    [2, 2],
+    [16, 16],
+    [17, 16],
+    [256, 16],
+    [257, 16],
+    [1000, 16],
+    [4097, 16],
+    [1000, 2],
+    [999, 3],
+    [100_000, 256],
+    [65_537, 256],
+    [12_345, 7],
   ];
   for (const [n, k] of cases) {
     it(`N=${n}, fanout ${k}: depth ⌈log_k N⌉ = ${levels(n, k)}, N − 1 messages, one per agent, full coverage`, async () => {
@@ -148,7 +160,12 @@ describe('tree aggregation: answers', () => {
     const xs = Float64Array.from(src.next(200_000) as Float64Array);
     const r = await aggregate(numberSource(xs), { ops: ['p50', 'p90', 'p99', 'quantile:0.999', 'distinct', 'top:5'] });
     const sorted = Float64Array.from(xs).sort();
-    for (const [op, q] of [['p50', 0.5], ['p90', 0.9], ['p99', 0.99], ['quantile:0.999', 0.999]] as const) {
+    for (const [op, q] of [
+      ['p50', 0.5],
+      ['p90', 0.9],
+      ['p99', 0.99],
+      ['quantile:0.999', 0.999],
+    ] as const) {
       const e = sorted[Math.floor(q * (xs.length - 1))];
       expect(Math.abs((r.results[op] as number) - e)).toBeLessThanOrEqual(0.01 * e);
       expect(r.error_bounds[op]).toBe(0.01);
@@ -174,7 +191,11 @@ describe('tree aggregation: answers', () => {
     const distinct = new Set(words).size; // 3 colours + 125 w-ids (i ≡ 3 mod 4 hits i mod 500 ≡ 3 mod 4)
     expect(distinct).toBe(128);
     expect(Math.abs((r.results.distinct as number) - distinct) / distinct).toBeLessThanOrEqual(r.error_bounds.distinct);
-    expect((r.results['top:3'] as Array<{ value: string; count: number }>).map((t) => [t.value, t.count])).toEqual([['blue', 750], ['green', 750], ['red', 750]]);
+    expect((r.results['top:3'] as Array<{ value: string; count: number }>).map((t) => [t.value, t.count])).toEqual([
+      ['blue', 750],
+      ['green', 750],
+      ['red', 750],
+    ]);
     const err = await rejection(aggregate(stringSource(words), { ops: ['count', 'mean', 'p50'] }));
     expect(err.message).toMatch(/"mean", "p50" need numeric values/);
   });
@@ -211,7 +232,10 @@ describe('tree aggregation: failures', () => {
 
   it('a named subtree takes exactly its agents out of coverage', async () => {
     // Agent 64 leads [64, 128) at fanout 4 (64 = 4^3); agent 5 leads nothing below it.
-    expect(subtreeRanges([64, 5, 80], n, k)).toEqual([[5, 6], [64, 128]]);
+    expect(subtreeRanges([64, 5, 80], n, k)).toEqual([
+      [5, 6],
+      [64, 128],
+    ]);
     const r = await aggregate(numberSource(xs), { ops: ['count', 'sum'], fanout: k, failedSubtrees: [64, 5] });
     expect(r.failed_agents).toBe(65);
     expect(r.results.count).toBe(n - 65);
@@ -223,8 +247,12 @@ describe('tree aggregation: failures', () => {
   });
 
   it('refuses to fail the root or an agent that does not exist', async () => {
-    expect((await rejection(aggregate(numberSource(xs), { ops: ['count'], failedSubtrees: [0] }))).message).toMatch(/agent 0, the root/);
-    expect((await rejection(aggregate(numberSource(xs), { ops: ['count'], failedSubtrees: [n] }))).message).toMatch(/only 5000 agents/);
+    expect((await rejection(aggregate(numberSource(xs), { ops: ['count'], failedSubtrees: [0] }))).message).toMatch(
+      /agent 0, the root/,
+    );
+    expect((await rejection(aggregate(numberSource(xs), { ops: ['count'], failedSubtrees: [n] }))).message).toMatch(
+      /only 5000 agents/,
+    );
   });
 });
 
@@ -232,13 +260,17 @@ describe('tree aggregation: long runs', () => {
   it('reports progress per chunk and stops when cancelled', async () => {
     const seen: number[] = [];
     const ctl = new AbortController();
-    const err = await rejection(runTree(simulatedSource(1_000_000, 'uniform', 1), makePlan(['sum']), {
-      fanout: 16, chunk: 100_000, signal: ctl.signal,
-      onChunk: (done) => {
-        seen.push(done);
-        if (done === 300_000) ctl.abort();
-      },
-    }));
+    const err = await rejection(
+      runTree(simulatedSource(1_000_000, 'uniform', 1), makePlan(['sum']), {
+        fanout: 16,
+        chunk: 100_000,
+        signal: ctl.signal,
+        onChunk: (done) => {
+          seen.push(done);
+          if (done === 300_000) ctl.abort();
+        },
+      }),
+    );
     expect(err.message).toMatch(/cancelled/);
     expect(seen).toEqual([100_000, 200_000, 300_000]);
   });

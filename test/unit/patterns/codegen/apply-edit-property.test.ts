@@ -15,7 +15,8 @@ import { decidesMerge } from '../../../../testkit/apply-oracle.js';
 
 const RUNS = Number(process.env.APPLY_RUNS ?? 600);
 const SEED = 20261203;
-const params = () => (process.env.APPLY_SEED ? { seed: Number(process.env.APPLY_SEED), path: process.env.APPLY_PATH } : { seed: SEED });
+const params = () =>
+  process.env.APPLY_SEED ? { seed: Number(process.env.APPLY_SEED), path: process.env.APPLY_PATH } : { seed: SEED };
 
 /** Lines that repeat all over real code, and a few that do not. */
 const COMMON = ['}', '', '  }', 'return x;', '  return x;', '})', 'assert ok', '{', 'end'];
@@ -42,7 +43,10 @@ const lineArb = fc.oneof(
 
 /** A file of 12..80 lines with a few blocks copied elsewhere. */
 const fileArb = fc
-  .tuple(fc.array(lineArb, { minLength: 12, maxLength: 80 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 2, max: 6 }), fc.nat()), { maxLength: 3 }))
+  .tuple(
+    fc.array(lineArb, { minLength: 12, maxLength: 80 }),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 2, max: 6 }), fc.nat()), { maxLength: 3 }),
+  )
   .map(([lines, copies]) => {
     const out = [...lines];
     for (const [from, len, to] of copies) {
@@ -61,7 +65,13 @@ const caseArb: fc.Arbitrary<Case> = fileArb.chain((original) =>
         fc.record({
           at: fc.nat({ max: original.length - 1 }),
           del: fc.integer({ min: 0, max: 4 }),
-          ins: fc.array(fc.oneof(lineArb, fc.integer({ min: 0, max: 99 }).map((k) => `new ${k}`)), { maxLength: 4 }),
+          ins: fc.array(
+            fc.oneof(
+              lineArb,
+              fc.integer({ min: 0, max: 99 }).map((k) => `new ${k}`),
+            ),
+            { maxLength: 4 },
+          ),
         }),
         { minLength: 1, maxLength: 3 },
       ),
@@ -138,31 +148,35 @@ function cut(c: Case): Cut | null {
 }
 
 describe('apply_edit on random repetitive files (property)', () => {
-  it(`never returns a different file with confidence >= 0.5 where the edit decides the merge (${RUNS} cases)`, { timeout: 60_000 }, () => {
-    let decided = 0;
-    let exact = 0;
-    fc.assert(
-      fc.property(caseArb, (c) => {
-        const k = cut(c);
-        if (!k) return;
-        const isDecidable = decidesMerge(c.original, k.regions, c.context);
-        let r;
-        try {
-          r = applyEdit(c.original.join('\n') + '\n', k.edit);
-        } catch (err) {
-          if (err instanceof SixfoldError) return; // a refusal is always allowed
-          throw err;
-        }
-        if (!isDecidable) return;
-        decided++;
-        if (r.merged === k.expected) exact++;
-        else expect(r.confidence, `wrong merge with confidence ${r.confidence}:\n${k.edit}`).toBeLessThan(0.5);
-      }),
-      { numRuns: RUNS, ...params() },
-    );
-    // The generator must produce enough decidable cases for the property to say something, and
-    // the merger must get most of them right (not merely refuse or flag everything).
-    expect(decided).toBeGreaterThan(RUNS / 4);
-    expect(exact / decided).toBeGreaterThan(0.8);
-  });
+  it(
+    `never returns a different file with confidence >= 0.5 where the edit decides the merge (${RUNS} cases)`,
+    { timeout: 60_000 },
+    () => {
+      let decided = 0;
+      let exact = 0;
+      fc.assert(
+        fc.property(caseArb, (c) => {
+          const k = cut(c);
+          if (!k) return;
+          const isDecidable = decidesMerge(c.original, k.regions, c.context);
+          let r;
+          try {
+            r = applyEdit(c.original.join('\n') + '\n', k.edit);
+          } catch (err) {
+            if (err instanceof SixfoldError) return; // a refusal is always allowed
+            throw err;
+          }
+          if (!isDecidable) return;
+          decided++;
+          if (r.merged === k.expected) exact++;
+          else expect(r.confidence, `wrong merge with confidence ${r.confidence}:\n${k.edit}`).toBeLessThan(0.5);
+        }),
+        { numRuns: RUNS, ...params() },
+      );
+      // The generator must produce enough decidable cases for the property to say something, and
+      // the merger must get most of them right (not merely refuse or flag everything).
+      expect(decided).toBeGreaterThan(RUNS / 4);
+      expect(exact / decided).toBeGreaterThan(0.8);
+    },
+  );
 });

@@ -30,12 +30,19 @@ function refused(original: string, edit: string): SixfoldError {
 
 describe('markers', () => {
   it.each([
-    '// ... existing code ...', '# ... rest of code ...', '-- ... Existing Code Here ...', '/* ... unchanged ... */',
-    '<!-- ... existing code ... -->', '; ... existing code ...', '% … existing code …', '    // ... EXISTING CODE ...',
+    '// ... existing code ...',
+    '# ... rest of code ...',
+    '-- ... Existing Code Here ...',
+    '/* ... unchanged ... */',
+    '<!-- ... existing code ... -->',
+    '; ... existing code ...',
+    '% … existing code …',
+    '    // ... EXISTING CODE ...',
   ])('recognises %s', (line) => expect(isMarker(line)).toBe(true));
 
   it.each(['// existing code', 'x = 1; // ... existing code ...', '// ... something else ...', '...existing code...'])(
-    'does not take %s for a marker', (line) => expect(isMarker(line)).toBe(false),
+    'does not take %s for a marker',
+    (line) => expect(isMarker(line)).toBe(false),
   );
 
   it('splits an edit into regions and notes which have markers around them', () => {
@@ -48,7 +55,7 @@ describe('markers', () => {
 });
 
 describe('applyEdit', () => {
-  it('replaces the lines between a region\'s anchors', () => {
+  it("replaces the lines between a region's anchors", () => {
     const r = applyEdit(ORIG, '// ... existing code ...\nfunction two() {\n  return 22;\n}\n// ... existing code ...\n');
     expect(r.merged).toBe(ORIG.replace('return 2;', 'return 22;'));
     expect(r.regions).toEqual([{ start_line: 7, end_line: 9, anchors: ['function two() {', '}'], deleted_lines: 1 }]);
@@ -62,7 +69,8 @@ describe('applyEdit', () => {
   });
 
   it('inserts new code between anchors', () => {
-    const edit = '// ... existing code ...\n}\n\nfunction twoAndHalf() {\n  return 2.5;\n}\n\nfunction three() {\n// ... existing code ...\n';
+    const edit =
+      '// ... existing code ...\n}\n\nfunction twoAndHalf() {\n  return 2.5;\n}\n\nfunction three() {\n// ... existing code ...\n';
     const r = applyEdit(ORIG, edit);
     expect(r.merged).toBe(ORIG.replace('function three() {', 'function twoAndHalf() {\n  return 2.5;\n}\n\nfunction three() {'));
   });
@@ -86,12 +94,13 @@ describe('applyEdit', () => {
   });
 
   it('keeps regions in order and uses the order to resolve repeated anchors', () => {
-    const edit = '// ... existing code ...\nfunction one() {\n  return 11;\n}\n// ... existing code ...\nfunction three() {\n  return 33;\n}\n';
+    const edit =
+      '// ... existing code ...\nfunction one() {\n  return 11;\n}\n// ... existing code ...\nfunction three() {\n  return 33;\n}\n';
     const r = applyEdit(ORIG, edit);
     expect(r.merged).toBe(ORIG.replace('return 1;', 'return 11;').replace('return 3;', 'return 33;'));
   });
 
-  it('resolves an anchor that occurs several times by the region\'s other context lines', () => {
+  it("resolves an anchor that occurs several times by the region's other context lines", () => {
     const orig = 'if (a) {\n  return null;\n}\nif (b) {\n  return null;\n}\n';
     const r = applyEdit(orig, '// ... existing code ...\nif (b) {\n  return undefined;\n}\n');
     expect(r.merged).toBe('if (a) {\n  return null;\n}\nif (b) {\n  return undefined;\n}\n');
@@ -107,7 +116,8 @@ describe('applyEdit', () => {
   it('inserts between two blocks whose contexts share the blank line between them', () => {
     // "}" + "" before the new function and "" + "function three() {" after it: one blank line in the
     // original is context at both ends. Placing it after function one would delete function two.
-    const edit = '// ... existing code ...\n}\n\nfunction twoAndHalf() {\n  return 2.5;\n}\n\nfunction three() {\n// ... existing code ...\n';
+    const edit =
+      '// ... existing code ...\n}\n\nfunction twoAndHalf() {\n  return 2.5;\n}\n\nfunction three() {\n// ... existing code ...\n';
     const r = applyEdit(ORIG, edit);
     expect(r.merged).toBe(ORIG.replace('function three() {', 'function twoAndHalf() {\n  return 2.5;\n}\n\nfunction three() {'));
     expect(r.regions[0].deleted_lines).toBe(0);
@@ -118,13 +128,24 @@ describe('applyEdit', () => {
     // Anchored only by a blank line and the last line. The fewest-deleted placement inserts after
     // the old types and so declares "type Parts" twice; the other would delete four lines the edit
     // never shows. The rule keeps the first and says why it is a guess.
-    const orig = 'const P = 1;\n\n// where the keys come from\ntype A = "x" | "y";\ntype B = "z";\ntype Parts = A | B;\n\ninterface Part {\n  type: Parts;\n}\n';
-    const edit = '// ... existing code ...\n\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {\n// ... existing code ...\n';
+    const orig =
+      'const P = 1;\n\n// where the keys come from\ntype A = "x" | "y";\ntype B = "z";\ntype Parts = A | B;\n\ninterface Part {\n  type: Parts;\n}\n';
+    const edit =
+      '// ... existing code ...\n\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {\n// ... existing code ...\n';
     const r = applyEdit(orig, edit);
-    expect(r.merged).toBe(orig.replace('\ninterface Part {', '\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {'));
+    expect(r.merged).toBe(
+      orig.replace(
+        '\ninterface Part {',
+        '\ninterface Registry {\n  x: never;\n  y: never;\n}\n\ntype Parts = keyof Registry;\n\ninterface Part {',
+      ),
+    );
     expect(r.confidence).toBeLessThan(0.5);
     expect(r.strategy).toContain('guess');
-    expect(r.warnings).toEqual([expect.stringMatching(/only blank lines.*declares a name that a line only lines 2-8 \(deleting 4\) would replace declares too/)]);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /only blank lines.*declares a name that a line only lines 2-8 \(deleting 4\) would replace declares too/,
+      ),
+    ]);
     expect(r.alternatives).toEqual([{ region: 1, start_line: 2, end_line: 8, deleted_lines: 4 }]);
   });
 
@@ -136,8 +157,15 @@ describe('applyEdit', () => {
     expect(r.merged).toBe(orig);
     expect(r.confidence).toBeLessThan(0.5);
     expect(r.strategy).toContain('guess');
-    expect(r.warnings).toEqual([expect.stringMatching(/^Region 1 \(edit lines 2-4\) was placed at lines 6-8 \(deleting 0\), but it only deletes lines, and nothing in it says how many\. Other placements: lines 4-8 \(deleting 2\), lines 2-8 \(deleting 4\)\.$/)]);
-    expect(r.alternatives).toEqual([{ region: 1, start_line: 4, end_line: 8, deleted_lines: 2 }, { region: 1, start_line: 2, end_line: 8, deleted_lines: 4 }]);
+    expect(r.warnings).toEqual([
+      expect.stringMatching(
+        /^Region 1 \(edit lines 2-4\) was placed at lines 6-8 \(deleting 0\), but it only deletes lines, and nothing in it says how many\. Other placements: lines 4-8 \(deleting 2\), lines 2-8 \(deleting 4\)\.$/,
+      ),
+    ]);
+    expect(r.alternatives).toEqual([
+      { region: 1, start_line: 4, end_line: 8, deleted_lines: 2 },
+      { region: 1, start_line: 2, end_line: 8, deleted_lines: 4 },
+    ]);
   });
 
   it('does not flag a deleting region whose placement is decided by its context', () => {
@@ -151,7 +179,9 @@ describe('applyEdit', () => {
   it('refuses an ambiguous region, saying where it fits and how to fix it', () => {
     const orig = 'a\n}\nb\n}\nc\n';
     const err = refused(orig, '// ... existing code ...\n}\nnew\n// ... existing code ...\n');
-    expect(err.message).toMatch(/^Region 1 \(edit lines 2-3\) is ambiguous: its context fits lines 2-2, lines 4-4, each deleting 0 line\(s\)\.$/);
+    expect(err.message).toMatch(
+      /^Region 1 \(edit lines 2-3\) is ambiguous: its context fits lines 2-2, lines 4-4, each deleting 0 line\(s\)\.$/,
+    );
     expect(err.hint).toMatch(/occurs only once/);
   });
 
@@ -161,13 +191,17 @@ describe('applyEdit', () => {
   });
 
   it('refuses regions given out of order', () => {
-    const edit = '// ... existing code ...\nfunction three() {\n// ... existing code ...\nfunction one() {\n// ... existing code ...\n';
+    const edit =
+      '// ... existing code ...\nfunction three() {\n// ... existing code ...\nfunction one() {\n// ... existing code ...\n';
     const err = refused(ORIG, edit);
     expect(err.message).toMatch(/out of order/);
   });
 
   it('never leaves a marker-like line in the output', () => {
-    const err = refused(ORIG, '// ... existing code ...\nfunction two() {\n  // ... existing code, but different\n}\n// ... existing code ...\n');
+    const err = refused(
+      ORIG,
+      '// ... existing code ...\nfunction two() {\n  // ... existing code, but different\n}\n// ... existing code ...\n',
+    );
     expect(err.message).toMatch(/looks like a marker/);
   });
 
@@ -176,10 +210,12 @@ describe('applyEdit', () => {
     const r = applyEdit(crlf, '// ... existing code ...\nfunction two() {\n  return 22;\n}\n// ... existing code ...\n');
     expect(r.merged).toBe(crlf.replace('return 2;', 'return 22;'));
     const noNl = ORIG.trimEnd();
-    expect(applyEdit(noNl, '// ... existing code ...\nfunction three() {\n  return 33;\n}').merged).toBe(noNl.replace('return 3;', 'return 33;'));
+    expect(applyEdit(noNl, '// ... existing code ...\nfunction three() {\n  return 33;\n}').merged).toBe(
+      noNl.replace('return 3;', 'return 33;'),
+    );
   });
 
-  it('matches context whitespace-insensitively and restores the file\'s indentation of a shifted snippet', () => {
+  it("matches context whitespace-insensitively and restores the file's indentation of a shifted snippet", () => {
     const orig = 'class A {\n    run() {\n        go();\n    }\n}\n';
     // The snippet is indented by 0 instead of 4: shifted back on merge.
     const r = applyEdit(orig, '// ... existing code ...\nrun() {\n    go();\n    stop();\n}\n// ... existing code ...\n');

@@ -6,7 +6,17 @@ const NOW = Date.UTC(2025, 5, 1);
 const OPTS = { now: NOW, mergeThreshold: 0.87, pruneConfidence: 0.3, pruneUnusedDays: 180 };
 
 function item(id: string, vector: number[], over: Partial<ConsolidationItem> = {}): ConsolidationItem {
-  return { id, kind: 'strategy', language: 'python', confidence: 0.7, uses: 1, created_at: NOW - DAY_MS, last_used_at: null, vector, ...over };
+  return {
+    id,
+    kind: 'strategy',
+    language: 'python',
+    confidence: 0.7,
+    uses: 1,
+    created_at: NOW - DAY_MS,
+    last_used_at: null,
+    vector,
+    ...over,
+  };
 }
 
 /** A unit vector at `deg` degrees from the x axis: cos(a, b) = cos(deg difference). */
@@ -21,7 +31,9 @@ describe('planConsolidation', () => {
     ];
     const plan = planConsolidation(items, OPTS);
     expect(plan.prune).toEqual([]);
-    expect(plan.merges).toEqual([{ keep: 'high', drop: ['far', 'low'], uses: 6, confidence: 0.9, last_used_at: NOW - 2 * DAY_MS }]);
+    expect(plan.merges).toEqual([
+      { keep: 'high', drop: ['far', 'low'], uses: 6, confidence: 0.9, last_used_at: NOW - 2 * DAY_MS },
+    ]);
   });
 
   it('does not merge below the threshold (cos 30° = 0.866), across kinds, or across languages', () => {
@@ -36,7 +48,11 @@ describe('planConsolidation', () => {
 
   it('does not chain: an item merges only into the keeper it is close to', () => {
     // b is close to a (25°) and to c (25°), a and c are 50° apart: c stays.
-    const items = [item('a', at(0), { confidence: 0.9 }), item('b', at(25), { confidence: 0.8 }), item('c', at(50), { confidence: 0.7 })];
+    const items = [
+      item('a', at(0), { confidence: 0.9 }),
+      item('b', at(25), { confidence: 0.8 }),
+      item('c', at(50), { confidence: 0.7 }),
+    ];
     expect(planConsolidation(items, OPTS).merges.map((m) => [m.keep, m.drop])).toEqual([['a', ['b']]]);
   });
 
@@ -52,7 +68,10 @@ describe('planConsolidation', () => {
       item('revived', at(180), { created_at: NOW - 400 * DAY_MS, last_used_at: NOW - 10 * DAY_MS }),
       item('used-long-ago', at(270), { created_at: NOW - 400 * DAY_MS, last_used_at: NOW - 200 * DAY_MS }),
     ];
-    expect(planConsolidation(items, OPTS).prune).toEqual([{ id: 'stale', reason: 'unused' }, { id: 'used-long-ago', reason: 'unused' }]);
+    expect(planConsolidation(items, OPTS).prune).toEqual([
+      { id: 'stale', reason: 'unused' },
+      { id: 'used-long-ago', reason: 'unused' },
+    ]);
     // The same items 200 days earlier: nothing is stale yet.
     expect(planConsolidation(items, { ...OPTS, now: NOW - 200 * DAY_MS }).prune.filter((p) => p.reason === 'unused')).toEqual([]);
   });

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_CONFIDENCE, JUDGED_PENALTY, changedLines, distil, firstErrorLine, summarize } from '../../../../src/patterns/codegen/distil.js';
+import {
+  INITIAL_CONFIDENCE,
+  JUDGED_PENALTY,
+  changedLines,
+  distil,
+  firstErrorLine,
+  summarize,
+} from '../../../../src/patterns/codegen/distil.js';
 
-const base = { task: 'Write a function slugify(title) that lower-cases and joins words with dashes', language: 'python', code: 'def slugify(t):\n    return "-".join(t.lower().split())', source: 'llm' as const };
+const base = {
+  task: 'Write a function slugify(title) that lower-cases and joins words with dashes',
+  language: 'python',
+  code: 'def slugify(t):\n    return "-".join(t.lower().split())',
+  source: 'llm' as const,
+};
 
 describe('distil', () => {
   it('a success gives one strategy holding the working solution', () => {
@@ -32,7 +44,9 @@ describe('distil', () => {
 
   it('a remembered solution that passed unchanged teaches nothing new', () => {
     expect(distil({ ...base, source: 'memory', success: true })).toEqual([]);
-    expect(distil({ ...base, source: 'memory', success: true, final_code: 'def slugify(t): return t' }).map((i) => i.kind)).toEqual(['strategy', 'pitfall']);
+    expect(
+      distil({ ...base, source: 'memory', success: true, final_code: 'def slugify(t): return t' }).map((i) => i.kind),
+    ).toEqual(['strategy', 'pitfall']);
   });
 
   it('a failure gives one pitfall titled by the first error line, holding the notes and the failing code', () => {
@@ -50,7 +64,10 @@ describe('distil', () => {
     expect(p.title).toBe(`python pitfall: ${summarize(base.task)}`);
     expect(p.content).toContain('without details');
     expect(p.confidence).toBeCloseTo(INITIAL_CONFIDENCE.pitfall - JUDGED_PENALTY, 12);
-    expect(distil({ ...base, success: true, judged: true })[0].confidence).toBeCloseTo(INITIAL_CONFIDENCE.strategy - JUDGED_PENALTY, 12);
+    expect(distil({ ...base, success: true, judged: true })[0].confidence).toBeCloseTo(
+      INITIAL_CONFIDENCE.strategy - JUDGED_PENALTY,
+      12,
+    );
   });
 
   it('never more than 3 items, and long code is clipped in content but kept whole in code', () => {

@@ -20,8 +20,15 @@ describe('extractCode', () => {
 
   it('prefers the block tagged with the language over a longer block in another language', () => {
     const reply = [
-      'Install first:', '```bash', 'pip install requests  # a long line of shell that is longer than the code', 'pip install other-things', '```',
-      'Then:', '```py', 'import requests', '```',
+      'Install first:',
+      '```bash',
+      'pip install requests  # a long line of shell that is longer than the code',
+      'pip install other-things',
+      '```',
+      'Then:',
+      '```py',
+      'import requests',
+      '```',
     ].join('\n');
     expect(extractCode(reply, 'python')).toBe('import requests');
   });

@@ -17,7 +17,12 @@ import { reembed } from '../../../../src/memory/reembed.js';
 import { MemoryStore } from '../../../../src/memory/store.js';
 import { FAILURE_DELTA, INITIAL_CONFIDENCE, SUCCESS_DELTA } from '../../../../src/patterns/codegen/distil.js';
 import {
-  consolidate, generateCode, recordOutcome, type CodegenConfig, type CodegenDeps, type Completion,
+  consolidate,
+  generateCode,
+  recordOutcome,
+  type CodegenConfig,
+  type CodegenDeps,
+  type Completion,
 } from '../../../../src/patterns/codegen/generate.js';
 import { DAY_MS, memoryScore } from '../../../../src/patterns/codegen/score.js';
 import type { CompletionRequest } from '../../../../src/router/providers/types.js';
@@ -61,7 +66,14 @@ async function setup(config: Partial<CodegenConfig> = {}, embedder?: Embedder): 
   const bank = await ReasoningBank.open(store);
   const complete = async (req: CompletionRequest, opts: { provider?: string; purpose: string }): Promise<Completion> => {
     calls.push({ req, opts });
-    return { text: answer(req), provider: opts.provider ?? 'fake', model: 'fake-model', inputTokens: 100, outputTokens: 20, costUsd: 0.001 };
+    return {
+      text: answer(req),
+      provider: opts.provider ?? 'fake',
+      model: 'fake-model',
+      inputTokens: 100,
+      outputTokens: 20,
+      costUsd: 0.001,
+    };
   };
   return { store, bank, complete, config: { ...DEFAULTS, ...config } };
 }
@@ -74,12 +86,30 @@ describe('generate_code loop', () => {
   it('asks the router, extracts the code and records a pending trajectory', async () => {
     const d = await setup();
     const r = await generateCode(d, { task: SLUG, language: 'Python' });
-    expect(r).toMatchObject({ code: SLUG_CODE, source: 'llm', language: 'python', memories_used: [], provider: 'fake', model: 'fake-model', tokens: 120, cost_usd: 0.001 });
+    expect(r).toMatchObject({
+      code: SLUG_CODE,
+      source: 'llm',
+      language: 'python',
+      memories_used: [],
+      provider: 'fake',
+      model: 'fake-model',
+      tokens: 120,
+      cost_usd: 0.001,
+    });
     expect(calls).toHaveLength(1);
     expect(calls[0].opts.purpose).toBe('codegen');
     expect(calls[0].req.prompt).toContain(SLUG);
     const t = d.bank.trajectory(r.trajectory_id)!;
-    expect(t).toMatchObject({ namespace: 'codegen', task: SLUG, language: 'python', code: SLUG_CODE, source: 'llm', outcome: 'pending', tokens: 120, created_at: T0 });
+    expect(t).toMatchObject({
+      namespace: 'codegen',
+      task: SLUG,
+      language: 'python',
+      code: SLUG_CODE,
+      source: 'llm',
+      outcome: 'pending',
+      tokens: 120,
+      created_at: T0,
+    });
     expect(t.prompt).toContain(SLUG);
   });
 
@@ -96,7 +126,9 @@ describe('generate_code loop', () => {
     const d = await setup();
     const first = await generateCode(d, { task: SLUG, language: 'python' });
     const out = await recordOutcome(d, { trajectory_id: first.trajectory_id, success: true, notes: 'pytest: 3 passed' });
-    expect(out.memories_created).toEqual([expect.objectContaining({ kind: 'strategy', title: `python: ${SLUG}`, confidence: INITIAL_CONFIDENCE.strategy })]);
+    expect(out.memories_created).toEqual([
+      expect.objectContaining({ kind: 'strategy', title: `python: ${SLUG}`, confidence: INITIAL_CONFIDENCE.strategy }),
+    ]);
     expect(out.memories_updated).toEqual([]);
     expect(d.bank.trajectory(first.trajectory_id)).toMatchObject({ outcome: 'success', notes: 'pytest: 3 passed' });
 
@@ -109,7 +141,12 @@ describe('generate_code loop', () => {
     expect(again.memories_used).toHaveLength(1);
     expect(again.memories_used[0]).toMatchObject({ id: out.memories_created[0].id, kind: 'strategy' });
     expect(again.memories_used[0].similarity).toBeGreaterThanOrEqual(DEFAULTS.repeat_threshold);
-    expect(d.bank.trajectory(again.trajectory_id)).toMatchObject({ source: 'memory', prompt: null, provider: null, outcome: 'pending' });
+    expect(d.bank.trajectory(again.trajectory_id)).toMatchObject({
+      source: 'memory',
+      prompt: null,
+      provider: null,
+      outcome: 'pending',
+    });
     expect(d.bank.item(out.memories_created[0].id)).toMatchObject({ uses: 1, last_used_at: T0 + DAY_MS });
   });
 
@@ -141,7 +178,9 @@ describe('generate_code loop', () => {
   it('injects related memories into the prompt, scored by similarity, recency and confidence', async () => {
     const d = await setup();
     const first = await generateCode(d, { task: SLUG, language: 'python' });
-    const { memories_created: [item] } = await recordOutcome(d, { trajectory_id: first.trajectory_id, success: true, notes: 'strip punctuation first' });
+    const {
+      memories_created: [item],
+    } = await recordOutcome(d, { trajectory_id: first.trajectory_id, success: true, notes: 'strip punctuation first' });
     const unrelated = await generateCode(d, { task: CSV, language: 'python', use_memory: false });
     await recordOutcome(d, { trajectory_id: unrelated.trajectory_id, success: false, notes: 'KeyError: total' });
 
@@ -152,7 +191,10 @@ describe('generate_code loop', () => {
     const used = r.memories_used[0];
     expect(used.similarity).toBeGreaterThan(0.7);
     expect(used.similarity).toBeLessThan(DEFAULTS.repeat_threshold);
-    expect(used.score).toBeCloseTo(memoryScore({ similarity: used.similarity, ageMs: 90 * DAY_MS, confidence: INITIAL_CONFIDENCE.strategy }), 3);
+    expect(used.score).toBeCloseTo(
+      memoryScore({ similarity: used.similarity, ageMs: 90 * DAY_MS, confidence: INITIAL_CONFIDENCE.strategy }),
+      3,
+    );
     const prompt = calls[calls.length - 1].req.prompt;
     expect(prompt).toContain('Lessons from earlier attempts');
     expect(prompt).toContain(`1. Strategy that worked (confidence 0.70): python: ${SLUG}`);
@@ -163,17 +205,27 @@ describe('generate_code loop', () => {
   it('success raises and failure lowers the confidence of the memories used; a distrusted solution stops being served', async () => {
     const d = await setup();
     const first = await generateCode(d, { task: SLUG, language: 'python' });
-    const { memories_created: [item] } = await recordOutcome(d, { trajectory_id: first.trajectory_id, success: true });
+    const {
+      memories_created: [item],
+    } = await recordOutcome(d, { trajectory_id: first.trajectory_id, success: true });
 
     const related = await generateCode(d, { task: SLUG_RELATED, language: 'python' });
     const up = await recordOutcome(d, { trajectory_id: related.trajectory_id, success: true });
-    expect(up.memories_updated).toEqual([{ id: item.id, title: item.title, confidence: expect.closeTo(INITIAL_CONFIDENCE.strategy + SUCCESS_DELTA, 6) }]);
+    expect(up.memories_updated).toEqual([
+      { id: item.id, title: item.title, confidence: expect.closeTo(INITIAL_CONFIDENCE.strategy + SUCCESS_DELTA, 6) },
+    ]);
 
     const served = await generateCode(d, { task: SLUG, language: 'python' });
     expect(served.source).toBe('memory');
-    const down = await recordOutcome(d, { trajectory_id: served.trajectory_id, success: false, notes: 'AssertionError: "Hello, World!" gave "hello,-world!"' });
+    const down = await recordOutcome(d, {
+      trajectory_id: served.trajectory_id,
+      success: false,
+      notes: 'AssertionError: "Hello, World!" gave "hello,-world!"',
+    });
     expect(down.memories_updated[0].confidence).toBeCloseTo(INITIAL_CONFIDENCE.strategy + SUCCESS_DELTA + FAILURE_DELTA, 6);
-    expect(down.memories_created).toEqual([expect.objectContaining({ kind: 'pitfall', title: 'python pitfall: AssertionError: "Hello, World!" gave "hello,-world!"' })]);
+    expect(down.memories_created).toEqual([
+      expect.objectContaining({ kind: 'pitfall', title: 'python pitfall: AssertionError: "Hello, World!" gave "hello,-world!"' }),
+    ]);
 
     // 0.65 is still >= 0.6; one more failure and it is no longer served.
     const again = await generateCode(d, { task: SLUG, language: 'python' });
@@ -189,7 +241,9 @@ describe('generate_code loop', () => {
   it('confidence stays within 0..1', async () => {
     const d = await setup();
     const first = await generateCode(d, { task: SLUG, language: 'python' });
-    const { memories_created: [item] } = await recordOutcome(d, { trajectory_id: first.trajectory_id, success: true });
+    const {
+      memories_created: [item],
+    } = await recordOutcome(d, { trajectory_id: first.trajectory_id, success: true });
     for (let i = 0; i < 5; i++) {
       const r = await generateCode(d, { task: SLUG, language: 'python' });
       await recordOutcome(d, { trajectory_id: r.trajectory_id, success: true });
@@ -207,14 +261,26 @@ describe('generate_code loop', () => {
     expect(count(d.store, 'SELECT count(*) AS n FROM reasoning_items')).toBe(before);
     expect(d.bank.trajectory(r.trajectory_id)!.outcome).toBe('success');
     const bank = d.bank;
-    expect(() => bank.finish({ id: r.trajectory_id, outcome: 'failure', notes: null, final_code: null, judged: false, items: [], adjust: { ids: [], delta: 0 } })).toThrow(SixfoldError);
+    expect(() =>
+      bank.finish({
+        id: r.trajectory_id,
+        outcome: 'failure',
+        notes: null,
+        final_code: null,
+        judged: false,
+        items: [],
+        adjust: { ids: [], delta: 0 },
+      }),
+    ).toThrow(SixfoldError);
   });
 
   it('needs success or judge (not both) and a known trajectory', async () => {
     const d = await setup();
     const r = await generateCode(d, { task: SLUG, language: 'python' });
     expect((await rejection(recordOutcome(d, { trajectory_id: r.trajectory_id }))).message).toMatch(/needs success/);
-    expect((await rejection(recordOutcome(d, { trajectory_id: r.trajectory_id, success: true, judge: true }))).message).toMatch(/either success or judge/);
+    expect((await rejection(recordOutcome(d, { trajectory_id: r.trajectory_id, success: true, judge: true }))).message).toMatch(
+      /either success or judge/,
+    );
     expect((await rejection(recordOutcome(d, { trajectory_id: 'nope', success: true }))).code).toBe('not_found');
   });
 
@@ -227,7 +293,10 @@ describe('generate_code loop', () => {
     expect(calls[1].req.prompt).toContain(SLUG_CODE);
     expect(out).toMatchObject({ success: true, judged: true, judge_reason: 'It lower-cases and joins words.' });
     expect(out.memories_created[0].confidence).toBeCloseTo(INITIAL_CONFIDENCE.strategy - 0.1, 6);
-    expect(d.bank.trajectory(r.trajectory_id)).toMatchObject({ judged: true, notes: 'Judge (PASS): It lower-cases and joins words.' });
+    expect(d.bank.trajectory(r.trajectory_id)).toMatchObject({
+      judged: true,
+      notes: 'Judge (PASS): It lower-cases and joins words.',
+    });
   });
 
   it('an unreadable verdict is an error and leaves the trajectory pending', async () => {
@@ -245,7 +314,12 @@ describe('generate_code loop', () => {
     answer = () => `\`\`\`python\nclient = Anthropic(api_key="${key}")\n# maintainer: jane@corp.io\n\`\`\``;
     const r = await generateCode(d, { task: `Call Claude with key ${key}; mail bob@corp.io`, language: 'python' });
     expect(r.code).toContain(key); // the caller gets the reply as is
-    await recordOutcome(d, { trajectory_id: r.trajectory_id, success: true, notes: `worked with ${key}`, final_code: `${r.code}\n# ok password = "hunter2hunter2"` });
+    await recordOutcome(d, {
+      trajectory_id: r.trajectory_id,
+      success: true,
+      notes: `worked with ${key}`,
+      final_code: `${r.code}\n# ok password = "hunter2hunter2"`,
+    });
     const dump = JSON.stringify([
       d.store.db.prepare('SELECT * FROM trajectories').all(),
       d.store.db.prepare('SELECT * FROM reasoning_items').all(),
@@ -328,7 +402,9 @@ describe('vector table', () => {
   it('is rebuilt from the stored tasks after the store is re-embedded with another embedder', async () => {
     const d = await setup();
     const r = await generateCode(d, { task: SLUG, language: 'python' });
-    const { memories_created: [item] } = await recordOutcome(d, { trajectory_id: r.trajectory_id, success: true });
+    const {
+      memories_created: [item],
+    } = await recordOutcome(d, { trajectory_id: r.trajectory_id, success: true });
     d.store.close();
 
     const other = new FoldEmbedder({ id: 'fold-16', dims: 16 });

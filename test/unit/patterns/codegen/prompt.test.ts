@@ -16,14 +16,24 @@ describe('codegenPrompt', () => {
     const context = 'doc = """\n```\nnot the end\n```\n"""';
     const { prompt } = codegenPrompt({ task: 't', language: 'python', context, memories: [] });
     expect(fenceFor(context)).toBe('````');
-    expect(prompt).toContain(`Existing code (change or extend it; return the complete updated code):\n\`\`\`\`python\n${context}\n\`\`\`\``);
+    expect(prompt).toContain(
+      `Existing code (change or extend it; return the complete updated code):\n\`\`\`\`python\n${context}\n\`\`\`\``,
+    );
   });
 
   it('numbers the memories as strategies and pitfalls with their confidence, clipping long ones', () => {
     const { prompt } = codegenPrompt({
-      task: 't', language: 'go', memories: [
+      task: 't',
+      language: 'go',
+      memories: [
         { kind: 'strategy', title: 'go: parse flags', description: 'worked', content: 'use flag.Parse', confidence: 0.8 },
-        { kind: 'pitfall', title: 'go pitfall: nil map', description: 'failed', content: 'y'.repeat(MEMORY_CHARS + 50), confidence: 0.45 },
+        {
+          kind: 'pitfall',
+          title: 'go pitfall: nil map',
+          description: 'failed',
+          content: 'y'.repeat(MEMORY_CHARS + 50),
+          confidence: 0.45,
+        },
       ],
     });
     expect(prompt).toContain('1. Strategy that worked (confidence 0.80): go: parse flags');
@@ -35,7 +45,12 @@ describe('codegenPrompt', () => {
 
 describe('judge', () => {
   it('asks for PASS or FAIL with the task, code and notes', () => {
-    const { system, prompt } = judgePrompt({ task: 'add', language: 'js', code: 'const add = (a, b) => a + b;', notes: 'no tests' });
+    const { system, prompt } = judgePrompt({
+      task: 'add',
+      language: 'js',
+      code: 'const add = (a, b) => a + b;',
+      notes: 'no tests',
+    });
     expect(system).toMatch(/PASS or FAIL/);
     expect(prompt).toContain('```js\nconst add');
     expect(prompt).toContain('no tests');

@@ -35,19 +35,42 @@ afterEach(() => {
 
 describe('generate_code near-repeats', () => {
   it('serves a reworded task from memory, but not a look-alike task with other words', async () => {
-    store = await MemoryStore.open({ path: join(dir.path, 's.db'), embedder: new SameVectorEmbedder(), log: createLogger('silent') });
+    store = await MemoryStore.open({
+      path: join(dir.path, 's.db'),
+      embedder: new SameVectorEmbedder(),
+      log: createLogger('silent'),
+    });
     let llmCalls = 0;
     const d: CodegenDeps = {
       bank: await ReasoningBank.open(store),
       config: ConfigSchema.parse({ db: ':memory:' }).codegen,
-      complete: async () => (llmCalls++, { text: '```python\ndef heap():\n    pass\n```', provider: 'fake', model: 'm', inputTokens: 1, outputTokens: 1, costUsd: 0 }),
+      complete: async () => (
+        llmCalls++,
+        {
+          text: '```python\ndef heap():\n    pass\n```',
+          provider: 'fake',
+          model: 'm',
+          inputTokens: 1,
+          outputTokens: 1,
+          costUsd: 0,
+        }
+      ),
     };
-    const learned = await generateCode(d, { task: 'Write a min heap class with push, pop and peek for numbers.', language: 'python' });
+    const learned = await generateCode(d, {
+      task: 'Write a min heap class with push, pop and peek for numbers.',
+      language: 'python',
+    });
     await recordOutcome(d, { trajectory_id: learned.trajectory_id, success: true });
     expect(llmCalls).toBe(1);
-    const reworded = await generateCode(d, { task: 'Please write a min heap class with push, pop and peek for numbers.', language: 'python' });
+    const reworded = await generateCode(d, {
+      task: 'Please write a min heap class with push, pop and peek for numbers.',
+      language: 'python',
+    });
     expect(reworded.source).toBe('memory');
-    const lookAlike = await generateCode(d, { task: 'Write a max heap class with push, pop and peek for numbers.', language: 'python' });
+    const lookAlike = await generateCode(d, {
+      task: 'Write a max heap class with push, pop and peek for numbers.',
+      language: 'python',
+    });
     expect(lookAlike.source).toBe('llm');
     expect(llmCalls).toBe(2);
   });

@@ -12,7 +12,10 @@ describe('recency and memoryScore', () => {
   it('weights similarity 0.65, recency 0.15, confidence 0.20', () => {
     expect(memoryScore({ similarity: 1, ageMs: 0, confidence: 1 })).toBeCloseTo(1, 12);
     expect(memoryScore({ similarity: 0, ageMs: 0, confidence: 0 })).toBeCloseTo(0.15, 12);
-    expect(memoryScore({ similarity: 0.8, ageMs: 45 * DAY_MS, confidence: 0.5 })).toBeCloseTo(0.65 * 0.8 + 0.15 * Math.exp(-1) + 0.2 * 0.5, 12);
+    expect(memoryScore({ similarity: 0.8, ageMs: 45 * DAY_MS, confidence: 0.5 })).toBeCloseTo(
+      0.65 * 0.8 + 0.15 * Math.exp(-1) + 0.2 * 0.5,
+      12,
+    );
   });
 
   it('an old, trusted memory can outrank a fresh, doubtful one of equal similarity', () => {
@@ -49,7 +52,8 @@ describe('mmr', () => {
 
   it('follows the formula: λ·score − (1−λ)·max similarity to the picked ones', () => {
     // After a: a2 = 0.7·0.89 − 0.3·cos(a, a2) ≈ 0.323; b = 0.7·0.6 − 0 = 0.42: b wins.
-    const value = (c: typeof a, picked: Array<typeof a>) => 0.7 * c.score - 0.3 * Math.max(...picked.map((p) => cosine(c.vector, p.vector)));
+    const value = (c: typeof a, picked: Array<typeof a>) =>
+      0.7 * c.score - 0.3 * Math.max(...picked.map((p) => cosine(c.vector, p.vector)));
     expect(value(b, [a])).toBeGreaterThan(value(a2, [a]));
   });
 

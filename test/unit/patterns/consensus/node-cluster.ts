@@ -39,14 +39,23 @@ function freePort(): Promise<number> {
   });
 }
 
-export function testConfig(consensus: Record<string, unknown>, fault?: TestFaultConfig, cluster: Record<string, unknown> = {}): Config {
+export function testConfig(
+  consensus: Record<string, unknown>,
+  fault?: TestFaultConfig,
+  cluster: Record<string, unknown> = {},
+): Config {
   const c = ConfigSchema.parse({ db: ':memory:', consensus, cluster });
   return fault ? { ...c, test_fault: fault } : c;
 }
 
 export class NodeCluster {
   readonly nodes: Array<TestNode | undefined> = [];
-  private constructor(readonly dir: string, readonly identities: NodeIdentity[], readonly ports: number[], readonly dbPaths: string[]) {}
+  private constructor(
+    readonly dir: string,
+    readonly identities: NodeIdentity[],
+    readonly ports: number[],
+    readonly dbPaths: string[],
+  ) {}
 
   static async create(n: number): Promise<NodeCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'sixfold-nodes-'));
@@ -68,12 +77,22 @@ export class NodeCluster {
     let net: PeerNetwork | undefined;
     const transport = new TlsTransport(identity, (x) => net?.allows(x) === true, log);
     net = new PeerNetwork({
-      identity, transport, listen: { host: '127.0.0.1', port: this.ports[i] },
+      identity,
+      transport,
+      listen: { host: '127.0.0.1', port: this.ports[i] },
       peers: [
-        ...this.identities.flatMap((id, j) => (j === i ? [] : [{ id: id.nodeId, address: { host: '127.0.0.1', port: this.ports[j] } }])),
+        ...this.identities.flatMap((id, j) =>
+          j === i ? [] : [{ id: id.nodeId, address: { host: '127.0.0.1', port: this.ports[j] } }],
+        ),
         ...extraPeers.map((id) => ({ id })),
       ],
-      heartbeatMs: 1000, backoffBaseMs: 20, backoffMaxMs: 200, maxFrameBytes: 1 << 24, queueBytes: 16 << 20, requestTimeoutMs: 2000, log,
+      heartbeatMs: 1000,
+      backoffBaseMs: 20,
+      backoffMaxMs: 200,
+      maxFrameBytes: 1 << 24,
+      queueBytes: 16 << 20,
+      requestTimeoutMs: 2000,
+      log,
     });
     const store = new NodeLogStore(db);
     const consensus = startNodeConsensus(net, store, config, log)!;
@@ -101,19 +120,37 @@ export class NodeCluster {
   async connected(ms = 30_000): Promise<void> {
     const live = this.live();
     let timer: NodeJS.Timeout | undefined;
-    const all = Promise.all(live.flatMap((a) => live.filter((b) => b !== a).map((b) => new Promise<void>((resolve) => {
-      if (a.net.isConnected(b.identity.nodeId)) return resolve();
-      const off = a.net.onPeer((e) => {
-        if (e.peer === b.identity.nodeId && e.state === 'up') {
-          off();
-          resolve();
-        }
-      });
-    }))));
+    const all = Promise.all(
+      live.flatMap((a) =>
+        live
+          .filter((b) => b !== a)
+          .map(
+            (b) =>
+              new Promise<void>((resolve) => {
+                if (a.net.isConnected(b.identity.nodeId)) return resolve();
+                const off = a.net.onPeer((e) => {
+                  if (e.peer === b.identity.nodeId && e.state === 'up') {
+                    off();
+                    resolve();
+                  }
+                });
+              }),
+          ),
+      ),
+    );
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const missing = live.flatMap((a) => live.filter((b) => b !== a && !a.net.isConnected(b.identity.nodeId)).map((b) => `${a.index}->${b.index}`));
-        reject(new Error(`nodes not connected after ${ms} ms: ${missing.join(', ')}; statuses: ${JSON.stringify(live.map((n) => n.net.status()))}`.slice(0, 3000)));
+        const missing = live.flatMap((a) =>
+          live.filter((b) => b !== a && !a.net.isConnected(b.identity.nodeId)).map((b) => `${a.index}->${b.index}`),
+        );
+        reject(
+          new Error(
+            `nodes not connected after ${ms} ms: ${missing.join(', ')}; statuses: ${JSON.stringify(live.map((n) => n.net.status()))}`.slice(
+              0,
+              3000,
+            ),
+          ),
+        );
       }, ms);
     });
     try {

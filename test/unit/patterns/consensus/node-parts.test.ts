@@ -57,33 +57,64 @@ describe('verifyNodeCertificate', () => {
   const stmtCluster = 'nodes/abc/default';
   const signAs = (m: number, digest: string, seq = 1, view = 0) =>
     sign(null, Buffer.from(commitStatement(stmtCluster, view, seq, digest)), keyOfMember(m).privateKey).toString('base64');
-  const base = (certificate: Array<{ replica?: number; node?: string; key?: string; signature: string }>, extra: Record<string, unknown> = {}) => verifyNodeCertificate({
-    members, statementCluster: stmtCluster, value: { v: 1 }, certificate, sequence: 1, view: 0,
-    keyOf: (m) => keyOfMember(m).publicKey, keyFromText: (t) => publicKeyFromText(t), idOf: (k: KeyObject) => nodeIdOf(k), ...extra,
-  });
+  const base = (
+    certificate: Array<{ replica?: number; node?: string; key?: string; signature: string }>,
+    extra: Record<string, unknown> = {},
+  ) =>
+    verifyNodeCertificate({
+      members,
+      statementCluster: stmtCluster,
+      value: { v: 1 },
+      certificate,
+      sequence: 1,
+      view: 0,
+      keyOf: (m) => keyOfMember(m).publicKey,
+      keyFromText: (t) => publicKeyFromText(t),
+      idOf: (k: KeyObject) => nodeIdOf(k),
+      ...extra,
+    });
   const d = valueDigest({ v: 1 });
 
   it('valid with 2f+1 distinct members, by node id or replica number, with or without keys', () => {
-    const cert = [0, 1, 2].map((m) => ({ node: members[m], key: publicKeyToText(keyOfMember(m).publicKey), signature: signAs(m, d) }));
+    const cert = [0, 1, 2].map((m) => ({
+      node: members[m],
+      key: publicKeyToText(keyOfMember(m).publicKey),
+      signature: signAs(m, d),
+    }));
     expect(base(cert)).toMatchObject({ valid: true, signers: [0, 1, 2], signer_nodes: members.slice(0, 3), quorum: 3 });
-    expect(base([0, 1, 3].map((m) => ({ replica: m, signature: signAs(m, d) })))).toMatchObject({ valid: true, signers: [0, 1, 3] });
+    expect(base([0, 1, 3].map((m) => ({ replica: m, signature: signAs(m, d) })))).toMatchObject({
+      valid: true,
+      signers: [0, 1, 3],
+    });
     // Offline without any stored key: the keys in the certificate suffice.
     expect(base(cert, { keyOf: () => undefined }).valid).toBe(true);
   });
 
-  it('refuses a key that is not the node\'s, a non-member, a duplicate, a wrong value, and an unknown key', () => {
+  it("refuses a key that is not the node's, a non-member, a duplicate, a wrong value, and an unknown key", () => {
     const other = generateKeyPairSync('ed25519');
-    const forged = { node: members[2], key: publicKeyToText(other.publicKey), signature: sign(null, Buffer.from(commitStatement(stmtCluster, 0, 1, d)), other.privateKey).toString('base64') };
+    const forged = {
+      node: members[2],
+      key: publicKeyToText(other.publicKey),
+      signature: sign(null, Buffer.from(commitStatement(stmtCluster, 0, 1, d)), other.privateKey).toString('base64'),
+    };
     const r = base([{ node: members[0], signature: signAs(0, d) }, { node: members[1], signature: signAs(1, d) }, forged]);
     expect(r.valid).toBe(false);
-    expect(r.reason).toMatch(/2 valid signature\(s\) from distinct members, 3 needed: the key given for node .* is not the key of node/);
+    expect(r.reason).toMatch(
+      /2 valid signature\(s\) from distinct members, 3 needed: the key given for node .* is not the key of node/,
+    );
     expect(base([{ node: 'NOTAMEMBER', signature: 'x' }]).reason).toMatch(/is not a member/);
-    expect(base([{ replica: 0, signature: signAs(0, d) }, { replica: 0, signature: signAs(0, d) }, { replica: 1, signature: signAs(1, d) }]).reason).toMatch(/listed twice/);
+    expect(
+      base([
+        { replica: 0, signature: signAs(0, d) },
+        { replica: 0, signature: signAs(0, d) },
+        { replica: 1, signature: signAs(1, d) },
+      ]).reason,
+    ).toMatch(/listed twice/);
     expect(base([0, 1, 2].map((m) => ({ replica: m, signature: signAs(m, valueDigest('other')) }))).valid).toBe(false);
     expect(base([{ replica: 0, signature: signAs(0, d) }], { keyOf: () => undefined }).reason).toMatch(/not known here/);
   });
 
-  it('a value committed in a batch verifies with the batch\'s digests, and only if it is one of them', () => {
+  it("a value committed in a batch verifies with the batch's digests, and only if it is one of them", () => {
     const batch = [valueDigest('a'), d, valueDigest('c')];
     const cert = [0, 1, 2].map((m) => ({ replica: m, signature: signAs(m, batchValueDigest(batch)) }));
     expect(base(cert, { batch }).valid).toBe(true);
@@ -96,15 +127,26 @@ describe('test faults in the config', () => {
   it('SIXFOLD_TEST_FAULT needs --unsafe-test-faults; it parses behavior[:delay]; a config file cannot set it', () => {
     expect(loadConfig({}, {}).test_fault).toBeUndefined();
     expect(thrown(() => loadConfig({}, { SIXFOLD_TEST_FAULT: 'silent' })).message).toMatch(/needs --unsafe-test-faults/);
-    expect(loadConfig({ unsafeTestFaults: true }, { SIXFOLD_TEST_FAULT: 'equivocate' }).test_fault).toEqual({ behavior: 'equivocate' });
-    expect(loadConfig({ unsafeTestFaults: true }, { SIXFOLD_TEST_FAULT: 'delay:200' }).test_fault).toEqual({ behavior: 'delay', delay_ms: 200 });
+    expect(loadConfig({ unsafeTestFaults: true }, { SIXFOLD_TEST_FAULT: 'equivocate' }).test_fault).toEqual({
+      behavior: 'equivocate',
+    });
+    expect(loadConfig({ unsafeTestFaults: true }, { SIXFOLD_TEST_FAULT: 'delay:200' }).test_fault).toEqual({
+      behavior: 'delay',
+      delay_ms: 200,
+    });
     expect(thrown(() => loadConfig({ unsafeTestFaults: true }, { SIXFOLD_TEST_FAULT: 'lie' })).message).toMatch(/is not a fault/);
     expect(loadConfig({ unsafeTestFaults: true }, {}).test_fault).toBeUndefined();
     expect(thrown(() => loadConfig({}, { SIXFOLD_CONFIG: '/nonexistent' })).message).toMatch(/Cannot read config file/);
   });
 
   it('consensus timers have defaults', () => {
-    expect(loadConfig({}, {}).consensus).toMatchObject({ view_change_timeout_ms: 1000, retransmit_ms: 250, checkpoint_interval: 64, window: 256, batch_max: 64 });
+    expect(loadConfig({}, {}).consensus).toMatchObject({
+      view_change_timeout_ms: 1000,
+      retransmit_ms: 250,
+      checkpoint_interval: 64,
+      window: 256,
+      batch_max: 64,
+    });
   });
 });
 
@@ -130,7 +172,10 @@ describe('NodeLogStore', () => {
     store.saveCertificate(g, { seq: 3, view: 0, digest: 'x', signatures: [{ replica: 0, signature: 'a' }] });
     const log = store.log(g, 2, 10, 4);
     expect(log.map((x) => x.sequence)).toEqual([3, 4, 5]);
-    expect(log[0]).toMatchObject({ values: [{ value: { k: 3 }, proposer: 0 }], certificate: { view: 0, signatures: [{ replica: 0, signature: 'a' }] } });
+    expect(log[0]).toMatchObject({
+      values: [{ value: { k: 3 }, proposer: 0 }],
+      certificate: { view: 0, signatures: [{ replica: 0, signature: 'a' }] },
+    });
     expect(log[1].certificate).toBeNull();
     expect(store.count(g)).toEqual({ total: 5, last: 5 });
     expect(store.groups('nodes/x/')).toEqual([g]);

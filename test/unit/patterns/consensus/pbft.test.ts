@@ -10,7 +10,16 @@ import { valueDigest } from '../../../../src/patterns/consensus/canonical.js';
 import { verifyCertificate } from '../../../../src/patterns/consensus/certificate.js';
 import { SimCluster, genesis, judge } from '../../../../src/patterns/consensus/cluster.js';
 import { ClusterKeys, generateKeys, PublicKeys } from '../../../../src/patterns/consensus/keys.js';
-import { commitStatement, decode, encode, openSigned, signBody, type CheckpointBody, type Msg, type ViewChangeBody } from '../../../../src/patterns/consensus/messages.js';
+import {
+  commitStatement,
+  decode,
+  encode,
+  openSigned,
+  signBody,
+  type CheckpointBody,
+  type Msg,
+  type ViewChangeBody,
+} from '../../../../src/patterns/consensus/messages.js';
 import { selectNewView } from '../../../../src/patterns/consensus/new-view.js';
 import { Replica } from '../../../../src/patterns/consensus/pbft.js';
 import { SchemaValidator } from '../../../../src/patterns/consensus/schema.js';
@@ -19,7 +28,16 @@ import { mulberry32 } from '../../../../src/random.js';
 const keys4 = new ClusterKeys(generateKeys(4));
 const keys7 = new ClusterKeys(generateKeys(7));
 const BASE = { seq: 0, stateDigest: 'genesis', view: 0 };
-const OPTS = { cluster: 'unit', checkpointInterval: 16, window: 64, viewChangeTimeoutMs: 40, retransmitMs: 15, maxInflight: 4, batchMax: 1, base: BASE };
+const OPTS = {
+  cluster: 'unit',
+  checkpointInterval: 16,
+  window: 64,
+  viewChangeTimeoutMs: 40,
+  retransmitMs: 15,
+  maxInflight: 4,
+  batchMax: 1,
+  base: BASE,
+};
 
 /** Runs one proposal to completion and counts the messages of each type that were sent. */
 function countedRun(keys: ClusterKeys, value: unknown) {
@@ -67,8 +85,13 @@ describe('authentication', () => {
     expect(verifyCertificate(pub, 'unit', { ok: 2 }, cert.signatures, cert.seq, cert.view).valid).toBe(false);
     expect(verifyCertificate(pub, 'unit', { ok: 1 }, cert.signatures, cert.seq + 1, cert.view).valid).toBe(false);
     expect(verifyCertificate(pub, 'other', { ok: 1 }, cert.signatures, cert.seq, cert.view).valid).toBe(false);
-    expect(verifyCertificate(new PublicKeys(keys7.pub.text.slice(0, 4)), 'unit', { ok: 1 }, cert.signatures, cert.seq, cert.view).valid).toBe(false);
-    expect(verifyCertificate(pub, 'unit', { ok: 1 }, cert.signatures.slice(0, 2), cert.seq, cert.view).reason).toMatch(/2 valid signature\(s\), 3 needed/);
+    expect(
+      verifyCertificate(new PublicKeys(keys7.pub.text.slice(0, 4)), 'unit', { ok: 1 }, cert.signatures, cert.seq, cert.view)
+        .valid,
+    ).toBe(false);
+    expect(verifyCertificate(pub, 'unit', { ok: 1 }, cert.signatures.slice(0, 2), cert.seq, cert.view).reason).toMatch(
+      /2 valid signature\(s\), 3 needed/,
+    );
   });
 });
 
@@ -140,7 +163,10 @@ describe('view change, checkpoints, state transfer, schema', () => {
     expect([r2.inViewChange, r2.vcTarget]).toEqual([true, 1]);
     for (let t = 45; t <= 2000; t += 5) r2.tick(t);
     expect(r2.vcTarget).toBe(1);
-    const vc = (i: number) => ({ t: 'vc' as const, x: signBody(keys4, i, { t: 'vc', v: 1, h: 0, hd: BASE.stateDigest, ck: [], P: [], Q: [], B: {}, i }) });
+    const vc = (i: number) => ({
+      t: 'vc' as const,
+      x: signBody(keys4, i, { t: 'vc', v: 1, h: 0, hd: BASE.stateDigest, ck: [], P: [], Q: [], B: {}, i }),
+    });
     r2.receive(0, vc(0), 2000);
     r2.receive(3, vc(3), 2000);
     r2.tick(2079);
@@ -182,7 +208,15 @@ describe('view change, checkpoints, state transfer, schema', () => {
   });
 
   it('a replica cut off while others commit catches up by state transfer after the partition heals', () => {
-    const network = { minDelayMs: 0.1, maxDelayMs: 1, dropRate: 0, duplicateRate: 0, reorderRate: 0, partitions: [{ startMs: 0, endMs: 200, groups: [[3], [0, 1, 2, 4]] }], healAtMs: 200 };
+    const network = {
+      minDelayMs: 0.1,
+      maxDelayMs: 1,
+      dropRate: 0,
+      duplicateRate: 0,
+      reorderRate: 0,
+      partitions: [{ startMs: 0, endMs: 200, groups: [[3], [0, 1, 2, 4]] }],
+      healAtMs: 200,
+    };
     const c = new SimCluster({ cluster: 'unit', keys: keys4, seed: 2, network, timing: { checkpointInterval: 2, window: 4 } });
     for (let i = 1; i <= 5; i++) {
       const r = c.propose({ i });
@@ -208,7 +242,8 @@ describe('view change, checkpoints, state transfer, schema', () => {
     const pump = () => {
       for (const r of rs) {
         for (const o of r.drain()) {
-          for (const e of r.id === 0 ? liar.transform(o) : [o]) for (const to of e.to) if (to < 4) queue.push({ from: r.id, to, msg: e.msg });
+          for (const e of r.id === 0 ? liar.transform(o) : [o])
+            for (const to of e.to) if (to < 4) queue.push({ from: r.id, to, msg: e.msg });
         }
       }
       while (queue.length) {
@@ -248,7 +283,17 @@ describe('view change, checkpoints, state transfer, schema', () => {
 });
 
 describe('new-view decision', () => {
-  const vc = (i: number, P: ViewChangeBody['P'], Q: ViewChangeBody['Q'], B: ViewChangeBody['B'] = {}): ViewChangeBody => ({ t: 'vc', v: 1, h: 0, hd: 'g', ck: [], P, Q, B, i });
+  const vc = (i: number, P: ViewChangeBody['P'], Q: ViewChangeBody['Q'], B: ViewChangeBody['B'] = {}): ViewChangeBody => ({
+    t: 'vc',
+    v: 1,
+    h: 0,
+    hd: 'g',
+    ck: [],
+    P,
+    Q,
+    B,
+    i,
+  });
   const q = makeRequest(keys4, 'unit', 4, 1, 'kept');
   const d = batchDigest([requestInfo(q)]);
 
@@ -261,9 +306,14 @@ describe('new-view decision', () => {
     const nul = selectNewView([vc(0, [], [[1, d, 0]]), vc(1, [], []), vc(2, [], [])], 1, 8);
     expect(nul!.entries).toEqual([{ s: 1, d: batchDigest([]), b: [] }]);
     const gap = selectNewView([vc(0, [[2, 0, d]], [[2, d, 0]], { [d]: [q] }), vc(1, [], [[2, d, 0]]), vc(2, [], [])], 1, 8);
-    expect(gap!.entries.map((e) => [e.s, e.b.length])).toEqual([[1, 0], [2, 1]]);
+    expect(gap!.entries.map((e) => [e.s, e.b.length])).toEqual([
+      [1, 0],
+      [2, 1],
+    ]);
     // Only one pre-prepare claim (could be a liar's): not enough to re-issue, too many prepared claims for null.
-    expect(selectNewView([vc(0, [[1, 0, d]], [[1, d, 0]], { [d]: [q] }), vc(1, [], []), vc(2, [[1, 0, d]], [])], 1, 8)).toBeNull();
+    expect(
+      selectNewView([vc(0, [[1, 0, d]], [[1, d, 0]], { [d]: [q] }), vc(1, [], []), vc(2, [[1, 0, d]], [])], 1, 8),
+    ).toBeNull();
     expect(selectNewView([vc(0, [], []), vc(1, [], [])], 1, 8)).toBeNull();
   });
 });

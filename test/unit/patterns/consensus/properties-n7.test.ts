@@ -12,9 +12,12 @@ import { CI_RUNS, checkSchedule, replayParams, scheduleArb } from '../../../../t
 
 it(`n = 7: safe and live with up to f Byzantine replicas (${CI_RUNS[7]} schedules)`, { timeout: 120_000 }, () => {
   let runs = 0;
-  fc.assert(fc.property(scheduleArb(7), (s) => {
-    runs++;
-    checkSchedule(s, true);
-  }), { numRuns: CI_RUNS[7], ...replayParams() });
+  fc.assert(
+    fc.property(scheduleArb(7), (s) => {
+      runs++;
+      checkSchedule(s, true);
+    }),
+    { numRuns: CI_RUNS[7], ...replayParams() },
+  );
   expect(runs).toBeGreaterThanOrEqual(CI_RUNS[7]);
 });

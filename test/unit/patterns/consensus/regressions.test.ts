@@ -12,9 +12,19 @@ const cases: Array<{ name: string; schedule: Schedule }> = [
     // tells it about view 1, and its replies (signed in view 0) never match theirs (view 1).
     name: 'a replica left behind in an old view learns the new view after the partition heals',
     schedule: {
-      n: 4, seed: 2047337830,
-      network: { minDelayMs: 0.01, maxDelayMs: 3.9400248188195555, dropRate: 5e-324, duplicateRate: 5e-324, reorderRate: 5e-324, partitions: [{ startMs: 10, endMs: 71, groups: [[3], [0, 1, 2, 4]] }], healAtMs: 71 },
-      faults: [{ replica: 1, behavior: 'corrupt_digest' }], proposals: 2,
+      n: 4,
+      seed: 2047337830,
+      network: {
+        minDelayMs: 0.01,
+        maxDelayMs: 3.9400248188195555,
+        dropRate: 5e-324,
+        duplicateRate: 5e-324,
+        reorderRate: 5e-324,
+        partitions: [{ startMs: 10, endMs: 71, groups: [[3], [0, 1, 2, 4]] }],
+        healAtMs: 71,
+      },
+      faults: [{ replica: 1, behavior: 'corrupt_digest' }],
+      proposals: 2,
     },
   },
 ];

@@ -39,7 +39,7 @@ function client(id: number) {
 }
 
 describe('DocStore and raw Yjs interop', () => {
-  it('merging a plain Y.Doc\'s updates gives the same toJSON and state vector as Yjs itself', () => {
+  it("merging a plain Y.Doc's updates gives the same toJSON and state vector as Yjs itself", () => {
     const a = client(11);
     const b = client(22);
     a.doc.getMap('m').set('x', 1);
@@ -89,9 +89,27 @@ describe('DocStore and raw Yjs interop', () => {
 
   it('concurrent ops from different actors converge whatever the order', () => {
     const edits: Array<{ actor: string; ops: CrdtOp[] }> = [
-      { actor: 'alice', ops: [{ op: 'map_set', target: 'cfg', key: 'color', value: 'red' }, { op: 'text_insert', target: 'notes', value: 'A' }] },
-      { actor: 'bob', ops: [{ op: 'map_set', target: 'cfg', key: 'color', value: 'blue' }, { op: 'text_insert', target: 'notes', value: 'B' }] },
-      { actor: 'carol', ops: [{ op: 'array_push', target: 'log', value: { n: 1 } }, { op: 'map_set', target: 'cfg', path: ['deep', 'er'], key: 'k', value: 7 }] },
+      {
+        actor: 'alice',
+        ops: [
+          { op: 'map_set', target: 'cfg', key: 'color', value: 'red' },
+          { op: 'text_insert', target: 'notes', value: 'A' },
+        ],
+      },
+      {
+        actor: 'bob',
+        ops: [
+          { op: 'map_set', target: 'cfg', key: 'color', value: 'blue' },
+          { op: 'text_insert', target: 'notes', value: 'B' },
+        ],
+      },
+      {
+        actor: 'carol',
+        ops: [
+          { op: 'array_push', target: 'log', value: { n: 1 } },
+          { op: 'map_set', target: 'cfg', path: ['deep', 'er'], key: 'k', value: 7 },
+        ],
+      },
     ];
     // Each actor edits its own replica (separate DBs), then the updates are exchanged in two orders.
     const updates = edits.map((e, i) => {
@@ -125,7 +143,14 @@ describe('DocStore safety', () => {
     const store = open();
     store.merge('d', { ops: [{ op: 'map_set', target: 'm', key: 'a', value: 1 }] });
     const before = store.view('d');
-    const err = thrown(() => store.merge('d', { ops: [{ op: 'map_set', target: 'm', key: 'b', value: 2 }, { op: 'text_insert', target: 'm', value: 'x' }] }));
+    const err = thrown(() =>
+      store.merge('d', {
+        ops: [
+          { op: 'map_set', target: 'm', key: 'b', value: 2 },
+          { op: 'text_insert', target: 'm', value: 'x' },
+        ],
+      }),
+    );
     expect(err.message).toMatch(/ops\[1\] \(text_insert\) needs "m" to be a text, but it is a map/);
     expect(store.view('d')).toEqual(before);
     expect(open().view('d').snapshot).toEqual({ m: { a: 1 } });
@@ -134,9 +159,13 @@ describe('DocStore safety', () => {
   it('out-of-range indexes and missing fields are refused with what to send', () => {
     const store = open();
     store.merge('d', { ops: [{ op: 'text_insert', target: 't', value: 'abc' }] });
-    expect(thrown(() => store.merge('d', { ops: [{ op: 'text_delete', target: 't', index: 2, length: 5 }] })).message).toMatch(/out of range.*length 3/);
+    expect(thrown(() => store.merge('d', { ops: [{ op: 'text_delete', target: 't', index: 2, length: 5 }] })).message).toMatch(
+      /out of range.*length 3/,
+    );
     expect(thrown(() => store.merge('d', { ops: [{ op: 'map_set', target: 'm', value: 1 }] })).message).toMatch(/missing "key"/);
-    expect(thrown(() => store.merge('d', { ops: [{ op: 'array_insert', target: 'a', index: 1, value: 1 }] })).message).toMatch(/out of range/);
+    expect(thrown(() => store.merge('d', { ops: [{ op: 'array_insert', target: 'a', index: 1, value: 1 }] })).message).toMatch(
+      /out of range/,
+    );
     expect(store.view('d').snapshot).toEqual({ t: 'abc' });
   });
 

@@ -8,12 +8,20 @@ import { readSync, syncStep1, syncStep2, syncUpdate } from '../../../../src/patt
 import { mulberry32 as seededRng } from '../../../../src/random.js';
 import { YDocReplica } from '../../../../src/patterns/crdt/replica.js';
 
-const apply = (r: YDocReplica, updates: Uint8Array[]) => r.doc.transact(() => { for (const u of updates) Y.applyUpdate(r.doc, u); });
+const apply = (r: YDocReplica, updates: Uint8Array[]) =>
+  r.doc.transact(() => {
+    for (const u of updates) Y.applyUpdate(r.doc, u);
+  });
 
 function cluster(n: number, seed: number, extra: { loss?: number; maxDelay?: number; fanout?: number } = {}) {
   const rng = seededRng(seed);
   return new Cluster<YDocReplica>({
-    n, fanout: extra.fanout ?? 2, seed, loss: extra.loss, maxDelay: extra.maxDelay, apply,
+    n,
+    fanout: extra.fanout ?? 2,
+    seed,
+    loss: extra.loss,
+    maxDelay: extra.maxDelay,
+    apply,
     make: () => {
       const d = new Y.Doc();
       d.clientID = Math.floor(rng() * 0x7fffffff) + 1;
@@ -25,11 +33,13 @@ function cluster(n: number, seed: number, extra: { loss?: number; maxDelay?: num
 const sv = (r: YDocReplica) => Buffer.from(Y.encodeStateVector(r.doc)).toString('base64');
 const allEqual = (c: Cluster<YDocReplica>) => {
   const first = sv(c.nodes[0].replica);
-  return c.nodes.every((x) => sv(x.replica) === first && x.replica.doc.getText('t').toString() === c.nodes[0].replica.doc.getText('t').toString());
+  return c.nodes.every(
+    (x) => sv(x.replica) === first && x.replica.doc.getText('t').toString() === c.nodes[0].replica.doc.getText('t').toString(),
+  );
 };
 
 describe('gossip wire format', () => {
-  it('our sync messages are byte-identical to y-protocols\' and readable by readSyncMessage', () => {
+  it("our sync messages are byte-identical to y-protocols' and readable by readSyncMessage", () => {
     const doc = new Y.Doc();
     doc.getText('t').insert(0, 'hi');
     const e1 = encoding.createEncoder();

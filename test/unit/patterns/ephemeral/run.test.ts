@@ -5,8 +5,15 @@ import { AgentLedger, RESTARTED } from '../../../../src/patterns/ephemeral/ledge
 import { runEphemeral, type RunOptions } from '../../../../src/patterns/ephemeral/run.js';
 
 const base: Omit<RunOptions, 'task'> = {
-  role: 'worker', namespace: 'agents', memoryK: 3, persist: false, ttlMs: 60_000, concurrency: 4,
-  maxTokens: 1024, maxMemoryChars: 100_000, reduce: 'none',
+  role: 'worker',
+  namespace: 'agents',
+  memoryK: 3,
+  persist: false,
+  ttlMs: 60_000,
+  concurrency: 4,
+  maxTokens: 1024,
+  maxMemoryChars: 100_000,
+  reduce: 'none',
 };
 
 /** Scripted I/O: execute answers from `answer`, or waits for the test to release it. */
@@ -72,14 +79,24 @@ describe('runEphemeral', () => {
     gates[1].resolve();
     gates[0].resolve();
     const r = await run;
-    expect(r.agents.map((a) => [a.input_index, a.result, a.status])).toEqual([[0, 'r0', 'succeeded'], [1, 'r1', 'succeeded'], [2, 'r2', 'succeeded']]);
+    expect(r.agents.map((a) => [a.input_index, a.result, a.status])).toEqual([
+      [0, 'r0', 'succeeded'],
+      [1, 'r1', 'succeeded'],
+      [2, 'r2', 'succeeded'],
+    ]);
     expect(r.totals).toMatchObject({ spawned: 3, succeeded: 3, failed: 0 });
     expect(io.remembered.map((m) => m.metadata.input_index)).toEqual(expect.arrayContaining([0, 1, 2]));
     expect(io.remembered.every((m) => m.metadata.run_id === r.run_id && m.persist === false)).toBe(true);
     // Every transition is in the ledger.
     const rows = ledger.run(r.run_id);
     expect(rows.map((x) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    expect(AgentLedger.transitions(rows[0]).map((e) => e.phase)).toEqual(['queued', 'loading', 'executing', 'persisting', 'succeeded']);
+    expect(AgentLedger.transitions(rows[0]).map((e) => e.phase)).toEqual([
+      'queued',
+      'loading',
+      'executing',
+      'persisting',
+      'succeeded',
+    ]);
   });
 
   it('loads memories into the prompt and searches by task and input', async () => {
@@ -182,7 +199,11 @@ describe('runEphemeral', () => {
     expect(ledger.terminate({ id: second.id }, 'twice')).toBe(0);
     ledger.terminate({ id: ledger.list({ status: 'running' })[0].id }, 'stop the first');
     const r3 = await run3;
-    expect(r3.agents.map((a) => [a.status, a.error ?? null])).toEqual([['cancelled', 'stop the first'], ['cancelled', 'not needed'], ['succeeded', null]]);
+    expect(r3.agents.map((a) => [a.status, a.error ?? null])).toEqual([
+      ['cancelled', 'stop the first'],
+      ['cancelled', 'not needed'],
+      ['succeeded', null],
+    ]);
     expect(ledger.get(second.id)!.started_at).toBeNull();
     expect(io3.executed).toHaveLength(2);
 
@@ -201,7 +222,11 @@ describe('runEphemeral', () => {
     const io = stubIO((p) => answers[Number(/agent (\d+) of/.exec(p)![1]) - 1]);
     const v = await runEphemeral({ ...base, task: 'capital?', count: 4, reduce: 'vote' }, io, ledger);
     expect(v.reduced).toEqual({ kind: 'vote', decision: 'paris', quorum_reached: true, agreement: 0.75, quorum: 3 });
-    const b = await runEphemeral({ ...base, task: 'capital?', count: 4, reduce: 'vote', vote: { quorum: 'unanimous', format: 'text' } }, io, ledger);
+    const b = await runEphemeral(
+      { ...base, task: 'capital?', count: 4, reduce: 'vote', vote: { quorum: 'unanimous', format: 'text' } },
+      io,
+      ledger,
+    );
     expect(b.reduced).toMatchObject({ decision: null, quorum_reached: false, quorum: 4 });
     const c = await runEphemeral({ ...base, task: 't', inputs: ['a', 'b'], reduce: 'concat' }, stubIO(), ledger);
     expect(c.reduced).toEqual({ kind: 'concat', text: 'done: 1\n\ndone: 2', agents: 2 });
@@ -220,15 +245,22 @@ describe('AgentLedger.recover', () => {
     const db = openDatabase(':memory:');
     try {
       const dead = new AgentLedger(db, Date.now, 2 ** 22 + 12345); // beyond pid_max: no such process
-      dead.enqueue([{ id: 'a1', run_id: 'r1', role: 'w', input_index: 0 }, { id: 'a2', run_id: 'r1', role: 'w', input_index: 1 }]);
+      dead.enqueue([
+        { id: 'a1', run_id: 'r1', role: 'w', input_index: 0 },
+        { id: 'a2', run_id: 'r1', role: 'w', input_index: 1 },
+      ]);
       dead.start('a1', new AbortController());
       dead.flush();
       const alive = new AgentLedger(db, Date.now, process.ppid); // our parent is certainly running
       alive.enqueue([{ id: 'b1', run_id: 'r2', role: 'w', input_index: 0 }]);
       const restarted = new AgentLedger(db);
-      expect(restarted.list().map((a) => [a.id, a.status, a.error])).toEqual(expect.arrayContaining([
-        ['a1', 'failed', RESTARTED], ['a2', 'failed', RESTARTED], ['b1', 'queued', null],
-      ]));
+      expect(restarted.list().map((a) => [a.id, a.status, a.error])).toEqual(
+        expect.arrayContaining([
+          ['a1', 'failed', RESTARTED],
+          ['a2', 'failed', RESTARTED],
+          ['b1', 'queued', null],
+        ]),
+      );
       expect(restarted.list({ status: 'running' })).toHaveLength(0);
       expect(AgentLedger.transitions(restarted.get('a1')!).map((e) => e.phase)).toEqual(['queued', 'loading', 'failed']);
     } finally {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../../src/canonical-json.js';
-import { matchChoice, normalizeAnswer, normalizeJson, normalizeNumber, normalizeText } from '../../../../src/patterns/vote/normalize.js';
+import {
+  matchChoice,
+  normalizeAnswer,
+  normalizeJson,
+  normalizeNumber,
+  normalizeText,
+} from '../../../../src/patterns/vote/normalize.js';
 
 describe('answer normalisation', () => {
   it('text: trims, case-folds, collapses spaces and strips surrounding punctuation and quotes', () => {

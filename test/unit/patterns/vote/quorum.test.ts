@@ -7,7 +7,11 @@ describe('quorum rules', () => {
     expect([3, 4, 6].map((n) => quorumSize('two_thirds', n))).toEqual([2, 3, 4]);
     expect(quorumSize('unanimous', 4)).toBe(4);
     // bft: 2f+1 for n = 3f+1, and never less than a Byzantine majority for other n.
-    expect([4, 7, 10].map((n) => [bftFaults(n), quorumSize('bft', n)])).toEqual([[1, 3], [2, 5], [3, 7]]);
+    expect([4, 7, 10].map((n) => [bftFaults(n), quorumSize('bft', n)])).toEqual([
+      [1, 3],
+      [2, 5],
+      [3, 7],
+    ]);
     expect(quorumSize('bft', 3)).toBe(2);
     expect(quorumSize('bft', 5)).toBe(4);
   });

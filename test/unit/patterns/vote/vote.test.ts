@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SETTLED, ballotVote, decideVotes, errorVote, runVote, type Ballot, type Voter } from '../../../../src/patterns/vote/vote.js';
+import {
+  SETTLED,
+  ballotVote,
+  decideVotes,
+  errorVote,
+  runVote,
+  type Ballot,
+  type Voter,
+} from '../../../../src/patterns/vote/vote.js';
 
 /** A voter whose answer the test releases by hand, and which records whether it was aborted. */
 function controlled(names: string[]) {
@@ -29,7 +37,12 @@ describe('runVote', () => {
   it('decides at quorum and aborts the slow voter', async () => {
     const c = controlled(['a', 'b', 'c', 'slow']);
     const progress: number[] = [];
-    const done = runVote(c.voters, c.ask, { quorum: 'bft', format: 'text', tieBreaker: 'none', onVote: (_v, k) => progress.push(k) });
+    const done = runVote(c.voters, c.ask, {
+      quorum: 'bft',
+      format: 'text',
+      tieBreaker: 'none',
+      onVote: (_v, k) => progress.push(k),
+    });
     await new Promise((r) => setImmediate(r));
     await c.answer('a', 'Paris');
     await c.answer('b', '"paris."');
@@ -73,7 +86,10 @@ describe('runVote', () => {
   });
 
   it('tie-breakers pick among the leading answers: cheapest voter or first to arrive', async () => {
-    for (const [how, expected] of [['cheapest', 'x'], ['fastest', 'y']] as const) {
+    for (const [how, expected] of [
+      ['cheapest', 'x'],
+      ['fastest', 'y'],
+    ] as const) {
       const c = controlled(['a', 'b']); // a is cheaper (price 1)
       const done = runVote(c.voters, c.ask, { quorum: 'unanimous', format: 'text', tieBreaker: how });
       await new Promise((r) => setImmediate(r));
@@ -114,12 +130,26 @@ describe('decideVotes (answers gathered by the caller, e.g. spawn_ephemeral)', (
   const ballot = (answer: string): Ballot => ({ answer, model: 'm', inputTokens: 1, outputTokens: 1, costUsd: 0 });
 
   it('counts normalised answers against the quorum, errors agreeing with nobody', () => {
-    const votes = [ballotVote('v0', ballot('Paris.'), 1, { format: 'text' }), ballotVote('v1', ballot('"paris"'), 1, { format: 'text' }),
-      errorVote('v2', 1, 'timed out'), ballotVote('v3', ballot('Lyon'), 1, { format: 'text' })];
-    expect(decideVotes(votes, voters(4), { quorum: 'majority', tieBreaker: 'none' })).toEqual({ decision: null, quorum_reached: false, agreement: 0.5, quorum: 3 });
+    const votes = [
+      ballotVote('v0', ballot('Paris.'), 1, { format: 'text' }),
+      ballotVote('v1', ballot('"paris"'), 1, { format: 'text' }),
+      errorVote('v2', 1, 'timed out'),
+      ballotVote('v3', ballot('Lyon'), 1, { format: 'text' }),
+    ];
+    expect(decideVotes(votes, voters(4), { quorum: 'majority', tieBreaker: 'none' })).toEqual({
+      decision: null,
+      quorum_reached: false,
+      agreement: 0.5,
+      quorum: 3,
+    });
     expect(decideVotes(votes, voters(4), { quorum: 'majority', tieBreaker: 'fastest' }).decision).toBe('paris');
     const more = [...votes, ballotVote('v4', ballot('PARIS'), 1, { format: 'text' })];
-    expect(decideVotes(more, voters(5), { quorum: 'majority', tieBreaker: 'none' })).toEqual({ decision: 'paris', quorum_reached: true, agreement: 0.6, quorum: 3 });
+    expect(decideVotes(more, voters(5), { quorum: 'majority', tieBreaker: 'none' })).toEqual({
+      decision: 'paris',
+      quorum_reached: true,
+      agreement: 0.6,
+      quorum: 3,
+    });
   });
 
   it('breaks a tie by the cheapest backer or the earliest', () => {

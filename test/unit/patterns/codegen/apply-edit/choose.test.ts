@@ -6,7 +6,10 @@ const at = (start: number, end: number, deleted: number): Placement => ({ start,
 
 describe('choosing one placement per region', () => {
   it('takes the ordered, non-overlapping sequence that deletes the fewest lines in all', () => {
-    const seq = chooseSequence([[at(0, 2, 0), at(5, 9, 3)], [at(1, 4, 0), at(10, 12, 1)]]);
+    const seq = chooseSequence([
+      [at(0, 2, 0), at(5, 9, 3)],
+      [at(1, 4, 0), at(10, 12, 1)],
+    ]);
     // 0-2 then 10-12 deletes 1; 5-9 then 10-12 deletes 4; 0-2 then 1-4 overlaps.
     expect(seq).toEqual({ kind: 'chosen', chosen: [at(0, 2, 0), at(10, 12, 1)], deleted: 1 });
   });

@@ -3,7 +3,14 @@ import { declaredName, doubtAbout, NearCopies } from '../../../../../src/pattern
 import { LineIndex } from '../../../../../src/patterns/codegen/apply-edit/line-index.js';
 import type { Placement } from '../../../../../src/patterns/codegen/apply-edit/placements.js';
 
-const at = (start: number, end: number, deleted: number, kept: number): Placement => ({ start, end, deleted, kept, lead: 1, trail: 1 });
+const at = (start: number, end: number, deleted: number, kept: number): Placement => ({
+  start,
+  end,
+  deleted,
+  kept,
+  lead: 1,
+  trail: 1,
+});
 
 function doubt(orig: string[], region: string[], p: Placement, others: Placement[]) {
   return doubtAbout(region, p, others, orig, new LineIndex(orig, 0), new NearCopies(orig));
@@ -26,10 +33,13 @@ describe('evidence against the fewest-deleted placement', () => {
   it('redeclare: a new line declaring a name that only the other placement replaces', () => {
     const orig = ['a', 'type Parts = A | B;', 'b', 'c'];
     const region = ['b', 'type Parts = keyof R;', 'c'];
-    expect(doubt(orig, region, at(2, 3, 0, 2), [at(0, 3, 2, 2)])).toMatchObject({ kind: 'redeclare', line: 'type Parts = keyof R;' });
+    expect(doubt(orig, region, at(2, 3, 0, 2), [at(0, 3, 2, 2)])).toMatchObject({
+      kind: 'redeclare',
+      line: 'type Parts = keyof R;',
+    });
   });
 
-  it('rewrite: a near copy of a line only the other placement replaces, when it is the file\'s only near copy', () => {
+  it("rewrite: a near copy of a line only the other placement replaces, when it is the file's only near copy", () => {
     const orig = ['a', '  total = sum(values);', 'b', 'c'];
     const region = ['b', '  total = sum(values, 0);', 'c'];
     expect(doubt(orig, region, at(2, 3, 0, 2), [at(0, 3, 2, 2)])).toMatchObject({ kind: 'rewrite' });

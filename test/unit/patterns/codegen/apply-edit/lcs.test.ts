@@ -6,13 +6,16 @@ import { lcsLength } from '../../../../../testkit/apply-oracle.js';
 describe('LcsScanner (bit-parallel LCS)', () => {
   it('equals the dynamic-programming LCS after every pushed line, for regions longer than one word', () => {
     const ids = fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 90 });
-    fc.assert(fc.property(ids, ids, (region, text) => {
-      const scanner = new LcsScanner(Int32Array.from(region));
-      text.forEach((id, k) => {
-        scanner.push(id);
-        expect(scanner.length()).toBe(lcsLength(region.map(String), text.slice(0, k + 1).map(String)));
-      });
-    }), { seed: 7, numRuns: 300 });
+    fc.assert(
+      fc.property(ids, ids, (region, text) => {
+        const scanner = new LcsScanner(Int32Array.from(region));
+        text.forEach((id, k) => {
+          scanner.push(id);
+          expect(scanner.length()).toBe(lcsLength(region.map(String), text.slice(0, k + 1).map(String)));
+        });
+      }),
+      { seed: 7, numRuns: 300 },
+    );
   });
 
   it('starts again from nothing after reset', () => {

@@ -9,7 +9,7 @@ describe('writing the merge', () => {
     expect(assemble(['a', 'b', 'c', 'd'], [{ start: 1, end: 2, lines: ['B', 'C', 'C2'] }])).toEqual(['a', 'B', 'C', 'C2', 'd']);
   });
 
-  it('shifts a region indented as a whole by another amount back to the file\'s indentation', () => {
+  it("shifts a region indented as a whole by another amount back to the file's indentation", () => {
     const orig = ['class A {', '    run() {', '        go();', '    }', '}'];
     const region = ['run() {', '    go();', '    stop();', '}'];
     const index = new LineIndex(orig, 1);
@@ -20,6 +20,8 @@ describe('writing the merge', () => {
 
   it('refuses a marker-like line that was not recognised as a marker', () => {
     expect(() => refuseStrayMarker(['a', '  // ... existing code, but different'], ['a'])).toThrow(SixfoldError);
-    expect(() => refuseStrayMarker(['a', '// ... existing code ... in the original'], ['// ... existing code ... in the original'])).not.toThrow();
+    expect(() =>
+      refuseStrayMarker(['a', '// ... existing code ... in the original'], ['// ... existing code ... in the original']),
+    ).not.toThrow();
   });
 });
