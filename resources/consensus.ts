@@ -74,14 +74,12 @@ function registerSimulatedResources(server: McpServer, deps: Deps, sub: string):
     sub ? 'consensus-simulated-keys' : 'consensus-keys',
     new ResourceTemplate(`consensus://{cluster}/${sub}keys`, {
       list: async () => ({
-        resources: (await store())
-          .clusters()
-          .map((c) => ({
-            uri: `consensus://${c.name}/${sub}keys`,
-            name: `public keys of ${label} ${c.name}`,
-            description: `${c.n} replicas, quorum ${2 * c.f + 1}`,
-            mimeType: 'application/json',
-          })),
+        resources: (await store()).clusters().map((c) => ({
+          uri: `consensus://${c.name}/${sub}keys`,
+          name: `public keys of ${label} ${c.name}`,
+          description: `${c.n} replicas, quorum ${2 * c.f + 1}`,
+          mimeType: 'application/json',
+        })),
       }),
       complete,
     }),
@@ -130,14 +128,12 @@ function registerSimulatedResources(server: McpServer, deps: Deps, sub: string):
     sub ? 'consensus-simulated-log' : 'consensus-log',
     new ResourceTemplate(`consensus://{cluster}/${sub}log`, {
       list: async () => ({
-        resources: (await store())
-          .clusters()
-          .map((c) => ({
-            uri: `consensus://${c.name}/${sub}log`,
-            name: `committed log of ${label} ${c.name}`,
-            description: `${c.base.seq} entries`,
-            mimeType: 'application/json',
-          })),
+        resources: (await store()).clusters().map((c) => ({
+          uri: `consensus://${c.name}/${sub}log`,
+          name: `committed log of ${label} ${c.name}`,
+          description: `${c.base.seq} entries`,
+          mimeType: 'application/json',
+        })),
       }),
       complete,
     }),
@@ -176,14 +172,12 @@ function registerNodeResources(server: McpServer, c: NodeConsensus): void {
     'consensus-keys',
     new ResourceTemplate('consensus://{cluster}/keys', {
       list: async () => ({
-        resources: c
-          .names()
-          .map((name) => ({
-            uri: `consensus://${name}/keys`,
-            name: `members and public keys of consensus log ${name}`,
-            description: `${c.n} nodes, quorum ${2 * c.f + 1}`,
-            mimeType: 'application/json',
-          })),
+        resources: c.names().map((name) => ({
+          uri: `consensus://${name}/keys`,
+          name: `members and public keys of consensus log ${name}`,
+          description: `${c.n} nodes, quorum ${2 * c.f + 1}`,
+          mimeType: 'application/json',
+        })),
       }),
       complete,
     }),
@@ -236,14 +230,12 @@ function registerNodeResources(server: McpServer, c: NodeConsensus): void {
     'consensus-log',
     new ResourceTemplate('consensus://{cluster}/log', {
       list: async () => ({
-        resources: c
-          .names()
-          .map((name) => ({
-            uri: `consensus://${name}/log`,
-            name: `this node's committed log ${name}`,
-            description: `${c.log(name, 0, 0).total} entries`,
-            mimeType: 'application/json',
-          })),
+        resources: c.names().map((name) => ({
+          uri: `consensus://${name}/log`,
+          name: `this node's committed log ${name}`,
+          description: `${c.log(name, 0, 0).total} entries`,
+          mimeType: 'application/json',
+        })),
       }),
       complete,
     }),

@@ -232,13 +232,11 @@ export function callArb(tool: string, schema: Schema): fc.Arbitrary<FuzzCall> {
     },
     {
       weight: 2,
-      arbitrary: fc
-        .tuple(base, fc.jsonValue({ maxDepth: 2 }))
-        .map(([args, v]) => ({
-          tool,
-          kind: 'odd arguments',
-          args: { ...args, ...(typeof v === 'object' && v && !Array.isArray(v) ? v : {}) },
-        })),
+      arbitrary: fc.tuple(base, fc.jsonValue({ maxDepth: 2 })).map(([args, v]) => ({
+        tool,
+        kind: 'odd arguments',
+        args: { ...args, ...(typeof v === 'object' && v && !Array.isArray(v) ? v : {}) },
+      })),
     },
   ];
   if (required.length) {
@@ -266,16 +264,14 @@ export function callArb(tool: string, schema: Schema): fc.Arbitrary<FuzzCall> {
   if (strings.length) {
     variants.push({
       weight: 2,
-      arbitrary: fc
-        .constantFrom(...strings)
-        .chain((key) =>
-          base.map((args) => ({
-            tool,
-            kind: 'string over maxLength',
-            args: { ...args, [key]: 'z'.repeat(resolve(props[key], schema).maxLength + 1) },
-            mustFailNaming: key,
-          })),
-        ),
+      arbitrary: fc.constantFrom(...strings).chain((key) =>
+        base.map((args) => ({
+          tool,
+          kind: 'string over maxLength',
+          args: { ...args, [key]: 'z'.repeat(resolve(props[key], schema).maxLength + 1) },
+          mustFailNaming: key,
+        })),
+      ),
     });
     variants.push({
       weight: 2,
@@ -309,16 +305,14 @@ export function callArb(tool: string, schema: Schema): fc.Arbitrary<FuzzCall> {
   if (arrays.length) {
     variants.push({
       weight: 1,
-      arbitrary: fc
-        .constantFrom(...arrays)
-        .chain((key) =>
-          base.map((args) => ({
-            tool,
-            kind: 'too many items',
-            args: { ...args, [key]: Array.from({ length: (resolve(props[key], schema).maxItems ?? 1000) + 1 }, () => 1) },
-            mustFailNaming: key,
-          })),
-        ),
+      arbitrary: fc.constantFrom(...arrays).chain((key) =>
+        base.map((args) => ({
+          tool,
+          kind: 'too many items',
+          args: { ...args, [key]: Array.from({ length: (resolve(props[key], schema).maxItems ?? 1000) + 1 }, () => 1) },
+          mustFailNaming: key,
+        })),
+      ),
     });
   }
   if (objecty.length) {

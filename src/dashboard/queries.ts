@@ -124,9 +124,7 @@ export class DashboardQueries {
   }
 
   /** The newest failed LLM calls (cancelled ones are not failures). */
-  routerFailures(
-    limit: number,
-  ): Array<{
+  routerFailures(limit: number): Array<{
     at: number;
     provider: string;
     model: string;
