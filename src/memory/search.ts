@@ -133,18 +133,34 @@ function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuer
   });
 }
 
-/** The rows that hold at least half of `words` (one FTS5 query per word, over these rows only). */
+/**
+ * The rows that hold at least half of `words`. Checked on the rows' text with the FTS5 table's own
+ * rules (lower case, diacritics removed, Porter stems): one read of at most `depth` rows, where a
+ * MATCH per word would walk each word's whole posting list again.
+ */
 function withHalfTheWords<R extends { rowid: number }>(store: MemoryStore, words: readonly string[], rows: R[]): R[] {
   if (!rows.length) return rows;
-  const ids = JSON.stringify(rows.map((r) => r.rowid));
-  const has = store.statement(
-    'SELECT rowid FROM memories_fts WHERE memories_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))',
-  );
-  const count = new Map<number, number>();
-  for (const w of words) {
-    for (const { rowid } of has.all(ftsQuery([w]), ids) as { rowid: number }[]) count.set(rowid, (count.get(rowid) ?? 0) + 1);
+  const wanted = [...new Set(words.map(ftsTerm))];
+  const texts = store
+    .statement('SELECT rowid, content FROM memories WHERE rowid IN (SELECT value FROM json_each(?))')
+    .all(JSON.stringify(rows.map((r) => r.rowid))) as { rowid: number; content: string }[];
+  const held = new Set<number>();
+  for (const t of texts) {
+    const terms = new Set(queryWordsOf(t.content).map(ftsTerm));
+    if (2 * wanted.filter((w) => terms.has(w)).length >= wanted.length) held.add(t.rowid);
   }
-  return rows.filter((r) => 2 * (count.get(r.rowid) ?? 0) >= words.length);
+  return rows.filter((r) => held.has(r.rowid));
+}
+
+/** A word as the FTS5 tokenizer ('porter unicode61 remove_diacritics 2') stores it. */
+function ftsTerm(word: string): string {
+  const plain = word.normalize('NFD').replace(/\p{M}/gu, '');
+  return ASCII_WORD.test(plain) ? stemmer(plain) : plain;
+}
+
+/** Every word of a text (queryWords keeps only the first 64 distinct ones, for queries). */
+function queryWordsOf(text: string): string[] {
+  return text.toLowerCase().match(WORD) ?? [];
 }
 
 /** RRF over both lists, scaled so a memory ranked first in both scores 1. */
