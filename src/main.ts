@@ -148,7 +148,7 @@ async function startConsensus(peers: PeerNetwork, store: MemoryStore, config: Co
 }
 
 async function serve(config: Config, log: Logger, clientLog: ClientLogHub): Promise<void> {
-  // The HTTP transport and the cluster are imported only when used: each pulls in modules (Hono,
+  // The HTTP transport and the cluster are imported only when used: each pulls in modules (Express,
   // X.509, TLS) that a stdio server without peers would otherwise load before its first answer.
   // The stdio transport (and with it the server, the tools and the MCP SDK) starts loading now,
   // so reading its files overlaps opening the database; it is awaited once the deps are built.
