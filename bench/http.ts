@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { TopicCorpus } from './lib/corpus.js';
+import { measureRoundTrips } from './lib/round-trips.js';
 import { fmt, settle, summarize, type Row } from './lib/stats.js';
 
 const ENTRY = resolve('dist/src/main.js');
@@ -83,30 +83,7 @@ export async function runHttpBench(): Promise<Row[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
     await client.connect(transport);
-    const corpus = new TopicCorpus(7);
-    for (let i = 0; i < 1000; i++) await client.callTool({ name: 'memory_store', arguments: { content: corpus.text() } });
-    const queries = Array.from({ length: CALLS }, () => corpus.paraphrase(corpus.text()));
-
-    const ping: number[] = [];
-    for (let i = 0; i < CALLS; i++) {
-      const s = performance.now();
-      await client.ping();
-      ping.push(performance.now() - s);
-    }
-    await settle();
-    const store: number[] = [];
-    for (let i = 0; i < CALLS; i++) {
-      const s = performance.now();
-      await client.callTool({ name: 'memory_store', arguments: { content: queries[i], namespace: 'rt' } });
-      store.push(performance.now() - s);
-    }
-    await settle();
-    const search: number[] = [];
-    for (const q of queries) {
-      const s = performance.now();
-      await client.callTool({ name: 'memory_search', arguments: { query: q, k: 5 } });
-      search.push(performance.now() - s);
-    }
+    const { ping, store, search } = await measureRoundTrips(client, CALLS);
     const p = summarize(ping);
     rows.push({
       figure: 'ping round trip over Streamable HTTP (one session, bearer token)',

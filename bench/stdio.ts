@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { TopicCorpus } from './lib/corpus.js';
-import { fmt, median, settle, summarize, type Row } from './lib/stats.js';
+import { measureRoundTrips } from './lib/round-trips.js';
+import { fmt, median, summarize, type Row } from './lib/stats.js';
 
 const ENTRY = resolve('dist/src/main.js');
 const CALLS = 1000;
@@ -30,31 +30,7 @@ export async function runStdioBench(): Promise<Row[]> {
   try {
     const db = join(dir, 'rt.db');
     const client = await connect(db);
-    const corpus = new TopicCorpus(7);
-    for (let i = 0; i < 1000; i++) await client.callTool({ name: 'memory_store', arguments: { content: corpus.text() } });
-    const queries = Array.from({ length: CALLS }, () => corpus.paraphrase(corpus.text()));
-
-    // Baseline in the same run: a protocol-only round trip (ping) over the same pipe.
-    const ping: number[] = [];
-    for (let i = 0; i < CALLS; i++) {
-      const s = performance.now();
-      await client.ping();
-      ping.push(performance.now() - s);
-    }
-    await settle();
-    const store: number[] = [];
-    for (let i = 0; i < CALLS; i++) {
-      const s = performance.now();
-      await client.callTool({ name: 'memory_store', arguments: { content: queries[i], namespace: 'rt' } });
-      store.push(performance.now() - s);
-    }
-    await settle();
-    const search: number[] = [];
-    for (const q of queries) {
-      const s = performance.now();
-      await client.callTool({ name: 'memory_search', arguments: { query: q, k: 5 } });
-      search.push(performance.now() - s);
-    }
+    const { ping, store, search } = await measureRoundTrips(client, CALLS);
     await client.close();
     const p = summarize(ping);
     for (const [what, samples] of [
