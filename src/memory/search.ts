@@ -50,7 +50,7 @@ const WORD = /[\p{L}\p{N}]+/gu;
 const ASCII_WORD = /^[a-z0-9]+$/;
 
 export function queryWords(text: string): string[] {
-  return [...new Set(text.toLowerCase().match(WORD) ?? [])].slice(0, 64);
+  return [...new Set(wordsOf(text))].slice(0, 64);
 }
 
 /**
@@ -120,12 +120,12 @@ function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuer
   params.push(n);
   const rows = store
     .statement(
-      `SELECT m.rowid AS rowid, bm25(memories_fts) AS bm25 FROM memories_fts
+      `SELECT m.rowid AS rowid, bm25(memories_fts) AS bm25${quorum ? ', m.content AS content' : ''} FROM memories_fts
        JOIN memories m ON m.rowid = memories_fts.rowid
        WHERE ${filters.join(' AND ')} ORDER BY bm25 LIMIT ?`,
     )
-    .all(...params) as { rowid: number; bm25: number }[];
-  const kept = quorum && words.length > 1 ? withHalfTheWords(store, words, rows) : rows;
+    .all(...params) as { rowid: number; bm25: number; content?: string }[];
+  const kept = quorum && words.length > 1 ? withHalfTheWords(words, rows) : rows;
   // bm25() is negative, better is lower; s/(1+s) maps its magnitude into [0, 1).
   return kept.map((r) => {
     const m = Math.abs(r.bm25);
@@ -134,22 +134,16 @@ function keywordRanks(store: MemoryStore, text: string, n: number, s: SearchQuer
 }
 
 /**
- * The rows that hold at least half of `words`. Checked on the rows' text with the FTS5 table's own
- * rules (lower case, diacritics removed, Porter stems): one read of at most `depth` rows, where a
- * MATCH per word would walk each word's whole posting list again.
+ * The rows that hold at least half of `words`, checked on the text the keyword query already read,
+ * with the FTS5 table's own rules (lower case, diacritics removed, Porter stems): a MATCH per word
+ * would walk each word's whole posting list again.
  */
-function withHalfTheWords<R extends { rowid: number }>(store: MemoryStore, words: readonly string[], rows: R[]): R[] {
-  if (!rows.length) return rows;
+function withHalfTheWords<R extends { content?: string }>(words: readonly string[], rows: R[]): R[] {
   const wanted = [...new Set(words.map(ftsTerm))];
-  const texts = store
-    .statement('SELECT rowid, content FROM memories WHERE rowid IN (SELECT value FROM json_each(?))')
-    .all(JSON.stringify(rows.map((r) => r.rowid))) as { rowid: number; content: string }[];
-  const held = new Set<number>();
-  for (const t of texts) {
-    const terms = new Set(queryWordsOf(t.content).map(ftsTerm));
-    if (2 * wanted.filter((w) => terms.has(w)).length >= wanted.length) held.add(t.rowid);
-  }
-  return rows.filter((r) => held.has(r.rowid));
+  return rows.filter((r) => {
+    const terms = new Set(wordsOf(r.content ?? '').map(ftsTerm));
+    return 2 * wanted.filter((w) => terms.has(w)).length >= wanted.length;
+  });
 }
 
 /** A word as the FTS5 tokenizer ('porter unicode61 remove_diacritics 2') stores it. */
@@ -158,8 +152,8 @@ function ftsTerm(word: string): string {
   return ASCII_WORD.test(plain) ? stemmer(plain) : plain;
 }
 
-/** Every word of a text (queryWords keeps only the first 64 distinct ones, for queries). */
-function queryWordsOf(text: string): string[] {
+/** Every word of a text, lower-cased, as FTS5's unicode61 tokenizer splits it. */
+function wordsOf(text: string): string[] {
   return text.toLowerCase().match(WORD) ?? [];
 }
 
